@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Each file starts its own emulator processes; two cores run two files at once.
+    fileParallelism: true,
+    maxWorkers: 2,
+  },
+});
