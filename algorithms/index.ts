@@ -1,0 +1,67 @@
+/** Public API of the built-in algorithms (Linear Learner, K-Means) used by the emulator. */
+import { decodeModelFile } from './artifact.js';
+import { AlgorithmError } from './errors.js';
+import { validateKMeans } from './kmeans/hyperparameters.js';
+import { decodeKMeansModel, predictKMeans } from './kmeans/model.js';
+import { trainKMeans } from './kmeans/train.js';
+import { validateLinearLearner } from './linear-learner/hyperparameters.js';
+import { decodeLinearModel, predictLinear } from './linear-learner/model.js';
+import { trainLinearLearner } from './linear-learner/train.js';
+import { makeLogger } from './log.js';
+import { DEFAULT_SEED } from './prng.js';
+import type { AlgorithmName, TrainRequest, TrainResult } from './types.js';
+
+export type { AlgorithmName, ChannelFiles, TrainRequest, TrainResult } from './types.js';
+export { AlgorithmError, InferenceInputError, UnsupportedMediaError } from './errors.js';
+export { algorithmForImage, imageUriFor, ALGORITHM_ACCOUNTS } from './images.js';
+export { packModelArtifact, unpackModelArtifact, MODEL_FORMAT_VERSION } from './artifact.js';
+export { metricDefinitions, type MetricDefinition } from './metric-definitions.js';
+export { writeRecordIO, readRecordIO, frameRecords, readFrames, RecordIOError, type RowInput, type RecordInput } from './recordio.js';
+export { encodeRecord, decodeRecord, type ProtobufRecord, type RecordValue, type Tensor, type BytesValue, type TensorDType } from './protobuf-record.js';
+export { formatLogLine } from './log.js';
+
+export function validateHyperParameters(algorithm: AlgorithmName, hp: Record<string, string>): void {
+  if (algorithm === 'kmeans') validateKMeans(hp);
+  else if (algorithm === 'linear-learner') validateLinearLearner(hp);
+  else throw new AlgorithmError(`Unknown algorithm ${String(algorithm)}`);
+}
+
+export async function train(req: TrainRequest): Promise<TrainResult> {
+  const log = makeLogger(req.log);
+  const seed = req.seed ?? DEFAULT_SEED;
+  const hostCount = req.hosts.length;
+  if (hostCount > 1) {
+    // Each host trains on the data it was given (ShardedByS3Key gives it its shard); no parameter server.
+    log(`Training on host ${req.host} of ${hostCount}; hosts do not exchange parameters in this emulator.`, 'WARNING');
+  }
+  if (req.algorithm === 'kmeans') {
+    const cfg = validateKMeans(req.hyperParameters);
+    log(`Reading provided configuration from /opt/ml/input/config/hyperparameters.json: ${JSON.stringify(req.hyperParameters)}`);
+    return { model: await trainKMeans(cfg, req.channels, log, seed) };
+  }
+  if (req.algorithm === 'linear-learner') {
+    const cfg = validateLinearLearner(req.hyperParameters);
+    log(`Reading provided configuration from /opt/ml/input/config/hyperparameters.json: ${JSON.stringify(req.hyperParameters)}`);
+    return { model: await trainLinearLearner(cfg, req.channels, log, seed) };
+  }
+  throw new AlgorithmError(`Unknown algorithm ${String(req.algorithm)}`);
+}
+
+export interface LoadedModel {
+  algorithm: AlgorithmName;
+  /** Throws InferenceInputError (bad payload) or UnsupportedMediaError (bad Content-Type / Accept). */
+  predict(body: Buffer, contentType: string | undefined, accept: string | undefined): { body: Buffer; contentType: string };
+}
+
+export function loadModel(modelAlgo1: Buffer): LoadedModel {
+  const { header, tensors } = decodeModelFile(modelAlgo1);
+  if (header.algorithm === 'linear-learner') {
+    const m = decodeLinearModel(header, tensors);
+    return { algorithm: 'linear-learner', predict: (body, ct, accept) => predictLinear(m, body, ct, accept) };
+  }
+  if (header.algorithm === 'kmeans') {
+    const m = decodeKMeansModel(header, tensors);
+    return { algorithm: 'kmeans', predict: (body, ct, accept) => predictKMeans(m, body, ct, accept) };
+  }
+  throw new Error(`model_algo-1 holds an unknown algorithm '${String(header.algorithm)}'`);
+}

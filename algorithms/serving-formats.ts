@@ -1,0 +1,200 @@
+/** Inference request decoding and response encoding shared by both algorithms (sections 1.8, 2.3). */
+import { InferenceInputError, UnsupportedMediaError } from './errors.js';
+import { CSV_MIMES, RECORDIO_MIMES, parseContentType } from './content-type.js';
+import { readRecordIO, writeRecordIO } from './recordio.js';
+import type { ProtobufRecord, RecordValue } from './protobuf-record.js';
+
+export interface FeatureMatrix {
+  n: number;
+  d: number;
+  /** Row-major n x d. */
+  x: Float32Array;
+}
+
+export type Prediction = Record<string, number | number[]>;
+
+const JSON_MIMES = new Set(['application/json']);
+const JSONLINES_MIMES = new Set(['application/jsonlines', 'application/x-jsonlines', 'application/jsonl']);
+
+/** Missing Content-Type is read as CSV, the format most clients send to these containers. */
+export function parseInferenceRequest(body: Buffer, contentType: string | undefined, d: number): FeatureMatrix {
+  const { mime } = parseContentType(contentType);
+  if (mime === '' || CSV_MIMES.has(mime)) return parseCsvRequest(body.toString('utf8'), d);
+  if (JSON_MIMES.has(mime)) return parseJsonRequest(body.toString('utf8'), d);
+  if (JSONLINES_MIMES.has(mime)) return parseJsonLinesRequest(body.toString('utf8'), d);
+  if (RECORDIO_MIMES.has(mime)) return parseRecordIORequest(body, d);
+  throw new UnsupportedMediaError(
+    `Content-type ${contentType} is not supported. Supported content types: text/csv, application/json, application/jsonlines, application/x-recordio-protobuf`,
+    415,
+  );
+}
+
+function wrongWidth(d: number, got: number, row: number): InferenceInputError {
+  return new InferenceInputError(`Invalid input: row ${row + 1} has ${got} features, but the model expects ${d} (feature_dim)`);
+}
+
+/** Kept allocation-light: the single-row CSV request is the hot path of the benchmark. */
+export function parseCsvRequest(text: string, d: number): FeatureMatrix {
+  const lines = text.indexOf('\n') < 0 ? [text] : text.split('\n');
+  let rows = 0;
+  for (const l of lines) if (l.trim() !== '') rows++;
+  if (rows === 0) throw new InferenceInputError('Invalid input: empty request body');
+  const x = new Float32Array(rows * d);
+  let r = 0;
+  for (const raw of lines) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim() === '') continue;
+    const cells = line.split(',');
+    if (cells.length !== d) throw wrongWidth(d, cells.length, r);
+    const base = r * d;
+    for (let c = 0; c < d; c++) {
+      const s = cells[c];
+      const v = +s;
+      if (v !== v || s.trim() === '') throw new InferenceInputError(`Invalid input: could not convert '${s}' to a number (row ${r + 1}, column ${c + 1})`);
+      x[base + c] = v;
+    }
+    r++;
+  }
+  return { n: rows, d, x };
+}
+
+function numberArray(v: unknown, what: string): number[] {
+  if (!Array.isArray(v)) throw new InferenceInputError(`Invalid input: ${what} must be an array of numbers`);
+  for (const e of v) if (typeof e !== 'number' || !Number.isFinite(e)) throw new InferenceInputError(`Invalid input: ${what} must be an array of numbers`);
+  return v as number[];
+}
+
+/** Accepts {features:[...]}, {data:{features:{values,keys?,shape?}}}, {features:{values,...}} or a bare array. */
+function instanceRow(inst: unknown, d: number, row: number, out: Float32Array): void {
+  let feat: unknown = inst;
+  if (inst && typeof inst === 'object' && !Array.isArray(inst)) {
+    const o = inst as Record<string, unknown>;
+    if (o.data && typeof o.data === 'object') feat = (o.data as Record<string, unknown>).features;
+    else if ('features' in o) feat = o.features;
+    else if ('values' in o) feat = o;
+    else throw new InferenceInputError(`Invalid input: instance ${row + 1} has no "features" or "data.features"`);
+  }
+  const base = row * d;
+  if (Array.isArray(feat)) {
+    const values = numberArray(feat, 'features');
+    if (values.length !== d) throw wrongWidth(d, values.length, row);
+    out.set(values, base);
+    return;
+  }
+  if (!feat || typeof feat !== 'object') throw new InferenceInputError(`Invalid input: instance ${row + 1} has no features`);
+  const f = feat as Record<string, unknown>;
+  const values = numberArray(f.values, 'features.values');
+  if (f.keys === undefined) {
+    if (values.length !== d) throw wrongWidth(d, values.length, row);
+    out.set(values, base);
+    return;
+  }
+  const keys = numberArray(f.keys, 'features.keys');
+  if (keys.length !== values.length) throw new InferenceInputError(`Invalid input: instance ${row + 1} has ${keys.length} keys but ${values.length} values`);
+  if (f.shape !== undefined) {
+    const shape = numberArray(f.shape, 'features.shape');
+    if (shape.length !== 1 || shape[0] !== d) throw new InferenceInputError(`Invalid input: instance ${row + 1} has shape [${shape.join(',')}], but the model expects [${d}]`);
+  }
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (!Number.isInteger(k) || k < 0 || k >= d) throw new InferenceInputError(`Invalid input: instance ${row + 1} has key ${k} outside [0, ${d})`);
+    out[base + k] = values[i];
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InferenceInputError(`Invalid input: unable to parse JSON: ${(e as Error).message}`);
+  }
+}
+
+export function parseJsonRequest(text: string, d: number): FeatureMatrix {
+  const doc = parseJson(text);
+  let instances: unknown[];
+  if (Array.isArray(doc)) instances = Array.isArray(doc[0]) || (doc[0] && typeof doc[0] === 'object') ? doc : [doc];
+  else if (doc && typeof doc === 'object' && Array.isArray((doc as Record<string, unknown>).instances)) instances = (doc as { instances: unknown[] }).instances;
+  else if (doc && typeof doc === 'object' && ('features' in doc || 'data' in doc)) instances = [doc];
+  else throw new InferenceInputError('Invalid input: expected {"instances": [...]}');
+  if (instances.length === 0) throw new InferenceInputError('Invalid input: "instances" is empty');
+  const x = new Float32Array(instances.length * d);
+  instances.forEach((inst, i) => instanceRow(inst, d, i, x));
+  return { n: instances.length, d, x };
+}
+
+export function parseJsonLinesRequest(text: string, d: number): FeatureMatrix {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  if (lines.length === 0) throw new InferenceInputError('Invalid input: empty request body');
+  const x = new Float32Array(lines.length * d);
+  lines.forEach((l, i) => instanceRow(parseJson(l), d, i, x));
+  return { n: lines.length, d, x };
+}
+
+export function parseRecordIORequest(body: Buffer, d: number): FeatureMatrix {
+  let records: ProtobufRecord[];
+  try {
+    records = readRecordIO(body);
+  } catch (e) {
+    throw new InferenceInputError(`Invalid input: unable to decode RecordIO-protobuf: ${(e as Error).message}`);
+  }
+  if (records.length === 0) throw new InferenceInputError('Invalid input: no records in request');
+  const x = new Float32Array(records.length * d);
+  records.forEach((rec, i) => {
+    const f = rec.features.values;
+    if (!f || f.dtype === 'bytes') throw new InferenceInputError(`Invalid input: record ${i + 1} has no numeric features["values"]`);
+    instanceRow({ values: Array.from(f.values), keys: f.keys, shape: f.shape }, d, i, x);
+  });
+  return { n: records.length, d, x };
+}
+
+// ---------------------------------------------------------------- responses
+
+export type ResponseFormat = 'json' | 'jsonlines' | 'recordio' | 'csv';
+
+/** Picks the first supported type in an Accept header; absent or `*\/*` means JSON. */
+export function negotiateAccept(accept: string | undefined, allowCsv: boolean): ResponseFormat {
+  if (!accept || accept.trim() === '') return 'json';
+  for (const part of accept.split(',')) {
+    const { mime } = parseContentType(part);
+    if (mime === '*/*' || mime === 'application/*' || JSON_MIMES.has(mime)) return 'json';
+    if (JSONLINES_MIMES.has(mime)) return 'jsonlines';
+    if (RECORDIO_MIMES.has(mime)) return 'recordio';
+    if (allowCsv && (CSV_MIMES.has(mime) || mime === 'text/*')) return 'csv';
+  }
+  const supported = ['application/json', 'application/jsonlines', 'application/x-recordio-protobuf', ...(allowCsv ? ['text/csv'] : [])];
+  throw new UnsupportedMediaError(`Accept type ${accept} is not supported. Supported accept types: ${supported.join(', ')}`, 406);
+}
+
+const CONTENT_TYPES: Record<ResponseFormat, string> = {
+  json: 'application/json',
+  jsonlines: 'application/jsonlines',
+  recordio: 'application/x-recordio-protobuf',
+  csv: 'text/csv',
+};
+
+/** `csvFields` orders the columns of a CSV response. */
+export function encodePredictions(preds: Prediction[], format: ResponseFormat, csvFields: string[] = []): { body: Buffer; contentType: string } {
+  let body: Buffer;
+  switch (format) {
+    case 'json':
+      body = Buffer.from(JSON.stringify({ predictions: preds }));
+      break;
+    case 'jsonlines':
+      body = Buffer.from(preds.map((p) => JSON.stringify(p)).join('\n') + '\n');
+      break;
+    case 'csv':
+      body = Buffer.from(preds.map((p) => csvFields.map((f) => String(p[f])).join(',')).join('\n') + '\n');
+      break;
+    case 'recordio':
+      body = writeRecordIO(
+        preds.map((p) => {
+          const label: Record<string, RecordValue> = {};
+          for (const [k, v] of Object.entries(p)) label[k] = { dtype: 'float32', values: Float32Array.from(Array.isArray(v) ? v : [v]) };
+          return { features: {}, label };
+        }),
+      );
+      break;
+  }
+  return { body, contentType: CONTENT_TYPES[format] };
+}
