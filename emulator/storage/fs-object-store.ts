@@ -1,0 +1,561 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  StoreError,
+  type BucketInfo,
+  type ListOptions,
+  type ListResult,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+} from './object-store.js';
+
+/**
+ * The embedded object store: one directory per bucket under `root`.
+ *
+ * Layout (root = `<dataDir>/s3`):
+ *   .tmp/                                  every write starts here (same filesystem, so rename is atomic)
+ *   <bucket>/.bucket.json                  the bucket exists iff this file does
+ *   <bucket>/objects/<h2>/<h>.json         object metadata, key included; h = sha256(key)
+ *   <bucket>/objects/<h2>/<h>.<rand>.data  the bytes the metadata points to
+ *
+ * Keys never become path components (only their hash does), so no key can escape the root, and
+ * keys of any length or content work. The metadata rename is the single commit point: data is
+ * written and fsynced under a fresh name first, so a reader sees either the old object or the new
+ * one, and a crash mid-upload leaves nothing listed.
+ */
+
+const BUCKET_FILE = '.bucket.json';
+/** Bucket names that are also safe directory names (S3's rules are stricter; see s3/names.ts). */
+const SAFE_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Batch small network chunks into larger writes. */
+const WRITE_BATCH = 1 << 20;
+/**
+ * Directory mtimes tick coarsely (kernel jiffies, <= 10 ms), so a change made in the same tick
+ * as a scan can leave the mtime unchanged. A shard whose mtime was this close to the scan is
+ * rescanned next time instead of trusted.
+ */
+const RACY_WINDOW_MS = 100;
+/** Metadata files read at once when (re)loading shards: bounded to stay clear of EMFILE. */
+const LOAD_CONCURRENCY = 64;
+
+interface StoredMeta {
+  key: string;
+  size: number;
+  etag: string;
+  lastModified: string;
+  contentType?: string;
+  metadata?: Record<string, string>;
+  checksums?: Record<string, string>;
+  /** File name of the bytes, in the same shard directory. */
+  data: string;
+}
+
+interface Entry {
+  key: string;
+  /** UTF-8 bytes of the key: S3 lists in byte order, which differs from UTF-16 order. */
+  bytes: Buffer;
+  info: ObjectInfo;
+}
+
+interface ShardCache {
+  mtimeMs: number;
+  settled: boolean;
+  entries: Entry[];
+}
+
+interface BucketIndex {
+  shards: Map<string, ShardCache>;
+  sorted?: Entry[];
+}
+
+const keyId = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
+const isMissing = (err: unknown) => (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+const rand = () => randomBytes(8).toString('hex');
+
+function toInfo(meta: StoredMeta): ObjectInfo {
+  return {
+    key: meta.key,
+    size: meta.size,
+    etag: meta.etag,
+    lastModified: new Date(meta.lastModified),
+    contentType: meta.contentType,
+    metadata: meta.metadata ?? {},
+    checksums: meta.checksums ?? {},
+  };
+}
+
+export class FsObjectStore implements ObjectStore {
+  readonly kind = 'embedded' as const;
+  private readonly tmpDir: string;
+  private readonly indexes = new Map<string, BucketIndex>();
+  private readonly locks = new Map<string, Promise<void>>();
+
+  constructor(private readonly root: string) {
+    this.tmpDir = path.join(root, '.tmp');
+  }
+
+  // ---- buckets ----
+
+  async createBucket(bucket: string, region?: string): Promise<void> {
+    if (!SAFE_BUCKET.test(bucket)) throw new StoreError('InvalidBucketName', `Invalid bucket name: ${bucket}`);
+    const dir = this.bucketDir(bucket);
+    await fsp.mkdir(this.root, { recursive: true });
+    try {
+      await fsp.mkdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (await this.bucketExists(bucket)) {
+        throw new StoreError('BucketAlreadyOwnedByYou', `Bucket ${bucket} already exists`);
+      }
+      // A directory without its marker is a half-created bucket from a crash: finish creating it.
+    }
+    await this.writeJsonAtomic(path.join(dir, BUCKET_FILE), {
+      name: bucket,
+      creationDate: new Date().toISOString(),
+      region: region || undefined,
+    });
+  }
+
+  async bucketExists(bucket: string): Promise<boolean> {
+    if (!SAFE_BUCKET.test(bucket)) return false;
+    try {
+      await fsp.access(path.join(this.bucketDir(bucket), BUCKET_FILE));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async bucketRegion(bucket: string): Promise<string | undefined> {
+    return (await this.readBucketFile(bucket)).region;
+  }
+
+  async listBuckets(): Promise<BucketInfo[]> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.root);
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw err;
+    }
+    const out: BucketInfo[] = [];
+    for (const name of names.filter((n) => SAFE_BUCKET.test(n)).sort()) {
+      try {
+        const b = await this.readBucketFile(name);
+        out.push({ name, creationDate: new Date(b.creationDate) });
+      } catch {
+        // not a complete bucket
+      }
+    }
+    return out;
+  }
+
+  async deleteBucket(bucket: string): Promise<void> {
+    await this.requireBucket(bucket);
+    const entries = await this.index(bucket);
+    if (entries.length > 0) throw new StoreError('BucketNotEmpty', `Bucket ${bucket} is not empty`);
+    // Rename first so the bucket disappears at once, then remove at leisure.
+    await fsp.mkdir(this.tmpDir, { recursive: true });
+    const grave = path.join(this.tmpDir, `deleted-${rand()}`);
+    await fsp.rename(this.bucketDir(bucket), grave);
+    this.indexes.delete(bucket);
+    await fsp.rm(grave, { recursive: true, force: true });
+  }
+
+  // ---- objects ----
+
+  async putObject(bucket: string, key: string, body: Buffer | Readable, opts: PutOptions = {}): Promise<ObjectInfo> {
+    await this.requireBucket(bucket);
+    const { tmp, size, md5 } = await this.spool(body);
+    const id = keyId(key);
+    const dir = this.shardDir(bucket, id);
+    const dataName = `${id}.${rand()}.data`;
+    const meta: StoredMeta = {
+      key,
+      size,
+      etag: opts.etag ?? `"${md5}"`,
+      // S3 keeps whole seconds; so do we, so listings and Last-Modified agree.
+      lastModified: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString(),
+      contentType: opts.contentType,
+      metadata: opts.metadata ?? {},
+      checksums: opts.checksums ?? {},
+      data: dataName,
+    };
+    try {
+      await this.withKeyLock(bucket, id, async () => {
+        await this.requireBucket(bucket);
+        await fsp.mkdir(dir, { recursive: true });
+        await fsp.rename(tmp, path.join(dir, dataName));
+        try {
+          const old = await this.readMeta(dir, id).catch(() => undefined);
+          await this.writeJsonAtomic(path.join(dir, `${id}.json`), meta);
+          if (old && old.data !== dataName) await fsp.rm(path.join(dir, old.data), { force: true });
+        } catch (err) {
+          await fsp.rm(path.join(dir, dataName), { force: true });
+          throw err;
+        } finally {
+          this.invalidate(bucket, id);
+        }
+      });
+    } finally {
+      await fsp.rm(tmp, { force: true });
+    }
+    return toInfo(meta);
+  }
+
+  async getObject(
+    bucket: string,
+    key: string,
+    range?: { start: number; end: number },
+  ): Promise<{ info: ObjectInfo; body: Readable }> {
+    // An overwrite may remove the data file between reading the metadata and opening it: retry.
+    for (let attempt = 0; ; attempt++) {
+      const meta = await this.loadMeta(bucket, key);
+      let fh: FileHandle;
+      try {
+        fh = await fsp.open(path.join(this.shardDir(bucket, keyId(key)), meta.data), 'r');
+      } catch (err) {
+        if (isMissing(err) && attempt < 5) continue;
+        if (isMissing(err)) throw new StoreError('NoSuchKey', `No such key: ${key}`);
+        throw err;
+      }
+      const info = toInfo(meta);
+      if (!range) return { info, body: fh.createReadStream() };
+      if (range.start < 0 || range.start > range.end || range.start >= info.size) {
+        await fh.close();
+        throw new StoreError('InvalidRange', `Range ${range.start}-${range.end} not satisfiable for size ${info.size}`);
+      }
+      const end = Math.min(range.end, info.size - 1);
+      return { info, body: fh.createReadStream({ start: range.start, end }) };
+    }
+  }
+
+  async headObject(bucket: string, key: string): Promise<ObjectInfo> {
+    return toInfo(await this.loadMeta(bucket, key));
+  }
+
+  async deleteObject(bucket: string, key: string): Promise<void> {
+    await this.requireBucket(bucket);
+    const id = keyId(key);
+    const dir = this.shardDir(bucket, id);
+    await this.withKeyLock(bucket, id, async () => {
+      const meta = await this.readMeta(dir, id).catch(() => undefined);
+      if (!meta) return;
+      await fsp.rm(path.join(dir, `${id}.json`), { force: true });
+      await fsp.rm(path.join(dir, meta.data), { force: true });
+      this.invalidate(bucket, id);
+    });
+  }
+
+  async copyObject(
+    srcBucket: string,
+    srcKey: string,
+    dstBucket: string,
+    dstKey: string,
+    opts: PutOptions & { replaceMetadata?: boolean } = {},
+  ): Promise<ObjectInfo> {
+    await this.requireBucket(dstBucket);
+    // The source file stays readable through its open handle even if the copy overwrites it.
+    const src = await this.getObject(srcBucket, srcKey);
+    const replace = opts.replaceMetadata ?? false;
+    return this.putObject(dstBucket, dstKey, src.body, {
+      contentType: replace ? opts.contentType : src.info.contentType,
+      metadata: replace ? opts.metadata : src.info.metadata,
+      checksums: opts.checksums ?? src.info.checksums,
+      etag: opts.etag,
+    });
+  }
+
+  async listObjects(bucket: string, opts: ListOptions = {}): Promise<ListResult> {
+    await this.requireBucket(bucket);
+    return listSorted(await this.index(bucket), opts);
+  }
+
+  // ---- internals ----
+
+  private bucketDir(bucket: string): string {
+    return path.join(this.root, bucket);
+  }
+
+  private shardDir(bucket: string, id: string): string {
+    return path.join(this.root, bucket, 'objects', id.slice(0, 2));
+  }
+
+  private async requireBucket(bucket: string): Promise<void> {
+    if (!(await this.bucketExists(bucket))) throw new StoreError('NoSuchBucket', `No such bucket: ${bucket}`);
+  }
+
+  private async readBucketFile(bucket: string): Promise<{ creationDate: string; region?: string }> {
+    if (!SAFE_BUCKET.test(bucket)) throw new StoreError('NoSuchBucket', `No such bucket: ${bucket}`);
+    try {
+      return JSON.parse(await fsp.readFile(path.join(this.bucketDir(bucket), BUCKET_FILE), 'utf8'));
+    } catch (err) {
+      if (isMissing(err)) throw new StoreError('NoSuchBucket', `No such bucket: ${bucket}`);
+      throw err;
+    }
+  }
+
+  private async readMeta(dir: string, id: string): Promise<StoredMeta> {
+    return JSON.parse(await fsp.readFile(path.join(dir, `${id}.json`), 'utf8')) as StoredMeta;
+  }
+
+  private async loadMeta(bucket: string, key: string): Promise<StoredMeta> {
+    const id = keyId(key);
+    try {
+      const meta = await this.readMeta(this.shardDir(bucket, id), id);
+      // Guards against the (astronomically unlikely) hash collision.
+      if (meta.key === key) return meta;
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+    await this.requireBucket(bucket);
+    throw new StoreError('NoSuchKey', `No such key: ${key}`);
+  }
+
+  /** Streams a body to a temp file, fsynced, hashing as it goes; never holds it whole. */
+  private async spool(body: Buffer | Readable): Promise<{ tmp: string; size: number; md5: string }> {
+    await fsp.mkdir(this.tmpDir, { recursive: true });
+    const tmp = path.join(this.tmpDir, `put-${rand()}`);
+    const hash = createHash('md5');
+    let size = 0;
+    const fh = await fsp.open(tmp, 'wx');
+    try {
+      let batch: Buffer[] = [];
+      let batched = 0;
+      const flush = async () => {
+        if (batched === 0) return;
+        await writeAll(fh, batch);
+        batch = [];
+        batched = 0;
+      };
+      const chunks: AsyncIterable<unknown> | Buffer[] = Buffer.isBuffer(body) ? [body] : body;
+      for await (const c of chunks) {
+        const buf = Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array | string);
+        hash.update(buf);
+        size += buf.length;
+        batch.push(buf);
+        batched += buf.length;
+        if (batched >= WRITE_BATCH) await flush();
+      }
+      await flush();
+      await fh.sync();
+      await fh.close();
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      await fsp.rm(tmp, { force: true });
+      throw err;
+    }
+    return { tmp, size, md5: hash.digest('hex') };
+  }
+
+  private async writeJsonAtomic(file: string, value: unknown): Promise<void> {
+    await fsp.mkdir(this.tmpDir, { recursive: true });
+    const tmp = path.join(this.tmpDir, `json-${rand()}`);
+    const fh = await fsp.open(tmp, 'wx');
+    try {
+      await fh.writeFile(JSON.stringify(value));
+      await fh.sync();
+      await fh.close();
+      await fsp.rename(tmp, file);
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      await fsp.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /** Serializes writers of one key in this process so their data files never leak. */
+  private async withKeyLock<T>(bucket: string, id: string, fn: () => Promise<T>): Promise<T> {
+    const lockId = `${bucket}/${id}`;
+    const prev = this.locks.get(lockId) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = prev.then(() => new Promise<void>((r) => (release = r)));
+    this.locks.set(lockId, mine);
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.locks.get(lockId) === mine) this.locks.delete(lockId);
+    }
+  }
+
+  private invalidate(bucket: string, id: string): void {
+    const idx = this.indexes.get(bucket);
+    if (!idx) return;
+    idx.shards.delete(id.slice(0, 2));
+    idx.sorted = undefined;
+  }
+
+  /**
+   * All objects of a bucket in byte order. Kept in memory and refreshed per shard directory when
+   * its mtime changes, so other processes writing the same root are seen too.
+   */
+  private async index(bucket: string): Promise<Entry[]> {
+    let idx = this.indexes.get(bucket);
+    if (!idx) {
+      idx = { shards: new Map() };
+      this.indexes.set(bucket, idx);
+    }
+    const objectsDir = path.join(this.bucketDir(bucket), 'objects');
+    let shardNames: string[];
+    try {
+      shardNames = await fsp.readdir(objectsDir);
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      shardNames = [];
+    }
+    let changed = false;
+    const present = new Set(shardNames);
+    for (const name of idx.shards.keys()) {
+      if (!present.has(name)) {
+        idx.shards.delete(name);
+        changed = true;
+      }
+    }
+    const current = idx;
+    const stale: { name: string; dir: string; mtimeMs: number; settled: boolean }[] = [];
+    await Promise.all(
+      shardNames.map(async (name) => {
+        const dir = path.join(objectsDir, name);
+        const scannedAt = Date.now();
+        const st = await fsp.stat(dir).catch(() => undefined);
+        if (!st) return;
+        const cached = current.shards.get(name);
+        if (cached && cached.settled && cached.mtimeMs === st.mtimeMs) return;
+        stale.push({ name, dir, mtimeMs: st.mtimeMs, settled: scannedAt - st.mtimeMs > RACY_WINDOW_MS });
+      }),
+    );
+    if (stale.length > 0) {
+      const loaded = await loadShards(stale.map((s) => s.dir));
+      stale.forEach((s, i) => current.shards.set(s.name, { mtimeMs: s.mtimeMs, settled: s.settled, entries: loaded[i] }));
+      changed = true;
+    }
+    if (changed || !idx.sorted) {
+      const all: Entry[] = [];
+      for (const s of idx.shards.values()) all.push(...s.entries);
+      all.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
+      idx.sorted = all;
+    }
+    return idx.sorted;
+  }
+}
+
+async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
+  let pending = bufs;
+  while (pending.length > 0) {
+    const { bytesWritten } = await fh.writev(pending);
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const b of pending) {
+      if (skip >= b.length) skip -= b.length;
+      else {
+        rest.push(skip > 0 ? b.subarray(skip) : b);
+        skip = 0;
+      }
+    }
+    pending = rest;
+  }
+}
+
+/** Reads the metadata of every object in the given shard directories. */
+async function loadShards(dirs: string[]): Promise<Entry[][]> {
+  const result: Entry[][] = dirs.map(() => []);
+  const files: { shard: number; file: string }[] = [];
+  await Promise.all(
+    dirs.map(async (dir, shard) => {
+      const names = await fsp.readdir(dir).catch((err) => {
+        if (isMissing(err)) return [] as string[];
+        throw err;
+      });
+      for (const name of names) if (name.endsWith('.json')) files.push({ shard, file: path.join(dir, name) });
+    }),
+  );
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const { shard, file } = files[next++];
+      try {
+        const meta = JSON.parse(await fsp.readFile(file, 'utf8')) as StoredMeta;
+        result[shard].push({ key: meta.key, bytes: Buffer.from(meta.key, 'utf8'), info: toInfo(meta) });
+      } catch {
+        // Deleted since readdir: not an object any more.
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, files.length) }, worker));
+  return result;
+}
+
+// ---- listing over a byte-sorted array ----
+
+/** First index whose key is >= target (or > target when `strict`). */
+function bound(entries: Entry[], target: Buffer, strict: boolean): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = Buffer.compare(entries[mid].bytes, target);
+    if (c < 0 || (strict && c === 0)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index at or after `from` whose key does not start with `prefix` (matches are contiguous). */
+function endOfPrefix(entries: Entry[], from: number, prefix: string): number {
+  let lo = from;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (entries[mid].key.startsWith(prefix)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** S3's ListObjects semantics: prefix, delimiter roll-up, startAfter/marker and maxKeys. */
+function listSorted(entries: Entry[], opts: ListOptions): ListResult {
+  const prefix = opts.prefix ?? '';
+  const delimiter = opts.delimiter || undefined;
+  const maxKeys = opts.maxKeys ?? 1000;
+  const result: ListResult = { objects: [], commonPrefixes: [], isTruncated: false };
+  if (maxKeys <= 0) return result;
+  let i = bound(entries, Buffer.from(prefix, 'utf8'), false);
+  const after = opts.startAfter;
+  if (after) {
+    i = Math.max(i, bound(entries, Buffer.from(after, 'utf8'), true));
+    // A marker that is itself a common prefix (a previous page's last entry) skips its whole group.
+    if (delimiter && after.startsWith(prefix)) {
+      const at = after.indexOf(delimiter, prefix.length);
+      if (at >= 0 && at + delimiter.length === after.length) i = endOfPrefix(entries, i, after);
+    }
+  }
+  let count = 0;
+  while (i < entries.length) {
+    const e = entries[i];
+    if (!e.key.startsWith(prefix)) break;
+    if (count === maxKeys) {
+      result.isTruncated = true;
+      break;
+    }
+    const at = delimiter ? e.key.indexOf(delimiter, prefix.length) : -1;
+    if (delimiter && at >= 0) {
+      const cp = e.key.slice(0, at + delimiter.length);
+      result.commonPrefixes.push(cp);
+      result.nextMarker = cp;
+      i = endOfPrefix(entries, i, cp);
+    } else {
+      result.objects.push(e.info);
+      result.nextMarker = e.key;
+      i++;
+    }
+    count++;
+  }
+  if (!result.isTruncated) result.nextMarker = undefined;
+  return result;
+}
