@@ -1,0 +1,53 @@
+/** Every option of `localsage serve`, each with its environment variable. */
+export interface EmulatorConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  region: string;
+  accountId: string;
+  s3Backend: 'embedded' | 'minio';
+  minio: {
+    endpoint: string; // e.g. http://127.0.0.1:9000
+    accessKey: string;
+    secretKey: string;
+    region: string;
+  };
+  /** fast: real state transitions in about a second; realistic: AWS-like minutes. */
+  timing: 'fast' | 'realistic';
+  /** Multiplies the speed of emulator time (realistic timing at 60 = minutes become seconds). */
+  clockScale: number;
+  /** Quiet logs (tests). */
+  quiet: boolean;
+}
+
+export const OPTION_ENV: Record<string, string> = {
+  port: 'LOCALSAGE_PORT',
+  host: 'LOCALSAGE_HOST',
+  'data-dir': 'LOCALSAGE_DATA_DIR',
+  region: 'LOCALSAGE_REGION',
+  'account-id': 'LOCALSAGE_ACCOUNT_ID',
+  's3-backend': 'LOCALSAGE_S3_BACKEND',
+  'minio-endpoint': 'LOCALSAGE_MINIO_ENDPOINT',
+  'minio-access-key': 'LOCALSAGE_MINIO_ACCESS_KEY',
+  'minio-secret-key': 'LOCALSAGE_MINIO_SECRET_KEY',
+  'minio-region': 'LOCALSAGE_MINIO_REGION',
+  timing: 'LOCALSAGE_TIMING',
+  'clock-scale': 'LOCALSAGE_CLOCK_SCALE',
+  quiet: 'LOCALSAGE_QUIET',
+};
+
+export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): EmulatorConfig {
+  return {
+    port: 4599,
+    host: '127.0.0.1',
+    dataDir: '.localsage',
+    region: 'us-east-1',
+    accountId: '000000000000',
+    s3Backend: 'embedded',
+    minio: { endpoint: 'http://127.0.0.1:9000', accessKey: 'minioadmin', secretKey: 'minioadmin', region: 'us-east-1' },
+    timing: 'fast',
+    clockScale: 1,
+    quiet: false,
+    ...overrides,
+  };
+}

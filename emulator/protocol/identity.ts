@@ -1,0 +1,31 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** Who is calling and where: taken from the SigV4 credential scope, as AWS does. */
+export interface CallerIdentity {
+  accessKeyId: string;
+  region: string;
+  /** The signing name in the credential scope (s3, sagemaker, sts, ...), if signed. */
+  service?: string;
+  accountId: string;
+}
+
+const CREDENTIAL = /Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request/;
+
+export interface IdentityDefaults {
+  region: string;
+  accountId: string;
+}
+
+export function identityFromHeaders(
+  headers: IncomingHttpHeaders,
+  query: URLSearchParams | undefined,
+  defaults: IdentityDefaults,
+): CallerIdentity {
+  const auth = headers.authorization ?? query?.get('X-Amz-Credential') ?? '';
+  const m = CREDENTIAL.exec(auth.startsWith('AWS4') ? auth : `Credential=${auth}`);
+  if (!m) return { accessKeyId: '', region: defaults.region, accountId: defaults.accountId };
+  const [, accessKeyId, , region, service] = m;
+  // LocalStack's convention: a 12-digit access key id names the account; anything else is the default.
+  const accountId = /^\d{12}$/.test(accessKeyId) ? accessKeyId : defaults.accountId;
+  return { accessKeyId, region, service, accountId };
+}

@@ -1,0 +1,80 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express from 'express';
+import { readBody } from './body.js';
+import { AwsError } from './errors.js';
+import { newRequestId, type RequestContext } from './context.js';
+import { identityFromHeaders, type IdentityDefaults } from './identity.js';
+import { sendJsonError, type AwsJsonHandler } from './aws-json.js';
+import { sendQueryError, sendQueryResult } from './query.js';
+import { isRuntimeRequest } from './runtime-rest-json.js';
+import type { CallerIdentity } from './identity.js';
+
+type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface RouterTargets {
+  defaults: IdentityDefaults;
+  sagemaker: AwsJsonHandler;
+  runtime: NodeHandler;
+  s3: NodeHandler;
+  sts: (action: string, params: URLSearchParams, identity: CallerIdentity) => Record<string, unknown>;
+}
+
+const JSON_BODY_LIMIT = 16 * 1024 * 1024;
+const tooLarge = () => new AwsError('SerializationException', 'The request body is too large.', 413);
+
+/**
+ * Routes every request on the one port to the service it is for, in the order of
+ * aws-protocols.md section 6: X-Amz-Target, the runtime's invocation paths, query-protocol
+ * forms, then S3 (path-style or virtual-host style) for everything else.
+ */
+export function createRouter(t: RouterTargets): NodeHandler {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use(async (req, res) => {
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string') return routeTarget(target, req, res);
+    const ct = req.headers['content-type'] ?? '';
+    if (req.method === 'POST' && req.path === '/' && ct.startsWith('application/x-www-form-urlencoded')) return routeQuery(req, res);
+    if (req.headers['smithy-protocol'] === 'rpc-v2-cbor') {
+      req.resume();
+      return sendJsonError(res, 'application/json', newRequestId(), new AwsError('NotImplemented', 'localsage does not speak rpc-v2-cbor yet.', 501));
+    }
+    return t.s3(req, res);
+  });
+
+  async function routeTarget(target: string, req: IncomingMessage, res: ServerResponse) {
+    const requestId = newRequestId();
+    const dot = target.indexOf('.');
+    const prefix = target.slice(0, dot);
+    const operation = target.slice(dot + 1);
+    const ctx: RequestContext = { identity: identityFromHeaders(req.headers, undefined, t.defaults), requestId };
+    try {
+      const body = await readBody(req, JSON_BODY_LIMIT, tooLarge);
+      if (prefix === 'SageMaker') return await t.sagemaker(operation, body, ctx, res);
+      throw new AwsError('UnknownOperationException', `localsage does not serve the ${prefix} API yet.`);
+    } catch (e) {
+      sendJsonError(res, 'application/x-amz-json-1.1', requestId, e);
+    }
+  }
+
+  async function routeQuery(req: IncomingMessage, res: ServerResponse) {
+    const requestId = newRequestId();
+    const xmlns = 'https://sts.amazonaws.com/doc/2011-06-15/';
+    try {
+      const params = new URLSearchParams((await readBody(req, JSON_BODY_LIMIT, tooLarge)).toString('utf8'));
+      const action = params.get('Action') ?? '';
+      if (params.get('Version') !== '2011-06-15') {
+        throw new AwsError('InvalidAction', `localsage does not serve the query API version ${params.get('Version')} yet.`);
+      }
+      const identity = identityFromHeaders(req.headers, params, t.defaults);
+      sendQueryResult(res, xmlns, action, t.sts(action, params, identity), requestId);
+    } catch (e) {
+      sendQueryError(res, xmlns, e instanceof AwsError ? e : new AwsError('InternalFailure', String(e), 500), requestId);
+    }
+  }
+
+  // The runtime's invocation path is the hot one: it skips Express's per-request machinery.
+  return (req, res) => (isRuntimeRequest(req.method, req.url) ? t.runtime(req, res) : app(req, res));
+}

@@ -1,0 +1,150 @@
+import { AwsError } from './errors.js';
+import type { ServiceModel, Shape } from './service-model.js';
+
+/**
+ * Validates a request against the service model the way AWS's front end does, collecting every
+ * constraint violation into one "N validation errors detected: ..." ValidationException, and
+ * turns wire values into their typed form (epoch-second timestamps become Dates).
+ *
+ * Type mismatches (a string where a number belongs) are SerializationExceptions, as on AWS.
+ */
+export function validateInput(model: ServiceModel, shapeName: string, input: unknown, errorCode = 'ValidationException'): any {
+  const errors: string[] = [];
+  const out = walk(model, shapeName, input, '', errors, true);
+  if (errors.length) {
+    const n = errors.length;
+    throw new AwsError(errorCode, `${n} validation error${n > 1 ? 's' : ''} detected: ${errors.join('; ')}`);
+  }
+  return out;
+}
+
+/** AWS names members in lowerCamelCase in validation messages: 'resourceConfig.instanceCount'. */
+function memberPath(parent: string, member: string): string {
+  const name = member.charAt(0).toLowerCase() + member.slice(1);
+  return parent ? `${parent}.${name}` : name;
+}
+
+/** How a value is quoted in a message: ` 'x'`, ` null`, or nothing for payload bytes. */
+function show(value: unknown): string {
+  if (value === null || value === undefined) return ' null';
+  if (value === '') return '';
+  if (typeof value === 'string') return ` '${value}'`;
+  if (Array.isArray(value) || typeof value === 'object') return ` '${JSON.stringify(value)}'`;
+  return ` '${String(value)}'`;
+}
+
+const regexCache = new Map<string, RegExp | null>();
+function compile(pattern: string): RegExp | null {
+  if (!regexCache.has(pattern)) {
+    let re: RegExp | null = null;
+    // Patterns are Java regexes; most compile as JS with the unicode flag. Anchored whole-match,
+    // as the service applies them.
+    const body = pattern.replace(/^\^/, '').replace(/\$$/, '');
+    for (const flags of ['u', '']) {
+      try {
+        re = new RegExp(`^(?:${body})$`, flags);
+        break;
+      } catch {
+        re = null;
+      }
+    }
+    regexCache.set(pattern, re);
+  }
+  return regexCache.get(pattern)!;
+}
+
+function serialization(message: string): AwsError {
+  return new AwsError('SerializationException', message);
+}
+
+function walk(model: ServiceModel, shapeName: string, value: unknown, path: string, errors: string[], top = false): unknown {
+  const shape: Shape | undefined = model.shapes[shapeName];
+  if (!shape || value === undefined || value === null) return value ?? undefined;
+  const at = path || shapeName;
+  switch (shape.type) {
+    case 'structure': {
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        throw serialization(top ? 'Start of structure or map found where not expected.' : `Unexpected value type at '${at}'`);
+      }
+      const obj = value as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const req of shape.required ?? []) {
+        if (obj[req] === undefined || obj[req] === null) errors.push(`Value null at '${memberPath(path, req)}' failed to satisfy constraint: Member must not be null`);
+      }
+      for (const [name, v] of Object.entries(obj)) {
+        const member = shape.members?.[name];
+        if (!member) continue; // unknown members are ignored, as the service does
+        out[name] = walk(model, member.shape, v, memberPath(path, name), errors);
+      }
+      return out;
+    }
+    case 'list': {
+      if (!Array.isArray(value)) throw serialization(`Unexpected value type at '${at}': expected a list`);
+      checkLength(shape, value.length, value, at, errors);
+      return value.map((v, i) => walk(model, shape.member!.shape, v, `${at}.${i + 1}.member`, errors));
+    }
+    case 'map': {
+      if (typeof value !== 'object' || Array.isArray(value)) throw serialization(`Unexpected value type at '${at}': expected a map`);
+      const entries = Object.entries(value as Record<string, unknown>);
+      checkLength(shape, entries.length, value, at, errors);
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of entries) {
+        walk(model, shape.key!.shape, k, `${at}.key`, errors);
+        out[k] = walk(model, shape.value!.shape, v, `${at}.${k}.member`, errors);
+      }
+      return out;
+    }
+    case 'string': {
+      if (typeof value !== 'string') throw serialization(`STRING_VALUE can not be converted to a String at '${at}'`);
+      checkLength(shape, [...value].length, value, at, errors);
+      if (shape.enum && !shape.enum.includes(value)) {
+        errors.push(`Value${show(value)} at '${at}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
+      }
+      if (shape.pattern) {
+        const re = compile(shape.pattern);
+        if (re && !re.test(value)) {
+          errors.push(`Value${show(value)} at '${at}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.pattern}`);
+        }
+      }
+      return value;
+    }
+    case 'integer':
+    case 'long':
+    case 'float':
+    case 'double': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw serialization(`NUMBER_VALUE can not be converted to ${shape.type === 'long' || shape.type === 'integer' ? 'an Integer' : 'a Double'} at '${at}'`);
+      }
+      if ((shape.type === 'integer' || shape.type === 'long') && !Number.isInteger(value)) {
+        throw serialization(`NUMBER_VALUE can not be converted to an Integer at '${at}'`);
+      }
+      if (shape.min !== undefined && value < shape.min) errors.push(`Value${show(value)} at '${at}' failed to satisfy constraint: Member must have value greater than or equal to ${shape.min}`);
+      if (shape.max !== undefined && value > shape.max) errors.push(`Value${show(value)} at '${at}' failed to satisfy constraint: Member must have value less than or equal to ${shape.max}`);
+      return value;
+    }
+    case 'boolean':
+      if (typeof value !== 'boolean') throw serialization(`Unexpected value type at '${at}': expected a boolean`);
+      return value;
+    case 'timestamp': {
+      // awsJson timestamps are epoch seconds; clients send integers (botocore) or fractions (JS).
+      if (typeof value === 'number') return new Date(value * 1000);
+      if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return new Date(value);
+      throw serialization(`Unexpected value type at '${at}': expected a timestamp`);
+    }
+    case 'blob':
+      // rest protocols hand over raw payload bytes; JSON bodies carry base64 strings.
+      if (value instanceof Uint8Array) {
+        checkLength(shape, value.length, '', at, errors);
+        return value;
+      }
+      if (typeof value !== 'string') throw serialization(`Unexpected value type at '${at}': expected base64 data`);
+      return value;
+    default:
+      return value;
+  }
+}
+
+function checkLength(shape: Shape, length: number, value: unknown, at: string, errors: string[]) {
+  if (shape.min !== undefined && length < shape.min) errors.push(`Value${show(value)} at '${at}' failed to satisfy constraint: Member must have length greater than or equal to ${shape.min}`);
+  if (shape.max !== undefined && length > shape.max) errors.push(`Value${show(value)} at '${at}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`);
+}

@@ -1,0 +1,90 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { RealClock, ScaledClock, type Clock } from './clock.js';
+import { defaultConfig, type EmulatorConfig } from './config.js';
+import { createAwsJsonService } from './protocol/aws-json.js';
+import { AwsError } from './protocol/errors.js';
+import { createRouter } from './protocol/router.js';
+import { createRuntimeHandler } from './protocol/runtime-rest-json.js';
+import { createS3Handler } from './protocol/s3/handler.js';
+import { sagemakerModel, sagemakerRuntimeModel } from './protocol/service-model.js';
+import type { ServiceDeps } from './services/deps.js';
+import { InvokeEndpointService } from './services/runtime/invoke-endpoint.js';
+import { ServingRegistry } from './services/runtime/serving-registry.js';
+import { createSageMaker } from './services/sagemaker/operations.js';
+import { getCallerIdentity } from './services/sts/get-caller-identity.js';
+import { Database } from './storage/database.js';
+import { FsObjectStore } from './storage/fs-object-store.js';
+import { MinioObjectStore } from './storage/minio-object-store.js';
+import type { ObjectStore } from './storage/object-store.js';
+import { TIMING_PROFILES } from './timing.js';
+
+export interface RunningEmulator {
+  url: string;
+  port: number;
+  server: Server;
+  config: EmulatorConfig;
+  close(): Promise<void>;
+}
+
+function createObjectStore(config: EmulatorConfig, dataDir: string): ObjectStore {
+  if (config.s3Backend === 'minio') return new MinioObjectStore(config.minio);
+  return new FsObjectStore(join(dataDir, 's3'));
+}
+
+/** Assembles storage, services and protocols, recovers state from the data dir, and listens. */
+export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Promise<RunningEmulator> {
+  const config = defaultConfig(overrides);
+  const dataDir = resolve(config.dataDir);
+  const clock: Clock = config.clockScale === 1 ? new RealClock() : new ScaledClock(config.clockScale);
+  const db = new Database(join(dataDir, 'localsage.db'));
+  const store = createObjectStore(config, dataDir);
+  const log = config.quiet ? () => {} : (m: string) => console.log(`localsage: ${m}`);
+  const deps: ServiceDeps = { db, store, clock, timing: TIMING_PROFILES[config.timing], dataDir, log };
+  const defaults = { region: config.region, accountId: config.accountId };
+
+  const serving = new ServingRegistry(store);
+  const sagemaker = createSageMaker(deps, serving);
+  await sagemaker.recover();
+
+  const handler = createRouter({
+    defaults,
+    sagemaker: createAwsJsonService({ model: sagemakerModel(), contentType: 'application/x-amz-json-1.1', operations: sagemaker.operations }),
+    runtime: createRuntimeHandler(new InvokeEndpointService(serving, sagemakerRuntimeModel()), defaults),
+    s3: createS3Handler({ store, dataDir, defaults }),
+    sts: (action, _params, identity) => {
+      if (action === 'GetCallerIdentity') return { ...getCallerIdentity(identity) };
+      throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
+    },
+  });
+
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    Promise.resolve(handler(req, res)).catch((e) => {
+      console.error('localsage: unhandled error', e);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(config.port, config.host, ok);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  log(`listening on ${url} (data in ${dataDir}, S3 backend ${store.kind}, timing ${config.timing})`);
+
+  return {
+    url,
+    port,
+    server,
+    config,
+    async close() {
+      await sagemaker.shutdown();
+      server.closeAllConnections?.();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      await store.close?.();
+      db.close();
+    },
+  };
+}

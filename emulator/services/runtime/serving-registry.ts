@@ -1,0 +1,74 @@
+import { loadModel, unpackModelArtifact, type LoadedModel } from '../../../algorithms/index.js';
+import type { Scope } from '../../storage/database.js';
+import { parseS3Uri, readObject, type ObjectStore } from '../../storage/object-store.js';
+
+export interface ServingVariant {
+  name: string;
+  weight: number;
+  model: LoadedModel;
+}
+
+export interface ServingEndpoint {
+  name: string;
+  variants: ServingVariant[];
+  totalWeight: number;
+}
+
+/** The model data could not be loaded: the endpoint fails with this reason, as on AWS. */
+export class ModelLoadError extends Error {}
+
+/**
+ * What each InService endpoint serves, in memory, so that InvokeEndpoint touches neither SQLite
+ * nor the object store on its hot path.
+ */
+export class ServingRegistry {
+  private readonly endpoints = new Map<string, ServingEndpoint>();
+  private readonly models = new Map<string, LoadedModel>();
+
+  constructor(private readonly store: ObjectStore) {}
+
+  private key(scope: Scope, name: string): string {
+    return `${scope.accountId}\u0000${scope.region}\u0000${name.toLowerCase()}`;
+  }
+
+  get(scope: Scope, name: string): ServingEndpoint | undefined {
+    return this.endpoints.get(this.key(scope, name));
+  }
+
+  set(scope: Scope, name: string, variants: ServingVariant[]): void {
+    this.endpoints.set(this.key(scope, name), { name, variants, totalWeight: variants.reduce((s, v) => s + v.weight, 0) });
+  }
+
+  setWeights(scope: Scope, name: string, weights: Map<string, number>): void {
+    const ep = this.get(scope, name);
+    if (!ep) return;
+    this.set(scope, name, ep.variants.map((v) => ({ ...v, weight: weights.get(v.name) ?? v.weight })));
+  }
+
+  remove(scope: Scope, name: string): void {
+    this.endpoints.delete(this.key(scope, name));
+  }
+
+  /** Loads (once per artifact) the model a container's ModelDataUrl points at. */
+  async load(modelDataUrl: string): Promise<LoadedModel> {
+    const cached = this.models.get(modelDataUrl);
+    if (cached) return cached;
+    let artifact: Buffer;
+    try {
+      const { bucket, key } = parseS3Uri(modelDataUrl);
+      artifact = await readObject(this.store, bucket, key);
+    } catch {
+      throw new ModelLoadError(
+        `Failed to download model data for container "container_1" from URL: "${modelDataUrl}". Please ensure that there is an object located at the URL and that the role passed to CreateModel has permissions to download the object.`,
+      );
+    }
+    let model: LoadedModel;
+    try {
+      model = loadModel(await unpackModelArtifact(artifact));
+    } catch (e) {
+      throw new ModelLoadError(`Failed to extract model data archive from URL "${modelDataUrl}". Please ensure that the object located at the URL is a valid tar.gz archive: ${(e as Error).message}`);
+    }
+    this.models.set(modelDataUrl, model);
+    return model;
+  }
+}

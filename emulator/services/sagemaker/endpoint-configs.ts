@@ -1,0 +1,83 @@
+import type {
+  CreateEndpointConfigInput,
+  CreateEndpointConfigOutput,
+  DeleteEndpointConfigInput,
+  DescribeEndpointConfigInput,
+  DescribeEndpointConfigOutput,
+  ListEndpointConfigsInput,
+  ListEndpointConfigsOutput,
+} from '@aws-sdk/client-sagemaker';
+import { validation } from '../../protocol/errors.js';
+import type { RequestContext } from '../../protocol/context.js';
+import type { Scope } from '../../storage/database.js';
+import type { ServiceDeps } from '../deps.js';
+import { sagemakerArn } from './arns.js';
+import { listPage } from './listing.js';
+import { MODEL_KIND, modelNotFound } from './models.js';
+import { scopeOf } from './scope.js';
+
+export const ENDPOINT_CONFIG_KIND = 'endpoint-config';
+export type EndpointConfigRecord = DescribeEndpointConfigOutput;
+
+export const endpointConfigNotFound = (scope: Scope, name: string) =>
+  validation(`Could not find endpoint configuration "${sagemakerArn(scope, 'endpoint-config', name)}".`);
+
+export class EndpointConfigService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  create(req: CreateEndpointConfigInput, ctx: RequestContext): CreateEndpointConfigOutput {
+    const scope = scopeOf(ctx);
+    const arn = sagemakerArn(scope, 'endpoint-config', req.EndpointConfigName!);
+    if (this.deps.db.get(scope, ENDPOINT_CONFIG_KIND, req.EndpointConfigName!)) {
+      throw validation(`Cannot create already existing endpoint configuration "${arn}".`);
+    }
+    const names = new Set<string>();
+    for (const v of req.ProductionVariants ?? []) {
+      if (names.has(v.VariantName!.toLowerCase())) throw validation(`The variant name "${v.VariantName}" is used more than once.`);
+      names.add(v.VariantName!.toLowerCase());
+      if (!v.ModelName) throw validation(`ModelName is required for variant "${v.VariantName}".`);
+      if (!this.deps.db.get(scope, MODEL_KIND, v.ModelName)) throw modelNotFound(scope, v.ModelName);
+      if (!v.ServerlessConfig && (v.InitialInstanceCount === undefined || !v.InstanceType)) {
+        throw validation(`Invalid ProductionVariant "${v.VariantName}": InstanceType and InitialInstanceCount are required unless ServerlessConfig is given.`);
+      }
+    }
+    const record: EndpointConfigRecord = {
+      EndpointConfigName: req.EndpointConfigName,
+      EndpointConfigArn: arn,
+      ProductionVariants: (req.ProductionVariants ?? []).map((v) => ({ ...v, InitialVariantWeight: v.InitialVariantWeight ?? 1 })),
+      DataCaptureConfig: req.DataCaptureConfig,
+      KmsKeyId: req.KmsKeyId,
+      AsyncInferenceConfig: req.AsyncInferenceConfig,
+      CreationTime: new Date(this.deps.clock.now()),
+    };
+    this.deps.db.insert(scope, ENDPOINT_CONFIG_KIND, req.EndpointConfigName!, arn, record);
+    if (req.Tags?.length) this.deps.db.addTags(arn, req.Tags);
+    return { EndpointConfigArn: arn };
+  }
+
+  describe(req: DescribeEndpointConfigInput, ctx: RequestContext): DescribeEndpointConfigOutput {
+    const scope = scopeOf(ctx);
+    const found = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, req.EndpointConfigName!);
+    if (!found) throw endpointConfigNotFound(scope, req.EndpointConfigName!);
+    return found.data;
+  }
+
+  list(req: ListEndpointConfigsInput, ctx: RequestContext): ListEndpointConfigsOutput {
+    const configs = this.deps.db.list<EndpointConfigRecord>(scopeOf(ctx), ENDPOINT_CONFIG_KIND).map((r) => r.data);
+    const { page, NextToken } = listPage(configs, req, {
+      name: (c) => c.EndpointConfigName!,
+      creationTime: (c) => c.CreationTime,
+      defaultOrder: 'Descending',
+    });
+    return {
+      EndpointConfigs: page.map((c) => ({ EndpointConfigName: c.EndpointConfigName, EndpointConfigArn: c.EndpointConfigArn, CreationTime: c.CreationTime })),
+      NextToken,
+    };
+  }
+
+  delete(req: DeleteEndpointConfigInput, ctx: RequestContext): Record<string, never> {
+    const scope = scopeOf(ctx);
+    if (!this.deps.db.delete(scope, ENDPOINT_CONFIG_KIND, req.EndpointConfigName!)) throw endpointConfigNotFound(scope, req.EndpointConfigName!);
+    return {};
+  }
+}

@@ -1,0 +1,73 @@
+import { validation } from '../../protocol/errors.js';
+
+/**
+ * The shared semantics of SageMaker's List* operations: name/status/time filters, sorting, and
+ * opaque NextToken pagination. Each operation passes how to read its fields.
+ */
+export interface ListRequest {
+  NameContains?: string;
+  StatusEquals?: string;
+  CreationTimeAfter?: Date;
+  CreationTimeBefore?: Date;
+  LastModifiedTimeAfter?: Date;
+  LastModifiedTimeBefore?: Date;
+  SortBy?: string;
+  SortOrder?: string;
+  NextToken?: string;
+  MaxResults?: number;
+}
+
+export interface ListFields<T> {
+  name: (t: T) => string;
+  creationTime: (t: T) => Date | undefined;
+  lastModifiedTime?: (t: T) => Date | undefined;
+  status?: (t: T) => string | undefined;
+  defaultOrder: 'Ascending' | 'Descending';
+  defaultMaxResults?: number;
+}
+
+export function listPage<T>(items: T[], req: ListRequest, f: ListFields<T>): { page: T[]; NextToken?: string } {
+  let rows = items.filter((t) => {
+    if (req.NameContains && !f.name(t).toLowerCase().includes(req.NameContains.toLowerCase())) return false;
+    if (req.StatusEquals && f.status?.(t) !== req.StatusEquals) return false;
+    const created = f.creationTime(t)?.getTime() ?? 0;
+    if (req.CreationTimeAfter && !(created > req.CreationTimeAfter.getTime())) return false;
+    if (req.CreationTimeBefore && !(created < req.CreationTimeBefore.getTime())) return false;
+    const modified = f.lastModifiedTime?.(t)?.getTime() ?? created;
+    if (req.LastModifiedTimeAfter && !(modified > req.LastModifiedTimeAfter.getTime())) return false;
+    if (req.LastModifiedTimeBefore && !(modified < req.LastModifiedTimeBefore.getTime())) return false;
+    return true;
+  });
+  const by = req.SortBy ?? 'CreationTime';
+  const key = (t: T): string | number =>
+    by === 'Name' ? f.name(t) : by === 'Status' ? (f.status?.(t) ?? '') : (f.creationTime(t)?.getTime() ?? 0);
+  const dir = (req.SortOrder ?? f.defaultOrder) === 'Descending' ? -1 : 1;
+  // Stable: items arrive in creation order, which breaks ties.
+  rows = rows
+    .map((t, i) => ({ t, i }))
+    .sort((a, b) => {
+      const ka = key(a.t);
+      const kb = key(b.t);
+      return (ka < kb ? -1 : ka > kb ? 1 : 0) * dir || (a.i - b.i) * dir;
+    })
+    .map((x) => x.t);
+  const start = req.NextToken ? decodeToken(req.NextToken) : 0;
+  const max = req.MaxResults ?? f.defaultMaxResults ?? 10;
+  const page = rows.slice(start, start + max);
+  const next = start + max < rows.length ? encodeToken(start + max) : undefined;
+  return { page, NextToken: next };
+}
+
+function encodeToken(offset: number): string {
+  return Buffer.from(JSON.stringify({ o: offset })).toString('base64');
+}
+
+function decodeToken(token: string): number {
+  try {
+    const { o } = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
+    if (Number.isInteger(o) && o >= 0) return o;
+  } catch {
+    /* fall through */
+  }
+  throw validation('Invalid pagination token because of the NextToken value.');
+}

@@ -1,0 +1,50 @@
+import type { OperationHandler } from '../../protocol/aws-json.js';
+import type { ServiceDeps } from '../deps.js';
+import type { ServingRegistry } from '../runtime/serving-registry.js';
+import { EndpointConfigService } from './endpoint-configs.js';
+import { EndpointService } from './endpoints.js';
+import { ModelService } from './models.js';
+import { TagService } from './tags.js';
+import { TrainingJobService } from './training-jobs.js';
+
+/** The SageMaker control plane: the services and the operation table the protocol layer calls. */
+export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
+  const training = new TrainingJobService(deps);
+  const models = new ModelService(deps);
+  const configs = new EndpointConfigService(deps);
+  const endpoints = new EndpointService(deps, serving);
+  const tags = new TagService(deps);
+  const operations: Record<string, OperationHandler> = {
+    CreateTrainingJob: (i, c) => training.create(i, c),
+    DescribeTrainingJob: (i, c) => training.describe(i, c),
+    ListTrainingJobs: (i, c) => training.list(i, c),
+    StopTrainingJob: (i, c) => training.stop(i, c),
+    CreateModel: (i, c) => models.create(i, c),
+    DescribeModel: (i, c) => models.describe(i, c),
+    ListModels: (i, c) => models.list(i, c),
+    DeleteModel: (i, c) => models.delete(i, c),
+    CreateEndpointConfig: (i, c) => configs.create(i, c),
+    DescribeEndpointConfig: (i, c) => configs.describe(i, c),
+    ListEndpointConfigs: (i, c) => configs.list(i, c),
+    DeleteEndpointConfig: (i, c) => configs.delete(i, c),
+    CreateEndpoint: (i, c) => endpoints.create(i, c),
+    DescribeEndpoint: (i, c) => endpoints.describe(i, c),
+    ListEndpoints: (i, c) => endpoints.list(i, c),
+    UpdateEndpoint: (i, c) => endpoints.update(i, c),
+    UpdateEndpointWeightsAndCapacities: (i, c) => endpoints.updateWeightsAndCapacities(i, c),
+    DeleteEndpoint: (i, c) => endpoints.delete(i, c),
+    AddTags: (i) => tags.add(i),
+    ListTags: (i) => tags.list(i),
+    DeleteTags: (i) => tags.delete(i),
+  };
+  return {
+    operations,
+    training,
+    endpoints,
+    async recover() {
+      training.recover();
+      await endpoints.recover();
+    },
+    shutdown: () => training.shutdown(),
+  };
+}

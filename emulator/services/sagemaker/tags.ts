@@ -1,0 +1,37 @@
+import type { AddTagsInput, AddTagsOutput, DeleteTagsInput, ListTagsInput, ListTagsOutput } from '@aws-sdk/client-sagemaker';
+import { validation } from '../../protocol/errors.js';
+import type { ServiceDeps } from '../deps.js';
+
+/** Tags on any SageMaker resource, addressed by ARN. */
+export class TagService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  private requireResource(arn: string): void {
+    if (!this.deps.db.byArn(arn)) throw validation(`Resource ${arn} does not exist.`);
+  }
+
+  add(req: AddTagsInput): AddTagsOutput {
+    this.requireResource(req.ResourceArn!);
+    const existing = new Set(this.deps.db.tags(req.ResourceArn!).map((t) => t.Key));
+    const added = (req.Tags ?? []).filter((t) => !existing.has(t.Key!)).length;
+    if (existing.size + added > 50) throw validation('Tags could not be added: a resource can have at most 50 tags.');
+    this.deps.db.addTags(req.ResourceArn!, req.Tags ?? []);
+    return { Tags: req.Tags };
+  }
+
+  list(req: ListTagsInput): ListTagsOutput {
+    this.requireResource(req.ResourceArn!);
+    const tags = this.deps.db.tags(req.ResourceArn!);
+    const start = req.NextToken ? Number.parseInt(Buffer.from(req.NextToken, 'base64').toString('utf8'), 10) : 0;
+    if (!Number.isInteger(start) || start < 0) throw validation('Invalid pagination token because of the NextToken value.');
+    const max = req.MaxResults ?? 50;
+    const page = tags.slice(start, start + max);
+    return { Tags: page, NextToken: start + max < tags.length ? Buffer.from(String(start + max)).toString('base64') : undefined };
+  }
+
+  delete(req: DeleteTagsInput): Record<string, never> {
+    this.requireResource(req.ResourceArn!);
+    this.deps.db.deleteTags(req.ResourceArn!, req.TagKeys ?? []);
+    return {};
+  }
+}

@@ -1,0 +1,330 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type {
+  CreateTrainingJobRequest,
+  CreateTrainingJobResponse,
+  DescribeTrainingJobRequest,
+  DescribeTrainingJobResponse,
+  ListTrainingJobsRequest,
+  ListTrainingJobsResponse,
+  SecondaryStatus,
+  StopTrainingJobRequest,
+  TrainingJobStatus,
+} from '@aws-sdk/client-sagemaker';
+import { algorithmForImage, metricDefinitions, packModelArtifact, type AlgorithmName } from '../../../algorithms/index.js';
+import { AwsError, validation } from '../../protocol/errors.js';
+import type { RequestContext } from '../../protocol/context.js';
+import type { Scope } from '../../storage/database.js';
+import { parseS3Uri } from '../../storage/object-store.js';
+import { ChannelDataError, downloadChannels } from '../../training/channels.js';
+import { AlgorithmClientError, startInstance, type InstanceRun } from '../../training/instance-worker.js';
+import { MetricScraper } from '../../training/metrics.js';
+import type { ServiceDeps } from '../deps.js';
+import { sagemakerArn } from './arns.js';
+import { listPage } from './listing.js';
+import { scopeOf } from './scope.js';
+
+const KIND = 'training-job';
+type Job = DescribeTrainingJobResponse;
+
+export const TRAINING_LOG_GROUP = '/aws/sagemaker/TrainingJobs';
+const INVALID_IMAGE = 'Invalid training image. Please provide a valid Amazon Elastic Container Registry path of the Docker image to run.';
+
+interface Running {
+  instances: InstanceRun[];
+  /** Set when the job is being ended from outside (stop, max runtime). */
+  interruption?: 'Stopped' | 'MaxRuntimeExceeded';
+  cancelTimers: (() => void)[];
+}
+
+/**
+ * Training jobs: the status / SecondaryStatus state machine, run off the request path with one
+ * worker thread per requested instance, and their logs, metrics and artifact.
+ */
+export class TrainingJobService {
+  private readonly running = new Map<string, Running>();
+
+  constructor(private readonly deps: ServiceDeps) {}
+
+  create(req: CreateTrainingJobRequest, ctx: RequestContext): CreateTrainingJobResponse {
+    const scope = scopeOf(ctx);
+    const spec = req.AlgorithmSpecification;
+    if (!spec) throw validation("1 validation error detected: Value null at 'algorithmSpecification' failed to satisfy constraint: Member must not be null");
+    if (!req.ResourceConfig) throw validation("1 validation error detected: Value null at 'resourceConfig' failed to satisfy constraint: Member must not be null");
+    if (!spec.TrainingImage) {
+      throw validation(spec.AlgorithmName ? `Could not find algorithm "${spec.AlgorithmName}".` : INVALID_IMAGE);
+    }
+    const algorithm = algorithmForImage(spec.TrainingImage);
+    if (!algorithm) throw validation(INVALID_IMAGE);
+    const channelNames = new Set<string>();
+    for (const c of req.InputDataConfig ?? []) {
+      if (channelNames.has(c.ChannelName!)) throw validation(`Channel names must be unique. Found duplicate channel name: ${c.ChannelName}`);
+      channelNames.add(c.ChannelName!);
+      if (!c.DataSource?.S3DataSource) throw validation(`Channel ${c.ChannelName}: localsage supports only S3DataSource inputs.`);
+    }
+
+    const arn = sagemakerArn(scope, 'training-job', req.TrainingJobName!);
+    const now = new Date(this.deps.clock.now());
+    const output = req.OutputDataConfig!.S3OutputPath!.replace(/\/+$/, '');
+    const job: Job = {
+      TrainingJobName: req.TrainingJobName,
+      TrainingJobArn: arn,
+      ModelArtifacts: { S3ModelArtifacts: `${output}/${req.TrainingJobName}/output/model.tar.gz` },
+      TrainingJobStatus: 'InProgress',
+      SecondaryStatus: 'Starting',
+      HyperParameters: req.HyperParameters ?? {},
+      AlgorithmSpecification: {
+        TrainingImage: spec.TrainingImage,
+        TrainingInputMode: spec.TrainingInputMode ?? 'File',
+        MetricDefinitions: [...metricDefinitions(algorithm), ...(spec.MetricDefinitions ?? [])],
+        EnableSageMakerMetricsTimeSeries: spec.EnableSageMakerMetricsTimeSeries ?? false,
+      },
+      RoleArn: req.RoleArn,
+      InputDataConfig: req.InputDataConfig,
+      OutputDataConfig: { KmsKeyId: '', ...req.OutputDataConfig, S3OutputPath: req.OutputDataConfig!.S3OutputPath! },
+      ResourceConfig: { VolumeSizeInGB: 30, ...req.ResourceConfig, InstanceCount: req.ResourceConfig.InstanceCount ?? 1 },
+      StoppingCondition: { MaxRuntimeInSeconds: 86400, ...req.StoppingCondition },
+      CreationTime: now,
+      LastModifiedTime: now,
+      SecondaryStatusTransitions: [{ Status: 'Starting', StartTime: now, StatusMessage: 'Starting the training job.' }],
+      EnableNetworkIsolation: req.EnableNetworkIsolation ?? false,
+      EnableInterContainerTrafficEncryption: req.EnableInterContainerTrafficEncryption ?? false,
+      EnableManagedSpotTraining: req.EnableManagedSpotTraining ?? false,
+      Environment: req.Environment,
+      VpcConfig: req.VpcConfig,
+      CheckpointConfig: req.CheckpointConfig,
+      DebugHookConfig: req.DebugHookConfig,
+      ExperimentConfig: req.ExperimentConfig,
+      RetryStrategy: req.RetryStrategy,
+    };
+    if (!this.deps.db.insert(scope, KIND, req.TrainingJobName!, arn, job)) {
+      throw new AwsError(
+        'ResourceInUse',
+        `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
+      );
+    }
+    if (req.Tags?.length) this.deps.db.addTags(arn, req.Tags);
+    this.launch(scope, req.TrainingJobName!, algorithm);
+    return { TrainingJobArn: arn };
+  }
+
+  describe(req: DescribeTrainingJobRequest, ctx: RequestContext): Job {
+    const job = this.deps.db.get<Job>(scopeOf(ctx), KIND, req.TrainingJobName!);
+    if (!job) throw validation('Requested resource not found.');
+    return job.data;
+  }
+
+  list(req: ListTrainingJobsRequest, ctx: RequestContext): ListTrainingJobsResponse {
+    const jobs = this.deps.db.list<Job>(scopeOf(ctx), KIND).map((r) => r.data);
+    const { page, NextToken } = listPage(jobs, req, {
+      name: (j) => j.TrainingJobName!,
+      creationTime: (j) => j.CreationTime,
+      lastModifiedTime: (j) => j.LastModifiedTime,
+      status: (j) => j.TrainingJobStatus,
+      defaultOrder: 'Ascending',
+    });
+    return {
+      TrainingJobSummaries: page.map((j) => ({
+        TrainingJobName: j.TrainingJobName,
+        TrainingJobArn: j.TrainingJobArn,
+        CreationTime: j.CreationTime,
+        TrainingEndTime: j.TrainingEndTime,
+        LastModifiedTime: j.LastModifiedTime,
+        TrainingJobStatus: j.TrainingJobStatus,
+        SecondaryStatus: j.SecondaryStatus,
+      })),
+      NextToken,
+    };
+  }
+
+  stop(req: StopTrainingJobRequest, ctx: RequestContext): Record<string, never> {
+    const scope = scopeOf(ctx);
+    const stored = this.deps.db.get<Job>(scope, KIND, req.TrainingJobName!);
+    if (!stored) throw validation('Requested resource not found.');
+    const job = stored.data;
+    if (job.TrainingJobStatus !== 'InProgress') {
+      throw validation(`The request was rejected because the training job is in status ${job.TrainingJobStatus}.`);
+    }
+    this.interrupt(scope, job.TrainingJobName!, 'Stopped');
+    return {};
+  }
+
+  /**
+   * After a restart, jobs that were running cannot be resumed: their workers are gone. They end
+   * Failed with a reason that says why (a stop that was under way completes as Stopped).
+   */
+  recover(): void {
+    for (const r of this.deps.db.listEverywhere<Job>(KIND)) {
+      const job = r.data;
+      if (job.TrainingJobStatus === 'InProgress') {
+        this.finish(r.scope, job.TrainingJobName!, 'Failed', 'Failed', {
+          FailureReason: 'InternalServerError: The training job was interrupted because the localsage emulator restarted while it was running.',
+        });
+      } else if (job.TrainingJobStatus === 'Stopping') {
+        this.finish(r.scope, job.TrainingJobName!, 'Stopped', 'Stopped', {});
+      }
+    }
+  }
+
+  /** Ends every running job's workers (emulator shutdown). */
+  async shutdown(): Promise<void> {
+    for (const run of this.running.values()) {
+      run.cancelTimers.forEach((c) => c());
+      await Promise.all(run.instances.map((i) => i.terminate()));
+    }
+    this.running.clear();
+  }
+
+  private key(scope: Scope, name: string) {
+    return `${scope.accountId}/${scope.region}/${name.toLowerCase()}`;
+  }
+
+  private load(scope: Scope, name: string): Job {
+    return this.deps.db.get<Job>(scope, KIND, name)!.data;
+  }
+
+  private transition(scope: Scope, name: string, status: SecondaryStatus, message: string, patch: Partial<Job> = {}): Job {
+    const job = this.load(scope, name);
+    const now = new Date(this.deps.clock.now());
+    const transitions = job.SecondaryStatusTransitions ?? [];
+    const last = transitions[transitions.length - 1];
+    // Within one status AWS rewrites the message of the open transition rather than adding one.
+    if (last && last.Status === status && !last.EndTime) last.StatusMessage = message;
+    else {
+      if (last && !last.EndTime) last.EndTime = now;
+      transitions.push({ Status: status, StartTime: now, StatusMessage: message });
+    }
+    const updated: Job = { ...job, ...patch, SecondaryStatus: status, SecondaryStatusTransitions: transitions, LastModifiedTime: now };
+    this.deps.db.update(scope, KIND, name, updated);
+    return updated;
+  }
+
+  private finish(scope: Scope, name: string, status: TrainingJobStatus, secondary: SecondaryStatus, patch: Partial<Job>): void {
+    const job = this.load(scope, name);
+    const now = new Date(this.deps.clock.now());
+    const messages: Partial<Record<SecondaryStatus, string>> = {
+      Completed: 'Training job completed',
+      Stopped: 'Training job stopped',
+      MaxRuntimeExceeded: 'Training job runtime exceeded MaxRuntimeInSeconds provided',
+    };
+    const start = job.TrainingStartTime?.getTime();
+    const seconds = start !== undefined ? Math.max(1, Math.round((now.getTime() - start) / 1000)) : undefined;
+    const transitions = job.SecondaryStatusTransitions ?? [];
+    const last = transitions[transitions.length - 1];
+    if (last && !last.EndTime) last.EndTime = now;
+    transitions.push({
+      Status: secondary,
+      StartTime: now,
+      EndTime: now,
+      StatusMessage: messages[secondary] ?? patch.FailureReason ?? 'Training job failed',
+    });
+    this.deps.db.update<Job>(scope, KIND, name, {
+      ...job,
+      ...patch,
+      TrainingJobStatus: status,
+      SecondaryStatus: secondary,
+      SecondaryStatusTransitions: transitions,
+      TrainingEndTime: start !== undefined ? now : undefined,
+      LastModifiedTime: now,
+      TrainingTimeInSeconds: seconds,
+      BillableTimeInSeconds: seconds,
+    });
+    const run = this.running.get(this.key(scope, name));
+    run?.cancelTimers.forEach((c) => c());
+    this.running.delete(this.key(scope, name));
+  }
+
+  private interrupt(scope: Scope, name: string, why: 'Stopped' | 'MaxRuntimeExceeded'): void {
+    const run = this.running.get(this.key(scope, name));
+    if (run) run.interruption = why;
+    const job = this.load(scope, name);
+    this.deps.db.update<Job>(scope, KIND, name, {
+      ...job,
+      TrainingJobStatus: 'Stopping',
+      SecondaryStatus: 'Stopping',
+      LastModifiedTime: new Date(this.deps.clock.now()),
+      SecondaryStatusTransitions: [
+        ...(job.SecondaryStatusTransitions ?? []).map((t, i, all) => (i === all.length - 1 && !t.EndTime ? { ...t, EndTime: new Date(this.deps.clock.now()) } : t)),
+        { Status: 'Stopping', StartTime: new Date(this.deps.clock.now()), StatusMessage: 'Stopping the training job.' },
+      ],
+    });
+    void Promise.all(run?.instances.map((i) => i.terminate()) ?? []).then(() =>
+      this.deps.clock.schedule(this.deps.timing.trainingStopping, () => {
+        if (this.load(scope, name).TrainingJobStatus === 'Stopping') this.finish(scope, name, 'Stopped', why, {});
+      }),
+    );
+  }
+
+  private launch(scope: Scope, name: string, algorithm: AlgorithmName): void {
+    const run: Running = { instances: [], cancelTimers: [] };
+    this.running.set(this.key(scope, name), run);
+    this.execute(scope, name, algorithm, run).catch((err: unknown) => {
+      if (run.interruption) return;
+      const reason =
+        err instanceof AlgorithmClientError || err instanceof ChannelDataError
+          ? `ClientError: ${(err as Error).message}`
+          : `AlgorithmError: ${(err as Error)?.message ?? String(err)}`;
+      const status = this.load(scope, name).TrainingJobStatus;
+      if (status === 'InProgress') this.finish(scope, name, 'Failed', 'Failed', { FailureReason: reason });
+    });
+  }
+
+  private async execute(scope: Scope, name: string, algorithm: AlgorithmName, run: Running): Promise<void> {
+    const { clock, timing, store, dataDir } = this.deps;
+    const alive = () => !run.interruption && this.running.get(this.key(scope, name)) === run;
+    await clock.sleep(timing.trainingStarting);
+    if (!alive()) return;
+    this.transition(scope, name, 'Starting', 'Preparing the instances for training.');
+    let job = this.transition(scope, name, 'Downloading', 'Downloading input data', { TrainingStartTime: new Date(clock.now()) });
+
+    // MaxRuntimeInSeconds counts from the start of training (instances provisioned).
+    const maxRuntimeMs = (job.StoppingCondition?.MaxRuntimeInSeconds ?? 86400) * 1000;
+    run.cancelTimers.push(clock.schedule(maxRuntimeMs, () => {
+      if (alive() && this.load(scope, name).TrainingJobStatus === 'InProgress') this.interrupt(scope, name, 'MaxRuntimeExceeded');
+    }));
+
+    const count = job.ResourceConfig?.InstanceCount ?? 1;
+    const hosts = Array.from({ length: count }, (_, i) => `algo-${i + 1}`);
+    const workDir = join(dataDir, 'training', scope.accountId, scope.region, name.toLowerCase());
+    await rm(workDir, { recursive: true, force: true });
+    await mkdir(workDir, { recursive: true });
+    const downloadStart = clock.now();
+    const channels = await downloadChannels(store, job.InputDataConfig ?? [], hosts, join(workDir, 'input', 'data'));
+    await clock.sleep(Math.max(0, timing.trainingDownloadingMin - (clock.now() - downloadStart)));
+    if (!alive()) return;
+
+    job = this.transition(scope, name, 'Training', 'Training image download completed. Training in progress.');
+    const scraper = new MetricScraper((job.AlgorithmSpecification?.MetricDefinitions ?? []).map((d) => ({ Name: d.Name!, Regex: d.Regex! })));
+    const epochSeconds = Math.floor(clock.now() / 1000);
+    const models = await Promise.all(
+      hosts.map((host) => {
+        const stream = `${job.TrainingJobName}/${host}-${epochSeconds}`;
+        const instance = startInstance(
+          { algorithm, hyperParameters: job.HyperParameters ?? {}, channels: channels.get(host)!, host, hosts },
+          (line) => {
+            const at = clock.now();
+            this.deps.db.appendLogEvents(scope, TRAINING_LOG_GROUP, stream, [{ timestamp: at, message: line }]);
+            if (host === 'algo-1') scraper.observe(line, new Date(at));
+          },
+        );
+        run.instances.push(instance);
+        return instance.result;
+      }),
+    );
+    if (!alive()) return;
+
+    this.transition(scope, name, 'Uploading', 'Uploading generated training model', { FinalMetricDataList: scraper.final() });
+    const uploadStart = clock.now();
+    const artifact = await packModelArtifact(models[0]);
+    const { bucket, key } = parseS3Uri(job.ModelArtifacts!.S3ModelArtifacts!);
+    try {
+      await store.putObject(bucket, key, artifact, { contentType: 'application/x-tar' });
+    } catch (e) {
+      throw new ChannelDataError(`Unable to upload the model artifact to s3://${bucket}/${key}: ${(e as Error).message}`);
+    }
+    await clock.sleep(Math.max(0, timing.trainingUploadingMin - (clock.now() - uploadStart)));
+    if (!alive()) return;
+    this.finish(scope, name, 'Completed', 'Completed', {});
+    await rm(workDir, { recursive: true, force: true });
+  }
+}

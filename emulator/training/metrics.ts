@@ -1,0 +1,43 @@
+export interface MetricDefinition {
+  Name: string;
+  Regex: string;
+}
+
+export interface ScrapedMetric {
+  MetricName: string;
+  Value: number;
+  Timestamp: Date;
+}
+
+/**
+ * Scrapes metrics from log lines with the service's metric-definition regexes; the last value of
+ * each metric is the final one, as in FinalMetricDataList.
+ */
+export class MetricScraper {
+  private readonly compiled: { name: string; re: RegExp }[];
+  private readonly last = new Map<string, ScrapedMetric>();
+
+  constructor(definitions: MetricDefinition[]) {
+    this.compiled = definitions.flatMap((d) => {
+      try {
+        return [{ name: d.Name, re: new RegExp(d.Regex) }];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  observe(line: string, at: Date): void {
+    if (!line.includes('#')) return;
+    for (const { name, re } of this.compiled) {
+      const m = re.exec(line);
+      if (!m) continue;
+      const value = Number(m[1]);
+      if (Number.isFinite(value)) this.last.set(name, { MetricName: name, Value: value, Timestamp: at });
+    }
+  }
+
+  final(): ScrapedMetric[] {
+    return [...this.last.values()];
+  }
+}

@@ -1,0 +1,101 @@
+import {
+  CreateEndpointConfigCommand,
+  DescribeEndpointCommand,
+  UpdateEndpointCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+  waitUntilEndpointInService,
+} from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clients, LINEAR_LEARNER_IMAGE } from './helpers/clients.js';
+import { separableBinary, toCsv } from './helpers/data.js';
+import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
+import { channel, deploy, ensureBucket, trainAndWait, upload } from './helpers/pipeline.js';
+
+let emu: EmulatorProcess;
+let c: ReturnType<typeof clients>;
+let modelUrl: string;
+
+beforeAll(async () => {
+  emu = await startEmulatorProcess();
+  c = clients(emu.url);
+  await ensureBucket(c.s3, 'variants');
+  const data = separableBinary(300, 3, 3);
+  const uri = await upload(c.s3, 'variants', 'train/data.csv', toCsv(data.x, data.y));
+  const job = await trainAndWait(c.sagemaker, {
+    name: 'variants-job',
+    image: LINEAR_LEARNER_IMAGE,
+    hyperParameters: { predictor_type: 'binary_classifier', feature_dim: '3', epochs: '2', num_models: '1' },
+    channels: [channel('train', uri, 'text/csv')],
+    output: 's3://variants/out',
+  });
+  modelUrl = job.ModelArtifacts!.S3ModelArtifacts!;
+});
+afterAll(async () => {
+  await emu?.stop();
+});
+
+async function countVariants(endpoint: string, n: number) {
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const out = await c.runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, Body: Buffer.from('0.1,0.2,0.3'), ContentType: 'text/csv' }));
+    counts[out.InvokedProductionVariant!] = (counts[out.InvokedProductionVariant!] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe('production variants', () => {
+  it('routes by weight, reports summaries, and follows UpdateEndpointWeightsAndCapacities', async () => {
+    await deploy(c.sagemaker, 'ab-test', LINEAR_LEARNER_IMAGE, modelUrl, [
+      { name: 'A', weight: 3 },
+      { name: 'B', weight: 1 },
+    ]);
+    const ep = await c.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'ab-test' }));
+    expect(ep.EndpointStatus).toBe('InService');
+    expect(ep.ProductionVariants!.map((v) => [v.VariantName, v.CurrentWeight, v.DesiredWeight, v.CurrentInstanceCount, v.DesiredInstanceCount])).toEqual([
+      ['A', 3, 3, 1, 1],
+      ['B', 1, 1, 1, 1],
+    ]);
+    const counts = await countVariants('ab-test', 400);
+    // Binomial(400, 0.75): mean 300, sd ~8.7; 5 sd either side.
+    expect(counts.A).toBeGreaterThan(256);
+    expect(counts.A).toBeLessThan(344);
+
+    await c.sagemaker.send(
+      new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'ab-test', DesiredWeightsAndCapacities: [{ VariantName: 'A', DesiredWeight: 0, DesiredInstanceCount: 3 }] }),
+    );
+    const updating = await c.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'ab-test' }));
+    expect(updating.EndpointStatus).toBe('Updating');
+    const a = updating.ProductionVariants!.find((v) => v.VariantName === 'A')!;
+    expect([a.DesiredWeight, a.DesiredInstanceCount, a.CurrentInstanceCount]).toEqual([0, 3, 1]);
+    await waitUntilEndpointInService({ client: c.sagemaker, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { EndpointName: 'ab-test' });
+    const updated = await c.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'ab-test' }));
+    const a2 = updated.ProductionVariants!.find((v) => v.VariantName === 'A')!;
+    expect([a2.CurrentWeight, a2.CurrentInstanceCount]).toEqual([0, 3]);
+    expect(await countVariants('ab-test', 50)).toEqual({ B: 50 });
+
+    const missing = await c.sagemaker
+      .send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'ab-test', DesiredWeightsAndCapacities: [{ VariantName: 'Z', DesiredWeight: 1 }] }))
+      .catch((e) => e);
+    expect(missing.name).toBe('ValidationException');
+  });
+
+  it('UpdateEndpoint moves to a new configuration through Updating', async () => {
+    await deploy(c.sagemaker, 'upd', LINEAR_LEARNER_IMAGE, modelUrl);
+    await c.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'upd-v2',
+        ProductionVariants: [{ VariantName: 'Blue', ModelName: 'upd', InitialInstanceCount: 2, InstanceType: 'ml.c5.xlarge' }],
+      }),
+    );
+    await c.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'upd', EndpointConfigName: 'upd-v2' }));
+    expect((await c.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'upd' }))).EndpointStatus).toBe('Updating');
+    const busy = await c.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'upd', EndpointConfigName: 'upd-v2' })).catch((e) => e);
+    expect(busy.name).toBe('ValidationException');
+    await waitUntilEndpointInService({ client: c.sagemaker, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { EndpointName: 'upd' });
+    const ep = await c.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'upd' }));
+    expect(ep.EndpointConfigName).toBe('upd-v2');
+    expect(ep.ProductionVariants!.map((v) => [v.VariantName, v.CurrentInstanceCount])).toEqual([['Blue', 2]]);
+    expect(await countVariants('upd', 5)).toEqual({ Blue: 5 });
+  });
+});
