@@ -97,11 +97,15 @@ describe('errors as AWS returns them', () => {
       "1 validation error detected: Value 'bad_name!' at 'trainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
     );
     const two = await rejection(
-      c.sagemaker.send(new CreateTrainingJobCommand(trainingRequest('ok-name', { ResourceConfig: { InstanceType: 'ml.fake.huge' as any, InstanceCount: 0, VolumeSizeInGB: 10 } }))),
+      c.sagemaker.send(
+        new CreateTrainingJobCommand(
+          trainingRequest('ok-name', { ResourceConfig: { InstanceType: 'ml.fake.huge' as any, InstanceCount: 1, VolumeSizeInGB: 10 }, StoppingCondition: { MaxRuntimeInSeconds: 0 } }),
+        ),
+      ),
     );
     expect(two.message).toMatch(/^2 validation errors detected: /);
     expect(two.message).toContain("at 'resourceConfig.instanceType' failed to satisfy constraint: Member must satisfy enum value set: [");
-    expect(two.message).toContain("Value '0' at 'resourceConfig.instanceCount' failed to satisfy constraint: Member must have value greater than or equal to 1");
+    expect(two.message).toContain("Value '0' at 'stoppingCondition.maxRuntimeInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 1");
     const list = await rejection(c.sagemaker.send(new ListModelsCommand({ MaxResults: 101 })));
     expect(list.message).toContain('Member must have value less than or equal to 100');
   });
