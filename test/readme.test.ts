@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
+
+/**
+ * Runs the README's examples, in order, against a fresh emulator: a README example that stops
+ * working fails the suite.
+ */
+const ROOT = resolve(import.meta.dirname, '..');
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const examples = [...readme.matchAll(/<!-- runnable: (\w+) -->\n```\w*\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], code: m[2] }));
+
+const has = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8' }).status === 0;
+const python = has('python3', ['-c', 'import boto3']);
+const awsCli = has('aws', ['--version']);
+
+let emu: EmulatorProcess;
+const scratch = mkdtempSync(join(ROOT, 'node_modules', '.readme-'));
+beforeAll(async () => {
+  emu = await startEmulatorProcess();
+});
+afterAll(async () => {
+  await emu?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function run(lang: string, code: string) {
+  const source = code.replaceAll('http://localhost:4599', emu.url);
+  if (lang === 'python') return spawnSync('python3', ['-c', source], { encoding: 'utf8', timeout: 120_000 });
+  if (lang === 'sh') return spawnSync('bash', ['-euo', 'pipefail', '-c', source], { encoding: 'utf8', timeout: 120_000 });
+  // An .mjs file inside the repository, so that its imports resolve to our node_modules.
+  const file = join(scratch, 'example.mjs');
+  writeFileSync(file, source);
+  return spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 120_000 });
+}
+
+describe('README examples', () => {
+  it('has the boto3, AWS CLI and JS SDK examples marked runnable', () => {
+    expect(examples.map((e) => e.lang)).toEqual(['python', 'sh', 'js']);
+  });
+
+  for (const [i, { lang, code }] of examples.entries()) {
+    const missing = lang === 'python' && !python ? 'python3 with boto3' : lang === 'sh' && !awsCli ? 'the aws CLI' : lang === 'js' && !python ? 'the boto3 example before it (python3 with boto3)' : '';
+    if (missing) console.warn(`SKIPPED README example ${i + 1} (${lang}): needs ${missing}`);
+    it.skipIf(Boolean(missing))(`example ${i + 1} (${lang}) runs`, () => {
+      const r = run(lang, code);
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      if (lang === 'python') expect(r.stdout).toMatch(/^Completed /m);
+      if (lang === 'python') expect(r.stdout).toContain("'predicted_label': 1");
+      if (lang === 'sh') expect(r.stdout).toContain('s3://cli-demo/output/cli-kmeans/output/model.tar.gz');
+      if (lang === 'js') expect(r.stdout).toMatch(/AllTraffic \{"score":[0-9.e-]+,"predicted_label":1\}/);
+    });
+  }
+});
