@@ -42,8 +42,15 @@ export class ScaledClock implements Clock {
     return this.origin + (Date.now() - this.wallOrigin) * this.factor;
   }
   schedule(ms: number, fn: () => void): () => void {
-    const t = setTimeout(fn, Math.max(0, ms / this.factor));
-    t.unref?.();
+    // Node timers may fire a fraction of a millisecond early, which scaling turns into whole
+    // emulator seconds: wait again for whatever is left.
+    const due = this.now() + Math.max(0, ms);
+    let t: NodeJS.Timeout;
+    const arm = (wait: number) => {
+      t = setTimeout(() => (this.now() >= due ? fn() : arm(due - this.now())), Math.max(0, wait / this.factor));
+      t.unref?.();
+    };
+    arm(ms);
     return () => clearTimeout(t);
   }
   sleep(ms: number): Promise<void> {
