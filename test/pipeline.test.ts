@@ -157,3 +157,39 @@ describe.each(FORMATS)('k-means, %s', (format) => {
     expect(new Set([...mapping.values()].map((s) => [...s][0])).size).toBe(k);
   });
 });
+
+describe('channels', () => {
+  it('trains on two instances with ShardedByS3Key, from a ManifestFile and gzip data', async () => {
+    const data = separableBinary(1600, 5, 51);
+    const { gzipSync } = await import('node:zlib');
+    for (let s = 0; s < 4; s++) {
+      const rows = data.x.slice(s * 300, (s + 1) * 300);
+      await upload(c.s3, BUCKET, `sharded/part-${s}.csv.gz`, gzipSync(toCsv(rows, data.y.slice(s * 300, (s + 1) * 300))));
+    }
+    // The Python SDK's manifest shape: a prefix, then keys relative to it.
+    const manifest = JSON.stringify([{ prefix: `s3://${BUCKET}/sharded/` }, 'part-0.csv.gz', 'part-1.csv.gz', 'part-2.csv.gz', 'part-3.csv.gz']);
+    const manifestUri = await upload(c.s3, BUCKET, 'manifests/train.manifest', manifest);
+    const job = await trainAndWait(c.sagemaker, {
+      name: 'sharded-manifest',
+      image: LINEAR_LEARNER_IMAGE,
+      instanceCount: 2,
+      hyperParameters: { predictor_type: 'binary_classifier', feature_dim: '5', epochs: '10', mini_batch_size: '100' },
+      channels: [
+        channel('train', manifestUri, 'text/csv', {
+          CompressionType: 'Gzip',
+          DataSource: { S3DataSource: { S3DataType: 'ManifestFile', S3Uri: manifestUri, S3DataDistributionType: 'ShardedByS3Key' } },
+        }),
+      ],
+      output: `s3://${BUCKET}/output`,
+    });
+    expect(job.FailureReason).toBeUndefined();
+    expect(job.TrainingJobStatus).toBe('Completed');
+    expect(job.ResourceConfig!.InstanceCount).toBe(2);
+    await deploy(c.sagemaker, 'sharded-manifest', LINEAR_LEARNER_IMAGE, job.ModelArtifacts!.S3ModelArtifacts!);
+    const testX = data.x.slice(1200);
+    const out = await invoke('sharded-manifest', toCsv(testX), 'text/csv');
+    const predictions = JSON.parse(out.text).predictions as { predicted_label: number }[];
+    const accuracy = predictions.filter((p, i) => p.predicted_label === data.y[1200 + i]).length / testX.length;
+    expect(accuracy).toBeGreaterThan(0.95);
+  });
+});

@@ -1,0 +1,49 @@
+import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clients, LINEAR_LEARNER_IMAGE } from './helpers/clients.js';
+import { separableBinary, toCsv } from './helpers/data.js';
+import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
+import { channel, deploy, ensureBucket, trainAndWait, upload } from './helpers/pipeline.js';
+
+/**
+ * The realistic timing profile on a clock running 600 times faster than wall time: a 6-minute
+ * endpoint creation takes 0.6 s here and still reads 6 minutes in the resource's timestamps.
+ */
+let emu: EmulatorProcess;
+beforeAll(async () => {
+  emu = await startEmulatorProcess({ args: ['--timing', 'realistic', '--clock-scale', '600'] });
+});
+afterAll(async () => {
+  await emu?.stop();
+});
+
+describe('realistic timing on a scaled clock', () => {
+  it('spends AWS-like durations in each state, measured in emulator time', async () => {
+    const c = clients(emu.url);
+    await ensureBucket(c.s3, 'timing');
+    const data = separableBinary(300, 3, 2);
+    const uri = await upload(c.s3, 'timing', 'train/data.csv', toCsv(data.x, data.y));
+    const job = await trainAndWait(c.sagemaker, {
+      name: 'timed',
+      image: LINEAR_LEARNER_IMAGE,
+      hyperParameters: { predictor_type: 'binary_classifier', feature_dim: '3', epochs: '2', num_models: '1' },
+      channels: [channel('train', uri, 'text/csv')],
+      output: 's3://timing/out',
+    });
+    expect(job.TrainingJobStatus).toBe('Completed');
+    const seconds = (status: string) => {
+      const t = job.SecondaryStatusTransitions!.find((x) => x.Status === status)!;
+      return (t.EndTime!.getTime() - t.StartTime!.getTime()) / 1000;
+    };
+    expect(seconds('Starting')).toBeGreaterThanOrEqual(90);
+    expect(seconds('Downloading')).toBeGreaterThanOrEqual(20);
+    expect(seconds('Uploading')).toBeGreaterThanOrEqual(10);
+    expect(job.BillableTimeInSeconds).toBeGreaterThanOrEqual(30);
+
+    await deploy(c.sagemaker, 'timed', LINEAR_LEARNER_IMAGE, job.ModelArtifacts!.S3ModelArtifacts!);
+    const ep = await c.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'timed' }));
+    const creating = (ep.LastModifiedTime!.getTime() - ep.CreationTime!.getTime()) / 1000;
+    expect(creating).toBeGreaterThanOrEqual(360);
+    expect(creating).toBeLessThan(360 + 600); // at most a wall-clock second of slack
+  });
+});
