@@ -1,0 +1,14 @@
+# The emulator as a container, for docker-compose. Build tools are needed for better-sqlite3
+# when no prebuilt binary can be fetched.
+FROM node:20-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY emulator ./emulator
+COPY algorithms ./algorithms
+COPY tsconfig.json ./
+ENV LOCALSAGE_HOST=0.0.0.0 LOCALSAGE_DATA_DIR=/data
+VOLUME /data
+EXPOSE 4599
+CMD ["node", "emulator/bin.mjs", "serve"]
