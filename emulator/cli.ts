@@ -1,33 +1,51 @@
 #!/usr/bin/env node
-import yargs from 'yargs';
+import yargs, { type Options } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { OPTION_ENV } from './config.js';
 import { startEmulator } from './server.js';
 
-const envHelp = (name: string, text: string) => `${text} [env ${OPTION_ENV[name]}]`;
+/**
+ * Options of `localsage serve`. Each also reads its own environment variable (OPTION_ENV). Only
+ * those variables are read: other LOCALSAGE_* variables (LOCALSAGE_TFJS_BACKEND, test switches)
+ * belong to other parts and must not trip the strict option check.
+ */
+const SERVE_OPTIONS = {
+  port: { type: 'number', default: 4599, describe: 'Port to listen on (0 picks a free one)' },
+  host: { type: 'string', default: '127.0.0.1', describe: 'Address to bind' },
+  'data-dir': { type: 'string', default: '.localsage', describe: 'Where state (SQLite) and embedded S3 objects live' },
+  region: { type: 'string', default: 'us-east-1', describe: 'Region for unsigned requests' },
+  'account-id': { type: 'string', default: '000000000000', describe: 'Account for access keys that are not a 12-digit account id' },
+  's3-backend': { type: 'string', choices: ['embedded', 'minio'], default: 'embedded', describe: 'Object store behind S3' },
+  'minio-endpoint': { type: 'string', default: 'http://127.0.0.1:9000', describe: 'MinIO (or any S3) URL, with --s3-backend minio' },
+  'minio-access-key': { type: 'string', default: 'minioadmin', describe: 'MinIO access key' },
+  'minio-secret-key': { type: 'string', default: 'minioadmin', describe: 'MinIO secret key' },
+  'minio-region': { type: 'string', default: 'us-east-1', describe: 'MinIO region' },
+  timing: { type: 'string', choices: ['fast', 'realistic'], default: 'fast', describe: 'How long state transitions take' },
+  'clock-scale': { type: 'number', default: 1, describe: 'Run emulator time this many times faster than wall time' },
+  quiet: { type: 'boolean', default: false, describe: 'Log nothing but errors' },
+} as const satisfies Record<string, Options>;
 
-// Every option can also come from the environment: LOCALSAGE_<OPTION_NAME>.
+function withEnvironment(options: Record<string, Options>): Record<string, Options> {
+  return Object.fromEntries(
+    Object.entries(options).map(([name, o]) => {
+      const variable = OPTION_ENV[name];
+      const raw = variable ? process.env[variable] : undefined;
+      let value: unknown = o.default;
+      if (raw !== undefined && raw !== '') {
+        value = o.type === 'number' ? Number(raw) : o.type === 'boolean' ? /^(1|true|yes)$/i.test(raw) : raw;
+        if (o.type === 'number' && Number.isNaN(value)) throw new Error(`${variable}=${raw} is not a number`);
+      }
+      return [name, { ...o, default: value, describe: `${o.describe} [env ${variable}]` }];
+    }),
+  );
+}
+
 await yargs(hideBin(process.argv))
   .scriptName('localsage')
-  .env('LOCALSAGE')
   .command(
     'serve',
     'Start the emulator: SageMaker, SageMaker Runtime, S3 and STS on one port',
-    (y) =>
-      y
-        .option('port', { type: 'number', default: 4599, describe: envHelp('port', 'Port to listen on (0 picks a free one)') })
-        .option('host', { type: 'string', default: '127.0.0.1', describe: envHelp('host', 'Address to bind') })
-        .option('data-dir', { type: 'string', default: '.localsage', describe: envHelp('data-dir', 'Where state (SQLite) and embedded S3 objects live') })
-        .option('region', { type: 'string', default: 'us-east-1', describe: envHelp('region', 'Region for unsigned requests') })
-        .option('account-id', { type: 'string', default: '000000000000', describe: envHelp('account-id', 'Account for access keys that are not a 12-digit account id') })
-        .option('s3-backend', { choices: ['embedded', 'minio'] as const, default: 'embedded' as const, describe: envHelp('s3-backend', 'Object store behind S3') })
-        .option('minio-endpoint', { type: 'string', default: 'http://127.0.0.1:9000', describe: envHelp('minio-endpoint', 'MinIO (or any S3) URL, with --s3-backend minio') })
-        .option('minio-access-key', { type: 'string', default: 'minioadmin', describe: envHelp('minio-access-key', 'MinIO access key') })
-        .option('minio-secret-key', { type: 'string', default: 'minioadmin', describe: envHelp('minio-secret-key', 'MinIO secret key') })
-        .option('minio-region', { type: 'string', default: 'us-east-1', describe: envHelp('minio-region', 'MinIO region') })
-        .option('timing', { choices: ['fast', 'realistic'] as const, default: 'fast' as const, describe: envHelp('timing', 'How long state transitions take') })
-        .option('clock-scale', { type: 'number', default: 1, describe: envHelp('clock-scale', 'Run emulator time this many times faster than wall time') })
-        .option('quiet', { type: 'boolean', default: false, describe: envHelp('quiet', 'Log nothing but errors') }),
+    (y) => y.options(withEnvironment(SERVE_OPTIONS) as typeof SERVE_OPTIONS),
     async (argv) => {
       const emulator = await startEmulator({
         port: argv.port,
@@ -35,9 +53,9 @@ await yargs(hideBin(process.argv))
         dataDir: argv['data-dir'],
         region: argv.region,
         accountId: argv['account-id'],
-        s3Backend: argv['s3-backend'],
+        s3Backend: argv['s3-backend'] as 'embedded' | 'minio',
         minio: { endpoint: argv['minio-endpoint'], accessKey: argv['minio-access-key'], secretKey: argv['minio-secret-key'], region: argv['minio-region'] },
-        timing: argv.timing,
+        timing: argv.timing as 'fast' | 'realistic',
         clockScale: argv['clock-scale'],
         quiet: argv.quiet,
       });
