@@ -27,13 +27,14 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function dockerAvailable(): Promise<boolean> {
+/** Why no container runtime can be used, or undefined when one answers. */
+async function noDocker(): Promise<string | undefined> {
   try {
     const { getContainerRuntimeClient } = await import('testcontainers');
     await getContainerRuntimeClient();
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (e) {
+    return `no Docker daemon answers (${(e as Error).message})`;
   }
 }
 
@@ -44,7 +45,8 @@ const targets: Record<string, () => Promise<Target | string>> = {
     return { endpoint, accessKey: process.env.LOCALSAGE_TEST_MINIO_ACCESS_KEY ?? 'minioadmin', secretKey: process.env.LOCALSAGE_TEST_MINIO_SECRET_KEY ?? 'minioadmin', stop: async () => {} };
   },
   'a MinIO container (testcontainers)': async () => {
-    if (!(await dockerAvailable())) return 'no Docker daemon answers';
+    const why = await noDocker();
+    if (why) return why;
     const { MinioContainer } = await import('@testcontainers/minio');
     const container = await new MinioContainer('minio/minio:RELEASE.2024-08-17T01-24-54Z').start();
     return { endpoint: container.getConnectionUrl(), accessKey: 'minioadmin', secretKey: 'minioadmin', stop: async () => void (await container.stop()) };
