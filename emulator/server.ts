@@ -8,7 +8,8 @@ import { AwsError } from './protocol/errors.js';
 import { createRouter } from './protocol/router.js';
 import { createRuntimeHandler } from './protocol/runtime-rest-json.js';
 import { createS3Handler } from './protocol/s3/handler.js';
-import { sagemakerModel, sagemakerRuntimeModel } from './protocol/service-model.js';
+import { logsModel, sagemakerModel, sagemakerRuntimeModel } from './protocol/service-model.js';
+import { createCloudWatchLogs } from './services/logs/operations.js';
 import type { ServiceDeps } from './services/deps.js';
 import { InvokeEndpointService } from './services/runtime/invoke-endpoint.js';
 import { ServingRegistry } from './services/runtime/serving-registry.js';
@@ -51,6 +52,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
   const handler = createRouter({
     defaults,
     sagemaker: createAwsJsonService({ model: sagemakerModel(), contentType: 'application/x-amz-json-1.1', operations: sagemaker.operations }),
+    logs: createAwsJsonService({ model: logsModel(), contentType: 'application/x-amz-json-1.1', operations: createCloudWatchLogs(deps) }),
     runtime: createRuntimeHandler(new InvokeEndpointService(serving, sagemakerRuntimeModel()), defaults),
     s3: createS3Handler({ store, dataDir, defaults }),
     sts: (action, _params, identity) => {

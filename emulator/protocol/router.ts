@@ -14,6 +14,7 @@ type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise
 export interface RouterTargets {
   defaults: IdentityDefaults;
   sagemaker: AwsJsonHandler;
+  logs: AwsJsonHandler;
   runtime: NodeHandler;
   s3: NodeHandler;
   sts: (action: string, params: URLSearchParams, identity: CallerIdentity) => Record<string, unknown>;
@@ -53,6 +54,7 @@ export function createRouter(t: RouterTargets): NodeHandler {
     try {
       const body = await readBody(req, JSON_BODY_LIMIT, tooLarge);
       if (prefix === 'SageMaker') return await t.sagemaker(operation, body, ctx, res);
+      if (prefix === 'Logs_20140328') return await t.logs(operation, body, ctx, res);
       throw new AwsError('UnknownOperationException', `localsage does not serve the ${prefix} API yet.`);
     } catch (e) {
       sendJsonError(res, 'application/x-amz-json-1.1', requestId, e);

@@ -47,4 +47,5 @@ export function loadServiceModel(file: string): ServiceModel {
 }
 
 export const sagemakerModel = () => loadServiceModel('sagemaker-2017-07-24.json.gz');
+export const logsModel = () => loadServiceModel('logs-2014-03-28.json.gz');
 export const sagemakerRuntimeModel = () => loadServiceModel('sagemaker-runtime-2017-05-13.json.gz');

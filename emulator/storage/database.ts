@@ -15,6 +15,15 @@ export interface StoredResource<T> {
   data: T;
 }
 
+export interface LogStreamSummary {
+  name: string;
+  firstEvent: number;
+  lastEvent: number;
+  created: number;
+  lastIngested: number;
+  bytes: number;
+}
+
 export interface LogEvent {
   timestamp: number; // epoch ms
   message: string;
@@ -72,8 +81,16 @@ export class Database {
       delTag: this.db.prepare('DELETE FROM tags WHERE arn=? AND key=?'),
       delTags: this.db.prepare('DELETE FROM tags WHERE arn=?'),
       appendLog: this.db.prepare('INSERT INTO log_events (account, region, grp, stream, ts, ingested, message) VALUES (?,?,?,?,?,?,?)'),
-      readLog: this.db.prepare('SELECT ts AS timestamp, message FROM log_events WHERE account=? AND region=? AND grp=? AND stream=? ORDER BY id'),
-      streams: this.db.prepare('SELECT DISTINCT stream FROM log_events WHERE account=? AND region=? AND grp=? AND stream LIKE ? ORDER BY stream'),
+      readLog: this.db.prepare('SELECT ts AS timestamp, message, ingested AS ingestionTime FROM log_events WHERE account=? AND region=? AND grp=? AND stream=? ORDER BY id'),
+      streams: this.db.prepare(
+        `SELECT stream AS name, MIN(ts) AS firstEvent, MAX(ts) AS lastEvent, MIN(ingested) AS created, MAX(ingested) AS lastIngested,
+                SUM(LENGTH(CAST(message AS BLOB))) AS bytes
+         FROM log_events WHERE account=? AND region=? AND grp=? AND substr(stream, 1, ?) = ? GROUP BY stream ORDER BY stream`,
+      ),
+      groups: this.db.prepare(
+        `SELECT grp AS name, MIN(ingested) AS created, SUM(LENGTH(CAST(message AS BLOB))) AS bytes
+         FROM log_events WHERE account=? AND region=? AND substr(grp, 1, ?) = ? GROUP BY grp ORDER BY grp`,
+      ),
     };
   }
 
@@ -155,12 +172,17 @@ export class Database {
     })();
   }
 
-  logEvents(scope: Scope, group: string, stream: string): LogEvent[] {
-    return this.stmts.readLog.all(scope.accountId, scope.region, group, stream) as LogEvent[];
+  logEvents(scope: Scope, group: string, stream: string): (LogEvent & { ingestionTime: number })[] {
+    return this.stmts.readLog.all(scope.accountId, scope.region, group, stream) as (LogEvent & { ingestionTime: number })[];
   }
 
-  logStreams(scope: Scope, group: string, prefix = ''): string[] {
-    return (this.stmts.streams.all(scope.accountId, scope.region, group, `${prefix.replace(/[%_]/g, '')}%`) as { stream: string }[]).map((r) => r.stream);
+  /** Streams of a log group with a name starting with `prefix`, in name order. */
+  logStreams(scope: Scope, group: string, prefix = ''): LogStreamSummary[] {
+    return this.stmts.streams.all(scope.accountId, scope.region, group, prefix.length, prefix) as LogStreamSummary[];
+  }
+
+  logGroups(scope: Scope, prefix = ''): { name: string; created: number; bytes: number }[] {
+    return this.stmts.groups.all(scope.accountId, scope.region, prefix.length, prefix) as { name: string; created: number; bytes: number }[];
   }
 
   close(): void {
