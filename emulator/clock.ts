@@ -58,11 +58,15 @@ export class ScaledClock implements Clock {
   }
 }
 
-/** Virtual time that moves only when advanced: for the simulator and deterministic tests. */
+/**
+ * Virtual time that moves only when advanced: for the simulator and deterministic tests.
+ * Timers live in a binary heap ordered by (due time, scheduling order), so equal due times fire
+ * first-scheduled first and a simulation with millions of timers stays O(log n) per timer.
+ */
 export class VirtualClock implements Clock {
   private t: number;
   private seq = 0;
-  private readonly queue: { at: number; seq: number; fn: () => void }[] = [];
+  private readonly heap: VirtualTimer[] = [];
   constructor(start = 0) {
     this.t = start;
   }
@@ -70,12 +74,11 @@ export class VirtualClock implements Clock {
     return this.t;
   }
   schedule(ms: number, fn: () => void): () => void {
-    const item = { at: this.t + Math.max(0, ms), seq: this.seq++, fn };
-    this.queue.push(item);
-    this.queue.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const item: VirtualTimer = { at: this.t + Math.max(0, ms), seq: this.seq++, fn, live: true };
+    this.push(item);
     return () => {
-      const i = this.queue.indexOf(item);
-      if (i >= 0) this.queue.splice(i, 1);
+      // Lazy deletion: a cancelled timer stays in the heap and is skipped when it surfaces.
+      item.live = false;
     };
   }
   sleep(ms: number): Promise<void> {
@@ -83,12 +86,76 @@ export class VirtualClock implements Clock {
   }
   /** Moves time forward to `now() + ms`, firing everything due on the way, in order. */
   advance(ms: number): void {
-    const end = this.t + ms;
-    while (this.queue.length && this.queue[0].at <= end) {
-      const next = this.queue.shift()!;
-      this.t = next.at;
+    this.advanceTo(this.t + ms);
+  }
+  /**
+   * Moves time forward to the absolute time `end` (never backwards), firing everything due at or
+   * before it, in order; each timer sees now() equal to its due time.
+   */
+  advanceTo(end: number): void {
+    const h = this.heap;
+    while (h.length && h[0].at <= end) {
+      const next = this.pop();
+      if (!next.live) continue;
+      next.live = false;
+      if (next.at > this.t) this.t = next.at;
       next.fn();
     }
-    this.t = end;
+    if (end > this.t) this.t = end;
   }
+  /** Due time of the earliest pending timer, or Infinity when none is pending. */
+  nextDueAt(): number {
+    const h = this.heap;
+    while (h.length && !h[0].live) this.pop();
+    return h.length ? h[0].at : Infinity;
+  }
+  /** Number of pending (not fired, not cancelled) timers. */
+  pending(): number {
+    let n = 0;
+    for (const x of this.heap) if (x.live) n++;
+    return n;
+  }
+
+  private static before(a: VirtualTimer, b: VirtualTimer): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+  private push(item: VirtualTimer): void {
+    const h = this.heap;
+    let i = h.length;
+    h.push(item);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!VirtualClock.before(item, h[p])) break;
+      h[i] = h[p];
+      i = p;
+    }
+    h[i] = item;
+  }
+  private pop(): VirtualTimer {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop()!;
+    const n = h.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && VirtualClock.before(h[r], h[l]) ? r : l;
+        if (!VirtualClock.before(h[c], last)) break;
+        h[i] = h[c];
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
+  }
+}
+
+interface VirtualTimer {
+  at: number;
+  seq: number;
+  fn: () => void;
+  live: boolean;
 }
