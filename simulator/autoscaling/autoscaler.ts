@@ -1,0 +1,630 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../emulator/clock.js';
+import { MetricAlarm, type AlarmDefinition, type AlarmEvaluation, type ComparisonOperator, type TreatMissingData } from './alarm.js';
+import { parseSchedule, type Schedule } from './schedule.js';
+import {
+  DEFAULT_COOLDOWN_SECONDS,
+  DEFAULT_TARGET_TRACKING_ALARMS,
+  type CapacityOutcome,
+  type CapacityTarget,
+  type MetricQuery,
+  type MetricSource,
+  type NotScaledReason,
+  type PutMetricAlarmInput,
+  type PutScalingPolicyRequest,
+  type PutScalingPolicyResponse,
+  type PutScheduledActionRequest,
+  type RegisterScalableTargetRequest,
+  type ScalingActivity,
+  type Statistic,
+  type StepAdjustment,
+  type TargetTrackingAlarmSettings,
+} from './types.js';
+
+/**
+ * Application Auto Scaling's semantics for one account and region, with no knowledge of what
+ * drives time: it runs on any Clock (the simulator's VirtualClock, or the emulator's RealClock /
+ * ScaledClock), reads datapoints from a MetricSource, and changes capacity through a
+ * CapacityTarget. The rules (shared/reference/aws-protocols.md section 3):
+ *
+ * - Alarms are evaluated at the end of every period (plus an optional publishing delay); while an
+ *   alarm is in ALARM it invokes its policies once per period.
+ * - Target tracking: AlarmHigh (metric > target, 3 of 3 one-minute datapoints) scales out,
+ *   AlarmLow (metric < 0.9 x target, 15 of 15) scales in, to ceil(capacity x metric / target)
+ *   clamped to [Min, Max]. No datapoints -> INSUFFICIENT_DATA -> no scaling.
+ * - Scale-out cooldown: after a scale-out from C0, until the cooldown ends the policy computes
+ *   from C0, so the capacity it already added counts toward the next computation and only a
+ *   larger scale-out raises capacity again (restarting the cooldown, same C0).
+ * - Scale-in cooldown: further scale-in by the policy is blocked until it expires; any scale-out
+ *   happens at once and ends every scale-in cooldown on the target.
+ * - Step scaling: the step whose bounds (relative to the alarm threshold; above it lower bound
+ *   inclusive, upper exclusive; below it the reverse) hold the breach; ChangeInCapacity,
+ *   PercentChangeInCapacity (with MinAdjustmentMagnitude) or ExactCapacity; one Cooldown, applied
+ *   with the same rules as above.
+ * - Several policies: the largest capacity wins: scale out to the largest proposal; scale in
+ *   only to the largest of the scale-in proposals and of what every other target-tracking policy
+ *   wants now.
+ * - Scheduled actions set Min/Max and scale out or in to fit.
+ */
+export interface AutoScalerOptions {
+  clock: Clock;
+  metrics: MetricSource;
+  region?: string;
+  account?: string;
+  /** Id source for activities, policy ARNs and alarm names (seeded in the simulator). */
+  uuid?: () => string;
+  targetTrackingAlarms?: Partial<Omit<TargetTrackingAlarmSettings, 'high' | 'low'>> & {
+    high?: Partial<TargetTrackingAlarmSettings['high']>;
+    low?: Partial<TargetTrackingAlarmSettings['low']>;
+  };
+  /** Evaluation tick, seconds: alarms are evaluated on tick boundaries that end a period. */
+  tickSeconds?: number;
+}
+
+interface TargetState {
+  key: string;
+  ServiceNamespace: string;
+  ResourceId: string;
+  ScalableDimension: string;
+  min: number;
+  max: number;
+  suspended: { in: boolean; out: boolean; scheduled: boolean };
+  resource: CapacityTarget;
+  policies: PolicyState[];
+}
+
+interface PolicyState {
+  name: string;
+  arn: string;
+  target: TargetState;
+  type: 'TargetTrackingScaling' | 'StepScaling';
+  tt?: {
+    targetValue: number;
+    metric: MetricQuery;
+    outCooldownMs: number;
+    inCooldownMs: number;
+    disableScaleIn: boolean;
+    high: MetricAlarm;
+    low?: MetricAlarm;
+    /** Latest datapoint any of its alarms saw, for the "largest capacity wins" check on scale-in. */
+    lastMetric?: number;
+  };
+  step?: {
+    adjustmentType: 'ChangeInCapacity' | 'PercentChangeInCapacity' | 'ExactCapacity';
+    steps: StepAdjustment[];
+    minAdjustmentMagnitude?: number;
+    cooldownMs: number;
+  };
+  /** Scale-out cooldown: until when, and the capacity the chain of scale-outs started from. */
+  outUntil: number;
+  outBase: number;
+  /** Scale-in blocked until. */
+  inUntil: number;
+  lastNotScaled?: string;
+}
+
+interface Proposal {
+  policy: PolicyState;
+  alarm: MetricAlarm;
+  desired: number;
+}
+
+/** Activity with epoch-ms times; turned into the SDK shape (Dates) by describeScalingActivities. */
+export interface ActivityRecord {
+  ActivityId: string;
+  ServiceNamespace: string;
+  ResourceId: string;
+  ScalableDimension: string;
+  Description: string;
+  Cause: string;
+  StartTime: number;
+  EndTime?: number;
+  StatusCode: 'Pending' | 'InProgress' | 'Successful' | 'Overridden' | 'Unfulfilled' | 'Failed';
+  StatusMessage?: string;
+  Details?: string;
+  NotScaledReasons?: NotScaledReason[];
+  /** Not part of the AWS shape: capacity before and after, for reports. */
+  fromCapacity: number;
+  toCapacity: number;
+}
+
+export class ApplicationAutoScaler {
+  private readonly clock: Clock;
+  private readonly metrics: MetricSource;
+  private readonly region: string;
+  private readonly account: string;
+  private readonly uuid: () => string;
+  private readonly tt: TargetTrackingAlarmSettings;
+  private readonly tickMs: number;
+  private readonly targets = new Map<string, TargetState>();
+  private readonly alarms: { alarm: MetricAlarm; user: boolean }[] = [];
+  private readonly activities: ActivityRecord[] = [];
+  private readonly notScaled: ActivityRecord[] = [];
+  private readonly scheduled: { name: string; cancel: () => void }[] = [];
+  private cancelTick: (() => void) | undefined;
+
+  constructor(opts: AutoScalerOptions) {
+    this.clock = opts.clock;
+    this.metrics = opts.metrics;
+    this.region = opts.region ?? 'us-east-1';
+    this.account = opts.account ?? '000000000000';
+    this.uuid = opts.uuid ?? randomUUID;
+    const t = opts.targetTrackingAlarms ?? {};
+    this.tt = {
+      periodSeconds: t.periodSeconds ?? DEFAULT_TARGET_TRACKING_ALARMS.periodSeconds,
+      evaluationDelaySeconds: t.evaluationDelaySeconds ?? DEFAULT_TARGET_TRACKING_ALARMS.evaluationDelaySeconds,
+      high: { ...DEFAULT_TARGET_TRACKING_ALARMS.high, ...t.high },
+      low: { ...DEFAULT_TARGET_TRACKING_ALARMS.low, ...t.low },
+    };
+    this.tickMs = (opts.tickSeconds ?? 10) * 1000;
+  }
+
+  // ---- API (request shapes of Application Auto Scaling / CloudWatch) ----
+
+  registerScalableTarget(req: RegisterScalableTargetRequest, resource: CapacityTarget): { ScalableTargetARN: string } {
+    const key = targetKey(req);
+    let t = this.targets.get(key);
+    if (!t) {
+      if (req.MinCapacity === undefined || req.MaxCapacity === undefined) {
+        throw new Error('ValidationException: MinCapacity and MaxCapacity are required when registering a new scalable target');
+      }
+      t = {
+        key,
+        ServiceNamespace: req.ServiceNamespace!,
+        ResourceId: req.ResourceId!,
+        ScalableDimension: req.ScalableDimension!,
+        min: req.MinCapacity,
+        max: req.MaxCapacity,
+        suspended: { in: false, out: false, scheduled: false },
+        resource,
+        policies: [],
+      };
+      this.targets.set(key, t);
+    }
+    if (req.MinCapacity !== undefined) t.min = req.MinCapacity;
+    if (req.MaxCapacity !== undefined) t.max = req.MaxCapacity;
+    if (!(Number.isInteger(t.min) && Number.isInteger(t.max) && t.min >= 0 && t.max >= t.min)) {
+      throw new Error(`ValidationException: MinCapacity (${t.min}) and MaxCapacity (${t.max}) must be integers with 0 <= Min <= Max`);
+    }
+    const s = req.SuspendedState;
+    if (s) t.suspended = { in: !!s.DynamicScalingInSuspended, out: !!s.DynamicScalingOutSuspended, scheduled: !!s.ScheduledScalingSuspended };
+    this.fitToBounds(t, undefined);
+    return { ScalableTargetARN: `arn:aws:application-autoscaling:${this.region}:${this.account}:scalable-target/${this.uuid().replace(/-/g, '').slice(0, 28)}` };
+  }
+
+  putScalingPolicy(req: PutScalingPolicyRequest): PutScalingPolicyResponse {
+    const t = this.targets.get(targetKey(req));
+    if (!t) throw new Error(`ObjectNotFoundException: No scalable target registered for service namespace: ${req.ServiceNamespace}, resource ID: ${req.ResourceId}, scalable dimension: ${req.ScalableDimension}`);
+    if (!req.PolicyName) throw new Error('ValidationException: PolicyName is required');
+    if (t.policies.some((p) => p.name === req.PolicyName)) throw new Error(`ValidationException: policy ${req.PolicyName} already exists (the simulator does not update policies in place)`);
+    const type = req.PolicyType ?? 'StepScaling';
+    const arn = `arn:aws:autoscaling:${this.region}:${this.account}:scalingPolicy:${this.uuid()}:resource/${t.ServiceNamespace}/${t.ResourceId}:policyName/${req.PolicyName}`;
+    const p: PolicyState = { name: req.PolicyName, arn, target: t, type: type as PolicyState['type'], outUntil: -Infinity, outBase: 0, inUntil: -Infinity };
+    const alarmsOut: { AlarmName: string; AlarmARN: string }[] = [];
+    if (type === 'TargetTrackingScaling') {
+      const c = req.TargetTrackingScalingPolicyConfiguration;
+      if (!c || typeof c.TargetValue !== 'number' || !(c.TargetValue > 0)) {
+        throw new Error('ValidationException: TargetTrackingScalingPolicyConfiguration.TargetValue must be a number > 0');
+      }
+      const metric = this.targetMetric(t, c);
+      const mk = (which: 'High' | 'Low'): MetricAlarm => {
+        const s = which === 'High' ? this.tt.high : this.tt.low;
+        const def: AlarmDefinition = {
+          AlarmName: `TargetTracking-${t.ResourceId}-Alarm${which}-${this.uuid()}`,
+          metric,
+          Period: this.tt.periodSeconds,
+          EvaluationPeriods: s.evaluationPeriods,
+          DatapointsToAlarm: s.datapointsToAlarm,
+          Threshold: which === 'High' ? c.TargetValue! : c.TargetValue! * this.tt.low.thresholdRatio,
+          ComparisonOperator: which === 'High' ? 'GreaterThanThreshold' : 'LessThanThreshold',
+          AlarmActions: [arn],
+          TreatMissingData: 'missing',
+        };
+        const a = new MetricAlarm(def);
+        this.alarms.push({ alarm: a, user: false });
+        alarmsOut.push({ AlarmName: def.AlarmName, AlarmARN: `arn:aws:cloudwatch:${this.region}:${this.account}:alarm:${def.AlarmName}` });
+        return a;
+      };
+      const high = mk('High');
+      // With DisableScaleIn, AWS creates no low alarm.
+      const low = c.DisableScaleIn ? undefined : mk('Low');
+      p.tt = {
+        targetValue: c.TargetValue,
+        metric,
+        outCooldownMs: (c.ScaleOutCooldown ?? DEFAULT_COOLDOWN_SECONDS) * 1000,
+        inCooldownMs: (c.ScaleInCooldown ?? DEFAULT_COOLDOWN_SECONDS) * 1000,
+        disableScaleIn: !!c.DisableScaleIn,
+        high,
+        low,
+      };
+    } else if (type === 'StepScaling') {
+      const c = req.StepScalingPolicyConfiguration;
+      if (!c || !c.StepAdjustments?.length) throw new Error('ValidationException: StepScalingPolicyConfiguration.StepAdjustments is required');
+      const at = c.AdjustmentType ?? 'ChangeInCapacity';
+      if (!['ChangeInCapacity', 'PercentChangeInCapacity', 'ExactCapacity'].includes(at)) throw new Error(`ValidationException: AdjustmentType ${at}`);
+      validateSteps(c.StepAdjustments);
+      p.step = {
+        adjustmentType: at as 'ChangeInCapacity',
+        steps: c.StepAdjustments,
+        minAdjustmentMagnitude: c.MinAdjustmentMagnitude,
+        cooldownMs: (c.Cooldown ?? DEFAULT_COOLDOWN_SECONDS) * 1000,
+      };
+    } else {
+      throw new Error(`ValidationException: PolicyType ${type} is not supported by the simulator (TargetTrackingScaling, StepScaling)`);
+    }
+    t.policies.push(p);
+    return { PolicyARN: arn, Alarms: alarmsOut };
+  }
+
+  /** A CloudWatch alarm for step scaling; AlarmActions name policies by ARN or by PolicyName. */
+  putMetricAlarm(req: PutMetricAlarmInput): void {
+    if (!req.AlarmName || !req.MetricName || !req.Namespace || req.Threshold === undefined || !req.ComparisonOperator) {
+      throw new Error('ValidationException: PutMetricAlarm needs AlarmName, MetricName, Namespace, Threshold and ComparisonOperator');
+    }
+    if (req.Metrics?.length || req.ExtendedStatistic) throw new Error(`alarm ${req.AlarmName}: metric math and extended statistics are not supported by the simulator`);
+    const op = req.ComparisonOperator as ComparisonOperator;
+    if (!['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'].includes(op)) {
+      throw new Error(`alarm ${req.AlarmName}: ComparisonOperator ${op} is not supported`);
+    }
+    const actions = (req.AlarmActions ?? []).map((a) => {
+      const p = this.findPolicy(a);
+      if (!p) throw new Error(`alarm ${req.AlarmName}: AlarmActions names ${a}, which is no scaling policy`);
+      if (p.type !== 'StepScaling') throw new Error(`alarm ${req.AlarmName}: ${a} is not a step scaling policy`);
+      return p.arn;
+    });
+    const periods = req.EvaluationPeriods ?? 1;
+    this.alarms.push({
+      alarm: new MetricAlarm({
+        AlarmName: req.AlarmName,
+        metric: {
+          Namespace: req.Namespace,
+          MetricName: req.MetricName,
+          Dimensions: (req.Dimensions ?? []).map((d) => ({ Name: d.Name!, Value: d.Value! })),
+          Statistic: (req.Statistic ?? 'Average') as Statistic,
+        },
+        Period: req.Period ?? 60,
+        EvaluationPeriods: periods,
+        DatapointsToAlarm: req.DatapointsToAlarm ?? periods,
+        Threshold: req.Threshold,
+        ComparisonOperator: op,
+        AlarmActions: actions,
+        TreatMissingData: (req.TreatMissingData ?? 'missing') as TreatMissingData,
+      }),
+      user: true,
+    });
+  }
+
+  putScheduledAction(req: PutScheduledActionRequest): void {
+    const t = this.targets.get(targetKey(req));
+    if (!t) throw new Error(`ObjectNotFoundException: No scalable target registered for ${req.ResourceId}`);
+    if (!req.Schedule || !req.ScheduledActionName) throw new Error('ValidationException: ScheduledActionName and Schedule are required');
+    const sched: Schedule = parseSchedule(req.Schedule, {
+      timezone: req.Timezone,
+      startMs: req.StartTime ? new Date(req.StartTime).getTime() : undefined,
+      endMs: req.EndTime ? new Date(req.EndTime).getTime() : undefined,
+      createdMs: this.clock.now(),
+    });
+    const name = req.ScheduledActionName;
+    const action = req.ScalableTargetAction ?? {};
+    const entry = { name, cancel: () => {} };
+    const arm = (from: number) => {
+      const at = sched.nextAtOrAfter(from);
+      if (at === undefined) return;
+      entry.cancel = this.clock.schedule(at - this.clock.now(), () => {
+        this.runScheduledAction(t, name, action.MinCapacity, action.MaxCapacity);
+        arm(at + 1);
+      });
+    };
+    arm(this.clock.now());
+    this.scheduled.push(entry);
+  }
+
+  /** Starts periodic alarm evaluation on the clock. */
+  start(): void {
+    if (this.cancelTick) return;
+    const delay = this.tt.evaluationDelaySeconds * 1000;
+    const arm = () => {
+      const now = this.clock.now();
+      const next = Math.floor((now - delay) / this.tickMs) * this.tickMs + this.tickMs + delay;
+      this.cancelTick = this.clock.schedule(next - now, () => {
+        this.evaluate();
+        arm();
+      });
+    };
+    arm();
+  }
+
+  stop(): void {
+    this.cancelTick?.();
+    this.cancelTick = undefined;
+    for (const s of this.scheduled) s.cancel();
+  }
+
+  describeScalingActivities(opts: { IncludeNotScaledActivities?: boolean } = {}): ScalingActivity[] {
+    const all = opts.IncludeNotScaledActivities ? [...this.activities, ...this.notScaled] : this.activities;
+    return all
+      .slice()
+      .sort((a, b) => b.StartTime - a.StartTime)
+      .map((a) => toSdkActivity(a));
+  }
+
+  /** Activities oldest first, with epoch-ms times and capacities (for reports). */
+  activityRecords(opts: { includeNotScaled?: boolean } = {}): ActivityRecord[] {
+    const all = opts.includeNotScaled ? [...this.activities, ...this.notScaled] : [...this.activities];
+    return all.sort((a, b) => a.StartTime - b.StartTime);
+  }
+
+  /** Alarm state transitions, for reports. */
+  alarmHistory(): { AlarmName: string; at: number; state: string; reason: string }[] {
+    const out: { AlarmName: string; at: number; state: string; reason: string }[] = [];
+    for (const { alarm } of this.alarms) for (const h of alarm.history) out.push({ AlarmName: alarm.def.AlarmName, ...h });
+    return out.sort((a, b) => a.at - b.at || a.AlarmName.localeCompare(b.AlarmName));
+  }
+
+  bounds(resource: { ServiceNamespace?: string; ResourceId?: string; ScalableDimension?: string }): { min: number; max: number } | undefined {
+    const t = this.targets.get(targetKey(resource));
+    return t && { min: t.min, max: t.max };
+  }
+
+  // ---- evaluation ----
+
+  /** One evaluation round at clock.now(): alarms whose period ends now, then their policies. */
+  evaluate(): void {
+    const now = this.clock.now();
+    const end = now - this.tt.evaluationDelaySeconds * 1000;
+    const results = new Map<MetricAlarm, AlarmEvaluation>();
+    for (const { alarm } of this.alarms) {
+      if (end % (alarm.def.Period * 1000) !== 0) continue;
+      results.set(alarm, alarm.evaluate(this.metrics, end));
+    }
+    if (results.size === 0) return;
+    for (const t of this.targets.values()) this.evaluateTarget(t, results, now);
+  }
+
+  private evaluateTarget(t: TargetState, results: Map<MetricAlarm, AlarmEvaluation>, now: number): void {
+    const C = t.resource.desiredCapacity();
+    const outs: Proposal[] = [];
+    const ins: Proposal[] = [];
+    for (const p of t.policies) {
+      if (p.tt) {
+        const hi = results.get(p.tt.high);
+        const lo = p.tt.low && results.get(p.tt.low);
+        const latest = hi?.latest ?? lo?.latest;
+        if (hi || lo) p.tt.lastMetric = latest;
+        if (hi?.state === 'ALARM' && hi.latest !== undefined) {
+          const base = now < p.outUntil ? p.outBase : C;
+          outs.push({ policy: p, alarm: p.tt.high, desired: proportional(base, hi.latest, p.tt.targetValue) });
+        }
+        if (p.tt.low && lo?.state === 'ALARM' && lo.latest !== undefined) {
+          ins.push({ policy: p, alarm: p.tt.low, desired: proportional(C, lo.latest, p.tt.targetValue) });
+        }
+      } else if (p.step) {
+        for (const { alarm, user } of this.alarms) {
+          if (!user || !alarm.def.AlarmActions.includes(p.arn)) continue;
+          const r = results.get(alarm);
+          if (r?.state !== 'ALARM' || r.latest === undefined) continue;
+          const adj = stepAdjustment(p.step.steps, r.latest - alarm.def.Threshold, alarm.def.ComparisonOperator);
+          if (adj === undefined) continue;
+          const growing = p.step.adjustmentType === 'ExactCapacity' ? adj > C : adj > 0;
+          const base = growing && now < p.outUntil ? p.outBase : C;
+          const desired = applyAdjustment(p.step.adjustmentType, base, adj, p.step.minAdjustmentMagnitude);
+          (desired > C ? outs : ins).push({ policy: p, alarm, desired });
+        }
+      }
+    }
+
+    // Scale out: the largest proposal wins, at once, whatever scale-in cooldown is running.
+    const out = outs.filter((o) => o.desired > C).reduce<Proposal | undefined>((a, b) => (a && a.desired >= b.desired ? a : b), undefined);
+    if (out) {
+      if (t.suspended.out) return;
+      const to = Math.min(Math.max(out.desired, t.min), t.max);
+      if (to <= C) {
+        this.recordNotScaled(t, out, C, to, 'AlreadyAtMaxCapacity', now);
+        return;
+      }
+      const p = out.policy;
+      const cooldownMs = p.tt ? p.tt.outCooldownMs : p.step!.cooldownMs;
+      if (!(now < p.outUntil)) p.outBase = C;
+      p.outUntil = now + cooldownMs;
+      for (const q of t.policies) q.inUntil = -Infinity;
+      p.lastNotScaled = undefined;
+      this.setCapacity(t, C, to, alarmCause(out), now);
+      return;
+    }
+
+    // Scale in: only the policies out of their scale-in cooldown, never below what any other
+    // target-tracking policy wants now (the largest capacity wins).
+    const eligible = ins.filter((i) => i.desired < C && now >= i.policy.inUntil && !(i.policy.tt?.disableScaleIn));
+    if (!eligible.length || t.suspended.in) return;
+    const win = eligible.reduce((a, b) => (a.desired >= b.desired ? a : b));
+    let floor = win.desired;
+    for (const q of t.policies) {
+      if (!q.tt || q === win.policy || q.tt.lastMetric === undefined) continue;
+      floor = Math.max(floor, proportional(C, q.tt.lastMetric, q.tt.targetValue));
+    }
+    const to = Math.min(Math.max(floor, t.min), t.max);
+    if (to >= C) {
+      if (C <= t.min) this.recordNotScaled(t, win, C, to, 'AlreadyAtMinCapacity', now);
+      return;
+    }
+    const p = win.policy;
+    p.inUntil = now + (p.tt ? p.tt.inCooldownMs : p.step!.cooldownMs);
+    p.lastNotScaled = undefined;
+    this.setCapacity(t, C, to, alarmCause(win), now);
+  }
+
+  private runScheduledAction(t: TargetState, name: string, min: number | undefined, max: number | undefined): void {
+    if (t.suspended.scheduled) return;
+    const now = this.clock.now();
+    if (min !== undefined) t.min = min;
+    if (max !== undefined) t.max = max;
+    if (t.max < t.min) t.max = t.min;
+    const parts = [min !== undefined ? `min capacity to ${min}` : '', max !== undefined ? `max capacity to ${max}` : ''].filter(Boolean);
+    const C = t.resource.desiredCapacity();
+    this.activities.push({
+      ActivityId: this.uuid(),
+      ServiceNamespace: t.ServiceNamespace,
+      ResourceId: t.ResourceId,
+      ScalableDimension: t.ScalableDimension,
+      Description: `Setting ${parts.join(' and ')}.`,
+      Cause: `scheduled action name ${name} was triggered`,
+      StartTime: now,
+      EndTime: now,
+      StatusCode: 'Successful',
+      StatusMessage: `Successfully set ${parts.join(' and ')}.`,
+      fromCapacity: C,
+      toCapacity: C,
+    });
+    this.fitToBounds(t, name);
+  }
+
+  /** Scales into [Min, Max] after they changed (registration or a scheduled action). */
+  private fitToBounds(t: TargetState, scheduledName: string | undefined): void {
+    const C = t.resource.desiredCapacity();
+    const now = this.clock.now();
+    if (C < t.min) this.setCapacity(t, C, t.min, `minimum capacity was set to ${t.min}${scheduledName ? ` by scheduled action ${scheduledName}` : ''}`, now);
+    else if (C > t.max) this.setCapacity(t, C, t.max, `maximum capacity was set to ${t.max}${scheduledName ? ` by scheduled action ${scheduledName}` : ''}`, now);
+  }
+
+  private setCapacity(t: TargetState, from: number, to: number, cause: string, now: number): void {
+    const a: ActivityRecord = {
+      ActivityId: this.uuid(),
+      ServiceNamespace: t.ServiceNamespace,
+      ResourceId: t.ResourceId,
+      ScalableDimension: t.ScalableDimension,
+      Description: `Setting desired instance count to ${to}.`,
+      Cause: cause,
+      StartTime: now,
+      StatusCode: 'InProgress',
+      StatusMessage: `Waiting for change to be fulfilled by ${t.ServiceNamespace}.`,
+      fromCapacity: from,
+      toCapacity: to,
+    };
+    this.activities.push(a);
+    t.resource.setDesiredCapacity(to, (o: CapacityOutcome) => {
+      if (a.EndTime !== undefined) return;
+      a.EndTime = this.clock.now();
+      a.StatusCode = o.status;
+      a.StatusMessage =
+        o.message ??
+        (o.status === 'Successful'
+          ? `Successfully set desired instance count to ${to}. Change successfully fulfilled by ${t.ServiceNamespace}.`
+          : `Failed to set desired instance count to ${to}.`);
+    });
+  }
+
+  private recordNotScaled(t: TargetState, p: Proposal, C: number, to: number, code: string, now: number): void {
+    if (p.policy.lastNotScaled === code) return; // once per streak, not once per minute
+    p.policy.lastNotScaled = code;
+    this.notScaled.push({
+      ActivityId: this.uuid(),
+      ServiceNamespace: t.ServiceNamespace,
+      ResourceId: t.ResourceId,
+      ScalableDimension: t.ScalableDimension,
+      Description: `Attempting to set desired instance count to ${p.desired}.`,
+      Cause: alarmCause(p),
+      StartTime: now,
+      EndTime: now,
+      StatusCode: 'Failed',
+      StatusMessage: `Failed to set desired instance count to ${p.desired}.`,
+      NotScaledReasons: [{ Code: code, MinCapacity: t.min, MaxCapacity: t.max, CurrentCapacity: C }],
+      fromCapacity: C,
+      toCapacity: to,
+    });
+  }
+
+  private findPolicy(ref: string): PolicyState | undefined {
+    for (const t of this.targets.values()) for (const p of t.policies) if (p.arn === ref || p.name === ref) return p;
+    return undefined;
+  }
+
+  private targetMetric(t: TargetState, c: NonNullable<PutScalingPolicyRequest['TargetTrackingScalingPolicyConfiguration']>): MetricQuery {
+    if (c.PredefinedMetricSpecification) {
+      const type = c.PredefinedMetricSpecification.PredefinedMetricType;
+      if (type !== 'SageMakerVariantInvocationsPerInstance') {
+        throw new Error(`ValidationException: PredefinedMetricType ${type} is not supported by the simulator (SageMakerVariantInvocationsPerInstance, or a CustomizedMetricSpecification)`);
+      }
+      return { Namespace: 'AWS/SageMaker', MetricName: 'InvocationsPerInstance', Dimensions: sageMakerDimensions(t.ResourceId), Statistic: 'Sum' };
+    }
+    const m = c.CustomizedMetricSpecification;
+    if (!m) throw new Error('ValidationException: a target tracking policy needs PredefinedMetricSpecification or CustomizedMetricSpecification');
+    if (m.Metrics?.length) throw new Error('ValidationException: metric math in CustomizedMetricSpecification is not supported by the simulator');
+    if (!m.MetricName || !m.Namespace) throw new Error('ValidationException: CustomizedMetricSpecification needs MetricName and Namespace');
+    return {
+      Namespace: m.Namespace,
+      MetricName: m.MetricName,
+      Dimensions: (m.Dimensions ?? []).map((d) => ({ Name: d.Name!, Value: d.Value! })),
+      Statistic: (m.Statistic ?? 'Average') as Statistic,
+    };
+  }
+}
+
+/** ceil(capacity x metric / target), with a little slack so that 2.0000000001 is still 2. */
+export function proportional(capacity: number, metric: number, target: number): number {
+  return Math.ceil((capacity * metric) / target - 1e-9);
+}
+
+/** The adjustment of the step holding `breach` (metric - threshold), or undefined. */
+export function stepAdjustment(steps: StepAdjustment[], breach: number, op: ComparisonOperator): number | undefined {
+  const above = op.startsWith('Greater');
+  for (const s of steps) {
+    const lo = s.MetricIntervalLowerBound ?? -Infinity;
+    const hi = s.MetricIntervalUpperBound ?? Infinity;
+    const inside = above ? breach >= lo && breach < hi : breach > lo && breach <= hi;
+    if (inside) return s.ScalingAdjustment;
+  }
+  return undefined;
+}
+
+/** New capacity from an adjustment, with AWS's rounding for percentages. */
+export function applyAdjustment(type: 'ChangeInCapacity' | 'PercentChangeInCapacity' | 'ExactCapacity', capacity: number, adj: number, minMagnitude?: number): number {
+  if (type === 'ExactCapacity') return adj;
+  if (type === 'ChangeInCapacity') return capacity + adj;
+  let change = (capacity * adj) / 100;
+  // Above 1: round down; between 0 and 1: 1; between -1 and 0: -1; below -1: round up (toward 0).
+  if (change > 1) change = Math.floor(change);
+  else if (change > 0) change = 1;
+  else if (change < -1) change = Math.ceil(change);
+  else if (change < 0) change = -1;
+  if (minMagnitude !== undefined && change !== 0 && Math.abs(change) < minMagnitude) change = Math.sign(change) * minMagnitude;
+  return capacity + change;
+}
+
+function validateSteps(steps: StepAdjustment[]): void {
+  for (const s of steps) {
+    if (typeof s.ScalingAdjustment !== 'number') throw new Error('ValidationException: each step needs ScalingAdjustment');
+    if (s.MetricIntervalLowerBound === undefined && s.MetricIntervalUpperBound === undefined && steps.length > 1) {
+      throw new Error('ValidationException: only a single step may leave both bounds open');
+    }
+  }
+  const sorted = steps.map((s) => [s.MetricIntervalLowerBound ?? -Infinity, s.MetricIntervalUpperBound ?? Infinity]).sort((a, b) => a[0] - b[0]);
+  for (let i = 0; i < sorted.length; i++) {
+    if (sorted[i][1] <= sorted[i][0]) throw new Error('ValidationException: a step upper bound must be greater than its lower bound');
+    if (i > 0 && sorted[i][0] !== sorted[i - 1][1]) throw new Error('ValidationException: step intervals must not overlap or leave gaps');
+  }
+}
+
+function alarmCause(p: Proposal): string {
+  return `monitor alarm ${p.alarm.def.AlarmName} in state ALARM triggered policy ${p.policy.name}`;
+}
+
+function targetKey(r: { ServiceNamespace?: string; ResourceId?: string; ScalableDimension?: string }): string {
+  return `${r.ServiceNamespace}|${r.ResourceId}|${r.ScalableDimension}`;
+}
+
+/** endpoint/<e>/variant/<v> -> the EndpointName and VariantName dimensions of AWS/SageMaker metrics. */
+export function sageMakerDimensions(resourceId: string): { Name: string; Value: string }[] {
+  const m = /^endpoint\/([^/]+)\/variant\/([^/]+)$/.exec(resourceId);
+  return m ? [{ Name: 'EndpointName', Value: m[1] }, { Name: 'VariantName', Value: m[2] }] : [];
+}
+
+function toSdkActivity(a: ActivityRecord): ScalingActivity {
+  const { fromCapacity: _f, toCapacity: _t, StartTime, EndTime, ...rest } = a;
+  return {
+    ...rest,
+    ServiceNamespace: rest.ServiceNamespace as ScalingActivity['ServiceNamespace'],
+    ScalableDimension: rest.ScalableDimension as ScalingActivity['ScalableDimension'],
+    StartTime: new Date(StartTime),
+    ...(EndTime !== undefined ? { EndTime: new Date(EndTime) } : {}),
+  };
+}
