@@ -137,6 +137,9 @@ export class MinioObjectStore implements ObjectStore {
   }
 
   async createBucket(bucket: string): Promise<void> {
+    // S3 itself answers 200 to re-creating your own bucket in us-east-1; the store contract is
+    // the same for every backend, so ask first.
+    if (await this.bucketExists(bucket)) throw new StoreError('BucketAlreadyOwnedByYou', `Bucket ${bucket} already exists`);
     await this.call(() => this.client.makeBucket(bucket), { bucket });
   }
 

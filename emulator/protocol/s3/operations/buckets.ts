@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { StoreError } from '../../../storage/object-store.js';
 import { bucketOf, type S3Context } from '../context.js';
 import { s3Error } from '../errors.js';
 import { isValidBucketName } from '../names.js';
@@ -33,7 +34,14 @@ export async function createBucket(ctx: S3Context): Promise<void> {
     region = textOf(config, 'LocationConstraint')?.trim() || undefined;
   }
   // No configuration means us-east-1 on AWS; here, the region the client signed for.
-  await ctx.store.createBucket(bucket, region ?? ctx.identity.region);
+  const target = region ?? ctx.identity.region;
+  try {
+    await ctx.store.createBucket(bucket, target);
+  } catch (e) {
+    // S3's legacy rule: re-creating a bucket you own in us-east-1 succeeds; elsewhere it is 409.
+    const owned = e instanceof StoreError && e.code === 'BucketAlreadyOwnedByYou';
+    if (!owned || target !== 'us-east-1' || ((await ctx.store.bucketRegion?.(bucket)) ?? 'us-east-1') !== 'us-east-1') throw e;
+  }
   sendEmpty(ctx, 200, { Location: `/${bucket}` });
 }
 
