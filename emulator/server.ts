@@ -14,6 +14,7 @@ import type { ServiceDeps } from './services/deps.js';
 import { InvokeEndpointService } from './services/runtime/invoke-endpoint.js';
 import { ServingRegistry } from './services/runtime/serving-registry.js';
 import { createSageMaker } from './services/sagemaker/operations.js';
+import { getRole, simulatePrincipalPolicy } from './services/iam/permissive-iam.js';
 import { getCallerIdentity } from './services/sts/get-caller-identity.js';
 import { Database } from './storage/database.js';
 import { FsObjectStore } from './storage/fs-object-store.js';
@@ -55,9 +56,22 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
     logs: createAwsJsonService({ model: logsModel(), contentType: 'application/x-amz-json-1.1', operations: createCloudWatchLogs(deps) }),
     runtime: createRuntimeHandler(new InvokeEndpointService(serving, sagemakerRuntimeModel()), defaults),
     s3: createS3Handler({ store, dataDir, defaults }),
-    sts: (action, _params, identity) => {
-      if (action === 'GetCallerIdentity') return { ...getCallerIdentity(identity) };
-      throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
+    query: {
+      '2011-06-15': {
+        xmlns: 'https://sts.amazonaws.com/doc/2011-06-15/',
+        handle: (action, _params, identity) => {
+          if (action === 'GetCallerIdentity') return { ...getCallerIdentity(identity) };
+          throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
+        },
+      },
+      '2010-05-08': {
+        xmlns: 'https://iam.amazonaws.com/doc/2010-05-08/',
+        handle: (action, params, identity) => {
+          if (action === 'GetRole') return { ...getRole(params, identity) };
+          if (action === 'SimulatePrincipalPolicy') return { ...simulatePrincipalPolicy(params) };
+          throw new AwsError('InvalidAction', `localsage does not implement IAM ${action}.`);
+        },
+      },
     },
   });
 

@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, LINEAR_LEARNER_IMAGE, ROLE } from './helpers/clients.js';
 import { separableBinary, toCsv } from './helpers/data.js';
@@ -302,5 +303,18 @@ describe('STS', () => {
     expect(id.Arn).toBe('arn:aws:iam::111122223333:root');
     // Resources are per account: the other account sees none of ours.
     expect((await other.sagemaker.send(new ListModelsCommand({}))).Models).toEqual([]);
+  });
+
+  it('IAM answers like an account where every role exists and may do everything', async () => {
+    const iam = new IAMClient({ endpoint: emu.url, region: 'us-east-1', credentials: { accessKeyId: '111122223333', secretAccessKey: 'x' }, maxAttempts: 1 });
+    const { Role } = await iam.send(new GetRoleCommand({ RoleName: 'SageMakerRole' }));
+    expect(Role!.Arn).toBe('arn:aws:iam::111122223333:role/SageMakerRole');
+    const trust = JSON.parse(decodeURIComponent(Role!.AssumeRolePolicyDocument!));
+    expect(trust.Statement[0].Principal.Service).toBe('sagemaker.amazonaws.com');
+    const sim = await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: Role!.Arn, ActionNames: ['s3:PutObject', 'sagemaker:CreateTrainingJob'] }));
+    expect(sim.EvaluationResults!.map((r) => [r.EvalActionName, r.EvalDecision])).toEqual([
+      ['s3:PutObject', 'allowed'],
+      ['sagemaker:CreateTrainingJob', 'allowed'],
+    ]);
   });
 });

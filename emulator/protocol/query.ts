@@ -4,10 +4,18 @@ import type { AwsError } from './errors.js';
 /** The awsQuery protocol's XML: `<OpResponse><OpResult>...</OpResult><ResponseMetadata/>`. */
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
+function value(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  // Lists are `<member>` elements, as the query protocol writes them.
+  if (Array.isArray(v)) return v.map((item) => `<member>${value(item)}</member>`).join('');
+  if (typeof v === 'object' && v !== null) return members(v as Record<string, unknown>);
+  return escape(String(v));
+}
+
 function members(obj: Record<string, unknown>): string {
   return Object.entries(obj)
     .filter(([, v]) => v !== undefined && v !== null)
-    .map(([k, v]) => `<${k}>${typeof v === 'object' ? members(v as Record<string, unknown>) : escape(String(v))}</${k}>`)
+    .map(([k, v]) => `<${k}>${value(v)}</${k}>`)
     .join('');
 }
 

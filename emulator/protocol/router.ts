@@ -9,6 +9,11 @@ import { sendQueryError, sendQueryResult } from './query.js';
 import { isRuntimeRequest } from './runtime-rest-json.js';
 import type { CallerIdentity } from './identity.js';
 
+export interface QueryService {
+  xmlns: string;
+  handle: (action: string, params: URLSearchParams, identity: CallerIdentity) => Record<string, unknown>;
+}
+
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 export interface RouterTargets {
@@ -17,7 +22,8 @@ export interface RouterTargets {
   logs: AwsJsonHandler;
   runtime: NodeHandler;
   s3: NodeHandler;
-  sts: (action: string, params: URLSearchParams, identity: CallerIdentity) => Record<string, unknown>;
+  /** Query-protocol services by API version (STS 2011-06-15, IAM 2010-05-08). */
+  query: Record<string, QueryService>;
 }
 
 const JSON_BODY_LIMIT = 16 * 1024 * 1024;
@@ -63,15 +69,16 @@ export function createRouter(t: RouterTargets): NodeHandler {
 
   async function routeQuery(req: IncomingMessage, res: ServerResponse) {
     const requestId = newRequestId();
-    const xmlns = 'https://sts.amazonaws.com/doc/2011-06-15/';
+    let xmlns = 'https://sts.amazonaws.com/doc/2011-06-15/';
     try {
       const params = new URLSearchParams((await readBody(req, JSON_BODY_LIMIT, tooLarge)).toString('utf8'));
       const action = params.get('Action') ?? '';
-      if (params.get('Version') !== '2011-06-15') {
-        throw new AwsError('InvalidAction', `localsage does not serve the query API version ${params.get('Version')} yet.`);
-      }
+      const version = params.get('Version') ?? '';
+      const service = t.query[version];
+      if (!service) throw new AwsError('InvalidAction', `localsage does not serve the query API version ${version} yet.`);
+      xmlns = service.xmlns;
       const identity = identityFromHeaders(req.headers, params, t.defaults);
-      sendQueryResult(res, xmlns, action, t.sts(action, params, identity), requestId);
+      sendQueryResult(res, xmlns, action, service.handle(action, params, identity), requestId);
     } catch (e) {
       sendQueryError(res, xmlns, e instanceof AwsError ? e : new AwsError('InternalFailure', String(e), 500), requestId);
     }
