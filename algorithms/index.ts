@@ -11,7 +11,7 @@ import { makeLogger } from './log.js';
 import { DEFAULT_SEED } from './prng.js';
 import type { AlgorithmName, TrainRequest, TrainResult } from './types.js';
 
-export type { AlgorithmName, ChannelFiles, TrainRequest, TrainResult } from './types.js';
+export type { AlgorithmName, ChannelFiles, Collective, TrainRequest, TrainResult } from './types.js';
 export { AlgorithmError, InferenceInputError, UnsupportedMediaError } from './errors.js';
 export { algorithmForImage, imageUriFor, ALGORITHM_ACCOUNTS } from './images.js';
 export { packModelArtifact, unpackModelArtifact, MODEL_FORMAT_VERSION } from './artifact.js';
@@ -30,19 +30,18 @@ export async function train(req: TrainRequest): Promise<TrainResult> {
   const log = makeLogger(req.log);
   const seed = req.seed ?? DEFAULT_SEED;
   const hostCount = req.hosts.length;
-  if (hostCount > 1) {
-    // Each host trains on the data it was given (ShardedByS3Key gives it its shard); no parameter server.
-    log(`Training on host ${req.host} of ${hostCount}; hosts do not exchange parameters in this emulator.`, 'WARNING');
-  }
+  if (hostCount > 1 && !req.collective) throw new Error(`Training on ${hostCount} hosts needs a collective link between them`);
+  const ctx = { host: req.host, hostCount, collective: req.collective };
+  if (hostCount > 1) log(`Data-parallel training on ${req.host} of ${hostCount} hosts (${req.hosts.join(', ')}); parameters are averaged every epoch.`);
   if (req.algorithm === 'kmeans') {
     const cfg = validateKMeans(req.hyperParameters);
     log(`Reading provided configuration from /opt/ml/input/config/hyperparameters.json: ${JSON.stringify(req.hyperParameters)}`);
-    return { model: await trainKMeans(cfg, req.channels, log, seed) };
+    return { model: await trainKMeans(cfg, req.channels, log, seed, ctx) };
   }
   if (req.algorithm === 'linear-learner') {
     const cfg = validateLinearLearner(req.hyperParameters);
     log(`Reading provided configuration from /opt/ml/input/config/hyperparameters.json: ${JSON.stringify(req.hyperParameters)}`);
-    return { model: await trainLinearLearner(cfg, req.channels, log, seed) };
+    return { model: await trainLinearLearner(cfg, req.channels, log, seed, ctx) };
   }
   throw new AlgorithmError(`Unknown algorithm ${String(req.algorithm)}`);
 }

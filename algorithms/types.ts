@@ -18,6 +18,17 @@ export interface TrainRequest {
   /** Receives fully formatted log lines. */
   log: (line: string) => void;
   seed?: number;
+  /** Links the hosts of one job for data-parallel training; absent (or one host) means alone. */
+  collective?: Collective;
+}
+
+/** Data-parallel link between the hosts (instances) of one training job. */
+export interface Collective {
+  /**
+   * Element-wise sum of `data` over every host. Every host must make the same sequence of calls
+   * with equally long vectors; each call resolves once all hosts have contributed.
+   */
+  allReduceSum(data: Float64Array): Promise<Float64Array>;
 }
 
 export interface TrainResult {

@@ -1,12 +1,15 @@
 /**
- * Trains M linear models side by side as one tfjs computation: weights are [d, M*O] so a single
- * matMul serves every model, and each model's columns get their own lr / wd / l1.
+ * Trains M linear models side by side. Weights are [d, M*O], so one matMul serves every model,
+ * and each model's columns get their own lr / wd / l1 / beta_1.
+ *
+ * The O(batch x d x M) work, the two matMuls of each step (forward X·W and gradient Xᵀ·G), runs
+ * on tfjs. Both are issued untransposed (Xᵀ is built while the batch is gathered): tfjs-wasm sends
+ * plain matMuls to XNNPACK but transposed ones to a naive loop about ten times slower. The O(d x M)
+ * optimizer updates and the O(batch x M) loss gradients are plain typed-array loops: as tfjs ops
+ * they cost ~15 µs of dispatch each, which dominated the step time.
  */
 import { tf } from '../backend.js';
 import type { LinearLearnerConfig } from './hyperparameters.js';
-
-type Tensor = tf.Tensor;
-type Tensor2D = tf.Tensor2D;
 
 export interface ModelSetting {
   learningRate: number;
@@ -16,37 +19,36 @@ export interface ModelSetting {
   beta1: number;
 }
 
-export interface BatchTensors {
-  x: Tensor2D;
-  /** [bs,1] labels (normalized for regressor), or [bs,1,C] one-hot for multiclass. */
-  y: Tensor;
-  /** [bs,1] example weights. */
-  w: Tensor2D;
+/** One mini-batch: x [bs, d] and its transpose xt [d, bs], labels (normalized for regressors), normalized example weights. */
+export interface Batch {
+  n: number;
+  x: Float32Array;
+  xt: Float32Array;
+  y: Float32Array;
+  /** Per-example weight / sum of weights in the batch. */
+  w: Float32Array;
 }
 
 const ADAM_EPS = 1e-8;
 
 export class ParallelLinearModels {
-  readonly W: tf.Variable<tf.Rank.R2>;
-  readonly B: tf.Variable<tf.Rank.R2>;
-  private readonly slotsW: tf.Variable[] = [];
-  private readonly slotsB: tf.Variable[] = [];
-  private lrW!: Tensor2D;
-  private lrB!: Tensor2D;
-  private readonly wdW: Tensor2D;
-  private readonly wdB: Tensor2D;
-  private readonly l1W: Tensor2D;
-  private readonly beta1: Tensor2D;
-  private readonly oneMinusBeta1: Tensor2D;
-  private readonly hasL1: boolean;
-  private readonly hasWd: boolean;
+  readonly W: Float32Array;
+  readonly B: Float32Array;
+  /** Optimizer slots (Adam m, v; RMSProp s; SGD momentum). */
+  readonly slotsW: Float32Array[] = [];
+  readonly slotsB: Float32Array[] = [];
+  private readonly lrW: Float64Array;
+  private readonly colModel: Int32Array;
   private step = 0;
   private lrMultiplier = 1;
   /** Per-model factor cut when a model stops improving (see decayStalledModels). */
   private readonly modelLrFactor: Float64Array;
-  /** Sum over batches of per-model (mean batch loss x batch size); read once per epoch. */
-  private lossAccumulator: Tensor;
+  /** Sum over batches of per-model (weighted mean batch loss x batch size). */
+  readonly lossSum: Float64Array;
+  rowsSeen = 0;
   readonly outputs: number;
+  readonly MO: number;
+  private g: Float32Array;
 
   constructor(
     private readonly cfg: LinearLearnerConfig,
@@ -57,168 +59,174 @@ export class ParallelLinearModels {
   ) {
     const M = settings.length;
     this.outputs = cfg.predictorType === 'multiclass_classifier' ? cfg.numClasses : 1;
-    const MO = M * this.outputs;
-    this.W = tf.variable(tf.tensor2d(initW, [d, MO]));
-    this.B = tf.variable(tf.tensor2d(initB, [1, MO]));
+    const MO = (this.MO = M * this.outputs);
+    this.W = Float32Array.from(initW);
+    this.B = Float32Array.from(initB);
     const slots = cfg.optimizer === 'adam' ? 2 : cfg.optimizer === 'sgd' && cfg.momentum === 0 ? 0 : 1;
     for (let i = 0; i < slots; i++) {
-      this.slotsW.push(tf.variable(tf.zeros([d, MO])));
-      this.slotsB.push(tf.variable(tf.zeros([1, MO])));
+      this.slotsW.push(new Float32Array(d * MO));
+      this.slotsB.push(new Float32Array(MO));
     }
-    const perColumn = (f: (s: ModelSetting) => number) =>
-      tf.tensor2d(Float32Array.from({ length: MO }, (_, c) => f(settings[Math.floor(c / this.outputs)])), [1, MO]);
-    this.wdW = perColumn((s) => s.wd);
-    this.wdB = perColumn((s) => s.wd * cfg.biasWdMult);
-    this.l1W = perColumn((s) => s.l1);
-    this.beta1 = perColumn((s) => s.beta1);
-    this.oneMinusBeta1 = perColumn((s) => 1 - s.beta1);
-    this.hasL1 = settings.some((s) => s.l1 > 0);
-    this.hasWd = settings.some((s) => s.wd > 0);
-    this.lossAccumulator = tf.zeros([M]);
+    this.colModel = Int32Array.from({ length: MO }, (_, c) => Math.floor(c / this.outputs));
     this.modelLrFactor = new Float64Array(M).fill(1);
+    this.lrW = new Float64Array(MO);
+    this.lossSum = new Float64Array(M);
+    this.g = new Float32Array(0);
     this.setLearningRates();
   }
 
   private setLearningRates(): void {
-    this.lrW?.dispose();
-    this.lrB?.dispose();
     const cfg = this.cfg;
-    const o = this.outputs;
-    const MO = this.settings.length * o;
-    const lr = (c: number) => {
-      const m = Math.floor(c / o);
+    for (let c = 0; c < this.MO; c++) {
+      const m = this.colModel[c];
       const base = this.settings[m].learningRate * this.modelLrFactor[m];
-      return cfg.useLrScheduler ? Math.max(base * this.lrMultiplier, Math.min(base, cfg.lrSchedulerMinimumLr)) : base;
-    };
-    this.lrW = tf.tensor2d(Float32Array.from({ length: MO }, (_, c) => lr(c)), [1, MO]);
-    this.lrB = tf.tensor2d(Float32Array.from({ length: MO }, (_, c) => lr(c) * cfg.biasLrMult), [1, MO]);
+      this.lrW[c] = cfg.useLrScheduler ? Math.max(base * this.lrMultiplier, Math.min(base, cfg.lrSchedulerMinimumLr)) : base;
+    }
   }
 
-  /** Per-example, per-model loss [bs, M] for raw outputs z [bs, M*O]. */
-  private perExampleLoss(z: Tensor2D, y: Tensor): Tensor {
-    const cfg = this.cfg;
-    switch (cfg.loss) {
-      case 'logistic':
-        // Numerically stable softplus(z) - y*z.
-        return tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
-      case 'hinge_loss':
-        return tf.relu(tf.sub(cfg.margin, tf.mul(tf.sub(tf.mul(y, 2), 1), z)));
-      case 'softmax_loss': {
-        const bs = z.shape[0];
-        const logp = tf.logSoftmax(tf.reshape(z, [bs, this.settings.length, this.outputs]));
-        return tf.neg(tf.sum(tf.mul(logp, y), 2));
-      }
-      default: {
-        const r = tf.sub(z, y);
-        switch (cfg.loss) {
-          case 'absolute_loss': return tf.abs(r);
-          case 'eps_insensitive_absolute_loss': return tf.relu(tf.sub(tf.abs(r), cfg.lossInsensitivity));
-          case 'eps_insensitive_squared_loss': return tf.square(tf.relu(tf.sub(tf.abs(r), cfg.lossInsensitivity)));
-          case 'huber_loss': {
-            const a = tf.abs(r);
-            const c = tf.minimum(a, cfg.huberDelta);
-            return tf.add(tf.mul(tf.square(c), 0.5), tf.mul(tf.sub(a, c), cfg.huberDelta));
-          }
-          case 'quantile_loss': {
-            const e = tf.neg(r);
-            return tf.maximum(tf.mul(e, cfg.quantile), tf.mul(e, cfg.quantile - 1));
-          }
-          default: return tf.square(r);
-        }
-      }
-    }
+  /** Raw outputs z = x·W + b, [n, MO], on tfjs. */
+  forward(x: Float32Array, n: number): Float32Array {
+    return linearForward(x, n, this.d, this.W, this.B, this.cfg.useBias);
   }
 
   /**
-   * dLoss/dz per example [bs, M*O], written out by hand: tfjs-core's Node bundle ships no gradient
-   * registry, and for linear models the closed forms are cheaper than autodiff anyway.
+   * Writes dLoss/dz x example weight into this.g [n, MO] and adds the weighted loss per model into
+   * lossSum. Losses are those of the pre-update weights, as in the real algorithm's train metric.
    */
-  private outputGradient(z: Tensor2D, y: Tensor): Tensor {
+  private outputGradient(z: Float32Array, b: Batch): void {
     const cfg = this.cfg;
-    switch (cfg.loss) {
-      case 'logistic':
-        return tf.sub(tf.sigmoid(z), y);
-      case 'hinge_loss': {
-        const ys = tf.sub(tf.mul(y, 2), 1);
-        return tf.mul(tf.neg(ys), tf.step(tf.sub(cfg.margin, tf.mul(ys, z))));
-      }
-      case 'softmax_loss': {
-        const bs = z.shape[0];
-        const p = tf.softmax(tf.reshape(z, [bs, this.settings.length, this.outputs]));
-        return tf.reshape(tf.sub(p, y), [bs, this.settings.length * this.outputs]);
-      }
-      default: {
-        const r = tf.sub(z, y);
-        switch (cfg.loss) {
-          case 'absolute_loss': return tf.sign(r);
-          case 'eps_insensitive_absolute_loss': return tf.mul(tf.sign(r), tf.step(tf.sub(tf.abs(r), cfg.lossInsensitivity)));
-          case 'eps_insensitive_squared_loss': return tf.mul(tf.mul(tf.sign(r), tf.relu(tf.sub(tf.abs(r), cfg.lossInsensitivity))), 2);
-          case 'huber_loss': return tf.clipByValue(r, -cfg.huberDelta, cfg.huberDelta);
-          case 'quantile_loss': return tf.sub(tf.step(r), cfg.quantile);
-          default: return tf.mul(r, 2);
+    const { n, y, w } = b;
+    const MO = this.MO;
+    const M = this.settings.length;
+    if (this.g.length < n * MO) this.g = new Float32Array(n * MO);
+    const g = this.g;
+    const loss = this.lossSum;
+    const scale = n; // lossSum accumulates (weighted mean over the batch) x rows
+    if (cfg.loss === 'softmax_loss') {
+      const O = this.outputs;
+      for (let r = 0; r < n; r++) {
+        const label = y[r];
+        const wr = w[r];
+        for (let m = 0; m < M; m++) {
+          const o = r * MO + m * O;
+          let max = -Infinity;
+          for (let k = 0; k < O; k++) if (z[o + k] > max) max = z[o + k];
+          let sum = 0;
+          for (let k = 0; k < O; k++) sum += g[o + k] = Math.exp(z[o + k] - max);
+          for (let k = 0; k < O; k++) g[o + k] = (g[o + k] / sum - (k === label ? 1 : 0)) * wr;
+          loss[m] += (Math.log(sum) + max - z[o + label]) * wr * scale;
         }
+      }
+      return;
+    }
+    const { margin, huberDelta: hd, quantile: q, lossInsensitivity: eps } = cfg;
+    for (let r = 0; r < n; r++) {
+      const yr = y[r];
+      const wr = w[r];
+      const ws = wr * scale;
+      const o = r * MO;
+      switch (cfg.loss) {
+        case 'logistic':
+          for (let m = 0; m < M; m++) {
+            const v = z[o + m];
+            const e = Math.exp(-Math.abs(v));
+            // softplus(v) - y*v, stably; sigmoid from the same exponential.
+            loss[m] += ((v > 0 ? v : 0) - yr * v + Math.log1p(e)) * ws;
+            g[o + m] = ((v >= 0 ? 1 / (1 + e) : e / (1 + e)) - yr) * wr;
+          }
+          break;
+        case 'hinge_loss': {
+          const ys = yr > 0.5 ? 1 : -1;
+          for (let m = 0; m < M; m++) {
+            const h = margin - ys * z[o + m];
+            loss[m] += (h > 0 ? h : 0) * ws;
+            g[o + m] = h > 0 ? -ys * wr : 0;
+          }
+          break;
+        }
+        default:
+          for (let m = 0; m < M; m++) {
+            const res = z[o + m] - yr;
+            const a = Math.abs(res);
+            const sg = res > 0 ? 1 : res < 0 ? -1 : 0;
+            let l: number;
+            let gr: number;
+            switch (cfg.loss) {
+              case 'absolute_loss': l = a; gr = sg; break;
+              case 'eps_insensitive_absolute_loss': l = a > eps ? a - eps : 0; gr = a > eps ? sg : 0; break;
+              case 'eps_insensitive_squared_loss': { const e2 = a > eps ? a - eps : 0; l = e2 * e2; gr = 2 * sg * e2; break; }
+              case 'huber_loss': l = a <= hd ? 0.5 * res * res : hd * (a - 0.5 * hd); gr = a <= hd ? res : hd * sg; break;
+              case 'quantile_loss': l = Math.max(-q * res, (1 - q) * res); gr = res > 0 ? 1 - q : -q; break;
+              default: l = res * res; gr = 2 * res;
+            }
+            loss[m] += l * ws;
+            g[o + m] = gr * wr;
+          }
       }
     }
   }
 
-  trainStep(batch: BatchTensors): void {
+  trainStep(b: Batch): void {
     const cfg = this.cfg;
-    const bs = batch.x.shape[0];
+    const { d, MO } = this;
     this.step++;
-    const lossVec = tf.tidy(() => {
-      const xw = tf.matMul(batch.x, this.W);
-      const z = (cfg.useBias ? tf.add(xw, this.B) : xw) as Tensor2D;
-      const wNorm = tf.div(batch.w, tf.sum(batch.w));
-      const g = tf.mul(this.outputGradient(z, batch.y), wNorm);
-      const gradW = tf.matMul(batch.x, g as Tensor2D, true, false);
-      this.applyUpdate(this.W, gradW, this.slotsW, this.lrW, this.hasWd ? this.wdW : undefined, true);
-      if (cfg.useBias) {
-        const gradB = tf.sum(g, 0, true);
-        this.applyUpdate(this.B, gradB, this.slotsB, this.lrB, this.hasWd && cfg.biasWdMult > 0 ? this.wdB : undefined, false);
-      }
-      // Loss of the pre-update weights, weighted like the gradient, per model.
-      return tf.sum(tf.mul(this.perExampleLoss(z, batch.y), wNorm), 0);
-    });
-    const prev = this.lossAccumulator;
-    this.lossAccumulator = tf.tidy(() => tf.add(prev, tf.mul(lossVec, bs)));
-    prev.dispose();
-    lossVec.dispose();
+    const z = this.forward(b.x, b.n);
+    this.outputGradient(z, b);
+    const g = this.g.subarray(0, b.n * MO);
+    const gradW = tf.tidy(() => tf.matMul(tf.tensor2d(b.xt, [d, b.n]), tf.tensor2d(g, [b.n, MO])).dataSync() as Float32Array);
+    this.rowsSeen += b.n;
+    this.update(this.W, gradW, this.slotsW, 1, true);
+    if (cfg.useBias) {
+      const gradB = new Float32Array(MO);
+      for (let r = 0; r < b.n; r++) for (let c = 0; c < MO; c++) gradB[c] += g[r * MO + c];
+      this.update(this.B, gradB, this.slotsB, cfg.biasLrMult, false);
+    }
     if (cfg.useLrScheduler && this.step % cfg.lrSchedulerStep === 0) {
       this.lrMultiplier *= cfg.lrSchedulerFactor;
       this.setLearningRates();
     }
   }
 
-  private applyUpdate(v: tf.Variable, gRaw: Tensor, slots: tf.Variable[], lr: Tensor2D, wd: Tensor2D | undefined, isWeight: boolean): void {
+  /** One optimizer step on v (rows of MO columns) with gradient grad; in place. */
+  private update(v: Float32Array, grad: Float32Array, slots: Float32Array[], lrMult: number, isWeight: boolean): void {
     const cfg = this.cfg;
-    const g = wd ? tf.add(gRaw, tf.mul(wd, v)) : gRaw;
-    let delta: Tensor;
-    if (cfg.optimizer === 'adam') {
-      const [m, s] = slots;
-      m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, this.oneMinusBeta1)));
-      s.assign(tf.add(tf.mul(s, cfg.beta2), tf.mul(tf.square(g), 1 - cfg.beta2)));
-      const MO = this.settings.length * this.outputs;
-      const correction = Float32Array.from({ length: MO }, (_, c) => 1 / (1 - Math.pow(this.settings[Math.floor(c / this.outputs)].beta1, this.step)));
-      const mHat = tf.mul(m, tf.tensor2d(correction, [1, MO]));
-      const sHat = tf.div(s, 1 - Math.pow(cfg.beta2, this.step));
-      delta = tf.mul(lr, tf.div(mHat, tf.add(tf.sqrt(sHat), ADAM_EPS)));
-    } else if (cfg.optimizer === 'rmsprop') {
-      const [s] = slots;
-      s.assign(tf.add(tf.mul(s, 0.9), tf.mul(tf.square(g), 0.1)));
-      delta = tf.mul(lr, tf.div(g, tf.add(tf.sqrt(s), 1e-7)));
-    } else if (slots.length) {
-      const [mom] = slots;
-      mom.assign(tf.add(tf.mul(mom, cfg.momentum), g));
-      delta = tf.mul(lr, mom);
-    } else {
-      delta = tf.mul(lr, g);
+    const MO = this.MO;
+    const rows = v.length / MO;
+    const wdMult = isWeight ? 1 : cfg.biasWdMult;
+    const opt = cfg.optimizer;
+    const beta2 = cfg.beta2;
+    const c2 = 1 - Math.pow(beta2, this.step);
+    const [s0, s1] = slots;
+    const useMomentum = slots.length > 0;
+    for (let c = 0; c < MO; c++) {
+      const st = this.settings[this.colModel[c]];
+      const lr = this.lrW[c] * lrMult;
+      const wd = st.wd * wdMult;
+      const l1 = isWeight ? st.l1 * lr : 0;
+      const b1 = st.beta1;
+      const c1 = 1 - Math.pow(b1, this.step);
+      for (let r = 0; r < rows; r++) {
+        const i = r * MO + c;
+        const p = v[i];
+        const gi = grad[i] + (wd > 0 ? wd * p : 0);
+        let delta: number;
+        if (opt === 'adam') {
+          const m = (s0[i] = b1 * s0[i] + (1 - b1) * gi);
+          const s = (s1[i] = beta2 * s1[i] + (1 - beta2) * gi * gi);
+          delta = (lr * (m / c1)) / (Math.sqrt(s / c2) + ADAM_EPS);
+        } else if (opt === 'rmsprop') {
+          const s = (s0[i] = 0.9 * s0[i] + 0.1 * gi * gi);
+          delta = (lr * gi) / (Math.sqrt(s) + 1e-7);
+        } else if (useMomentum) {
+          const m = (s0[i] = cfg.momentum * s0[i] + gi);
+          delta = lr * m;
+        } else delta = lr * gi;
+        let next = p - delta;
+        // Proximal (soft-threshold) step keeps L1 from oscillating around zero.
+        if (l1 > 0) next = next > l1 ? next - l1 : next < -l1 ? next + l1 : 0;
+        v[i] = next;
+      }
     }
-    let next = tf.sub(v, delta);
-    if (isWeight && this.hasL1) {
-      // Proximal (soft-threshold) step keeps L1 from oscillating around zero.
-      next = tf.mul(tf.sign(next), tf.relu(tf.sub(tf.abs(next), tf.mul(lr, this.l1W))));
-    }
-    v.assign(next);
   }
 
   /**
@@ -233,40 +241,36 @@ export class ParallelLinearModels {
     this.setLearningRates();
   }
 
-  /** Mean training loss per model since the last call (normalized label space). */
-  takeEpochLoss(rows: number): Float64Array {
-    const sums = this.lossAccumulator.dataSync();
-    const out = Float64Array.from(sums, (s) => s / rows);
-    this.lossAccumulator.dispose();
-    this.lossAccumulator = tf.zeros([this.settings.length]);
+  /** Per-model loss sums and row count since the last call; resets them. */
+  takeEpochLoss(): { sums: Float64Array; rows: number } {
+    const out = { sums: Float64Array.from(this.lossSum), rows: this.rowsSeen };
+    this.lossSum.fill(0);
+    this.rowsSeen = 0;
     return out;
   }
 
-  snapshot(): { w: Float32Array; b: Float32Array } {
-    return { w: this.W.dataSync() as Float32Array, b: this.B.dataSync() as Float32Array };
-  }
-
-  dispose(): void {
-    tf.dispose([this.W, this.B, ...this.slotsW, ...this.slotsB, this.lrW, this.lrB, this.wdW, this.wdB, this.l1W, this.beta1, this.oneMinusBeta1, this.lossAccumulator]);
+  /** Everything data-parallel hosts average each epoch: weights, biases and optimizer slots. */
+  parameterVectors(): Float32Array[] {
+    return [this.W, this.B, ...this.slotsW, ...this.slotsB];
   }
 }
 
-/** Raw outputs [n, MO] of all models for normalized rows, computed in chunks to bound memory. */
-export function allModelOutputs(x: Float32Array, n: number, d: number, w: Float32Array, b: Float32Array, useBias: boolean): Float32Array {
+/** Raw outputs [n, MO] = x·w (+ b) with tfjs, in row chunks to bound memory. */
+export function linearForward(x: Float32Array, n: number, d: number, w: Float32Array, b: Float32Array, useBias: boolean): Float32Array {
   const MO = b.length;
+  const chunk = Math.max(1, Math.floor(8_000_000 / Math.max(MO, d)));
+  if (n <= chunk) {
+    return tf.tidy(() => {
+      const a = tf.tensor2d(x.subarray(0, n * d), [n, d]);
+      const wt = tf.tensor2d(w, [d, MO]);
+      const z = useBias ? tf.fused.matMul({ a, b: wt, bias: tf.tensor1d(b) }) : tf.matMul(a, wt);
+      return z.dataSync() as Float32Array;
+    });
+  }
   const out = new Float32Array(n * MO);
-  const chunk = Math.max(1, Math.floor(4_000_000 / Math.max(MO, d)));
-  tf.tidy(() => {
-    const W = tf.tensor2d(w, [d, MO]);
-    const B = tf.tensor2d(b, [1, MO]);
-    for (let start = 0; start < n; start += chunk) {
-      const rows = Math.min(chunk, n - start);
-      tf.tidy(() => {
-        const xs = tf.tensor2d(x.subarray(start * d, (start + rows) * d), [rows, d]);
-        const z = useBias ? tf.add(tf.matMul(xs, W), B) : tf.matMul(xs, W);
-        out.set(z.dataSync() as Float32Array, start * MO);
-      });
-    }
-  });
+  for (let start = 0; start < n; start += chunk) {
+    const rows = Math.min(chunk, n - start);
+    out.set(linearForward(x.subarray(start * d, (start + rows) * d), rows, d, w, b, useBias), start * MO);
+  }
   return out;
 }

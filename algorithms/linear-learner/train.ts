@@ -1,18 +1,18 @@
 /** Linear Learner training: scaler pass, parallel SGD over M models, calibration, selection, metrics. */
-import { tf, initBackend } from '../backend.js';
-import { loadChannel, type Dataset } from '../channel-data.js';
+import { initBackend } from '../backend.js';
+import { ChannelStream, type Block } from '../channel-data.js';
 import { AlgorithmError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { Prng } from '../prng.js';
-import type { ChannelFiles } from '../types.js';
+import type { ChannelFiles, Collective } from '../types.js';
 import type { LinearLearnerConfig } from './hyperparameters.js';
 import {
   binaryLoss, binaryMetrics, calibrateThreshold, multiclassMetrics, objectiveName, regressionLoss, regressionMetrics,
   type MetricList,
 } from './metrics.js';
-import { encodeLinearModel, linearOutputs, scoresFromOutputs, type LinearModel } from './model.js';
-import { ParallelLinearModels, allModelOutputs, type ModelSetting } from './parallel-models.js';
-import { applyScaler, fitScaler, sampleRows, type Scaler } from './scaler.js';
+import { encodeLinearModel, scoresFromOutputs, type LinearModel } from './model.js';
+import { ParallelLinearModels, linearForward, type Batch, type ModelSetting } from './parallel-models.js';
+import { scaleInPlace, scalerFromSums, scalerSums, type Scaler } from './scaler.js';
 
 const AUTO_LEARNING_RATE = { adam: 0.1, sgd: 0.1, rmsprop: 0.01 } as const;
 /**
@@ -43,41 +43,72 @@ export function modelGrid(cfg: LinearLearnerConfig): ModelSetting[] {
   });
 }
 
-function checkLabels(ds: Dataset, cfg: LinearLearnerConfig, channel: string): Float32Array {
-  const y = ds.y;
-  if (!y) throw new AlgorithmError(`Channel '${channel}' has no labels; linear-learner needs a label (first CSV column or label["values"])`);
-  for (let i = 0; i < y.length; i++) {
+function checkLabels(b: Block, cfg: LinearLearnerConfig, channel: string, rowBase: number): void {
+  const y = b.y;
+  for (let i = 0; i < b.n; i++) {
     const v = y[i];
-    if (!Number.isFinite(v)) throw new AlgorithmError(`Channel '${channel}': row ${i + 1} has a missing or non-finite label`);
+    if (Number.isNaN(v) && i === 0 && rowBase === 0) {
+      throw new AlgorithmError(`Channel '${channel}' has no labels; linear-learner needs a label (first CSV column or label["values"])`);
+    }
+    if (!Number.isFinite(v)) throw new AlgorithmError(`Channel '${channel}': row ${rowBase + i + 1} has a missing or non-finite label`);
     if (cfg.predictorType === 'binary_classifier' && v !== 0 && v !== 1) {
-      throw new AlgorithmError(`Channel '${channel}': label ${v} at row ${i + 1} is invalid; binary_classifier labels must be 0 or 1`);
+      throw new AlgorithmError(`Channel '${channel}': label ${v} at row ${rowBase + i + 1} is invalid; binary_classifier labels must be 0 or 1`);
     }
     if (cfg.predictorType === 'multiclass_classifier' && (!Number.isInteger(v) || v < 0 || v >= cfg.numClasses)) {
-      throw new AlgorithmError(`Channel '${channel}': label ${v} at row ${i + 1} is invalid; multiclass_classifier labels must be integers in [0, ${cfg.numClasses - 1}]`);
+      throw new AlgorithmError(`Channel '${channel}': label ${v} at row ${rowBase + i + 1} is invalid; multiclass_classifier labels must be integers in [0, ${cfg.numClasses - 1}]`);
     }
   }
-  return y;
 }
 
-function exampleWeights(y: Float32Array, cfg: LinearLearnerConfig): Float32Array {
-  const w = new Float32Array(y.length).fill(1);
-  if (cfg.predictorType === 'binary_classifier') {
-    let pos = 0;
-    for (const v of y) pos += v;
-    const mult = cfg.positiveExampleWeightMult === 'balanced' ? (pos > 0 ? (y.length - pos) / pos : 1) : cfg.positiveExampleWeightMult;
-    for (let i = 0; i < y.length; i++) if (y[i] === 1) w[i] = mult;
-  } else if (cfg.predictorType === 'multiclass_classifier' && cfg.balanceMulticlassWeights) {
-    const counts = new Float64Array(cfg.numClasses);
-    for (const v of y) counts[v]++;
-    for (let i = 0; i < y.length; i++) w[i] = y.length / (cfg.numClasses * counts[y[i]]);
+/** A channel seen through the scaler: cached blocks are scaled once in place, streamed ones per pass. */
+class ScaledChannel {
+  private scaledInPlace = false;
+  constructor(readonly stream: ChannelStream, private readonly scaler: Scaler) {}
+  async forEach(fn: (b: Block) => void | boolean, rng?: Prng): Promise<void> {
+    if (!this.scaledInPlace && this.stream.mapCached((b) => scaleInPlace(b.x, b.n, b.d, this.scaler))) this.scaledInPlace = true;
+    if (this.scaledInPlace) return this.stream.forEach(fn, { rng });
+    return this.stream.forEach((b) => {
+      const x = b.x.slice(0, b.n * b.d);
+      scaleInPlace(x, b.n, b.d, this.scaler);
+      return fn({ ...b, x });
+    });
   }
-  return w;
 }
 
-/** Per-model objective in raw label units from normalized-space outputs [n, M*O]. */
-function perModelLoss(z: Float32Array, y: Float32Array, M: number, O: number, cfg: LinearLearnerConfig, scaler: Scaler): Float64Array {
-  const n = y.length;
-  const loss = new Float64Array(M);
+/** First pass over a channel: validates labels, counts classes, and samples rows for the scaler. */
+async function surveyChannel(stream: ChannelStream, cfg: LinearLearnerConfig, name: string, sampleSize: number, rng: Prng) {
+  const classes = new Float64Array(Math.max(cfg.numClasses, 2));
+  let rows = 0;
+  let sx: Float32Array | undefined;
+  const sy = new Float32Array(sampleSize);
+  let taken = 0;
+  await stream.forEach((b) => {
+    checkLabels(b, cfg, name, rows);
+    const d = b.d;
+    sx ??= new Float32Array(sampleSize * d);
+    for (let i = 0; i < b.n; i++) {
+      const seen = rows + i;
+      if (cfg.predictorType !== 'regressor') classes[b.y[i]]++;
+      // Reservoir sampling: every row has the same chance of being among the scaler's rows.
+      const slot = seen < sampleSize ? seen : rng.int(seen + 1);
+      if (slot < sampleSize) {
+        sx.set(b.x.subarray(i * d, (i + 1) * d), slot * d);
+        sy[slot] = b.y[i];
+        taken = Math.min(sampleSize, taken + (seen < sampleSize ? 1 : 0));
+      }
+    }
+    rows += b.n;
+  });
+  return { rows, classes, sample: { x: sx!, y: sy, n: taken } };
+}
+
+/** Outputs [n, MO] of every model on a scaled block. */
+function outputs(b: Block, w: Float32Array, bias: Float32Array, useBias: boolean): Float32Array {
+  return linearForward(b.x, b.n, b.d, w, bias, useBias);
+}
+
+/** Adds per-model objective (raw label units) into loss, and natural-threshold hits into hits. */
+function accumulateLoss(z: Float32Array, y: Float32Array, n: number, M: number, O: number, cfg: LinearLearnerConfig, scaler: Scaler, loss: Float64Array, hits: Float64Array): void {
   const MO = M * O;
   for (let r = 0; r < n; r++) {
     const base = r * MO;
@@ -88,6 +119,7 @@ function perModelLoss(z: Float32Array, y: Float32Array, M: number, O: number, cf
       } else if (cfg.predictorType === 'binary_classifier') {
         const v = z[base + m];
         loss[m] += binaryLoss(cfg.loss, cfg.loss === 'logistic' ? 1 / (1 + Math.exp(-v)) : v, label, cfg.margin);
+        if ((v >= 0 ? 1 : 0) === label) hits[m]++;
       } else {
         const o = base + m * O;
         let max = -Infinity;
@@ -98,18 +130,6 @@ function perModelLoss(z: Float32Array, y: Float32Array, M: number, O: number, cf
       }
     }
   }
-  for (let m = 0; m < M; m++) loss[m] /= Math.max(n, 1);
-  return loss;
-}
-
-/** Accuracy at the natural threshold (z >= 0), used as the early-stopping criterion for accuracy selection. */
-function perModelAccuracy(z: Float32Array, y: Float32Array, M: number): Float64Array {
-  const acc = new Float64Array(M);
-  for (let r = 0; r < y.length; r++) {
-    for (let m = 0; m < M; m++) if ((z[r * M + m] >= 0 ? 1 : 0) === y[r]) acc[m]++;
-  }
-  for (let m = 0; m < M; m++) acc[m] /= Math.max(y.length, 1);
-  return acc;
 }
 
 /** Folds the scaler (and label scaling) into model m's weights so serving uses raw features. */
@@ -130,59 +150,146 @@ function foldModel(w: Float32Array, b: Float32Array, m: number, M: number, O: nu
   return { weights, bias };
 }
 
-function metricsFor(model: LinearModel, ds: Dataset, y: Float32Array, cfg: LinearLearnerConfig): MetricList {
-  const z = linearOutputs(model, ds.x, ds.n);
+/** Columns of model m: weights [d, O] and bias [O] in scaled feature space. */
+function modelColumns(w: Float32Array, b: Float32Array, m: number, M: number, O: number, d: number): { w: Float32Array; b: Float32Array } {
+  const MO = M * O;
+  const wm = new Float32Array(d * O);
+  for (let j = 0; j < d; j++) for (let k = 0; k < O; k++) wm[j * O + k] = w[j * MO + m * O + k];
+  return { w: wm, b: b.slice(m * O, m * O + O) };
+}
+
+/** Metrics of the final model over a whole (scaled) channel, streamed. */
+async function channelMetrics(ch: ScaledChannel, model: LinearModel, cols: { w: Float32Array; b: Float32Array }, cfg: LinearLearnerConfig, scaler: Scaler): Promise<MetricList> {
+  const zs: Float32Array[] = [];
+  const ys: Float32Array[] = [];
+  await ch.forEach((b) => {
+    const z = outputs(b, cols.w, cols.b, cfg.useBias);
+    if (cfg.predictorType === 'regressor') for (let i = 0; i < z.length; i++) z[i] = z[i] * scaler.labelStd + scaler.labelMean;
+    zs.push(z);
+    ys.push(b.y.slice(0, b.n));
+  });
+  const n = ys.reduce((s, y) => s + y.length, 0);
+  const z = new Float64Array(n * model.outputs);
+  const y = new Float32Array(n);
+  let r = 0;
+  zs.forEach((part, i) => {
+    z.set(part, r * model.outputs);
+    y.set(ys[i], r);
+    r += ys[i].length;
+  });
   if (cfg.predictorType === 'regressor') return regressionMetrics(cfg.loss, z, y, cfg);
-  const s = scoresFromOutputs(model, z, ds.n);
+  const s = scoresFromOutputs(model, z, n);
   if (cfg.predictorType === 'binary_classifier') return binaryMetrics(cfg.loss, s, y, model.threshold, cfg);
   return multiclassMetrics(s, y, cfg.numClasses, cfg);
 }
 
-function takeRows(ds: Dataset, y: Float32Array, limit: number, rng: Prng): { x: Float32Array; y: Float32Array; n: number } {
-  if (ds.n <= limit) return { x: ds.x, y, n: ds.n };
-  const rows = sampleRows(ds.n, limit, rng);
-  const x = new Float32Array(limit * ds.d);
-  const ys = new Float32Array(limit);
-  rows.forEach((r, i) => {
-    x.set(ds.x.subarray(r * ds.d, (r + 1) * ds.d), i * ds.d);
-    ys[i] = y[r];
-  });
-  return { x, y: ys, n: limit };
+/** Fills mini-batches (x, its transpose, labels, normalized weights) from shuffled block rows. */
+class BatchAssembler {
+  private readonly b: Batch;
+  private rawW: Float32Array;
+  private fill = 0;
+  constructor(private readonly bs: number, private readonly d: number, private readonly label: (y: number) => number, private readonly weight: (y: number) => number, private readonly step: (b: Batch) => void) {
+    this.b = { n: 0, x: new Float32Array(bs * d), xt: new Float32Array(bs * d), y: new Float32Array(bs), w: new Float32Array(bs) };
+    this.rawW = new Float32Array(bs);
+  }
+  add(block: Block, order: Uint32Array): void {
+    const { d, bs } = this;
+    const { x, y } = block;
+    const b = this.b;
+    for (let k = 0; k < order.length; k++) {
+      const r = order[k];
+      const f = this.fill;
+      const src = r * d;
+      b.x.set(x.subarray(src, src + d), f * d);
+      b.y[f] = this.label(y[r]);
+      this.rawW[f] = this.weight(y[r]);
+      if (++this.fill === bs) this.emit();
+    }
+  }
+  emit(): void {
+    const n = this.fill;
+    if (n === 0) return;
+    const { d } = this;
+    const b = this.b;
+    // Transpose into [d, n] for the untransposed gradient matMul.
+    const x = b.x;
+    const xt = b.xt;
+    for (let r = 0; r < n; r++) {
+      const o = r * d;
+      for (let j = 0; j < d; j++) xt[j * n + r] = x[o + j];
+    }
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += this.rawW[i];
+    for (let i = 0; i < n; i++) b.w[i] = this.rawW[i] / sum;
+    b.n = n;
+    this.step(n === this.bs ? b : { n, x: b.x.subarray(0, n * d), xt: b.xt.subarray(0, n * d), y: b.y.subarray(0, n), w: b.w.subarray(0, n) });
+    this.fill = 0;
+  }
 }
 
-export async function trainLinearLearner(cfg: LinearLearnerConfig, channels: ChannelFiles[], log: Logger, seed: number): Promise<Buffer> {
+export interface HostContext {
+  host: string;
+  hostCount: number;
+  collective?: Collective;
+}
+
+async function allReduce(ctx: HostContext, v: Float64Array): Promise<Float64Array> {
+  return ctx.collective && ctx.hostCount > 1 ? ctx.collective.allReduceSum(v) : v;
+}
+
+export async function trainLinearLearner(cfg: LinearLearnerConfig, channels: ChannelFiles[], log: Logger, seed: number, ctx: HostContext = { host: 'algo-1', hostCount: 1 }): Promise<Buffer> {
   const rng = new Prng(seed);
+  const started = performance.now();
   const channel = (name: string) => channels.find((c) => c.name === name);
   const trainCh = channel('train');
   if (!trainCh) throw new AlgorithmError("No 'train' channel was provided; linear-learner requires one");
-  const loadOpts = { defaultCsvLabelSize: 1, featureDim: cfg.featureDim };
-  const train = loadChannel(trainCh, loadOpts);
-  const d = train.d;
-  const trainY = checkLabels(train, cfg, 'train');
+  const bs = cfg.miniBatchSize;
+  const blockRows = Math.max(bs, Math.ceil(32768 / bs) * bs);
+  const loadOpts = { defaultCsvLabelSize: 1, featureDim: cfg.featureDim, blockRows };
+  const trainStream = new ChannelStream(trainCh, loadOpts);
   const valCh = channel('validation');
   const testCh = channel('test');
-  const val = valCh ? loadChannel(valCh, { ...loadOpts, featureDim: d }) : undefined;
-  const valY = val ? checkLabels(val, cfg, 'validation') : undefined;
-  const test = testCh ? loadChannel(testCh, { ...loadOpts, featureDim: d }) : undefined;
-  const testY = test ? checkLabels(test, cfg, 'test') : undefined;
 
   const backend = await initBackend();
   for (const note of backend.notes) log(note, 'WARNING');
   log(`Using tfjs backend: ${backend.name}`);
   if (cfg.numModelsAuto) log(`'num_models' was set to 'auto', evaluated to ${cfg.numModels}.`);
   if (cfg.tuning) log('Tuning job detected (_tuning_objective_metric): num_models forced to 1.');
-  log(`Loaded train data: ${train.n} records, feature_dim=${d}${val ? `; validation: ${val.n} records` : ''}${test ? `; test: ${test.n} records` : ''}`);
 
-  // (1) Scaler pass on a sample.
-  const scalerRows = sampleRows(train.n, cfg.numPointForScaler, rng);
-  const scaler = fitScaler(train.x, trainY, d, scalerRows, {
-    normalizeData: cfg.normalizeData,
-    shiftData: !train.sparse,
-    normalizeLabel: cfg.normalizeLabel,
-  });
-  log(`Scaler fitted on ${scalerRows.length} records (normalize_data=${cfg.normalizeData}, normalize_label=${cfg.normalizeLabel}).`);
-  const xTrain = applyScaler(train.x, d, scaler);
-  const xVal = val ? applyScaler(val.x, d, scaler) : undefined;
+  // (1) Survey + scaler pass: labels checked, classes counted, num_point_for_scaler rows sampled.
+  const survey = await surveyChannel(trainStream, cfg, 'train', cfg.numPointForScaler, rng);
+  const d = trainStream.d;
+  const valStream = valCh ? new ChannelStream(valCh, { ...loadOpts, featureDim: d }) : undefined;
+  const testStream = testCh ? new ChannelStream(testCh, { ...loadOpts, featureDim: d }) : undefined;
+  if (valStream) await surveyChannel(valStream, cfg, 'validation', 0, rng);
+  if (testStream) await surveyChannel(testStream, cfg, 'test', 0, rng);
+  const C = survey.classes.length;
+  const pooled = await allReduce(ctx, Float64Array.of(
+    survey.rows, trainStream.sparse ? 1 : 0, ...survey.classes,
+    ...scalerSums(survey.sample.x, survey.sample.y, d, survey.sample.n),
+  ));
+  const totalRows = pooled[0];
+  const sparse = pooled[1] > 0;
+  const classes = pooled.subarray(2, 2 + C);
+  log(`Loaded train data: ${survey.rows} records, feature_dim=${d}${ctx.hostCount > 1 ? ` (${totalRows} across ${ctx.hostCount} hosts)` : ''}` +
+    `${valStream ? `; validation: ${valStream.rows} records` : ''}${testStream ? `; test: ${testStream.rows} records` : ''}` +
+    `${trainStream.cached ? '' : '; the train channel is larger than the cache budget and is streamed from disk every epoch'}`);
+  const scaler = scalerFromSums(pooled.subarray(2 + C), d, { normalizeData: cfg.normalizeData, shiftData: !sparse, normalizeLabel: cfg.normalizeLabel });
+  log(`Scaler fitted on ${pooled[2 + C]} records (normalize_data=${cfg.normalizeData}, normalize_label=${cfg.normalizeLabel}).`);
+  const train = new ScaledChannel(trainStream, scaler);
+  const val = valStream ? new ScaledChannel(valStream, scaler) : undefined;
+  const test = testStream ? new ScaledChannel(testStream, scaler) : undefined;
+
+  // Class weights from the class counts of all hosts.
+  let positiveWeight = 1;
+  const classWeight = new Float64Array(C).fill(1);
+  if (cfg.predictorType === 'binary_classifier') {
+    const pos = classes[1];
+    positiveWeight = cfg.positiveExampleWeightMult === 'balanced' ? (pos > 0 ? (totalRows - pos) / pos : 1) : cfg.positiveExampleWeightMult;
+    classWeight[1] = positiveWeight;
+  } else if (cfg.predictorType === 'multiclass_classifier' && cfg.balanceMulticlassWeights) {
+    for (let k = 0; k < C; k++) classWeight[k] = classes[k] > 0 ? totalRows / (cfg.numClasses * classes[k]) : 1;
+  }
 
   // (2) Parallel training.
   const settings = modelGrid(cfg);
@@ -194,16 +301,17 @@ export async function trainLinearLearner(cfg: LinearLearnerConfig, channels: Cha
     initW[i] = cfg.initMethod === 'normal' ? rng.normal() * cfg.initSigma : (rng.next() * 2 - 1) * cfg.initScale;
   }
   const initB = new Float32Array(MO).fill(cfg.useBias ? cfg.initBias : 0);
+  if (ctx.hostCount > 1) {
+    // Every host starts from algo-1's initial weights.
+    const first = ctx.host === 'algo-1';
+    const shared = await allReduce(ctx, Float64Array.from([...(first ? initW : new Float32Array(initW.length)), ...(first ? initB : new Float32Array(MO))]));
+    initW.set(shared.subarray(0, initW.length));
+    initB.set(shared.subarray(initW.length));
+  }
   const models = new ParallelLinearModels(cfg, d, settings, initW, initB);
-
-  const yTrainNorm = Float32Array.from(trainY, (v) => (v - scaler.labelMean) / scaler.labelStd);
-  const weights = exampleWeights(trainY, cfg);
-  const xAll = tf.tensor2d(xTrain, [train.n, d]);
-  const yAll =
-    cfg.predictorType === 'multiclass_classifier'
-      ? tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(trainY), 'int32'), O), 'float32'))
-      : tf.tensor2d(cfg.predictorType === 'regressor' ? yTrainNorm : trainY, [train.n, 1]);
-  const wAll = tf.tensor2d(weights, [train.n, 1]);
+  const labelFn = cfg.predictorType === 'regressor' ? (v: number) => (v - scaler.labelMean) / scaler.labelStd : (v: number) => v;
+  const weightFn = cfg.predictorType === 'regressor' ? () => 1 : (v: number) => classWeight[v];
+  const assembler = new BatchAssembler(bs, d, labelFn, weightFn, (b) => models.trainStep(b));
 
   const objName = objectiveName(cfg.loss);
   const useAccuracyCriterion = cfg.predictorType === 'binary_classifier' && cfg.selectionCriterion === 'accuracy' && !!val;
@@ -213,97 +321,127 @@ export async function trainLinearLearner(cfg: LinearLearnerConfig, channels: Cha
   const bestModelLoss = new Float64Array(M).fill(Infinity);
   let bestCriterion = useAccuracyCriterion ? -Infinity : Infinity;
   let badEpochs = 0;
-  const bs = Math.min(cfg.miniBatchSize, train.n);
+  let trainSeconds = 0;
+  log(`Setup done in ${((performance.now() - started) / 1000).toFixed(3)} s (data read and parsed, scaler fitted).`);
 
-  try {
-    for (let epoch = 0; epoch < cfg.epochs; epoch++) {
-      const started = performance.now();
-      const order = rng.permutation(train.n);
-      for (let start = 0; start < train.n; start += bs) {
-        const rows = Math.min(bs, train.n - start);
-        // The step must run outside this tidy: it replaces long-lived tensors (accumulator, lr).
-        const batch = tf.tidy(() => {
-          const idx = tf.tensor1d(Int32Array.from(order.subarray(start, start + rows)), 'int32');
-          const yb = tf.gather(yAll, idx);
-          return {
-            x: tf.gather(xAll, idx) as tf.Tensor2D,
-            y: cfg.predictorType === 'multiclass_classifier' ? tf.reshape(yb, [rows, 1, O]) : yb,
-            w: tf.gather(wAll, idx) as tf.Tensor2D,
-          };
-        });
-        models.trainStep(batch);
-        tf.dispose([batch.x, batch.y, batch.w]);
-      }
-      const trainLoss = models.takeEpochLoss(train.n);
-      const seconds = (performance.now() - started) / 1000;
-      log(`#quality_metric: host=algo-1, epoch=${epoch}, train ${objName} <loss>=${Math.min(...trainLoss)}`);
-
-      const snap = models.snapshot();
-      let modelLoss = trainLoss;
-      let criterion = Math.min(...trainLoss);
-      if (val && xVal && valY) {
-        const z = allModelOutputs(xVal, val.n, d, snap.w, snap.b, cfg.useBias);
-        modelLoss = perModelLoss(z, valY, M, O, cfg, scaler);
-        log(`#quality_metric: host=algo-1, epoch=${epoch}, validation ${objName} <loss>=${Math.min(...modelLoss)}`);
-        criterion = useAccuracyCriterion ? Math.max(...perModelAccuracy(z, valY, M)) : Math.min(...modelLoss);
-      }
-      models.decayStalledModels(Array.from(modelLoss, (l, m) => !(l < bestModelLoss[m])));
-      // Keep each model's best epoch so a late divergence cannot hurt selection.
-      for (let m = 0; m < M; m++) {
-        if (!(modelLoss[m] < bestModelLoss[m])) continue;
-        bestModelLoss[m] = modelLoss[m];
-        for (let j = 0; j < d; j++) for (let k = 0; k < O; k++) bestW[j * MO + m * O + k] = snap.w[j * MO + m * O + k];
-        for (let k = 0; k < O; k++) bestB[m * O + k] = snap.b[m * O + k];
-      }
-      log(`#progress_metric: host=algo-1, completed ${(100 * (epoch + 1)) / cfg.epochs} % of epochs`);
-      log(`#throughput_metric: host=algo-1, train throughput=${train.n / Math.max(seconds, 1e-9)} records/second`);
-      log(`#early_stopping_criteria_metric: host=algo-1, epoch=${epoch}, criteria=${criterionName}, value=${criterion}`);
-
-      const improvement = useAccuracyCriterion ? criterion - bestCriterion : bestCriterion - criterion;
-      const relative = Number.isFinite(bestCriterion) ? improvement / Math.max(Math.abs(bestCriterion), 1e-12) : Infinity;
-      if (useAccuracyCriterion ? criterion > bestCriterion : criterion < bestCriterion) bestCriterion = criterion;
-      badEpochs = relative < cfg.earlyStoppingTolerance ? badEpochs + 1 : 0;
-      if (badEpochs >= cfg.earlyStoppingPatience && epoch + 1 < cfg.epochs) {
-        log(`Early stop condition met. Stopping training after epoch ${epoch} (no relative improvement >= ${cfg.earlyStoppingTolerance} in ${cfg.earlyStoppingPatience} epochs).`);
-        break;
-      }
+  for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+    const epochStart = performance.now();
+    await train.forEach((b) => {
+      assembler.add(b, rng.permutation(b.n));
+    }, rng);
+    assembler.emit();
+    const epochLoss = models.takeEpochLoss();
+    if (ctx.hostCount > 1) {
+      // Data-parallel: average parameters and optimizer state, weighted by rows each host saw.
+      const vecs = models.parameterVectors();
+      const total = vecs.reduce((s, v) => s + v.length, 0);
+      const flat = new Float64Array(total + 1 + M);
+      let o = 0;
+      for (const v of vecs) for (let i = 0; i < v.length; i++) flat[o++] = v[i] * epochLoss.rows;
+      flat[o] = epochLoss.rows;
+      flat.set(epochLoss.sums, o + 1);
+      const sum = await allReduce(ctx, flat);
+      const rowsAll = Math.max(sum[total], 1);
+      o = 0;
+      for (const v of vecs) for (let i = 0; i < v.length; i++) v[i] = sum[o++] / rowsAll;
+      epochLoss.rows = sum[total];
+      epochLoss.sums = sum.slice(total + 1);
     }
-  } finally {
-    models.dispose();
-    tf.dispose([xAll, yAll, wAll]);
-  }
+    const trainLoss = Float64Array.from(epochLoss.sums, (s) => s / Math.max(epochLoss.rows, 1));
+    const seconds = (performance.now() - epochStart) / 1000;
+    trainSeconds += seconds;
+    log(`#quality_metric: host=${ctx.host}, epoch=${epoch}, train ${objName} <loss>=${Math.min(...trainLoss)}`);
 
-  // (3) Calibrate and select on validation data, else (a sample of) training data.
-  const selRng = new Prng(seed ^ 0x5eed);
-  const sel = val && valY && xVal
-    ? takeRows({ ...val, x: xVal }, valY, cfg.numCalibrationSamples, selRng)
-    : takeRows({ ...train, x: xTrain }, trainY, cfg.numCalibrationSamples, selRng);
-  const zSel = allModelOutputs(sel.x, sel.n, d, bestW, bestB, cfg.useBias);
-  const selLoss = perModelLoss(zSel, sel.y, M, O, cfg, scaler);
+    let modelLoss = trainLoss;
+    let criterion = Math.min(...trainLoss);
+    if (val) {
+      const sums = new Float64Array(2 * M + 1);
+      const loss = sums.subarray(0, M);
+      const hits = sums.subarray(M, 2 * M);
+      await val.forEach((b) => {
+        accumulateLoss(outputs(b, models.W, models.B, cfg.useBias), b.y, b.n, M, O, cfg, scaler, loss, hits);
+        sums[2 * M] += b.n;
+      });
+      const all = await allReduce(ctx, sums);
+      const n = Math.max(all[2 * M], 1);
+      modelLoss = Float64Array.from(all.subarray(0, M), (v) => v / n);
+      log(`#quality_metric: host=${ctx.host}, epoch=${epoch}, validation ${objName} <loss>=${Math.min(...modelLoss)}`);
+      criterion = useAccuracyCriterion ? Math.max(...all.subarray(M, 2 * M)) / n : Math.min(...modelLoss);
+    }
+    models.decayStalledModels(Array.from(modelLoss, (l, m) => !(l < bestModelLoss[m])));
+    // Keep each model's best epoch so a late divergence cannot hurt selection.
+    for (let m = 0; m < M; m++) {
+      if (!(modelLoss[m] < bestModelLoss[m])) continue;
+      bestModelLoss[m] = modelLoss[m];
+      for (let j = 0; j < d; j++) for (let k = 0; k < O; k++) bestW[j * MO + m * O + k] = models.W[j * MO + m * O + k];
+      for (let k = 0; k < O; k++) bestB[m * O + k] = models.B[m * O + k];
+    }
+    log(`#progress_metric: host=${ctx.host}, completed ${(100 * (epoch + 1)) / cfg.epochs} % of epochs`);
+    log(`#throughput_metric: host=${ctx.host}, train throughput=${survey.rows / Math.max(seconds, 1e-9)} records/second`);
+    log(`#early_stopping_criteria_metric: host=${ctx.host}, epoch=${epoch}, criteria=${criterionName}, value=${criterion}`);
+
+    const improvement = useAccuracyCriterion ? criterion - bestCriterion : bestCriterion - criterion;
+    const relative = Number.isFinite(bestCriterion) ? improvement / Math.max(Math.abs(bestCriterion), 1e-12) : Infinity;
+    if (useAccuracyCriterion ? criterion > bestCriterion : criterion < bestCriterion) bestCriterion = criterion;
+    badEpochs = relative < cfg.earlyStoppingTolerance ? badEpochs + 1 : 0;
+    if (badEpochs >= cfg.earlyStoppingPatience && epoch + 1 < cfg.epochs) {
+      log(`Early stop condition met. Stopping training after epoch ${epoch} (no relative improvement >= ${cfg.earlyStoppingTolerance} in ${cfg.earlyStoppingPatience} epochs).`);
+      break;
+    }
+  }
+  log(`Training of ${M} model(s) took ${trainSeconds.toFixed(3)} s: ${((survey.rows * M) / Math.max(trainSeconds, 1e-9)).toFixed(0)} records x models per second per epoch.`);
+
+  // (3) Calibrate and select on validation data, else training data (up to num_calibration_samples rows).
+  const selSource = val ?? train;
+  const limit = Math.max(1, Math.min(cfg.numCalibrationSamples, Math.floor(512_000_000 / (4 * MO + 4))));
+  const selZ: Float32Array[] = [];
+  const selY: Float32Array[] = [];
+  let selN = 0;
+  await selSource.forEach((b) => {
+    const take = Math.min(b.n, limit - selN);
+    const part: Block = take === b.n ? b : { ...b, n: take };
+    selZ.push(outputs(part, bestW, bestB, cfg.useBias));
+    selY.push(b.y.slice(0, take));
+    selN += take;
+    return selN < limit;
+  });
+  const zSel = new Float32Array(selN * MO);
+  const ySel = new Float32Array(selN);
+  {
+    let r = 0;
+    selZ.forEach((z, i) => {
+      zSel.set(z, r * MO);
+      ySel.set(selY[i], r);
+      r += selY[i].length;
+    });
+  }
+  const selLoss = new Float64Array(M);
+  accumulateLoss(zSel, ySel, selN, M, O, cfg, scaler, selLoss, new Float64Array(M));
   const defaultThreshold = cfg.loss === 'logistic' ? 0.5 : 0;
   let chosen = 0;
   let threshold = defaultThreshold;
   if (cfg.predictorType === 'binary_classifier' && cfg.selectionCriterion !== 'loss_function') {
     let bestValue = -Infinity;
-    const scores = new Float64Array(sel.n);
+    const scores = new Float64Array(selN);
     for (let m = 0; m < M; m++) {
-      for (let r = 0; r < sel.n; r++) {
+      for (let r = 0; r < selN; r++) {
         const v = zSel[r * M + m];
         scores[r] = cfg.loss === 'logistic' ? 1 / (1 + Math.exp(-v)) : v;
       }
-      const cal = calibrateThreshold(scores, sel.y, cfg.selectionCriterion, cfg, defaultThreshold);
+      const cal = calibrateThreshold(scores, ySel, cfg.selectionCriterion, cfg, defaultThreshold);
       if (cal.value > bestValue || (cal.value === bestValue && selLoss[m] < selLoss[chosen])) {
         bestValue = cal.value;
         chosen = m;
         threshold = cal.threshold;
       }
     }
-    log(`Calibrated the decision threshold on ${sel.n} ${val ? 'validation' : 'training'} records: ${cfg.selectionCriterion}=${bestValue}, threshold=${threshold}`);
+    log(`Calibrated the decision threshold on ${selN} ${val ? 'validation' : 'training'} records: ${cfg.selectionCriterion}=${bestValue}, threshold=${threshold}`);
   } else {
     for (let m = 1; m < M; m++) if (selLoss[m] < selLoss[chosen]) chosen = m;
   }
 
   const folded = foldModel(bestW, bestB, chosen, M, O, d, scaler, cfg.useBias);
+  const cols = modelColumns(bestW, bestB, chosen, M, O, d);
   const chosenSetting = settings[chosen];
   const hyperparameters = {
     optimizer: cfg.optimizer,
@@ -326,24 +464,29 @@ export async function trainLinearLearner(cfg: LinearLearnerConfig, channels: Cha
     hyperparameters,
   };
 
-  // Final train objective in the same (normalized label) space as the epoch lines.
-  const trainSample = takeRows({ ...train, x: xTrain }, trainY, 100_000, new Prng(seed ^ 0x7a11));
+  // Final train objective, in the same (normalized label) space as the epoch lines, on up to 100,000 rows.
   const identity: Scaler = { ...scaler, labelMean: 0, labelStd: 1 };
-  const trainSampleY = cfg.predictorType === 'regressor'
-    ? Float32Array.from(trainSample.y, (v) => (v - scaler.labelMean) / scaler.labelStd)
-    : trainSample.y;
-  const trainObjective = perModelLoss(allModelOutputs(trainSample.x, trainSample.n, d, bestW, bestB, cfg.useBias), trainSampleY, M, O, cfg, identity)[chosen];
-  log(`#quality_metric: host=algo-1, train ${objName} <loss>=${trainObjective}`);
-  if (val && valY) {
-    const metrics = metricsFor(model, val, valY, cfg);
-    for (const m of metrics) log(`#validation_score (algo-1) : ('${m.name}', ${m.value})`);
-    for (const m of metrics) log(`#quality_metric: host=algo-1, validation ${m.name} <${m.kind}>=${m.value}`);
+  const trainObj = new Float64Array(1);
+  let trainRows = 0;
+  await train.forEach((b) => {
+    const take = Math.min(b.n, 100_000 - trainRows);
+    const z = outputs({ ...b, n: take }, cols.w, cols.b, cfg.useBias);
+    const y = Float32Array.from(b.y.subarray(0, take), labelFn);
+    accumulateLoss(z, y, take, 1, O, cfg, identity, trainObj, new Float64Array(1));
+    trainRows += take;
+    return trainRows < 100_000;
+  });
+  log(`#quality_metric: host=${ctx.host}, train ${objName} <loss>=${trainObj[0] / Math.max(trainRows, 1)}`);
+  if (val) {
+    const metrics = await channelMetrics(val, model, cols, cfg, scaler);
+    for (const m of metrics) log(`#validation_score (${ctx.host}) : ('${m.name}', ${m.value})`);
+    for (const m of metrics) log(`#quality_metric: host=${ctx.host}, validation ${m.name} <${m.kind}>=${m.value}`);
   }
   log(`Best model found for hyperparameters: ${JSON.stringify(hyperparameters)}`);
-  if (test && testY) {
-    const metrics = metricsFor(model, test, testY, cfg);
-    for (const m of metrics) log(`#test_score (algo-1) : ('${m.name}', ${m.value})`);
-    for (const m of metrics) log(`#quality_metric: host=algo-1, test ${m.name} <${m.kind}>=${m.value}`);
+  if (test) {
+    const metrics = await channelMetrics(test, model, cols, cfg, scaler);
+    for (const m of metrics) log(`#test_score (${ctx.host}) : ('${m.name}', ${m.value})`);
+    for (const m of metrics) log(`#quality_metric: host=${ctx.host}, test ${m.name} <${m.kind}>=${m.value}`);
   } else {
     log('Test data is not provided.');
   }

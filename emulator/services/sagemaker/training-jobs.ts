@@ -17,7 +17,7 @@ import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import { parseS3Uri } from '../../storage/object-store.js';
 import { ChannelDataError, downloadChannels } from '../../training/channels.js';
-import { AlgorithmClientError, startInstance, type InstanceRun } from '../../training/instance-worker.js';
+import { AlgorithmClientError, AllReduceHub, startInstance, type InstanceRun } from '../../training/instance-worker.js';
 import { MetricScraper } from '../../training/metrics.js';
 import type { ServiceDeps } from '../deps.js';
 import { sagemakerArn } from './arns.js';
@@ -296,6 +296,8 @@ export class TrainingJobService {
     job = this.transition(scope, name, 'Training', 'Training image download completed. Training in progress.');
     const scraper = new MetricScraper((job.AlgorithmSpecification?.MetricDefinitions ?? []).map((d) => ({ Name: d.Name!, Regex: d.Regex! })));
     const epochSeconds = Math.floor(clock.now() / 1000);
+    // Data-parallel: the instance workers average their parameters through this hub.
+    const hub = new AllReduceHub(hosts.length);
     const models = await Promise.all(
       hosts.map((host) => {
         const stream = `${job.TrainingJobName}/${host}-${epochSeconds}`;
@@ -306,11 +308,16 @@ export class TrainingJobService {
             this.deps.db.appendLogEvents(scope, TRAINING_LOG_GROUP, stream, [{ timestamp: at, message: line }]);
             if (host === 'algo-1') scraper.observe(line, new Date(at));
           },
+          hub,
         );
         run.instances.push(instance);
         return instance.result;
       }),
-    );
+    ).catch(async (e: unknown) => {
+      // One failed instance fails the job; the others are ended, not left waiting for it.
+      await Promise.all(run.instances.map((i) => i.terminate()));
+      throw e;
+    });
     if (!alive()) return;
 
     this.transition(scope, name, 'Uploading', 'Uploading generated training model', { FinalMetricDataList: scraper.final() });
