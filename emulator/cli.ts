@@ -66,7 +66,24 @@ await yargs(hideBin(process.argv))
       process.once('SIGTERM', stop);
     },
   )
-  .demandCommand(1, 'Name a command: serve')
+  .command(
+    'simulate <scenario>',
+    'Simulate endpoint auto scaling for a scenario file (YAML or JSON) and write a report folder with charts',
+    (y) =>
+      y
+        .positional('scenario', { type: 'string', demandOption: true, describe: 'Scenario file, e.g. examples/seed-target-15000.yaml' })
+        .option('out', { type: 'string', describe: 'Report folder (default reports/<scenario name>)' })
+        .option('seed', { type: 'number', describe: 'Override the scenario seed' })
+        .option('set', { type: 'string', array: true, describe: 'Override a scenario value: path=value (YAML value), repeatable' })
+        .option('sweep', { type: 'string', array: true, describe: 'Sweep a scenario value: path=v1,v2,... (repeatable: a grid)' })
+        .option('quiet', { type: 'boolean', default: false, describe: 'Print only where the report is' }),
+    async (argv) => {
+      // Loaded on demand: `serve` does not need the simulator, nor `simulate` the emulator.
+      const { simulate } = await import('../simulator/cli.js');
+      process.exitCode = simulate({ scenario: argv.scenario as string, out: argv.out, seed: argv.seed, set: argv.set, sweep: argv.sweep, quiet: argv.quiet });
+    },
+  )
+  .demandCommand(1, 'Name a command: serve or simulate')
   .strict()
   .help()
   .parse();

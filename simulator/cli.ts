@@ -1,0 +1,84 @@
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { writeReport } from './report/write.js';
+import { runScenario } from './run.js';
+import { loadScenarioFile, parseScenario, setPath } from './scenario.js';
+import { runSweep } from './sweep.js';
+import type { Summary } from './report/summary.js';
+import { ScenarioError } from './units.js';
+
+export interface SimulateOptions {
+  scenario: string;
+  out?: string;
+  seed?: number;
+  /** "path=value" overrides (value parsed as YAML: 30000, 5m, true, [1,2]). */
+  set?: string[];
+  /** "path=v1,v2,..." sweep dimensions, added to the scenario's own sweep: section. */
+  sweep?: string[];
+  quiet?: boolean;
+}
+
+/** `localsage simulate <scenario>`: runs it (or its sweep) and writes the report folder. Returns the exit code. */
+export function simulate(opts: SimulateOptions, print: (s: string) => void = (s) => console.log(s)): number {
+  try {
+    let sc = loadScenarioFile(opts.scenario);
+    if (opts.seed !== undefined || opts.set?.length) {
+      const raw = structuredClone(sc.raw);
+      if (opts.seed !== undefined) raw.seed = opts.seed;
+      for (const kv of opts.set ?? []) {
+        const [path, value] = splitAssignment(kv, '--set');
+        setPath(raw, path, parseYaml(value));
+      }
+      sc = parseScenario(raw, { baseDir: sc.baseDir, defaultName: sc.name });
+    }
+    const dims = [...sc.sweep];
+    for (const kv of opts.sweep ?? []) {
+      const [path, list] = splitAssignment(kv, '--sweep');
+      const values = parseYaml(`[${list}]`) as unknown[];
+      dims.push({ path, values });
+    }
+    const out = resolve(opts.out ?? join('reports', sc.name));
+    if (dims.length) {
+      if (!opts.quiet) print(`Sweeping ${sc.name} over ${dims.map((d) => `${d.path} (${d.values.length})`).join(' x ')} into ${out}`);
+      const res = runSweep(sc, dims, out, opts.quiet ? undefined : print);
+      print(`localsage: sweep report written to ${join(out, 'index.html')} (${res.rows.length} runs)`);
+      return 0;
+    }
+    const r = runScenario(sc);
+    const { summary } = writeReport(r, out);
+    if (!opts.quiet) {
+      print(describe(summary));
+      print(`simulated ${(r.fastEvents + r.slowEvents).toLocaleString('en-US')} events in ${(r.wallMs / 1000).toFixed(2)} s`);
+    }
+    print(`localsage: report written to ${join(out, 'index.html')}`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ScenarioError) {
+      print(`localsage simulate: scenario error: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+function splitAssignment(kv: string, flag: string): [string, string] {
+  const i = kv.indexOf('=');
+  if (i <= 0) throw new ScenarioError(flag, `expected path=value, got ${JSON.stringify(kv)}`);
+  return [kv.slice(0, i), kv.slice(i + 1)];
+}
+
+/** A few lines for the terminal. */
+export function describe(s: Summary): string {
+  const lines = [
+    `${s.scenario}: ${s.durationSeconds / 60} min on ${s.instanceType}, seed ${s.seed}`,
+    `  requests ${s.requests.sent} sent, ${s.requests.ok} ok, ${s.requests.errors} errors (${s.requests.timeouts} timeouts)`,
+    `  throughput ${s.throughput.averagePerSecond} req/s average, ${s.throughput.peakPerSecond} peak`,
+    `  latency ms: mean ${s.latencyMs.mean}, p50 ${s.latencyMs.p50}, p95 ${s.latencyMs.p95}, p99 ${s.latencyMs.p99}`,
+    `  instances: max ${s.instances.maxInService} in service (desired ${s.instances.maxDesired}), ${s.instances.instanceMinutes} instance-minutes, cost $${s.instances.cost}`,
+    `  CPU per instance: average ${s.cpuPerInstancePercent.average}% (peak minute ${s.cpuPerInstancePercent.peakMinute}% of ${s.cpuPerInstancePercent.maxPossible}%)`,
+    `  scaling: ${s.scaling.scaleOuts} scale-outs, ${s.scaling.scaleIns} scale-ins, first scale-out at ${s.scaling.firstScaleOutAfterSeconds ?? '-'} s, time to scale mean ${s.scaling.timeToScaleSeconds.mean ?? '-'} s`,
+  ];
+  for (const p of s.phases) lines.push(`  phase ${p.name}: ${p.throughputPerSecond} req/s, p50 ${p.latencyMs.p50} ms, p99 ${p.latencyMs.p99} ms, ${p.errors} errors`);
+  if (s.slo.met !== null) lines.push(`  SLO ${s.slo.met ? 'met' : `violated in ${s.slo.minutesViolated} minutes`}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,78 @@
+import { ApplicationAutoScaler, type ActivityRecord } from './autoscaling/index.js';
+import { Simulation } from './engine/simulation.js';
+import { EndpointModel } from './model/endpoint.js';
+import { Rng, STREAM } from './random.js';
+import type { Scenario } from './scenario.js';
+import { ScenarioError } from './units.js';
+
+export interface RunResult {
+  scenario: Scenario;
+  model: EndpointModel;
+  activities: ActivityRecord[];
+  notScaled: ActivityRecord[];
+  alarmHistory: { AlarmName: string; at: number; state: string; reason: string }[];
+  policyArns: { PolicyName: string; PolicyARN: string; Alarms: string[] }[];
+  fastEvents: number;
+  slowEvents: number;
+  /** Wall-clock time of the simulation itself (never written to report files: they must be reproducible). */
+  wallMs: number;
+}
+
+/** Runs one scenario to its end. Deterministic: same scenario and seed, same result. */
+export function runScenario(scenario: Scenario): RunResult {
+  const t0 = performance.now();
+  const sim = new Simulation(scenario.startMs);
+  const model = new EndpointModel(scenario, sim);
+  model.start();
+  let scaler: ApplicationAutoScaler | undefined;
+  const policyArns: RunResult['policyArns'] = [];
+  const sc = scenario.scaling;
+  if (sc) {
+    const ids = new Rng(scenario.seed, STREAM.ids);
+    scaler = new ApplicationAutoScaler({ clock: sim.clock, metrics: model, uuid: () => ids.uuid(), targetTrackingAlarms: sc.targetTrackingAlarms });
+    wrap('scaling.scalableTarget', () => scaler!.registerScalableTarget(sc.scalableTarget, model));
+    sc.policies.forEach((p, i) => {
+      const r = wrap(`scaling.policies[${i}]`, () => scaler!.putScalingPolicy(p));
+      policyArns.push({ PolicyName: p.PolicyName!, PolicyARN: r.PolicyARN!, Alarms: (r.Alarms ?? []).map((a) => a.AlarmName!) });
+    });
+    sc.alarms.forEach((a, i) => wrap(`scaling.alarms[${i}]`, () => scaler!.putMetricAlarm(a)));
+    sc.scheduledActions.forEach((a, i) => wrap(`scaling.scheduledActions[${i}]`, () => scaler!.putScheduledAction(a)));
+    // A policy on a metric the model never publishes would silently never scale: refuse it.
+    for (const [i, p] of sc.policies.entries()) {
+      const m = p.TargetTrackingScalingPolicyConfiguration?.CustomizedMetricSpecification;
+      if (!m) continue;
+      const q = { Namespace: m.Namespace ?? '', MetricName: m.MetricName ?? '', Dimensions: (m.Dimensions ?? []).map((d) => ({ Name: d.Name!, Value: d.Value! })), Statistic: (m.Statistic ?? 'Average') as 'Average' };
+      if (!model.supports(q)) {
+        throw new ScenarioError(
+          `scaling.policies[${i}].TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification`,
+          `the simulator publishes AWS/SageMaker Invocations, InvocationsPerInstance, ModelLatency, Invocation5XXErrors and /aws/sagemaker/Endpoints CPUUtilization, with dimensions EndpointName=${scenario.endpointName} and VariantName=${scenario.variantName}`,
+        );
+      }
+    }
+    scaler.start();
+  }
+  const end = scenario.startMs + scenario.durationMs;
+  sim.run(end, model);
+  model.finish();
+  scaler?.stop();
+  return {
+    scenario,
+    model,
+    activities: scaler?.activityRecords() ?? [],
+    notScaled: scaler ? scaler.activityRecords({ includeNotScaled: true }).filter((a) => a.NotScaledReasons) : [],
+    alarmHistory: scaler?.alarmHistory() ?? [],
+    policyArns,
+    fastEvents: sim.fastEvents,
+    slowEvents: sim.slowEvents,
+    wallMs: performance.now() - t0,
+  };
+}
+
+function wrap<T>(where: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ScenarioError) throw e;
+    throw new ScenarioError(where, (e as Error).message);
+  }
+}
