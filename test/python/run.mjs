@@ -1,13 +1,27 @@
-// Runs the Python client tests when Python, boto3 and pytest are there; says why when not.
-// CI sets LOCALSAGE_REQUIRE_PYTHON=1 so that a missing install fails instead of skipping.
+// Runs the Python client tests: boto3 (and the AWS CLI) with python3, then the SageMaker Python
+// SDK v2 and v3 suites, each in the virtual environment `npm run setup:python` makes. A suite
+// whose environment is missing says so and is skipped; CI sets LOCALSAGE_REQUIRE_PYTHON=1 so
+// that a missing install fails instead.
+import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
-const python = process.env.PYTHON ?? 'python3';
-const probe = spawnSync(python, ['-c', 'import boto3, pytest'], { encoding: 'utf8' });
-if (probe.status !== 0) {
-  const why = `SKIPPED python client tests: ${python} with boto3 and pytest is needed (pip install -r test/python/requirements.txt)`;
-  console.log(why);
-  process.exit(process.env.LOCALSAGE_REQUIRE_PYTHON === '1' ? 1 : 0);
+const required = process.env.LOCALSAGE_REQUIRE_PYTHON === '1';
+const suites = [
+  { name: 'boto3', python: process.env.PYTHON ?? 'python3', probe: 'import boto3, pytest', paths: ['test/python/test_boto3_pipeline.py'] },
+  { name: 'SageMaker Python SDK v2', python: '.venv-sdk-v2/bin/python', probe: 'import sagemaker, pytest', paths: ['test/python/sdk_v2'] },
+  { name: 'SageMaker Python SDK v3', python: '.venv-sdk-v3/bin/python', probe: 'import sagemaker.core, pytest', paths: ['test/python/sdk_v3'] },
+];
+
+let failed = false;
+for (const s of suites) {
+  const usable = (s.python.includes('/') ? existsSync(s.python) : true) && spawnSync(s.python, ['-c', s.probe]).status === 0;
+  if (!usable) {
+    console.log(`SKIPPED python tests (${s.name}): ${s.python} cannot '${s.probe}'; run npm run setup:python`);
+    if (required) failed = true;
+    continue;
+  }
+  console.log(`python tests: ${s.name}`);
+  const run = spawnSync(s.python, ['-m', 'pytest', '-q', ...s.paths, ...process.argv.slice(2)], { stdio: 'inherit' });
+  if (run.status !== 0) failed = true;
 }
-const run = spawnSync(python, ['-m', 'pytest', '-q', 'test/python', ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(run.status ?? 1);
+process.exit(failed ? 1 : 0);
