@@ -43,7 +43,8 @@ import {
  *   with the same rules as above.
  * - Several policies: the largest capacity wins: scale out to the largest proposal; scale in
  *   only to the largest of the scale-in proposals and of what every other target-tracking policy
- *   wants now.
+ *   wants now. A scaling activity starts the cooldown of every policy that asked for it in that
+ *   evaluation (each with its own cooldown length).
  * - Scheduled actions set Min/Max and scale out or in to fit.
  */
 export interface AutoScalerOptions {
@@ -342,10 +343,11 @@ export class ApplicationAutoScaler {
 
   describeScalingActivities(opts: { IncludeNotScaledActivities?: boolean } = {}): ScalingActivity[] {
     const all = opts.IncludeNotScaledActivities ? [...this.activities, ...this.notScaled] : this.activities;
+    // Newest first, as AWS answers; of two started at the same instant, the later-recorded first.
     return all
-      .slice()
-      .sort((a, b) => b.StartTime - a.StartTime)
-      .map((a) => toSdkActivity(a));
+      .map((a, i) => [a, i] as const)
+      .sort((x, y) => y[0].StartTime - x[0].StartTime || y[1] - x[1])
+      .map(([a]) => toSdkActivity(a));
   }
 
   /** Activities oldest first, with epoch-ms times and capacities (for reports). */
@@ -405,10 +407,12 @@ export class ApplicationAutoScaler {
           if (r?.state !== 'ALARM' || r.latest === undefined) continue;
           const adj = stepAdjustment(p.step.steps, r.latest - alarm.def.Threshold, alarm.def.ComparisonOperator);
           if (adj === undefined) continue;
+          // The direction is the step's, not the result's: a scale-out step computed from the
+          // cooldown's base may land at or below the current capacity, which means "nothing".
           const growing = p.step.adjustmentType === 'ExactCapacity' ? adj > C : adj > 0;
           const base = growing && now < p.outUntil ? p.outBase : C;
           const desired = applyAdjustment(p.step.adjustmentType, base, adj, p.step.minAdjustmentMagnitude);
-          (desired > C ? outs : ins).push({ policy: p, alarm, desired });
+          (growing ? outs : ins).push({ policy: p, alarm, desired });
         }
       }
     }
@@ -422,12 +426,16 @@ export class ApplicationAutoScaler {
         this.recordNotScaled(t, out, C, to, 'AlreadyAtMaxCapacity', now);
         return;
       }
-      const p = out.policy;
-      const cooldownMs = p.tt ? p.tt.outCooldownMs : p.step!.cooldownMs;
-      if (!(now < p.outUntil)) p.outBase = C;
-      p.outUntil = now + cooldownMs;
+      // The activity starts (or continues) the scale-out cooldown of every policy that asked for
+      // more capacity in this evaluation, and ends every scale-in cooldown on the target.
+      for (const o of outs) {
+        if (!(o.desired > C)) continue;
+        const p = o.policy;
+        if (!(now < p.outUntil)) p.outBase = C;
+        p.outUntil = now + (p.tt ? p.tt.outCooldownMs : p.step!.cooldownMs);
+        p.lastNotScaled = undefined;
+      }
       for (const q of t.policies) q.inUntil = -Infinity;
-      p.lastNotScaled = undefined;
       this.setCapacity(t, C, to, alarmCause(out), now);
       return;
     }
@@ -447,9 +455,11 @@ export class ApplicationAutoScaler {
       if (C <= t.min) this.recordNotScaled(t, win, C, to, 'AlreadyAtMinCapacity', now);
       return;
     }
-    const p = win.policy;
-    p.inUntil = now + (p.tt ? p.tt.inCooldownMs : p.step!.cooldownMs);
-    p.lastNotScaled = undefined;
+    // Every policy that agreed to scale in now starts its scale-in cooldown.
+    for (const i of eligible) {
+      i.policy.inUntil = now + (i.policy.tt ? i.policy.tt.inCooldownMs : i.policy.step!.cooldownMs);
+      i.policy.lastNotScaled = undefined;
+    }
     this.setCapacity(t, C, to, alarmCause(win), now);
   }
 

@@ -33,7 +33,10 @@ export function writeReport(r: RunResult, dir: string): { summary: Summary; file
       'scaling-activities.json',
       JSON.stringify(
         {
-          ScalingActivities: [...r.activities, ...r.notScaled].sort((a, b) => b.StartTime - a.StartTime || (a.ActivityId < b.ActivityId ? -1 : 1)).map(wireActivity),
+          ScalingActivities: [...r.activities, ...r.notScaled]
+            .map((a, i) => [a, i] as const)
+            .sort((x, y) => y[0].StartTime - x[0].StartTime || y[1] - x[1])
+            .map(([a]) => wireActivity(a)),
         },
         null,
         2,
