@@ -7,6 +7,7 @@ import { Prng } from '../prng.js';
 import type { ChannelFiles, Collective } from '../types.js';
 import type { KMeansConfig } from './hyperparameters.js';
 import { encodeKMeansModel } from './model.js';
+import { readAndDispose } from '../linear-learner/parallel-models.js';
 
 function sqDist(a: Float32Array | Float64Array, ai: number, b: Float32Array | Float64Array, bi: number, d: number): number {
   let s = 0;
@@ -108,18 +109,20 @@ export function assignBatch(xb: Float32Array, rows: number, d: number, centers: 
     }
     norms[c] = s;
   }
-  return tf.tidy(() => {
-    const scores = tf.fused.matMul({ a: tf.tensor2d(xb.subarray(0, rows * d), [rows, d]), b: tf.tensor2d(ct, [d, K]), bias: tf.tensor1d(norms) });
+  const scores = tf.tidy(() => tf.fused.matMul({ a: tf.tensor2d(xb.subarray(0, rows * d), [rows, d]), b: tf.tensor2d(ct, [d, K]), bias: tf.tensor1d(norms) }));
+  try {
     if (minSq) {
-      const mins = tf.min(scores, 1).dataSync();
+      const mins = readAndDispose(tf.min(scores, 1));
       for (let r = 0; r < rows; r++) {
         let xx = 0;
         for (let j = 0; j < d; j++) xx += xb[r * d + j] * xb[r * d + j];
         minSq[r] = Math.max(0, xx + mins[r]);
       }
     }
-    return tf.argMin(scores, 1).dataSync() as Int32Array;
-  });
+    return readAndDispose<Int32Array>(tf.argMin(scores, 1));
+  } finally {
+    scores.dispose();
+  }
 }
 
 export interface HostContext {

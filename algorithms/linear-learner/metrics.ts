@@ -50,21 +50,35 @@ function fBeta(tp: number, fp: number, fn: number, beta: number): number {
   return denom === 0 ? 0 : ((1 + b2) * tp) / denom;
 }
 
-export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const idx = Array.from({ length: labels.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
-  let rankSumPos = 0;
+/** Scores of positives and of negatives, each sorted descending (native typed-array sorts). */
+function splitSorted(scores: ArrayLike<number>, labels: ArrayLike<number>): { pos: Float64Array; neg: Float64Array } {
   let nPos = 0;
-  // Average ranks over ties so equal scores count as half-correct.
-  for (let i = 0; i < idx.length; ) {
-    let j = i;
-    while (j + 1 < idx.length && scores[idx[j + 1]] === scores[idx[i]]) j++;
-    const avgRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (labels[idx[k]] > 0.5) (rankSumPos += avgRank), nPos++;
-    i = j + 1;
+  for (let i = 0; i < labels.length; i++) if (labels[i] > 0.5) nPos++;
+  const pos = new Float64Array(nPos);
+  const neg = new Float64Array(labels.length - nPos);
+  let p = 0, q = 0;
+  for (let i = 0; i < labels.length; i++) labels[i] > 0.5 ? (pos[p++] = scores[i]) : (neg[q++] = scores[i]);
+  pos.sort().reverse();
+  neg.sort().reverse();
+  return { pos, neg };
+}
+
+export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const { pos, neg } = splitSorted(scores, labels);
+  if (pos.length === 0 || neg.length === 0) return 0.5;
+  // For each positive, count negatives scored below it (ties count half): both lists descending.
+  let wins = 0;
+  let below = neg.length; // negatives with score < current positive, found by walking down
+  let j = 0; // first negative with score <= current positive
+  for (let i = 0; i < pos.length; i++) {
+    const s = pos[i];
+    while (j < neg.length && neg[j] > s) j++;
+    let t = j;
+    while (t < neg.length && neg[t] === s) t++;
+    below = neg.length - t;
+    wins += below + 0.5 * (t - j);
   }
-  const nNeg = labels.length - nPos;
-  if (nPos === 0 || nNeg === 0) return 0.5;
-  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+  return wins / (pos.length * neg.length);
 }
 
 /**
@@ -82,14 +96,22 @@ export function calibrateThreshold(
   let nPos = 0;
   for (let i = 0; i < n; i++) if (labels[i] > 0.5) nPos++;
   if (criterion === 'loss_function' || n === 0) return { threshold: defaultThreshold, value: NaN };
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  const { pos, neg } = splitSorted(scores, labels);
+  const top = Math.max(pos[0] ?? -Infinity, neg[0] ?? -Infinity);
   let best = { threshold: defaultThreshold, value: -Infinity };
   let tp = 0;
   let fp = 0;
-  // Cut k: the top k scores are predicted positive.
-  for (let k = 0; k <= n; k++) {
-    if (k > 0) labels[order[k - 1]] > 0.5 ? tp++ : fp++;
-    if (k > 0 && k < n && scores[order[k]] === scores[order[k - 1]]) continue;
+  let i = 0;
+  let j = 0;
+  // Cuts between distinct scores, highest first: everything above the cut is predicted positive.
+  for (let k = 0; ; ) {
+    let threshold: number;
+    if (k === 0) threshold = top + 1e-6;
+    else {
+      const last = Math.min(i > 0 ? pos[i - 1] : Infinity, j > 0 ? neg[j - 1] : Infinity);
+      const next = Math.max(i < pos.length ? pos[i] : -Infinity, j < neg.length ? neg[j] : -Infinity);
+      threshold = next === -Infinity ? last : (last + next) / 2;
+    }
     const fn = nPos - tp;
     const tn = n - nPos - fp;
     let value: number;
@@ -100,12 +122,15 @@ export function calibrateThreshold(
       case 'recall_at_target_precision': value = tp + fp > 0 && tp / (tp + fp) >= cfg.targetPrecision ? (nPos > 0 ? tp / nPos : 0) : -1; break;
       default: value = 0;
     }
-    const threshold =
-      k === 0 ? scores[order[0]] + 1e-6 : k === n ? scores[order[n - 1]] : (scores[order[k - 1]] + scores[order[k]]) / 2;
     // Among equally good cuts prefer the one nearest the natural threshold: it generalises better.
     const better = value > best.value + 1e-12 ||
       (Math.abs(value - best.value) <= 1e-12 && Math.abs(threshold - defaultThreshold) < Math.abs(best.threshold - defaultThreshold));
     if (better) best = { threshold, value };
+    if (k === n) break;
+    // Take every row holding the next (highest remaining) score.
+    const s = Math.max(i < pos.length ? pos[i] : -Infinity, j < neg.length ? neg[j] : -Infinity);
+    while (i < pos.length && pos[i] === s) i++, tp++, k++;
+    while (j < neg.length && neg[j] === s) j++, fp++, k++;
   }
   return best;
 }

@@ -173,7 +173,7 @@ export class ParallelLinearModels {
     const z = this.forward(b.x, b.n);
     this.outputGradient(z, b);
     const g = this.g.subarray(0, b.n * MO);
-    const gradW = tf.tidy(() => tf.matMul(tf.tensor2d(b.xt, [d, b.n]), tf.tensor2d(g, [b.n, MO])).dataSync() as Float32Array);
+    const gradW = readAndDispose(tf.tidy(() => tf.matMul(tf.tensor2d(b.xt, [d, b.n]), tf.tensor2d(g, [b.n, MO]))));
     this.rowsSeen += b.n;
     this.update(this.W, gradW, this.slotsW, 1, true);
     if (cfg.useBias) {
@@ -260,12 +260,11 @@ export function linearForward(x: Float32Array, n: number, d: number, w: Float32A
   const MO = b.length;
   const chunk = Math.max(1, Math.floor(8_000_000 / Math.max(MO, d)));
   if (n <= chunk) {
-    return tf.tidy(() => {
+    return readAndDispose(tf.tidy(() => {
       const a = tf.tensor2d(x.subarray(0, n * d), [n, d]);
       const wt = tf.tensor2d(w, [d, MO]);
-      const z = useBias ? tf.fused.matMul({ a, b: wt, bias: tf.tensor1d(b) }) : tf.matMul(a, wt);
-      return z.dataSync() as Float32Array;
-    });
+      return useBias ? tf.fused.matMul({ a, b: wt, bias: tf.tensor1d(b) }) : tf.matMul(a, wt);
+    }));
   }
   const out = new Float32Array(n * MO);
   for (let start = 0; start < n; start += chunk) {
@@ -273,4 +272,14 @@ export function linearForward(x: Float32Array, n: number, d: number, w: Float32A
     out.set(linearForward(x.subarray(start * d, (start + rows) * d), rows, d, w, b, useBias), start * MO);
   }
   return out;
+}
+
+/**
+ * Downloads a tensor and frees it. (Never return a typed array from tf.tidy: tidy walks its result
+ * looking for tensors, element by element, which cost more than the matMuls themselves.)
+ */
+export function readAndDispose<T extends Float32Array | Int32Array = Float32Array>(t: tf.Tensor): T {
+  const data = t.dataSync() as T;
+  t.dispose();
+  return data;
 }
