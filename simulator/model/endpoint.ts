@@ -494,14 +494,14 @@ export class EndpointModel implements EventHandler, CapacityTarget, MetricSource
         // Staircase (Taurus "steps"): step j of s starts at j x rampUp / s with the level after it.
         for (let j = 0; j < p.steps; j++) {
           const level = Math.round(from + (delta * (j + 1)) / p.steps);
-          this.sim.clock.schedule((j * p.rampUpMs) / p.steps, () => this.setUsers(level, this.sim.clock.now()));
+          this.atPhaseTime((j * p.rampUpMs) / p.steps, () => this.setUsers(level, this.sim.clock.now()));
         }
       } else {
         // Linear (JMeter): user k of n starts at k x rampUp / n.
         const n = Math.abs(delta);
         for (let k = 0; k < n; k++) {
           const level = from + Math.sign(delta) * (k + 1);
-          this.sim.clock.schedule((k * p.rampUpMs) / n, () => this.setUsers(level, this.sim.clock.now()));
+          this.atPhaseTime((k * p.rampUpMs) / n, () => this.setUsers(level, this.sim.clock.now()));
         }
       }
     } else if (p.kind === 'open') {
@@ -510,6 +510,12 @@ export class EndpointModel implements EventHandler, CapacityTarget, MetricSource
     } else if (p.times.length > 0) {
       this.sim.at(this.origin + p.startMs + p.times[0], K_TRACE, i, 0);
     }
+  }
+
+  /** Runs fn `delay` ms into the phase: at once when 0, so gauges sampled at that instant see it. */
+  private atPhaseTime(delay: number, fn: () => void): void {
+    if (delay === 0) fn();
+    else this.sim.clock.schedule(delay, fn);
   }
 
   private setUsers(n: number, now: number): void {

@@ -1,0 +1,275 @@
+/**
+ * The event engine and the endpoint model against queueing theory and against hand-computed
+ * traffic shapes. Expected values are analytic (Little's law, Erlang C) or counted by hand from
+ * the scenario; none is copied from a run.
+ */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../emulator/clock.js';
+import { EventQueue } from '../simulator/engine/event-queue.js';
+import { Rng } from '../simulator/random.js';
+import { writeReport } from '../simulator/report/write.js';
+import { runScenario } from '../simulator/run.js';
+import { parseScenario } from '../simulator/scenario.js';
+
+describe('event queue and clock', () => {
+  it('pops in time order, first-scheduled first at equal times', () => {
+    const q = new EventQueue(16); // small, so it has to grow
+    const rng = new Rng(1);
+    const want: [number, number][] = [];
+    for (let i = 0; i < 5000; i++) {
+      const t = rng.int(100); // many ties
+      q.push(t, 0, i, 0);
+      want.push([t, i]);
+    }
+    want.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const got: [number, number][] = [];
+    while (q.size) {
+      q.pop();
+      got.push([q.lastTime, q.lastA]);
+    }
+    expect(got).toEqual(want);
+  });
+
+  it('VirtualClock keeps its contract: order, ties, cancel, timers scheduled while firing', () => {
+    const c = new VirtualClock(1000);
+    const log: string[] = [];
+    c.schedule(10, () => {
+      log.push(`a@${c.now()}`);
+      c.schedule(0, () => log.push(`c@${c.now()}`));
+    });
+    const cancel = c.schedule(5, () => log.push('cancelled'));
+    c.schedule(10, () => log.push(`b@${c.now()}`));
+    c.schedule(30, () => log.push(`late@${c.now()}`));
+    cancel();
+    c.advance(20);
+    expect(log).toEqual(['a@1010', 'b@1010', 'c@1010']);
+    expect(c.now()).toBe(1020);
+    expect(c.nextDueAt()).toBe(1030);
+    c.advanceTo(1030);
+    expect(log.at(-1)).toBe('late@1030');
+    expect(c.nextDueAt()).toBe(Infinity);
+  });
+});
+
+/** Erlang C: probability that an arrival waits in an M/M/c queue with offered load a = lambda / mu. */
+function erlangC(c: number, a: number): number {
+  let term = 1;
+  let sum = 1;
+  for (let k = 1; k < c; k++) {
+    term *= a / k;
+    sum += term;
+  }
+  const top = ((term * a) / c) * (c / (c - a));
+  return top / (sum + top);
+}
+
+const base = (traffic: unknown, serving: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  parseScenario({ seed: 11, traffic: { phases: [traffic] }, serving: { instanceType: 'ml.m5.xlarge', ...serving }, ...extra });
+
+describe('queueing theory', () => {
+  it("Little's law on a closed loop: throughput x response time = users, within 2 %", () => {
+    // 60 users, no think time, one instance with 4 workers, service lognormal mean 8 ms. In a
+    // closed loop with no think time every user always has exactly one request in the system, so
+    // N = X * R (Little's law) with N = 60.
+    const sc = base({ closedLoop: { users: 60, holdFor: '10m' } }, { concurrency: 4, serviceTime: { distribution: 'lognormal', mean: '8ms', sigma: 0.6 } });
+    const m = runScenario(sc).model;
+    const X = m.completed / (sc.durationMs / 1000); // requests per second
+    const R = m.completedLatencySum / m.completed / 1000; // seconds
+    expect(Math.abs((X * R) / 60 - 1)).toBeLessThan(0.02);
+    // And a saturated 4-worker queue completes 4 / E[S] = 500 requests per second (to sampling error).
+    expect(Math.abs(X / 500 - 1)).toBeLessThan(0.02);
+  });
+
+  it("Little's law with think time: throughput x (response time + think time) = users, within 2 %", () => {
+    // 40 users thinking exponential 50 ms, 2 instances x 2 workers, least-outstanding routing.
+    const sc = base(
+      { closedLoop: { users: 40, holdFor: '10m', thinkTime: { distribution: 'exponential', mean: '50ms' } } },
+      { concurrency: 2, initialInstanceCount: 2, routing: 'least-outstanding-requests', serviceTime: { distribution: 'exponential', mean: '10ms' } },
+    );
+    const m = runScenario(sc).model;
+    const X = m.completed / (sc.durationMs / 1000);
+    const R = m.completedLatencySum / m.completed / 1000;
+    expect(Math.abs((X * (R + 0.05)) / 40 - 1)).toBeLessThan(0.02);
+  });
+
+  it('M/M/c: mean waiting time matches Erlang C within 5 %', () => {
+    // c = 4 workers, service exponential mean 10 ms (mu = 100/s), Poisson arrivals lambda = 320/s:
+    // a = 3.2, rho = 0.8. Wq = C(c, a) / (c mu - lambda) = 0.5964 / 80 s = 7.455 ms.
+    const c = 4;
+    const mu = 100;
+    const lambda = 320;
+    const wq = (erlangC(c, lambda / mu) / (c * mu - lambda)) * 1000;
+    expect(wq).toBeCloseTo(7.455, 2); // the hand computation above
+    const sc = base({ openLoop: { rate: lambda, duration: '40m' } }, { concurrency: c, serviceTime: { distribution: 'exponential', mean: '10ms' } });
+    const m = runScenario(sc).model;
+    const measuredWq = m.completedLatencySum / m.completed - 1000 / mu; // W - E[S]
+    expect(Math.abs(measuredWq / wq - 1)).toBeLessThan(0.05);
+  });
+
+  it('M/M/1 sanity: mean response time 1/(mu - lambda) within 5 %', () => {
+    // mu = 200/s, lambda = 100/s: W = 1/(200 - 100) s = 10 ms.
+    const sc = base({ openLoop: { rate: 100, duration: '60m' } }, { concurrency: 1, serviceTime: { distribution: 'exponential', mean: '5ms' } });
+    const m = runScenario(sc).model;
+    expect(Math.abs(m.completedLatencySum / m.completed / 10 - 1)).toBeLessThan(0.05);
+  });
+});
+
+describe('traffic shapes', () => {
+  it('staircase ramp: 1000 users over 10 minutes in 10 steps is +100 each minute, from 100 at t=0', () => {
+    const sc = base({ closedLoop: { users: 1000, rampUp: '10m', steps: 10 } }, { concurrency: 4, serviceTime: '3ms' });
+    const m = runScenario(sc).model;
+    for (let k = 0; k < 10; k++) {
+      expect(m.secUsers[k * 60]).toBe(100 * (k + 1));
+      expect(m.secUsers[k * 60 + 59]).toBe(100 * (k + 1));
+    }
+  });
+
+  it('linear ramp: user k of n starts at k x rampUp / n', () => {
+    // 60 users over 60 s: one more each second; at the start of second s there are s + 1.
+    const sc = base({ closedLoop: { users: 60, rampUp: '60s', holdFor: '10s' } }, { concurrency: 4, serviceTime: '3ms' });
+    const m = runScenario(sc).model;
+    for (const s of [0, 1, 30, 59, 65]) expect(m.secUsers[s]).toBe(Math.min(60, s + 1));
+  });
+
+  it('open loop with uniform arrivals at a constant rate sends exactly rate x duration requests', () => {
+    // 50 req/s evenly spaced for 10 s: arrivals at 20 ms, 40 ms, ... 9980 ms: 499 requests.
+    const sc = base({ openLoop: { rate: 50, duration: '10s', arrivals: 'uniform' } }, { serviceTime: '1ms' });
+    const m = runScenario(sc).model;
+    expect(m.phaseSent[0]).toBe(499);
+    expect(m.secSent[0]).toBe(49); // 20 ms ... 980 ms
+    expect(m.secSent[1]).toBe(50);
+  });
+
+  it('a Poisson rate curve delivers the integral of the rate, within sampling error', () => {
+    // Linear 0 -> 200/s over 10 min, then 200 -> 100 over 10 min: 600 x 100 + 600 x 150 = 150,000
+    // expected arrivals; Poisson standard deviation sqrt(150,000) = 387, so 1 % is > 3 sigma.
+    const sc = base({ openLoop: { curve: [[0, 0], ['10m', 200], ['20m', 100]] } }, { concurrency: 8, serviceTime: '1ms' });
+    const m = runScenario(sc).model;
+    expect(Math.abs(m.phaseSent[0] / 150_000 - 1)).toBeLessThan(0.01);
+    // Minute 0 should see about 0.5 x (0 + 20) x 60 = 600 requests, minute 19 about 0.5 x (105 + 100) x 60 = 6150.
+    expect(Math.abs(m.minInvocations[0] / 600 - 1)).toBeLessThan(0.15);
+    expect(Math.abs(m.minInvocations[19] / 6150 - 1)).toBeLessThan(0.05);
+  });
+
+  it('replays a CSV trace of timestamps, relative to its first, at the right seconds', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-trace-'));
+    const file = join(dir, 'trace.csv');
+    writeFileSync(file, 'timestamp,path\n1700000000.0,/a\n1700000000.5,/a\n1700000002.25,/b\n1700000002.75,/b\n1700000002.8,/b\n');
+    const sc = parseScenario(
+      { traffic: { phases: [{ trace: { file: 'trace.csv', column: 'timestamp', duration: '5s' } }] }, serving: { instanceType: 'ml.m5.large', serviceTime: '1ms' } },
+      { baseDir: dir },
+    );
+    const m = runScenario(sc).model;
+    expect(Array.from(m.secSent.subarray(0, 5))).toEqual([2, 0, 3, 0, 0]);
+  });
+
+  it('phases run in sequence and requests count toward the phase they were sent in', () => {
+    // 10 s at 100 req/s then 5 s at 20 req/s, evenly spaced: 999 + 99 requests.
+    const sc = parseScenario({
+      traffic: { phases: [{ name: 'a', openLoop: { rate: 100, duration: '10s', arrivals: 'uniform' } }, { name: 'b', openLoop: { rate: 20, duration: '5s', arrivals: 'uniform' } }] },
+      serving: { instanceType: 'ml.m5.large', serviceTime: '1ms' },
+    });
+    const m = runScenario(sc).model;
+    expect(Array.from(m.phaseSent)).toEqual([999, 99]);
+  });
+});
+
+describe('serving', () => {
+  it('fails requests whose queue wait passes the timeout', () => {
+    // One worker, constant 1 s service, 3 requests at once (uniform 1000/s for 3 ms): the first
+    // waits 0, the second 1 s, the third 2 s. With a 1.5 s timeout exactly one times out.
+    const sc = base({ openLoop: { rate: 1000, duration: '3ms', arrivals: 'uniform' } }, { concurrency: 1, serviceTime: '1s', queueTimeout: '1.5s' }, { duration: '10s' });
+    const m = runScenario(sc).model;
+    expect(m.phaseSent[0]).toBe(2); // 1 ms and 2 ms (3 ms is the phase end)
+    const sc3 = base({ openLoop: { rate: 1000, duration: '3.5ms', arrivals: 'uniform' } }, { concurrency: 1, serviceTime: '1s', queueTimeout: '1.5s' }, { duration: '10s' });
+    const m3 = runScenario(sc3).model;
+    expect(m3.phaseSent[0]).toBe(3);
+    expect(m3.phaseOk[0]).toBe(2);
+    expect(m3.phaseTimeouts[0]).toBe(1);
+  });
+
+  it('a failed instance fails its requests and is replaced after the replacement time', () => {
+    // Mean time between failures 2 min per instance over 30 min, 2 instances: failures happen;
+    // each is replaced (desired count unchanged), so launches = failures.
+    const sc = base(
+      { openLoop: { rate: 200, duration: '30m' } },
+      { initialInstanceCount: 2, concurrency: 4, serviceTime: '5ms', failures: { meanTimeBetweenFailures: '2m', replacement: '1m' } },
+    );
+    const r = runScenario(sc);
+    const failed = r.model.instances.filter((i) => i.failed).length;
+    expect(failed).toBeGreaterThan(3);
+    expect(r.model.instances.length - 2).toBe(failed);
+    const repl = r.model.instances.filter((i) => i.replacement && !Number.isNaN(i.inServiceAt));
+    for (const i of repl) expect(i.inServiceAt - i.launchedAt).toBe(60_000);
+  });
+
+  it('warm-up: new instances serve after the warm-up; DesiredInstanceCount moves at once', () => {
+    // Target tracking at 6000/min/instance; 1 instance saturated at 4 workers / 10 ms = 400/s =
+    // 24,000/min -> at tick 3: ceil(1 x 24000 / 6000) = 4 desired at 180 s; warm-up constant 5 min
+    // -> 4 in service at 480 s.
+    const sc = parseScenario({
+      endpoint: { name: 'e', variant: 'v' },
+      traffic: { phases: [{ closedLoop: { users: 100, holdFor: '10m' } }] },
+      serving: { instanceType: 'ml.m5.xlarge', concurrency: 4, serviceTime: '10ms', warmup: '5m' },
+      scaling: {
+        scalableTarget: { MinCapacity: 1, MaxCapacity: 4 },
+        policies: [{ PolicyName: 'p', PolicyType: 'TargetTrackingScaling', TargetTrackingScalingPolicyConfiguration: { TargetValue: 6000, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } } }],
+      },
+    });
+    const r = runScenario(sc);
+    const m = r.model;
+    expect(m.secDesired[179]).toBe(1);
+    expect(m.secDesired[181]).toBe(4);
+    expect(m.secInService[479]).toBe(1);
+    expect(m.secInService[481]).toBe(4);
+    expect(r.activities[0]).toMatchObject({ StartTime: sc.startMs + 180_000, EndTime: sc.startMs + 480_000, StatusCode: 'Successful', Description: 'Setting desired instance count to 4.' });
+  });
+});
+
+describe('determinism', () => {
+  const scenario = (seed: number) =>
+    parseScenario({
+      seed,
+      endpoint: { name: 'e', variant: 'v' },
+      traffic: {
+        phases: [
+          { name: 'users', closedLoop: { users: 50, rampUp: '2m', holdFor: '3m', thinkTime: { distribution: 'exponential', mean: '20ms' } } },
+          { name: 'curve', openLoop: { curve: [[0, 500], ['5m', 3000], ['10m', 100]] } },
+        ],
+      },
+      serving: {
+        instanceType: 'ml.c5.xlarge',
+        concurrency: 4,
+        routing: 'random',
+        serviceTime: { distribution: 'percentiles', min: '1ms', p50: '3ms', p90: '6ms', p99: '15ms', max: '40ms' },
+        failures: { meanTimeBetweenFailures: '10m' },
+        warmup: { distribution: 'uniform', min: '1m', max: '2m' },
+      },
+      scaling: {
+        scalableTarget: { MinCapacity: 1, MaxCapacity: 8 },
+        policies: [{ PolicyName: 'p', PolicyType: 'TargetTrackingScaling', TargetTrackingScalingPolicyConfiguration: { TargetValue: 20000, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' }, ScaleInCooldown: 60 } }],
+      },
+      slo: { p99: '50ms' },
+    });
+  const filesOf = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f))]));
+
+  it('the same scenario and seed give byte-identical report files; another seed does not', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'sim-det-'));
+    writeReport(runScenario(scenario(5)), join(tmp, 'a'));
+    writeReport(runScenario(scenario(5)), join(tmp, 'b'));
+    writeReport(runScenario(scenario(6)), join(tmp, 'c'));
+    const a = filesOf(join(tmp, 'a'));
+    const b = filesOf(join(tmp, 'b'));
+    const c = filesOf(join(tmp, 'c'));
+    expect(Object.keys(a)).toEqual(['alarms.json', 'index.html', 'per-minute.csv', 'per-minute.json', 'per-second.csv', 'per-second.json', 'scaling-activities.json', 'summary.json']);
+    for (const f of Object.keys(a)) expect(a[f].equals(b[f]), f).toBe(true);
+    expect(a['per-second.csv'].equals(c['per-second.csv'])).toBe(false);
+    // The run exercised scaling and failures, so the comparison covered those paths too.
+    const summary = JSON.parse(a['summary.json'].toString());
+    expect(summary.scaling.scaleOuts).toBeGreaterThan(0);
+    expect(summary.instances.failures).toBeGreaterThan(0);
+  });
+});
