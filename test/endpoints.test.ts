@@ -8,9 +8,9 @@ import {
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, LINEAR_LEARNER_IMAGE } from './helpers/clients.js';
-import { separableBinary, toCsv } from './helpers/data.js';
+
 import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
-import { channel, deploy, ensureBucket, trainAndWait, upload } from './helpers/pipeline.js';
+import { deploy, trainBinaryOnSeparableData } from './helpers/pipeline.js';
 
 let emu: EmulatorProcess;
 let c: ReturnType<typeof clients>;
@@ -19,16 +19,7 @@ let modelUrl: string;
 beforeAll(async () => {
   emu = await startEmulatorProcess();
   c = clients(emu.url);
-  await ensureBucket(c.s3, 'variants');
-  const data = separableBinary(300, 3, 3);
-  const uri = await upload(c.s3, 'variants', 'train/data.csv', toCsv(data.x, data.y));
-  const job = await trainAndWait(c.sagemaker, {
-    name: 'variants-job',
-    image: LINEAR_LEARNER_IMAGE,
-    hyperParameters: { predictor_type: 'binary_classifier', feature_dim: '3', epochs: '2', num_models: '1' },
-    channels: [channel('train', uri, 'text/csv')],
-    output: 's3://variants/out',
-  });
+  const { job } = await trainBinaryOnSeparableData(c, { bucket: 'variants', name: 'variants-job', rows: 300, features: 3, seed: 3, hyperParameters: { epochs: '2', num_models: '1' } });
   modelUrl = job.ModelArtifacts!.S3ModelArtifacts!;
 });
 afterAll(async () => {

@@ -1,9 +1,9 @@
 import { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand, DescribeLogGroupsCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, LINEAR_LEARNER_IMAGE } from './helpers/clients.js';
-import { separableBinary, toCsv } from './helpers/data.js';
+import { clients } from './helpers/clients.js';
+
 import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
-import { channel, ensureBucket, trainAndWait, upload } from './helpers/pipeline.js';
+import { trainBinaryOnSeparableData } from './helpers/pipeline.js';
 
 let emu: EmulatorProcess;
 let logs: CloudWatchLogsClient;
@@ -13,16 +13,14 @@ beforeAll(async () => {
   emu = await startEmulatorProcess();
   const c = clients(emu.url);
   logs = new CloudWatchLogsClient({ endpoint: emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
-  await ensureBucket(c.s3, 'logs');
-  const data = separableBinary(300, 3, 8);
-  const uri = await upload(c.s3, 'logs', 'train/data.csv', toCsv(data.x, data.y));
-  const job = await trainAndWait(c.sagemaker, {
+  const { job } = await trainBinaryOnSeparableData(c, {
+    bucket: 'logs',
     name: 'logged-job',
-    image: LINEAR_LEARNER_IMAGE,
+    rows: 300,
+    features: 3,
+    seed: 8,
     instanceCount: 2,
-    hyperParameters: { predictor_type: 'binary_classifier', feature_dim: '3', epochs: '3', num_models: '2' },
-    channels: [channel('train', uri, 'text/csv')],
-    output: 's3://logs/out',
+    hyperParameters: { epochs: '3', num_models: '2' },
   });
   expect(job.TrainingJobStatus).toBe('Completed');
 });

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { clients, LINEAR_LEARNER_IMAGE, ROLE } from './helpers/clients.js';
 import { separableBinary, toCsv } from './helpers/data.js';
 import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
-import { channel, deploy, ensureBucket, trainAndWait, upload } from './helpers/pipeline.js';
+import { channel, deploy, upload, trainBinaryOnSeparableData } from './helpers/pipeline.js';
 
 const running: EmulatorProcess[] = [];
 afterAll(async () => {
@@ -18,15 +18,13 @@ describe('restart', () => {
     const first = await startEmulatorProcess();
     running.push(first);
     let c = clients(first.url);
-    await ensureBucket(c.s3, 'durable');
-    const data = separableBinary(600, 4, 17);
-    const uri = await upload(c.s3, 'durable', 'train/data.csv', toCsv(data.x, data.y));
-    const job = await trainAndWait(c.sagemaker, {
+    const { data, job } = await trainBinaryOnSeparableData(c, {
+      bucket: 'durable',
       name: 'before-restart',
-      image: LINEAR_LEARNER_IMAGE,
-      hyperParameters: { predictor_type: 'binary_classifier', feature_dim: '4', epochs: '3', num_models: '2' },
-      channels: [channel('train', uri, 'text/csv')],
-      output: 's3://durable/out',
+      rows: 600,
+      features: 4,
+      seed: 17,
+      hyperParameters: { epochs: '3', num_models: '2' },
     });
     await deploy(c.sagemaker, 'durable-ep', LINEAR_LEARNER_IMAGE, job.ModelArtifacts!.S3ModelArtifacts!);
     const row = toCsv([data.x[0]]);

@@ -1,9 +1,9 @@
 import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, LINEAR_LEARNER_IMAGE } from './helpers/clients.js';
-import { separableBinary, toCsv } from './helpers/data.js';
+
 import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
-import { channel, deploy, ensureBucket, trainAndWait, upload } from './helpers/pipeline.js';
+import { deploy, trainBinaryOnSeparableData } from './helpers/pipeline.js';
 
 /**
  * The realistic timing profile on a clock running 600 times faster than wall time: a 6-minute
@@ -20,16 +20,7 @@ afterAll(async () => {
 describe('realistic timing on a scaled clock', () => {
   it('spends AWS-like durations in each state, measured in emulator time', async () => {
     const c = clients(emu.url);
-    await ensureBucket(c.s3, 'timing');
-    const data = separableBinary(300, 3, 2);
-    const uri = await upload(c.s3, 'timing', 'train/data.csv', toCsv(data.x, data.y));
-    const job = await trainAndWait(c.sagemaker, {
-      name: 'timed',
-      image: LINEAR_LEARNER_IMAGE,
-      hyperParameters: { predictor_type: 'binary_classifier', feature_dim: '3', epochs: '2', num_models: '1' },
-      channels: [channel('train', uri, 'text/csv')],
-      output: 's3://timing/out',
-    });
+    const { job } = await trainBinaryOnSeparableData(c, { bucket: 'timing', name: 'timed', rows: 300, features: 3, seed: 2, hyperParameters: { epochs: '2', num_models: '1' } });
     expect(job.TrainingJobStatus).toBe('Completed');
     const seconds = (status: string) => {
       const t = job.SecondaryStatusTransitions!.find((x) => x.Status === status)!;

@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { clients, LINEAR_LEARNER_IMAGE } from '../helpers/clients.js';
-import { separableBinary, toCsv } from '../helpers/data.js';
+import { toCsv } from '../helpers/data.js';
 import { removeDir, startEmulatorProcess } from '../helpers/emulator-process.js';
-import { channel, deploy, ensureBucket, trainAndWait, upload } from '../helpers/pipeline.js';
+import { deploy, trainBinaryOnSeparableData } from '../helpers/pipeline.js';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -26,16 +26,7 @@ async function load(url: string, body: string, headers: Record<string, string>) 
 const emu = await startEmulatorProcess();
 try {
   const c = clients(emu.url);
-  await ensureBucket(c.s3, 'bench');
-  const data = separableBinary(2000, 8, 1);
-  const uri = await upload(c.s3, 'bench', 'train/data.csv', toCsv(data.x, data.y));
-  const job = await trainAndWait(c.sagemaker, {
-    name: 'bench-invoke',
-    image: LINEAR_LEARNER_IMAGE,
-    hyperParameters: { predictor_type: 'binary_classifier', feature_dim: '8', epochs: '3' },
-    channels: [channel('train', uri, 'text/csv')],
-    output: 's3://bench/out',
-  });
+  const { data, job } = await trainBinaryOnSeparableData(c, { bucket: 'bench', name: 'bench-invoke', rows: 2000, features: 8, seed: 1, hyperParameters: { epochs: '3' } });
   if (job.TrainingJobStatus !== 'Completed') throw new Error(`training failed: ${job.FailureReason}`);
   await deploy(c.sagemaker, 'bench-invoke', LINEAR_LEARNER_IMAGE, job.ModelArtifacts!.S3ModelArtifacts!);
   const row = toCsv([data.x[0]]).trim();

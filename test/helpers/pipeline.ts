@@ -11,7 +11,8 @@ import {
   type DescribeTrainingJobCommandOutput,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { ROLE } from './clients.js';
+import { LINEAR_LEARNER_IMAGE, ROLE } from './clients.js';
+import { separableBinary, toCsv } from './data.js';
 
 export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
   try {
@@ -67,4 +68,26 @@ export async function deploy(sm: SageMakerClient, name: string, image: string, m
   );
   await sm.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
   await waitUntilEndpointInService({ client: sm, maxWaitTime: 120, minDelay: 1, maxDelay: 1 }, { EndpointName: name });
+}
+
+/**
+ * The common set-up of many tests: a separable binary CSV set in its own bucket, and a
+ * linear-learner job trained on it. Returns the data and the finished job.
+ */
+export async function trainBinaryOnSeparableData(
+  c: { s3: S3Client; sagemaker: SageMakerClient },
+  opts: { bucket: string; name: string; rows: number; features: number; seed: number; hyperParameters?: Record<string, string>; instanceCount?: number },
+) {
+  await ensureBucket(c.s3, opts.bucket);
+  const data = separableBinary(opts.rows, opts.features, opts.seed);
+  const uri = await upload(c.s3, opts.bucket, 'train/data.csv', toCsv(data.x, data.y));
+  const job = await trainAndWait(c.sagemaker, {
+    name: opts.name,
+    image: LINEAR_LEARNER_IMAGE,
+    instanceCount: opts.instanceCount,
+    hyperParameters: { predictor_type: 'binary_classifier', feature_dim: String(opts.features), ...opts.hyperParameters },
+    channels: [channel('train', uri, 'text/csv')],
+    output: `s3://${opts.bucket}/out`,
+  });
+  return { data, job };
 }

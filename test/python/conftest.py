@@ -52,3 +52,14 @@ def session_kwargs(endpoint_url):
         aws_access_key_id="test",
         aws_secret_access_key="test",
     )
+
+
+@pytest.fixture(scope="session")
+def aws_env(endpoint_url):
+    """Routes every boto3 client made from here on to the emulator, the way a user does it:
+    the standard AWS_ENDPOINT_URL variable and throwaway credentials."""
+    os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    os.environ["SAGEMAKER_SUPPRESS_V2_WARNING"] = "1"
+    return endpoint_url

@@ -1,7 +1,5 @@
 """The SageMaker Python SDK v2 (sagemaker<3): LinearLearner and KMeans with record_set, fit with
 its log streaming, deploy, and the Predictor's RecordIO-protobuf round trip."""
-import os
-
 import numpy as np
 import pytest
 
@@ -9,13 +7,9 @@ ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
 
 
 @pytest.fixture(scope="module")
-def session(endpoint_url):
+def session(aws_env):
     # Every boto3 client the SDK makes (S3 for record_set, CloudWatch Logs for fit's log
-    # streaming, SageMaker, Runtime) goes to the emulator.
-    os.environ["AWS_ENDPOINT_URL"] = endpoint_url
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
-    os.environ["SAGEMAKER_SUPPRESS_V2_WARNING"] = "1"
+    # streaming, SageMaker, Runtime) goes to the emulator through AWS_ENDPOINT_URL.
     import boto3
     import sagemaker
 

@@ -1,7 +1,6 @@
 """The SageMaker Python SDK v3: sagemaker-core resources (TrainingJob.create, Model,
 EndpointConfig, Endpoint.invoke) and ModelTrainer, with the built-in linear-learner."""
 import json
-import os
 import random
 
 import pytest
@@ -11,11 +10,8 @@ IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
 
 
 @pytest.fixture(scope="module")
-def boto_session(endpoint_url):
-    # sagemaker-core builds its own boto3 clients: the standard AWS_ENDPOINT_URL routes them all.
-    os.environ["AWS_ENDPOINT_URL"] = endpoint_url
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+def boto_session(aws_env):
+    # sagemaker-core builds its own boto3 clients: AWS_ENDPOINT_URL routes them all.
     import boto3
 
     session = boto3.Session(region_name="us-east-1")
