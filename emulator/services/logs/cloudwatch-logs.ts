@@ -26,6 +26,13 @@ function decodeOffset(token: string): number {
   return Number(m[1]);
 }
 
+/** One page of `items`, and the token of the next one only when there is one. */
+function page<T>(items: T[], req: { nextToken?: string; limit?: number }, defaultLimit: number): { items: T[]; nextToken?: string } {
+  const start = req.nextToken ? decodeOffset(req.nextToken) : 0;
+  const limit = req.limit ?? defaultLimit;
+  return { items: items.slice(start, start + limit), nextToken: start + limit < items.length ? encodeOffset(start + limit) : undefined };
+}
+
 /**
  * CloudWatch Logs over the log lines the emulator stores (training jobs write to
  * /aws/sagemaker/TrainingJobs, stream `<job>/algo-<n>-<epoch>`). It keeps the two behaviours the
@@ -47,11 +54,9 @@ export class CloudWatchLogsService {
 
   describeLogGroups(req: DescribeLogGroupsRequest, ctx: RequestContext): DescribeLogGroupsResponse {
     const scope = scopeOf(ctx);
-    const all = this.deps.db.logGroups(scope, req.logGroupNamePrefix ?? '');
-    const start = req.nextToken ? decodeOffset(req.nextToken) : 0;
-    const limit = req.limit ?? 50;
+    const { items, nextToken } = page(this.deps.db.logGroups(scope, req.logGroupNamePrefix ?? ''), req, 50);
     return {
-      logGroups: all.slice(start, start + limit).map((g) => ({
+      logGroups: items.map((g) => ({
         logGroupName: g.name,
         creationTime: g.created,
         storedBytes: g.bytes,
@@ -59,7 +64,7 @@ export class CloudWatchLogsService {
         logGroupArn: `arn:aws:logs:${scope.region}:${scope.accountId}:log-group:${g.name}`,
         logGroupClass: 'STANDARD',
       })),
-      nextToken: start + limit < all.length ? encodeOffset(start + limit) : undefined,
+      nextToken,
     };
   }
 
@@ -73,19 +78,18 @@ export class CloudWatchLogsService {
     let streams = this.deps.db.logStreams(scope, group, req.logStreamNamePrefix ?? '');
     if (req.orderBy === 'LastEventTime') streams = [...streams].sort((a, b) => a.lastEvent - b.lastEvent || (a.name < b.name ? -1 : 1));
     if (req.descending) streams = [...streams].reverse();
-    const start = req.nextToken ? decodeOffset(req.nextToken) : 0;
-    const limit = req.limit ?? 50;
+    const { items, nextToken } = page(streams, req, 50);
     return {
-      logStreams: streams.slice(start, start + limit).map((s) => ({
+      logStreams: items.map((s) => ({
         logStreamName: s.name,
         creationTime: s.created,
         firstEventTimestamp: s.firstEvent,
         lastEventTimestamp: s.lastEvent,
         lastIngestionTime: s.lastIngested,
         arn: `arn:aws:logs:${scope.region}:${scope.accountId}:log-group:${group}:log-stream:${s.name}`,
-        storedBytes: 0,
+        storedBytes: s.bytes,
       })),
-      nextToken: start + limit < streams.length ? encodeOffset(start + limit) : undefined,
+      nextToken,
     };
   }
 
@@ -135,12 +139,7 @@ export class CloudWatchLogsService {
       .filter((e) => (req.startTime === undefined || e.timestamp >= req.startTime) && (req.endTime === undefined || e.timestamp <= req.endTime))
       .filter((e) => terms.every((t) => e.message.includes(t)))
       .sort((a, b) => a.timestamp - b.timestamp);
-    const start = req.nextToken ? decodeOffset(req.nextToken) : 0;
-    const limit = req.limit ?? 10000;
-    return {
-      events: all.slice(start, start + limit),
-      searchedLogStreams: names.map((n) => ({ logStreamName: n, searchedCompletely: true })),
-      nextToken: start + limit < all.length ? encodeOffset(start + limit) : undefined,
-    };
+    const { items, nextToken } = page(all, req, 10000);
+    return { events: items, searchedLogStreams: names.map((n) => ({ logStreamName: n, searchedCompletely: true })), nextToken };
   }
 }
