@@ -49,6 +49,15 @@ export function runScenario(scenario: Scenario): RunResult {
         );
       }
     }
+    for (const [i, a] of sc.alarms.entries()) {
+      const q = { Namespace: a.Namespace ?? '', MetricName: a.MetricName ?? '', Dimensions: (a.Dimensions ?? []).map((d) => ({ Name: d.Name!, Value: d.Value! })), Statistic: (a.Statistic ?? 'Average') as 'Average' };
+      if (!model.supports(q)) {
+        throw new ScenarioError(
+          `scaling.alarms[${i}]`,
+          `the simulator publishes AWS/SageMaker Invocations, InvocationsPerInstance, ModelLatency, Invocation5XXErrors and /aws/sagemaker/Endpoints CPUUtilization, with dimensions EndpointName=${scenario.endpointName} and VariantName=${scenario.variantName}`,
+        );
+      }
+    }
     scaler.start();
   }
   const end = scenario.startMs + scenario.durationMs;

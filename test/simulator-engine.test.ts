@@ -229,6 +229,67 @@ describe('serving', () => {
   });
 });
 
+describe('scaling from a scenario file', () => {
+  it('runs a step policy on CPUUtilization from a PutMetricAlarm and a scheduled action', () => {
+    // One instance, 4 workers, 100 closed-loop users: saturated, so CPUUtilization = 4 busy
+    // workers x 100 % = 400 % > 300 every minute. The alarm (1 of 1) fires at tick 1 (60 s):
+    // ChangeInCapacity +1 -> 2. Its 120 s cooldown ends at 180 s; the alarm still fires (the
+    // closed loop keeps every instance saturated), so +1 again -> 3 at 180 s, cooldown until 300 s.
+    // At 00:05 the scheduled action raises MinCapacity to 5 -> 5 at 300 s; the alarm at 300 s
+    // (cooldown just over, new base 5) adds 1 more -> 6; at 360 s, in that cooldown, 5 + 1 = 6 is
+    // no more than the current capacity: nothing.
+    // Warm-up 30 s.
+    const E = { EndpointName: 'e', VariantName: 'v' };
+    const sc = parseScenario({
+      endpoint: { name: 'e', variant: 'v' },
+      traffic: { phases: [{ closedLoop: { users: 100, holdFor: '6m' } }] },
+      serving: { instanceType: 'ml.m5.xlarge', concurrency: 4, serviceTime: '10ms', warmup: '30s' },
+      scaling: {
+        scalableTarget: { MinCapacity: 1, MaxCapacity: 6 },
+        policies: [{ PolicyName: 'step-out', PolicyType: 'StepScaling', StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', Cooldown: 120, StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] } }],
+        alarms: [
+          {
+            AlarmName: 'cpu-high',
+            Namespace: '/aws/sagemaker/Endpoints',
+            MetricName: 'CPUUtilization',
+            Dimensions: Object.entries(E).map(([Name, Value]) => ({ Name, Value })),
+            Statistic: 'Average',
+            Period: 60,
+            EvaluationPeriods: 1,
+            Threshold: 300,
+            ComparisonOperator: 'GreaterThanThreshold',
+            AlarmActions: ['step-out'],
+          },
+        ],
+        scheduledActions: [{ ScheduledActionName: 'morning', Schedule: 'at(2024-01-01T00:05:00)', ScalableTargetAction: { MinCapacity: 5 } }],
+      },
+    });
+    const r = runScenario(sc);
+    const changes = r.activities.filter((a) => a.toCapacity !== a.fromCapacity).map((a) => [(a.StartTime - sc.startMs) / 1000, a.toCapacity]);
+    expect(changes).toEqual([
+      [60, 2],
+      [180, 3],
+      [300, 5],
+      [300, 6],
+    ]);
+    expect(r.activities[0].Cause).toBe('monitor alarm cpu-high in state ALARM triggered policy step-out');
+    expect(r.model.secInService[91]).toBe(2); // 60 s + 30 s warm-up
+  });
+
+  it('refuses an alarm on a metric the simulator does not publish', () => {
+    const sc = parseScenario({
+      traffic: { phases: [{ openLoop: { rate: 1, duration: '1m' } }] },
+      serving: { instanceType: 'ml.m5.large', serviceTime: '1ms' },
+      scaling: {
+        scalableTarget: { MinCapacity: 1, MaxCapacity: 2 },
+        policies: [{ PolicyName: 's', PolicyType: 'StepScaling', StepScalingPolicyConfiguration: { StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] } }],
+        alarms: [{ AlarmName: 'a', Namespace: 'AWS/SageMaker', MetricName: 'Invocations', Threshold: 1, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: ['s'] }],
+      },
+    });
+    expect(() => runScenario(sc)).toThrow(/scaling.alarms\[0\].*EndpointName=endpoint/);
+  });
+});
+
 describe('determinism', () => {
   const scenario = (seed: number) =>
     parseScenario({
