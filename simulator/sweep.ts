@@ -42,7 +42,8 @@ export function runSweep(base: Scenario, dims: { path: string; values: unknown[]
     ...rows.map((r) =>
       [
         r.index,
-        ...paths.map((p) => csvCell(JSON.stringify(r.values[p]))),
+        // Scalars as they are (2m, 15000); objects as JSON, quoted for CSV.
+        ...paths.map((p) => csvCell(typeof r.values[p] === 'object' && r.values[p] !== null ? JSON.stringify(r.values[p]) : String(r.values[p]))),
         r.summary.instances.cost,
         r.summary.instances.instanceMinutes,
         r.summary.latencyMs.p50,
