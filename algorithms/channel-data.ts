@@ -11,24 +11,15 @@ import { totalmem } from 'node:os';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { AlgorithmError } from './errors.js';
+import { BlockBuilder, CsvParser, parseCsvRange as parseRange, type Block, type CsvRangeOptions, type RangeResult } from './csv-core.mjs';
 import { CSV_MIMES, RECORDIO_MIMES, parseContentType } from './content-type.js';
 import { decodeRecord } from './protobuf-record.js';
 import { RECORDIO_MAGIC } from './recordio.js';
+import { parseRangesInParallel, planRanges } from './parallel-parse.js';
 import type { Prng } from './prng.js';
 import type { ChannelFiles } from './types.js';
 
-export interface Block {
-  /** Rows. */
-  n: number;
-  /** Features per row. */
-  d: number;
-  /** Row-major n x d (may be a view on a larger buffer). */
-  x: Float32Array;
-  /** Labels (first label column / label["values"][0]); NaN where a row has none. */
-  y: Float32Array;
-  /** True when any row of the block arrived sparse. */
-  sparse: boolean;
-}
+export type { Block, RangeResult, CsvRangeOptions } from './csv-core.mjs';
 
 /** A whole channel in memory (small channels, tests). */
 export interface Dataset {
@@ -80,160 +71,6 @@ async function* fileChunks(path: string, gzip: boolean): AsyncGenerator<Uint8Arr
     }
   } finally {
     await fh.close();
-  }
-}
-
-/** Accumulates rows into fixed-size blocks. */
-class BlockBuilder {
-  d = -1;
-  private x: Float32Array | undefined;
-  private y: Float32Array;
-  private n = 0;
-  private sparse = false;
-  readonly done: Block[] = [];
-  constructor(private readonly blockRows: number, private readonly channel: string, featureDim?: number) {
-    if (featureDim !== undefined) this.d = featureDim;
-    this.y = new Float32Array(blockRows);
-  }
-
-  setDim(got: number, where: string): void {
-    if (this.d < 0) this.d = got;
-    else if (this.d !== got) {
-      throw new AlgorithmError(
-        `Channel '${this.channel}': ${where} has ${got} features, but ${this.d} were expected (feature_dim or earlier rows)`,
-      );
-    }
-  }
-
-  /** Returns the offset of a fresh zeroed row in `x`; the caller fills it, then calls `commit`. */
-  row(): Float32Array {
-    if (!this.x) {
-      // Wide (e.g. sparse, high-dimensional) data gets fewer rows per block: at most 32 MiB each.
-      this.cap = Math.max(1, Math.min(this.blockRows, Math.floor(8_388_608 / this.d)));
-      this.x = new Float32Array(this.cap * this.d);
-    }
-    return this.x;
-  }
-  private cap = 0;
-  get offset(): number {
-    return this.n * this.d;
-  }
-  commit(label: number, sparse: boolean): void {
-    this.y[this.n++] = label;
-    if (sparse) this.sparse = true;
-    if (this.n === this.cap) this.flush();
-  }
-  flush(): void {
-    if (this.n === 0 || !this.x) return;
-    const full = this.n === this.cap && this.n === this.blockRows;
-    this.done.push({
-      n: this.n,
-      d: this.d,
-      x: full ? this.x : this.x.slice(0, this.n * this.d),
-      y: full ? this.y : this.y.slice(0, this.n),
-      sparse: this.sparse,
-    });
-    this.x = undefined;
-    this.y = new Float32Array(this.blockRows);
-    this.n = 0;
-    this.sparse = false;
-  }
-}
-
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
-
-/** Incremental CSV parser over bytes: no per-line strings, no split, no Number() on the fast path. */
-class CsvParser {
-  private carry: Uint8Array | undefined;
-  private line = 0;
-  private scratch = new Float64Array(256);
-  constructor(private readonly out: BlockBuilder, private readonly labelSize: number, private readonly file: string, private readonly channel: string) {}
-
-  push(chunk: Uint8Array, last: boolean): void {
-    let b = chunk;
-    if (this.carry) {
-      b = Buffer.concat([this.carry, chunk]);
-      this.carry = undefined;
-    }
-    let s = 0;
-    const len = b.length;
-    for (;;) {
-      let e = b.indexOf(10, s);
-      if (e < 0) {
-        if (!last) {
-          if (s < len) this.carry = b.slice(s);
-          return;
-        }
-        e = len;
-        if (s >= len) return;
-      }
-      this.parseLine(b, s, e);
-      s = e + 1;
-      if (s >= len) return;
-    }
-  }
-
-  private fail(b: Uint8Array, s: number, e: number, col: number): never {
-    const text = Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('utf8');
-    throw new AlgorithmError(`Channel '${this.channel}': could not convert '${text}' to a number in ${this.file} line ${this.line} column ${col + 1}`);
-  }
-
-  private parseLine(b: Uint8Array, s: number, e: number): void {
-    this.line++;
-    if (e > s && b[e - 1] === 13) e--;
-    let blank = true;
-    for (let i = s; i < e; i++) if (b[i] !== 32 && b[i] !== 9) { blank = false; break; }
-    if (blank) return;
-    let row = this.scratch;
-    let col = 0;
-    let i = s;
-    for (;;) {
-      const fieldStart = i;
-      while (i < e && (b[i] === 32 || b[i] === 9)) i++;
-      let neg = false;
-      if (b[i] === 45) (neg = true), i++;
-      else if (b[i] === 43) i++;
-      let mant = 0, digits = 0, frac = 0;
-      let c = b[i];
-      while (i < e && c >= 48 && c <= 57) (mant = mant * 10 + (c - 48)), digits++, (c = b[++i]);
-      if (i < e && c === 46) {
-        c = b[++i];
-        while (i < e && c >= 48 && c <= 57) (mant = mant * 10 + (c - 48)), digits++, frac++, (c = b[++i]);
-      }
-      while (i < e && (b[i] === 32 || b[i] === 9)) i++;
-      let v: number;
-      if (digits > 0 && digits <= 15 && (i >= e || b[i] === 44)) {
-        v = frac ? mant / POW10[frac] : mant;
-        if (neg) v = -v;
-      } else {
-        // Exponents, long mantissas and anything odd: find the field's end and let Number() judge.
-        let j = fieldStart;
-        while (j < e && b[j] !== 44) j++;
-        const text = Buffer.from(b.buffer, b.byteOffset + fieldStart, j - fieldStart).toString('latin1').trim();
-        v = text === '' ? NaN : Number(text);
-        if (!Number.isFinite(v)) this.fail(b, fieldStart, j, col);
-        i = j;
-      }
-      if (col === row.length) {
-        const next = new Float64Array(row.length * 2);
-        next.set(row);
-        row = this.scratch = next;
-      }
-      row[col++] = v;
-      if (i >= e) break;
-      i++; // comma
-      if (i >= e) this.fail(b, i, i, col); // trailing comma: an empty cell
-    }
-    const features = col - this.labelSize;
-    if (features <= 0) {
-      throw new AlgorithmError(`Channel '${this.channel}': ${this.file} line ${this.line} has ${col} columns, not enough for label_size=${this.labelSize} plus features`);
-    }
-    const out = this.out;
-    out.setDim(features, `${this.file} line ${this.line}`);
-    const x = out.row();
-    const o = out.offset;
-    for (let k = 0; k < features; k++) x[o + k] = row[this.labelSize + k];
-    out.commit(this.labelSize > 0 ? row[0] : NaN, false);
   }
 }
 
@@ -333,6 +170,13 @@ class RecordIOParser {
   }
 }
 
+const clientError = (message: string): Error => new AlgorithmError(message);
+
+/** Parses the lines of a CSV file that start within bytes [start, end) (see csv-core.mjs). */
+export function parseCsvRange(path: string, start: number, end: number, opts: CsvRangeOptions): Promise<RangeResult> {
+  return parseRange(path, start, end, opts, clientError);
+}
+
 const STOP = Symbol('stop');
 
 /** One channel, readable block by block any number of times. */
@@ -391,7 +235,7 @@ export class ChannelStream {
     const keep: Block[] | undefined = this.cacheable ? [] : undefined;
     let kept = 0;
     let rows = 0;
-    const builder = new BlockBuilder(this.blockRows, this.channel.name, this.d > 0 ? this.d : undefined);
+    const builder = new BlockBuilder(this.blockRows, this.channel.name, this.d > 0 ? this.d : undefined, clientError);
     const emit = async () => {
       for (const b of builder.done.splice(0)) {
         rows += b.n;
@@ -404,10 +248,18 @@ export class ChannelStream {
         if ((await fn(b)) === false) throw STOP;
       }
     };
-    for (const file of this.channel.files) {
+    const ranges = this.isCsv && this.channel.compression !== 'Gzip' ? planRanges(this.channel.files) : undefined;
+    if (ranges) {
+      // Large uncompressed CSV: two threads parse byte ranges side by side (parallel-parse.ts).
+      const opts = { labelSize: this.labelSize, featureDim: this.d > 0 ? this.d : undefined, blockRows: this.blockRows, channel: this.channel.name };
+      for await (const blocks of parseRangesInParallel(ranges, opts, Math.min(this.budget, 1 << 30))) {
+        for (const b of blocks) builder.done.push(b), builder.setDim(b.d, basename(this.channel.files[0]));
+        await emit();
+      }
+    } else for (const file of this.channel.files) {
       const name = basename(file);
       const parser = this.isCsv
-        ? new CsvParser(builder, this.labelSize, name, this.channel.name)
+        ? new CsvParser(builder, this.labelSize, name, this.channel.name, clientError)
         : new RecordIOParser(builder, name, this.channel.name);
       let prev: Uint8Array | undefined;
       for await (const chunk of fileChunks(file, this.channel.compression === 'Gzip')) {

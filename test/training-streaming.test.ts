@@ -9,7 +9,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModel, train, type ChannelFiles } from '../algorithms/index.js';
 import { decodeModelFile } from '../algorithms/artifact.js';
-import { ChannelStream } from '../algorithms/channel-data.js';
+import { ChannelStream, loadChannel } from '../algorithms/channel-data.js';
+import { parseRangesInParallel, planRanges } from '../algorithms/parallel-parse.js';
 import { AllReduceHub, startInstance } from '../emulator/training/instance-worker.js';
 import { linearRegression, plantedClusters, toCsv } from './helpers/data.js';
 
@@ -71,6 +72,40 @@ describe('streaming channel reader', () => {
       expect(y).toEqual(Array.from({ length: rows }, (_, i) => i % 7));
       expect(x).toEqual(expectX);
     }
+  });
+
+  it('parses byte ranges on two threads into the same rows as one thread, with exact error lines', async () => {
+    // Lines of varying length, blank lines and CRLF, cut into 97-byte ranges: ranges that start
+    // mid-line, on a newline, and ranges in which no line starts (a line longer than a range).
+    const lines: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      lines.push(i % 50 === 7 ? '' : [i % 3, i * 0.25, i % 11 === 0 ? `${'0'.repeat(150)}${i}` : -i, (i * 7919) % 1000].join(','));
+    }
+    const a = file(lines.join('\r\n') + '\n');
+    const b = file(lines.slice(0, 300).join('\n')); // no trailing newline
+    const channel = csv('train', [a, b]);
+    const one = await loadChannel(channel, { defaultCsvLabelSize: 1, blockRows: 64 });
+    const ranges = planRanges([a, b], { minBytes: 0, rangeBytes: 97 })!;
+    expect(ranges.length).toBeGreaterThan(100);
+    const rows: number[] = [];
+    const labels: number[] = [];
+    for await (const blocks of parseRangesInParallel(ranges, { labelSize: 1, blockRows: 64, channel: 'train' }, 4 * 97)) {
+      for (const blk of blocks) (rows.push(...blk.x.subarray(0, blk.n * blk.d)), labels.push(...blk.y.subarray(0, blk.n)));
+    }
+    expect(one.n).toBe(1960 + 294);
+    expect(labels).toEqual([...one.y!]);
+    expect(rows).toEqual([...one.x]);
+
+    // A bad cell far into the file: the message names the same line as a one-thread parse.
+    const bad = [...lines];
+    bad[1733] = '1,2,x3,4';
+    const c = file(bad.join('\n') + '\n');
+    const oneThread = await loadChannel(csv('train', [c]), { defaultCsvLabelSize: 1 }).catch((e: Error) => e.message);
+    expect(oneThread).toContain('line 1734 column 3');
+    const twoThreads = await (async () => {
+      for await (const _ of parseRangesInParallel(planRanges([c], { minBytes: 0, rangeBytes: 97 })!, { labelSize: 1, blockRows: 64, channel: 'train' }, 1 << 20)) void _;
+    })().catch((e: Error) => e.message);
+    expect(twoThreads).toBe(oneThread);
   });
 
   it('keeps blocks in memory only within the budget, and trains the same either way', async () => {
