@@ -141,15 +141,17 @@ class RecordIOParser {
       throw new AlgorithmError(`Channel '${channel}': record ${r} of ${file} has no numeric features["values"] tensor`);
     }
     const out = this.out;
-    const sparse = !!(f.keys && f.keys.length);
+    // Non-empty keys mean sparse; so does a shape with no values at all (a sparse row holding
+    // no non-zero entry, whose empty keys are indistinguishable from dense on the wire).
+    const sparse = !!(f.keys && f.keys.length) || (f.values.length === 0 && (f.shape?.[0] ?? 0) > 0);
     if (sparse) {
       const dim = f.shape?.[0] ?? (out.d > 0 ? out.d : undefined);
       if (dim === undefined) throw new AlgorithmError(`Channel '${channel}': sparse record ${r} of ${file} has no shape`);
       out.setDim(dim, `record ${r} of ${file}`);
-      if (f.keys!.length !== f.values.length) throw new AlgorithmError(`Channel '${channel}': sparse record ${r} of ${file} has ${f.keys!.length} keys but ${f.values.length} values`);
+      if ((f.keys?.length ?? 0) !== f.values.length) throw new AlgorithmError(`Channel '${channel}': sparse record ${r} of ${file} has ${f.keys!.length} keys but ${f.values.length} values`);
       const x = out.row();
       const o = out.offset;
-      for (let i = 0; i < f.keys!.length; i++) {
+      for (let i = 0; i < f.values.length; i++) {
         const k = f.keys![i];
         if (k >= dim) throw new AlgorithmError(`Channel '${channel}': sparse record ${r} of ${file} has key ${k} >= feature dimension ${dim}`);
         x[o + k] = f.values[i];

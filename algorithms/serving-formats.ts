@@ -143,7 +143,9 @@ export function parseRecordIORequest(body: Buffer, d: number): FeatureMatrix {
   records.forEach((rec, i) => {
     const f = rec.features.values;
     if (!f || f.dtype === 'bytes') throw new InferenceInputError(`Invalid input: record ${i + 1} has no numeric features["values"]`);
-    instanceRow({ values: Array.from(f.values), keys: f.keys, shape: f.shape }, d, i, x);
+    // A shape with no values is a sparse row without non-zero entries (its empty keys look dense).
+    const keys = f.keys?.length || (f.values.length === 0 && f.shape?.length) ? Array.from(f.keys ?? []) : undefined;
+    instanceRow({ values: Array.from(f.values), keys, shape: f.shape ? Array.from(f.shape) : undefined }, d, i, x);
   });
   return { n: records.length, d, x };
 }
