@@ -106,4 +106,7 @@ if (want('km')) {
   );
 }
 console.log(`\nKDD99-shaped data: ${trainCsv} (${KDD99_ROWS} rows x 122), test ${testCsv}; ${runs} run(s) each, best shown\n`);
+console.log('Timed on both sides: reading + parsing the CSV, fitting, and (linear-learner / SGDClassifier) scoring the test file;');
+console.log('k-means msd is over all training rows for every side (sklearn: inertia_ / n, computed inside fit; localsage: an untimed pass).');
+console.log('Ratios compare best wall times; quality is that of the same best run.\n');
 console.log(report.join('\n'));
