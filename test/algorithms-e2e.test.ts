@@ -8,7 +8,7 @@ import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricDefinitions, readRecordIO, writeRecordIO } from '../algorithms/index.js';
 import { clients, KMEANS_IMAGE, LINEAR_LEARNER_IMAGE } from './helpers/clients.js';
-import { linearRegression, mulberry32, plantedClusters, separableBinary, toCsv } from './helpers/data.js';
+import { leastSquares, linearRegression, mulberry32, plantedClusters, separableBinary, toCsv } from './helpers/data.js';
 import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
 import { channel, deploy, ensureBucket, trainAndWait, upload } from './helpers/pipeline.js';
 
@@ -43,31 +43,6 @@ function completed(job: Job): Job {
 async function invoke(endpoint: string, body: string | Uint8Array, contentType: string, accept?: string) {
   const out = await c.runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, Body: typeof body === 'string' ? Buffer.from(body) : body, ContentType: contentType, Accept: accept }));
   return { contentType: out.ContentType, text: Buffer.from(out.Body!).toString('utf8'), bytes: Buffer.from(out.Body!) };
-}
-
-/** Exact least squares with intercept by the normal equations (Gaussian elimination, partial pivoting). */
-function leastSquares(x: number[][], y: number[]): { w: number[]; b: number } {
-  const d = x[0].length + 1;
-  const a = Array.from({ length: d }, () => new Array(d + 1).fill(0));
-  x.forEach((row, i) => {
-    const r = [...row, 1];
-    for (let p = 0; p < d; p++) {
-      for (let q = 0; q < d; q++) a[p][q] += r[p] * r[q];
-      a[p][d] += r[p] * y[i];
-    }
-  });
-  for (let col = 0; col < d; col++) {
-    let piv = col;
-    for (let r = col + 1; r < d; r++) if (Math.abs(a[r][col]) > Math.abs(a[piv][col])) piv = r;
-    [a[col], a[piv]] = [a[piv], a[col]];
-    for (let r = 0; r < d; r++) {
-      if (r === col) continue;
-      const f = a[r][col] / a[col][col];
-      for (let k = col; k <= d; k++) a[r][k] -= f * a[col][k];
-    }
-  }
-  const sol = a.map((row, i) => row[d] / row[i]);
-  return { w: sol.slice(0, -1), b: sol[d - 1] };
 }
 
 const rms = (v: number[]) => Math.sqrt(v.reduce((s, e) => s + e * e, 0) / v.length);

@@ -13,6 +13,7 @@ import { Rng } from '../simulator/random.js';
 import { writeReport } from '../simulator/report/write.js';
 import { runScenario } from '../simulator/run.js';
 import { parseScenario } from '../simulator/scenario.js';
+import { erlangC } from './helpers/queueing.js';
 
 describe('event queue and clock', () => {
   it('pops in time order, first-scheduled first at equal times', () => {
@@ -53,18 +54,6 @@ describe('event queue and clock', () => {
     expect(c.nextDueAt()).toBe(Infinity);
   });
 });
-
-/** Erlang C: probability that an arrival waits in an M/M/c queue with offered load a = lambda / mu. */
-function erlangC(c: number, a: number): number {
-  let term = 1;
-  let sum = 1;
-  for (let k = 1; k < c; k++) {
-    term *= a / k;
-    sum += term;
-  }
-  const top = ((term * a) / c) * (c / (c - a));
-  return top / (sum + top);
-}
 
 const base = (traffic: unknown, serving: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   parseScenario({ seed: 11, traffic: { phases: [traffic] }, serving: { instanceType: 'ml.m5.xlarge', ...serving }, ...extra });

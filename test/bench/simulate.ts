@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runScenario } from '../../simulator/run.js';
 import { parseScenario } from '../../simulator/scenario.js';
+import { mmcMeanResponseMs } from '../helpers/queueing.js';
 
 const RATE = 1000;
 const MEAN_MS = 10 / 3;
@@ -33,18 +34,6 @@ if (!process.env.LOCALSAGE_BENCH_PINNED && existsSync('/usr/bin/taskset')) {
   process.exit(r.status ?? 1);
 }
 
-function erlangW(c: number, lambda: number, mu: number): number {
-  const a = lambda / mu;
-  let term = 1;
-  let sum = 1;
-  for (let k = 1; k < c; k++) {
-    term *= a / k;
-    sum += term;
-  }
-  const top = ((term * a) / c) * (c / (c - a));
-  return (1000 * top) / (sum + top) / (c * mu - lambda) + 1000 / mu;
-}
-
 const scenario = (seconds: number) =>
   parseScenario({
     name: 'bench-mmc',
@@ -54,7 +43,7 @@ const scenario = (seconds: number) =>
   });
 
 console.log(`localsage simulator benchmark: M/M/${C}, lambda ${RATE}/s, E[S] ${MEAN_MS.toFixed(3)} ms, Node ${process.version}${process.env.LOCALSAGE_BENCH_PINNED ? ', pinned to core 0' : ''}`);
-console.log(`analytic mean response time (Erlang C): ${erlangW(C, RATE, 1000 / MEAN_MS).toFixed(3)} ms`);
+console.log(`analytic mean response time (Erlang C): ${mmcMeanResponseMs(C, RATE, 1000 / MEAN_MS).toFixed(3)} ms`);
 
 // Warm the JIT on a short run, then the day.
 runScenario(scenario(120));

@@ -64,3 +64,28 @@ export function plantedClusters(n: number, d: number, k: number, seed: number): 
 export function toCsv(x: number[][], y?: number[]): string {
   return x.map((row, i) => (y ? [y[i], ...row] : row).map((v) => Number(v.toFixed(6))).join(',')).join('\n') + '\n';
 }
+
+/** Exact least squares with intercept by the normal equations (Gaussian elimination, partial pivoting). */
+export function leastSquares(x: number[][], y: number[]): { w: number[]; b: number } {
+  const d = x[0].length + 1;
+  const a = Array.from({ length: d }, () => new Array(d + 1).fill(0));
+  x.forEach((row, i) => {
+    const r = [...row, 1];
+    for (let p = 0; p < d; p++) {
+      for (let q = 0; q < d; q++) a[p][q] += r[p] * r[q];
+      a[p][d] += r[p] * y[i];
+    }
+  });
+  for (let col = 0; col < d; col++) {
+    let piv = col;
+    for (let r = col + 1; r < d; r++) if (Math.abs(a[r][col]) > Math.abs(a[piv][col])) piv = r;
+    [a[col], a[piv]] = [a[piv], a[col]];
+    for (let r = 0; r < d; r++) {
+      if (r === col) continue;
+      const f = a[r][col] / a[col][col];
+      for (let k = col; k <= d; k++) a[r][k] -= f * a[col][k];
+    }
+  }
+  const sol = a.map((row, i) => row[d] / row[i]);
+  return { w: sol.slice(0, -1), b: sol[d - 1] };
+}
