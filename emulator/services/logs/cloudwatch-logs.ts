@@ -12,25 +12,16 @@ import { AwsError } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
+import { pageByOffset } from '../page-token.js';
 import { scopeOf } from '../sagemaker/scope.js';
 
 const groupNotFound = () => new AwsError('ResourceNotFoundException', 'The specified log group does not exist.');
 const streamNotFound = () => new AwsError('ResourceNotFoundException', 'The specified log stream does not exist.');
 const badToken = () => new AwsError('InvalidParameterException', 'The specified nextToken is invalid.');
 
-// Opaque page tokens: an offset, tagged with the direction for GetLogEvents.
-const encodeOffset = (n: number) => Buffer.from(`o:${n}`).toString('base64');
-function decodeOffset(token: string): number {
-  const m = /^o:(\d+)$/.exec(Buffer.from(token, 'base64').toString('utf8'));
-  if (!m) throw badToken();
-  return Number(m[1]);
-}
-
-/** One page of `items`, and the token of the next one only when there is one. */
+/** One page, by the shared offset tokens. */
 function page<T>(items: T[], req: { nextToken?: string; limit?: number }, defaultLimit: number): { items: T[]; nextToken?: string } {
-  const start = req.nextToken ? decodeOffset(req.nextToken) : 0;
-  const limit = req.limit ?? defaultLimit;
-  return { items: items.slice(start, start + limit), nextToken: start + limit < items.length ? encodeOffset(start + limit) : undefined };
+  return pageByOffset(items, req.nextToken, req.limit ?? defaultLimit, badToken);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { validation } from '../../protocol/errors.js';
+import { pageByOffset } from '../page-token.js';
 
 /**
  * The shared semantics of SageMaker's List* operations: name/status/time filters, sorting, and
@@ -51,23 +52,8 @@ export function listPage<T>(items: T[], req: ListRequest, f: ListFields<T>): { p
       return (ka < kb ? -1 : ka > kb ? 1 : 0) * dir || (a.i - b.i) * dir;
     })
     .map((x) => x.t);
-  const start = req.NextToken ? decodeToken(req.NextToken) : 0;
-  const max = req.MaxResults ?? f.defaultMaxResults ?? 10;
-  const page = rows.slice(start, start + max);
-  const next = start + max < rows.length ? encodeToken(start + max) : undefined;
-  return { page, NextToken: next };
+  const { items: page, nextToken } = pageByOffset(rows, req.NextToken, req.MaxResults ?? f.defaultMaxResults ?? 10, invalidNextToken);
+  return { page, NextToken: nextToken };
 }
 
-function encodeToken(offset: number): string {
-  return Buffer.from(JSON.stringify({ o: offset })).toString('base64');
-}
-
-function decodeToken(token: string): number {
-  try {
-    const { o } = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
-    if (Number.isInteger(o) && o >= 0) return o;
-  } catch {
-    /* fall through */
-  }
-  throw validation('Invalid pagination token because of the NextToken value.');
-}
+export const invalidNextToken = () => validation('Invalid pagination token because of the NextToken value.');

@@ -1,6 +1,8 @@
 import type { AddTagsInput, AddTagsOutput, DeleteTagsInput, ListTagsInput, ListTagsOutput } from '@aws-sdk/client-sagemaker';
 import { validation } from '../../protocol/errors.js';
 import type { ServiceDeps } from '../deps.js';
+import { pageByOffset } from '../page-token.js';
+import { invalidNextToken } from './listing.js';
 
 /** Tags on any SageMaker resource, addressed by ARN. */
 export class TagService {
@@ -21,12 +23,8 @@ export class TagService {
 
   list(req: ListTagsInput): ListTagsOutput {
     this.requireResource(req.ResourceArn!);
-    const tags = this.deps.db.tags(req.ResourceArn!);
-    const start = req.NextToken ? Number.parseInt(Buffer.from(req.NextToken, 'base64').toString('utf8'), 10) : 0;
-    if (!Number.isInteger(start) || start < 0) throw validation('Invalid pagination token because of the NextToken value.');
-    const max = req.MaxResults ?? 50;
-    const page = tags.slice(start, start + max);
-    return { Tags: page, NextToken: start + max < tags.length ? Buffer.from(String(start + max)).toString('base64') : undefined };
+    const { items, nextToken } = pageByOffset(this.deps.db.tags(req.ResourceArn!), req.NextToken, req.MaxResults ?? 50, invalidNextToken);
+    return { Tags: items, NextToken: nextToken };
   }
 
   delete(req: DeleteTagsInput): Record<string, never> {
