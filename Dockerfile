@@ -6,7 +6,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY emulator ./emulator
+COPY core ./core
 COPY algorithms ./algorithms
+COPY simulator ./simulator
 COPY tsconfig.json ./
 ENV LOCALSAGE_HOST=0.0.0.0 LOCALSAGE_DATA_DIR=/data
 VOLUME /data

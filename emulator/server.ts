@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { RealClock, ScaledClock, type Clock } from './clock.js';
+import { RealClock, ScaledClock, type Clock } from '../core/clock.js';
 import { defaultConfig, type EmulatorConfig } from './config.js';
 import { createAwsJsonService } from './protocol/aws-json.js';
 import { AwsError } from './protocol/errors.js';

@@ -1,7 +1,7 @@
-import { ApplicationAutoScaler, type ActivityRecord } from './autoscaling/index.js';
+import { ApplicationAutoScaler, type ActivityRecord } from '../core/autoscaling/index.js';
 import { Simulation } from './engine/simulation.js';
 import { EndpointModel } from './model/endpoint.js';
-import { Rng, STREAM } from './random.js';
+import { Rng, STREAM } from '../core/random.js';
 import type { Scenario } from './scenario.js';
 import { ScenarioError } from './units.js';
 

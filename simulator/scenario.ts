@@ -8,9 +8,9 @@ import {
   type PutScheduledActionRequest,
   type RegisterScalableTargetRequest,
   type TargetTrackingAlarmSettings,
-} from './autoscaling/index.js';
+} from '../core/autoscaling/index.js';
 import { parseDistribution, type Distribution } from './distributions.js';
-import { INSTANCE_TYPES, type InstanceProfile } from './instance-types.js';
+import { INSTANCE_TYPES, type InstanceProfile } from '../core/instance-types.js';
 import { parseDurationMs, ScenarioError } from './units.js';
 
 /**

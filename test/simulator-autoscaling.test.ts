@@ -2,14 +2,14 @@
  * Application Auto Scaling rules on small hand-checked cases. The autoscaler runs on a
  * VirtualClock with a fake metric source (one value per minute, or none) and a fake capacity
  * target that applies a new desired count at once, so every expected number below is worked
- * out by hand from the rules in shared/reference/aws-protocols.md section 3; each case says how.
+ * out by hand from the rules in the Application Auto Scaling User Guide; each case says how.
  *
  * Timing: the scaler evaluates at every minute boundary T0 + k min; the window it reads ends
  * there, so at "tick k" the latest datapoint is minute k-1, and a 3-of-3 alarm on minutes 0..2
  * goes to ALARM at tick 3.
  */
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../emulator/clock.js';
+import { VirtualClock } from '../core/clock.js';
 import {
   ApplicationAutoScaler,
   applyAdjustment,
@@ -17,7 +17,7 @@ import {
   stepAdjustment,
   type MetricQuery,
   type PutScalingPolicyRequest,
-} from '../simulator/autoscaling/index.js';
+} from '../core/autoscaling/index.js';
 
 const T0 = Date.UTC(2024, 0, 1); // a Monday, 00:00 UTC
 const MIN = 60_000;

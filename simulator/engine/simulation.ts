@@ -1,4 +1,4 @@
-import { VirtualClock } from '../../emulator/clock.js';
+import { VirtualClock } from '../../core/clock.js';
 import { EventQueue } from './event-queue.js';
 
 /** What a model implements to receive its events. */

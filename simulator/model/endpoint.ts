@@ -1,6 +1,6 @@
-import type { CapacityOutcome, CapacityTarget, MetricQuery, MetricSource } from '../autoscaling/index.js';
+import type { CapacityOutcome, CapacityTarget, MetricQuery, MetricSource } from '../../core/autoscaling/index.js';
 import type { EventHandler, Simulation } from '../engine/simulation.js';
-import { Rng, STREAM } from '../random.js';
+import { Rng, STREAM } from '../../core/random.js';
 import type { Phase, Scenario } from '../scenario.js';
 import { bucketOf, H_BUCKETS } from './histogram.js';
 

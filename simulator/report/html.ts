@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { ActivityRecord } from '../autoscaling/index.js';
+import type { ActivityRecord } from '../../core/autoscaling/index.js';
 import type { RunResult } from '../run.js';
 import type { Columns } from './series.js';
 import type { Summary } from './summary.js';

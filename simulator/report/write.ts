@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActivityRecord } from '../autoscaling/index.js';
+import type { ActivityRecord } from '../../core/autoscaling/index.js';
 import type { RunResult } from '../run.js';
 import { runHtml } from './html.js';
 import { perMinute, perSecond, toCsv } from './series.js';

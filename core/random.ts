@@ -1,5 +1,6 @@
 /**
- * Seeded randomness for the simulator: xoshiro128** (period 2^128 - 1, 32-bit arithmetic only,
+ * The project's one seeded PRNG, for the simulator, the built-in algorithms and the tuner:
+ * xoshiro128** (period 2^128 - 1, 32-bit arithmetic only,
  * so it is fast in JavaScript) seeded through splitmix32. Each purpose (arrivals, service times,
  * routing, warm-ups, failures...) draws from its own stream, so changing how often one part
  * draws does not shift the numbers every other part sees.
@@ -56,6 +57,24 @@ export class Rng {
     const u = this.next();
     const v = this.next();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Fisher–Yates shuffle in place. */
+  shuffle<T extends { length: number; [i: number]: number }>(a: T): T {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+
+  /** A permutation of 0..n-1. */
+  permutation(n: number): Uint32Array {
+    const p = new Uint32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    return this.shuffle(p);
   }
 
   /** RFC 4122 version-4 UUID from this stream, for deterministic activity and alarm ids. */

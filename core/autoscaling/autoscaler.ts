@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../../emulator/clock.js';
+import type { Clock } from '../clock.js';
 import { MetricAlarm, type AlarmDefinition, type AlarmEvaluation, type ComparisonOperator, type TreatMissingData } from './alarm.js';
 import { parseSchedule, type Schedule } from './schedule.js';
 import {
@@ -25,7 +25,8 @@ import {
  * Application Auto Scaling's semantics for one account and region, with no knowledge of what
  * drives time: it runs on any Clock (the simulator's VirtualClock, or the emulator's RealClock /
  * ScaledClock), reads datapoints from a MetricSource, and changes capacity through a
- * CapacityTarget. The rules (shared/reference/aws-protocols.md section 3):
+ * CapacityTarget. The rules (Application Auto Scaling User Guide: target tracking, step scaling
+ * and cooldowns; and "Automatically scale Amazon SageMaker models"):
  *
  * - Alarms are evaluated at the end of every period (plus an optional publishing delay); while an
  *   alarm is in ALARM it invokes its policies once per period.
