@@ -16,7 +16,7 @@ import { CSV_MIMES, RECORDIO_MIMES, parseContentType } from './content-type.js';
 import { decodeRecord } from './protobuf-record.js';
 import { RECORDIO_MAGIC } from './recordio.js';
 import { parseRangesInParallel, planRanges } from './parallel-parse.js';
-import type { Prng } from './prng.js';
+import type { Rng } from '../core/random.js';
 import type { ChannelFiles } from './types.js';
 
 export type { Block, RangeResult, CsvRangeOptions } from './csv-core.mjs';
@@ -220,7 +220,7 @@ export class ChannelStream {
    * Calls `fn` on every block, in file order. The first pass parses the files (and keeps the blocks
    * when they fit the budget); later passes replay the kept blocks or parse again.
    */
-  async forEach(fn: (block: Block) => void | boolean | Promise<void | boolean>, opts: { rng?: Prng } = {}): Promise<void> {
+  async forEach(fn: (block: Block) => void | boolean | Promise<void | boolean>, opts: { rng?: Rng } = {}): Promise<void> {
     if (this.cache) {
       const order = opts.rng ? opts.rng.permutation(this.cache.length) : Uint32Array.from(this.cache.keys());
       for (const i of order) if ((await fn(this.cache[i])) === false) return;

@@ -8,7 +8,7 @@ import {
   packModelArtifact, readRecordIO, train, unpackModelArtifact, validateHyperParameters, writeRecordIO,
   type ChannelFiles, type LoadedModel, type TrainRequest,
 } from '../algorithms/index.js';
-import { Prng } from '../algorithms/prng.js';
+import { Rng } from '../core/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'localsage-algorithms-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,7 +46,7 @@ const json = (r: { body: Buffer }) => JSON.parse(r.body.toString('utf8'));
 
 // ---------------------------------------------------------------- synthetic data
 
-function linearData(rng: Prng, n: number, w: number[], bias: number, kind: 'reg' | 'bin'): number[][] {
+function linearData(rng: Rng, n: number, w: number[], bias: number, kind: 'reg' | 'bin'): number[][] {
   return Array.from({ length: n }, () => {
     const x = w.map(() => rng.normal() * 2 + 0.5);
     const z = x.reduce((s, v, j) => s + v * w[j], bias);
@@ -54,7 +54,7 @@ function linearData(rng: Prng, n: number, w: number[], bias: number, kind: 'reg'
   });
 }
 
-function multiclassData(rng: Prng, n: number, means: number[][]): number[][] {
+function multiclassData(rng: Rng, n: number, means: number[][]): number[][] {
   return Array.from({ length: n }, (_, i) => {
     const c = i % means.length;
     return [c, ...means[c].map((m) => m + rng.normal())];
@@ -224,7 +224,7 @@ describe('hyperparameter validation', () => {
 
 describe('linear-learner training', () => {
   it('regressor reaches the exact least-squares solution on noiseless data', async () => {
-    const rng = new Prng(11);
+    const rng = new Rng(11);
     const w = [1.5, -2, 0.5, 3, -0.25, 0.8];
     const trainRows = linearData(rng, 4000, w, 4.2, 'reg');
     const testRows = linearData(rng, 500, w, 4.2, 'reg');
@@ -245,7 +245,7 @@ describe('linear-learner training', () => {
   });
 
   it('binary classifier is accurate on a held-out split (RecordIO, gzip) and logs the contract lines', async () => {
-    const rng = new Prng(12);
+    const rng = new Rng(12);
     const w = [2, -1, 0.5, 1.5, -2, 1, 0.3, -0.7, 1.2, 0.9];
     const toRecords = (rows: number[][]) => writeRecordIO(rows.map(([y, ...x]) => ({ features: x, label: y })));
     const trainRows = linearData(rng, 6000, w, 0.5, 'bin');
@@ -275,7 +275,7 @@ describe('linear-learner training', () => {
   });
 
   it('multiclass classifier separates Gaussian classes and reports multiclass metrics', async () => {
-    const rng = new Prng(13);
+    const rng = new Rng(13);
     const means = [[4, 0, 0, 1], [0, 4, 0, -1], [0, 0, 4, 1], [-3, -3, -3, 0]];
     const { lines, model } = await run('linear-learner', { predictor_type: 'multiclass_classifier', num_classes: '4', feature_dim: '4', epochs: '8', num_models: '8' }, [
       csvChannel('train', multiclassData(rng, 4000, means)),
@@ -292,7 +292,7 @@ describe('linear-learner training', () => {
   });
 
   it('trains other losses, sgd and sparse input; is deterministic for a seed', async () => {
-    const rng = new Prng(14);
+    const rng = new Rng(14);
     const w = [1, -1, 2];
     const rows = linearData(rng, 1500, w, 0, 'reg');
     // Sparse RecordIO: zero features are omitted.
@@ -327,7 +327,7 @@ describe('linear-learner training', () => {
 
 describe('kmeans training', () => {
   it('recovers planted, well-separated Gaussian clusters and logs the contract lines', async () => {
-    const rng = new Prng(21);
+    const rng = new Rng(21);
     const k = 5, d = 4;
     const centers = Array.from({ length: k }, () => Array.from({ length: d }, () => rng.normal() * 15));
     const points = Array.from({ length: 3000 }, (_, i) => centers[i % k].map((v) => v + rng.normal() * 0.5));
@@ -372,7 +372,7 @@ describe('artifacts', () => {
 });
 
 describe('inference formats', async () => {
-  const rng = new Prng(31);
+  const rng = new Rng(31);
   const w = [1, 2, -1];
   const reg = (await run('linear-learner', { predictor_type: 'regressor', num_models: '4', mini_batch_size: '50' }, [csvChannel('train', linearData(rng, 1000, w, 1, 'reg'))])).model;
   const bin = (await run('linear-learner', { predictor_type: 'binary_classifier', num_models: '4' }, [csvChannel('train', linearData(rng, 1000, w, 1, 'bin'))])).model;

@@ -3,7 +3,7 @@ import { tf, initBackend } from '../backend.js';
 import { ChannelStream, type Block } from '../channel-data.js';
 import { AlgorithmError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { Prng } from '../prng.js';
+import { Rng } from '../../core/random.js';
 import type { ChannelFiles, Collective } from '../types.js';
 import type { KMeansConfig } from './hyperparameters.js';
 import { encodeKMeansModel } from './model.js';
@@ -19,7 +19,7 @@ function sqDist(a: Float32Array | Float64Array, ai: number, b: Float32Array | Fl
 }
 
 /** Picks `count` seeds among weighted points, by D^2 sampling (kmeans++) or weighted random choice. */
-export function seedCenters(points: Float32Array | Float64Array, weights: Float64Array, n: number, d: number, count: number, method: 'random' | 'kmeans++', rng: Prng): Float64Array {
+export function seedCenters(points: Float32Array | Float64Array, weights: Float64Array, n: number, d: number, count: number, method: 'random' | 'kmeans++', rng: Rng): Float64Array {
   const out = new Float64Array(count * d);
   const chosen = new Uint8Array(n);
   const pick = (probs: Float64Array): number => {
@@ -132,7 +132,7 @@ export interface HostContext {
 }
 
 export async function trainKMeans(cfg: KMeansConfig, channels: ChannelFiles[], log: Logger, seed: number, ctx: HostContext = { host: 'algo-1', hostCount: 1 }): Promise<Buffer> {
-  const rng = new Prng(seed);
+  const rng = new Rng(seed);
   const trainCh = channels.find((c) => c.name === 'train');
   if (!trainCh) throw new AlgorithmError("No 'train' channel was provided; kmeans requires one");
   const d = cfg.featureDim;

@@ -1,5 +1,5 @@
 /** Feature/label standardisation fitted on a sample of `num_point_for_scaler` rows. */
-import type { Prng } from '../prng.js';
+import type { Rng } from '../../core/random.js';
 
 export interface Scaler {
   mean: Float64Array;
@@ -8,7 +8,7 @@ export interface Scaler {
   labelStd: number;
 }
 
-export function sampleRows(n: number, count: number, rng: Prng): Uint32Array {
+export function sampleRows(n: number, count: number, rng: Rng): Uint32Array {
   if (count >= n) return Uint32Array.from({ length: n }, (_, i) => i);
   return rng.permutation(n).subarray(0, count);
 }

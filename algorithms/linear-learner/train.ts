@@ -3,7 +3,7 @@ import { initBackend } from '../backend.js';
 import { ChannelStream, type Block } from '../channel-data.js';
 import { AlgorithmError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { Prng } from '../prng.js';
+import { Rng } from '../../core/random.js';
 import type { ChannelFiles, Collective } from '../types.js';
 import type { LinearLearnerConfig } from './hyperparameters.js';
 import {
@@ -64,7 +64,7 @@ function checkLabels(b: Block, cfg: LinearLearnerConfig, channel: string, rowBas
 class ScaledChannel {
   private scaledInPlace = false;
   constructor(readonly stream: ChannelStream, private readonly scaler: Scaler) {}
-  async forEach(fn: (b: Block) => void | boolean, rng?: Prng): Promise<void> {
+  async forEach(fn: (b: Block) => void | boolean, rng?: Rng): Promise<void> {
     if (!this.scaledInPlace && this.stream.mapCached((b) => scaleInPlace(b.x, b.n, b.d, this.scaler))) this.scaledInPlace = true;
     if (this.scaledInPlace) return this.stream.forEach(fn, { rng });
     return this.stream.forEach((b) => {
@@ -76,7 +76,7 @@ class ScaledChannel {
 }
 
 /** First pass over a channel: validates labels, counts classes, and samples rows for the scaler. */
-async function surveyChannel(stream: ChannelStream, cfg: LinearLearnerConfig, name: string, sampleSize: number, rng: Prng) {
+async function surveyChannel(stream: ChannelStream, cfg: LinearLearnerConfig, name: string, sampleSize: number, rng: Rng) {
   const classes = new Float64Array(Math.max(cfg.numClasses, 2));
   let rows = 0;
   let sx: Float32Array | undefined;
@@ -238,7 +238,7 @@ async function allReduce(ctx: HostContext, v: Float64Array): Promise<Float64Arra
 }
 
 export async function trainLinearLearner(cfg: LinearLearnerConfig, channels: ChannelFiles[], log: Logger, seed: number, ctx: HostContext = { host: 'algo-1', hostCount: 1 }): Promise<Buffer> {
-  const rng = new Prng(seed);
+  const rng = new Rng(seed);
   const started = performance.now();
   const channel = (name: string) => channels.find((c) => c.name === name);
   const trainCh = channel('train');

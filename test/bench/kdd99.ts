@@ -14,7 +14,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
-import { Prng } from '../../algorithms/prng.js';
+import { Rng } from '../../core/random.js';
 
 export const KDD99_ROWS = 494_021;
 export const KDD99_FEATURES = 122;
@@ -51,7 +51,7 @@ const clamp01 = (v: number) => Math.min(1, Math.max(0, Math.round(v * 100) / 100
 const clampInt = (v: number, hi: number) => Math.min(hi, Math.max(0, Math.round(v)));
 
 /** Draws one connection record. */
-function draw(rng: Prng): Row {
+function draw(rng: Rng): Row {
   const u = rng.next();
   const logNormal = (mu: number, sigma: number) => Math.round(Math.exp(mu + sigma * rng.normal()));
   const rate = (mean: number, sd: number) => clamp01(mean + sd * rng.normal());
@@ -119,7 +119,7 @@ function draw(rng: Prng): Row {
   return normalRow(rng);
 }
 
-function normalRow(rng: Prng): Row {
+function normalRow(rng: Rng): Row {
   const logNormal = (mu: number, sigma: number) => Math.round(Math.exp(mu + sigma * rng.normal()));
   const rate = (mean: number, sd: number) => clamp01(mean + sd * rng.normal());
   const v = rng.next();
@@ -152,7 +152,7 @@ export function encodeRow(r: Row): string {
 
 /** Writes `rows` KDD99-shaped rows to `path`; returns the count of attacks. */
 export async function writeKdd99Csv(path: string, rows = KDD99_ROWS, seed = 1): Promise<{ rows: number; attacks: number }> {
-  const rng = new Prng(seed);
+  const rng = new Rng(seed);
   const out = createWriteStream(path);
   let attacks = 0;
   let chunk: string[] = [];
