@@ -30,9 +30,9 @@ const JSON_BODY_LIMIT = 16 * 1024 * 1024;
 const tooLarge = () => new AwsError('SerializationException', 'The request body is too large.', 413);
 
 /**
- * Routes every request on the one port to the service it is for, in the order of
- * aws-protocols.md section 6: X-Amz-Target, the runtime's invocation paths, query-protocol
- * forms, then S3 (path-style or virtual-host style) for everything else.
+ * Routes every request on the one port to the service it is for, most specific sign first:
+ * X-Amz-Target, the runtime's invocation paths, query-protocol forms, then S3 (path-style or
+ * virtual-host style) for everything else.
  */
 export function createRouter(t: RouterTargets): NodeHandler {
   const app = express();

@@ -14,7 +14,7 @@ def session(aws_env):
     import sagemaker
 
     boto_session = boto3.Session(region_name="us-east-1")
-    # default_bucket= keeps the SDK from its hard-coded STS endpoint (see aws-protocols.md 5).
+    # default_bucket= keeps the SDK from its hard-coded STS endpoint (the SDK asks STS for the account id).
     return sagemaker.Session(boto_session=boto_session, default_bucket="sdk-v2")
 
 
