@@ -46,6 +46,12 @@ export type CapacityOutcome = { status: 'Successful' | 'Failed' | 'Overridden'; 
  */
 export interface CapacityTarget {
   desiredCapacity(): number;
+  /**
+   * True while the resource cannot take a capacity change: a SageMaker endpoint that is Updating
+   * (a scale-out it started included) refuses UpdateEndpointWeightsAndCapacities, so auto scaling
+   * is blocked until it is InService again. Absent means never blocked.
+   */
+  isUpdating?(): boolean;
   setDesiredCapacity(capacity: number, done: (outcome: CapacityOutcome) => void): void;
 }
 
