@@ -1,3 +1,5 @@
+import { MinHeap } from './heap.js';
+
 /**
  * The one clock abstraction. Everything that waits or stamps time goes through a Clock, so the
  * emulator can run on real time, on scaled time (a realistic timing profile played faster), and
@@ -60,13 +62,15 @@ export class ScaledClock implements Clock {
 
 /**
  * Virtual time that moves only when advanced: for the simulator and deterministic tests.
- * Timers live in a binary heap ordered by (due time, scheduling order), so equal due times fire
- * first-scheduled first and a simulation with millions of timers stays O(log n) per timer.
+ * Timers live in the project's binary heap (core/heap.ts) ordered by (due time, scheduling
+ * order), so equal due times fire first-scheduled first and a simulation with millions of
+ * timers stays O(log n) per timer. The heap holds an index into `timers`; freed slots are reused.
  */
 export class VirtualClock implements Clock {
   private t: number;
-  private seq = 0;
-  private readonly heap: VirtualTimer[] = [];
+  private readonly heap = new MinHeap(64);
+  private readonly timers: (VirtualTimer | undefined)[] = [];
+  private readonly freeSlots: number[] = [];
   constructor(start = 0) {
     this.t = start;
   }
@@ -74,8 +78,10 @@ export class VirtualClock implements Clock {
     return this.t;
   }
   schedule(ms: number, fn: () => void): () => void {
-    const item: VirtualTimer = { at: this.t + Math.max(0, ms), seq: this.seq++, fn, live: true };
-    this.push(item);
+    const item: VirtualTimer = { fn, live: true };
+    const slot = this.freeSlots.length ? this.freeSlots.pop()! : this.timers.length;
+    this.timers[slot] = item;
+    this.heap.push(this.t + Math.max(0, ms), slot);
     return () => {
       // Lazy deletion: a cancelled timer stays in the heap and is skipped when it surfaces.
       item.live = false;
@@ -94,11 +100,11 @@ export class VirtualClock implements Clock {
    */
   advanceTo(end: number): void {
     const h = this.heap;
-    while (h.length && h[0].at <= end) {
-      const next = this.pop();
+    while (h.size && h.peekKey() <= end) {
+      const next = this.take();
       if (!next.live) continue;
       next.live = false;
-      if (next.at > this.t) this.t = next.at;
+      if (h.poppedKey > this.t) this.t = h.poppedKey;
       next.fn();
     }
     if (end > this.t) this.t = end;
@@ -106,56 +112,27 @@ export class VirtualClock implements Clock {
   /** Due time of the earliest pending timer, or Infinity when none is pending. */
   nextDueAt(): number {
     const h = this.heap;
-    while (h.length && !h[0].live) this.pop();
-    return h.length ? h[0].at : Infinity;
+    while (h.size && !this.timers[h.peekValue()]!.live) this.take();
+    return h.peekKey();
   }
   /** Number of pending (not fired, not cancelled) timers. */
   pending(): number {
     let n = 0;
-    for (const x of this.heap) if (x.live) n++;
+    for (const x of this.timers) if (x?.live) n++;
     return n;
   }
 
-  private static before(a: VirtualTimer, b: VirtualTimer): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-  private push(item: VirtualTimer): void {
-    const h = this.heap;
-    let i = h.length;
-    h.push(item);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!VirtualClock.before(item, h[p])) break;
-      h[i] = h[p];
-      i = p;
-    }
-    h[i] = item;
-  }
-  private pop(): VirtualTimer {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop()!;
-    const n = h.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && VirtualClock.before(h[r], h[l]) ? r : l;
-        if (!VirtualClock.before(h[c], last)) break;
-        h[i] = h[c];
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
+  /** Pops the earliest timer and frees its slot. */
+  private take(): VirtualTimer {
+    const slot = this.heap.pop();
+    const item = this.timers[slot]!;
+    this.timers[slot] = undefined;
+    this.freeSlots.push(slot);
+    return item;
   }
 }
 
 interface VirtualTimer {
-  at: number;
-  seq: number;
   fn: () => void;
   live: boolean;
 }

@@ -1,13 +1,13 @@
 import { ApplicationAutoScaler, type ActivityRecord } from '../core/autoscaling/index.js';
 import { Simulation } from './engine/simulation.js';
-import { EndpointModel } from './model/endpoint.js';
+import { SystemModel } from './model/system.js';
 import { Rng, STREAM } from '../core/random.js';
 import type { Scenario } from './scenario.js';
 import { ScenarioError } from './units.js';
 
 export interface RunResult {
   scenario: Scenario;
-  model: EndpointModel;
+  model: SystemModel;
   activities: ActivityRecord[];
   notScaled: ActivityRecord[];
   alarmHistory: { AlarmName: string; at: number; state: string; reason: string }[];
@@ -22,15 +22,15 @@ export interface RunResult {
 export function runScenario(scenario: Scenario): RunResult {
   const t0 = performance.now();
   const sim = new Simulation(scenario.startMs);
-  const model = new EndpointModel(scenario, sim);
+  const model = new SystemModel(scenario, sim);
   model.start();
   let scaler: ApplicationAutoScaler | undefined;
   const policyArns: RunResult['policyArns'] = [];
   const sc = scenario.scaling;
   if (sc) {
     const ids = new Rng(scenario.seed, STREAM.ids);
-    scaler = new ApplicationAutoScaler({ clock: sim.clock, metrics: model, uuid: () => ids.uuid(), targetTrackingAlarms: sc.targetTrackingAlarms });
-    wrap('scaling.scalableTarget', () => scaler!.registerScalableTarget(sc.scalableTarget, model));
+    scaler = new ApplicationAutoScaler({ clock: sim.clock, metrics: model.metrics, uuid: () => ids.uuid(), targetTrackingAlarms: sc.targetTrackingAlarms });
+    wrap('scaling.scalableTarget', () => scaler!.registerScalableTarget(sc.scalableTarget, model.fleet));
     sc.policies.forEach((p, i) => {
       const r = wrap(`scaling.policies[${i}]`, () => scaler!.putScalingPolicy(p));
       policyArns.push({ PolicyName: p.PolicyName!, PolicyARN: r.PolicyARN!, Alarms: (r.Alarms ?? []).map((a) => a.AlarmName!) });
@@ -42,7 +42,7 @@ export function runScenario(scenario: Scenario): RunResult {
       const m = p.TargetTrackingScalingPolicyConfiguration?.CustomizedMetricSpecification;
       if (!m) continue;
       const q = { Namespace: m.Namespace ?? '', MetricName: m.MetricName ?? '', Dimensions: (m.Dimensions ?? []).map((d) => ({ Name: d.Name!, Value: d.Value! })), Statistic: (m.Statistic ?? 'Average') as 'Average' };
-      if (!model.supports(q)) {
+      if (!model.metrics.supports(q)) {
         throw new ScenarioError(
           `scaling.policies[${i}].TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification`,
           `the simulator publishes AWS/SageMaker Invocations, InvocationsPerInstance, ModelLatency, Invocation5XXErrors and /aws/sagemaker/Endpoints CPUUtilization, with dimensions EndpointName=${scenario.endpointName} and VariantName=${scenario.variantName}`,
@@ -51,7 +51,7 @@ export function runScenario(scenario: Scenario): RunResult {
     }
     for (const [i, a] of sc.alarms.entries()) {
       const q = { Namespace: a.Namespace ?? '', MetricName: a.MetricName ?? '', Dimensions: (a.Dimensions ?? []).map((d) => ({ Name: d.Name!, Value: d.Value! })), Statistic: (a.Statistic ?? 'Average') as 'Average' };
-      if (!model.supports(q)) {
+      if (!model.metrics.supports(q)) {
         throw new ScenarioError(
           `scaling.alarms[${i}]`,
           `the simulator publishes AWS/SageMaker Invocations, InvocationsPerInstance, ModelLatency, Invocation5XXErrors and /aws/sagemaker/Endpoints CPUUtilization, with dimensions EndpointName=${scenario.endpointName} and VariantName=${scenario.variantName}`,

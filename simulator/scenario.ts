@@ -27,6 +27,13 @@ import { parseDurationMs, ScenarioError } from './units.js';
  *   serving:   { instanceType, initialInstanceCount, concurrency, maxQueue, queueTimeout,
  *                routing: random|least-outstanding-requests, serviceTime, warmup,
  *                cpuCoresPerRequest, errorLatency, failures: { meanTimeBetweenFailures, replacement } }
+ *   path:      where a round trip's time goes outside the instances (all optional, default 0):
+ *     client:  { overhead: <distribution>, concurrency }   the load generator's per-request work,
+ *              on `concurrency` servers (a queue) or, without it, as a pure delay
+ *     network: { latency: <distribution>, requestShare }   round trip client <-> gateway <->
+ *              endpoint, both legs; requestShare (default 0.5) of it before the endpoint
+ *     gateway: { latency: <distribution>, throttle: { rate, burst } }   e.g. API Gateway: its
+ *              own latency, and a token bucket (requests/s, bucket size) that answers 429
  *   instanceTypes: { <type>: { vcpu, memoryGiB, pricePerHour } }    overrides / additions
  *   scaling:   { scalableTarget: RegisterScalableTarget request,
  *                policies: [PutScalingPolicy requests], alarms: [PutMetricAlarm requests],
@@ -47,6 +54,7 @@ export interface Scenario {
   endpointName: string;
   variantName: string;
   phases: Phase[];
+  path: RequestPath;
   serving: Serving;
   scaling?: Scaling;
   slo: { p99Ms?: number; p95Ms?: number; errorRate?: number };
@@ -66,6 +74,15 @@ export type Phase = {
   | { kind: 'open'; points: [number, number][]; interpolation: 'linear' | 'step'; arrivals: 'poisson' | 'uniform' }
   | { kind: 'trace'; times: Float64Array; file: string }
 );
+
+/** The request path outside the instances (see the header). */
+export interface RequestPath {
+  client: { overhead: Distribution; concurrency: number };
+  network: { latency: Distribution; requestShare: number };
+  gateway: { latency: Distribution; throttle?: { ratePerSecond: number; burst: number } };
+  /** Nothing between sending and the endpoint: the fast path, two events per request. */
+  direct: boolean;
+}
 
 export interface Serving {
   instance: InstanceProfile;
@@ -98,7 +115,7 @@ export function loadScenarioFile(path: string): Scenario {
 
 type Obj = Record<string, unknown>;
 
-const TOP_KEYS = ['name', 'description', 'seed', 'startTime', 'duration', 'endpoint', 'traffic', 'serving', 'instanceTypes', 'scaling', 'slo', 'sweep'];
+const TOP_KEYS = ['name', 'description', 'seed', 'startTime', 'duration', 'endpoint', 'traffic', 'path', 'serving', 'instanceTypes', 'scaling', 'slo', 'sweep'];
 
 export function parseScenario(raw: Obj, opts: { baseDir?: string; defaultName?: string } = {}): Scenario {
   onlyKeys(raw, TOP_KEYS, '');
@@ -137,6 +154,7 @@ export function parseScenario(raw: Obj, opts: { baseDir?: string; defaultName?: 
   if (!(durationMs > 0)) throw new ScenarioError('duration', 'the scenario must last longer than 0');
 
   const serving = parseServing(raw.serving, types);
+  const path = parsePath(raw.path);
   const scaling = raw.scaling === undefined || raw.scaling === null ? undefined : parseScaling(raw.scaling, endpointName, variantName);
   const sloRaw = (raw.slo ?? {}) as Obj;
   onlyKeys(sloRaw, ['p99', 'p95', 'errorRate'], 'slo');
@@ -161,6 +179,7 @@ export function parseScenario(raw: Obj, opts: { baseDir?: string; defaultName?: 
     endpointName,
     variantName,
     phases,
+    path,
     serving,
     scaling,
     slo,
@@ -307,6 +326,38 @@ function parseServing(s: unknown, types: Record<string, InstanceProfile>): Servi
     errorLatencyMs,
     failures,
   };
+}
+
+function parsePath(p: unknown): RequestPath {
+  const o = p === undefined || p === null ? {} : obj(p, 'path');
+  onlyKeys(o, ['client', 'network', 'gateway'], 'path');
+  const c = o.client === undefined ? {} : obj(o.client, 'path.client');
+  onlyKeys(c, ['overhead', 'concurrency'], 'path.client');
+  const n = o.network === undefined ? {} : obj(o.network, 'path.network');
+  onlyKeys(n, ['latency', 'requestShare'], 'path.network');
+  const g = o.gateway === undefined ? {} : obj(o.gateway, 'path.gateway');
+  onlyKeys(g, ['latency', 'throttle'], 'path.gateway');
+  let throttle: RequestPath['gateway']['throttle'];
+  if (g.throttle !== undefined && g.throttle !== null) {
+    const t = obj(g.throttle, 'path.gateway.throttle');
+    onlyKeys(t, ['rate', 'burst'], 'path.gateway.throttle');
+    const ratePerSecond = num(t.rate, 'path.gateway.throttle.rate', 0);
+    throttle = { ratePerSecond, burst: t.burst === undefined ? Math.max(1, ratePerSecond) : num(t.burst, 'path.gateway.throttle.burst', 1) };
+  }
+  const requestShare = n.requestShare === undefined ? 0.5 : num(n.requestShare, 'path.network.requestShare', 0);
+  if (requestShare > 1) throw new ScenarioError('path.network.requestShare', 'must be between 0 and 1');
+  const path: RequestPath = {
+    client: {
+      overhead: parseDistribution(c.overhead ?? 0, 'path.client.overhead'),
+      concurrency: c.concurrency === undefined ? Infinity : int(c.concurrency, 'path.client.concurrency', 1),
+    },
+    network: { latency: parseDistribution(n.latency ?? 0, 'path.network.latency'), requestShare },
+    gateway: { latency: parseDistribution(g.latency ?? 0, 'path.gateway.latency'), throttle },
+    direct: false,
+  };
+  const zero = (d: Distribution) => d.kind === 'constant' && d.mean === 0;
+  path.direct = zero(path.client.overhead) && zero(path.network.latency) && zero(path.gateway.latency) && !throttle && !Number.isFinite(path.client.concurrency);
+  return path;
 }
 
 /** New instances serve 5 to 7 minutes after the decision (the seed article's measurement). */
