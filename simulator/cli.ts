@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { writeReport } from './report/write.js';
 import { runScenario } from './run.js';
 import { loadScenarioFile, parseScenario, setPath } from './scenario.js';
+import { replicate, showInterval } from './replications.js';
 import { runSweep } from './sweep.js';
 import type { Summary } from './report/summary.js';
 import { ScenarioError } from './units.js';
@@ -16,6 +17,8 @@ export interface SimulateOptions {
   /** "path=v1,v2,..." sweep dimensions, added to the scenario's own sweep: section. */
   sweep?: string[];
   quiet?: boolean;
+  /** Runs each scenario (or sweep point) with this many seeds and reports means with 95 % intervals. */
+  replications?: number;
 }
 
 /** `localsage simulate <scenario>`: runs it (or its sweep) and writes the report folder. Returns the exit code. */
@@ -31,6 +34,8 @@ export function simulate(opts: SimulateOptions, print: (s: string) => void = (s)
       }
       sc = parseScenario(raw, { baseDir: sc.baseDir, defaultName: sc.name });
     }
+    const reps = opts.replications ?? 1;
+    if (!(Number.isInteger(reps) && reps >= 1)) throw new ScenarioError('--replications', 'must be an integer >= 1');
     const dims = [...sc.sweep];
     for (const kv of opts.sweep ?? []) {
       const [path, list] = splitAssignment(kv, '--sweep');
@@ -40,8 +45,19 @@ export function simulate(opts: SimulateOptions, print: (s: string) => void = (s)
     const out = resolve(opts.out ?? join('reports', sc.name));
     if (dims.length) {
       if (!opts.quiet) print(`Sweeping ${sc.name} over ${dims.map((d) => `${d.path} (${d.values.length})`).join(' x ')} into ${out}`);
-      const res = runSweep(sc, dims, out, opts.quiet ? undefined : print);
+      const res = runSweep(sc, dims, out, opts.quiet ? undefined : print, reps);
       print(`localsage: sweep report written to ${join(out, 'index.html')} (${res.rows.length} runs)`);
+      return 0;
+    }
+    if (reps > 1) {
+      const rep = replicate(sc, reps);
+      const { summary } = writeReport(rep.first, out, rep.replications);
+      if (!opts.quiet) {
+        print(describe(summary));
+        print(`over ${reps} replications (seeds ${rep.replications.seeds[0]}-${rep.replications.seeds[reps - 1]}), mean [95 % interval]:`);
+        for (const [k, i] of Object.entries(rep.replications.intervals)) print(`  ${k}: ${showInterval(i)}`);
+      }
+      print(`localsage: report written to ${join(out, 'index.html')}`);
       return 0;
     }
     const r = runScenario(sc);

@@ -4,6 +4,7 @@ import type { ActivityRecord } from '../../core/autoscaling/index.js';
 import type { RunResult } from '../run.js';
 import type { Columns } from './series.js';
 import type { Summary } from './summary.js';
+import type { Replications } from '../replications.js';
 
 const require = createRequire(import.meta.url);
 
@@ -95,7 +96,7 @@ function downsample(values: (number | string | null)[], step: number, how: 'mean
   return out;
 }
 
-export function runHtml(r: RunResult, summary: Summary, sec: Columns, min: Columns): string {
+export function runHtml(r: RunResult, summary: Summary, sec: Columns, min: Columns, replications?: Replications): string {
   const sc = r.scenario;
   const n = sec.second.length;
   const step = Math.max(1, Math.ceil(n / 7200));
@@ -188,6 +189,15 @@ ${fmt(sc.durationMs / 60_000)} minutes from ${esc(new Date(sc.startMs).toISOStri
 <div class="chart"><h3>Instances</h3><div id="c-inst"></div></div>
 <div class="chart"><h3>CPU per instance (% summed over cores, max ${data.maxCpu})</h3><div id="c-cpu"></div></div>
 <div class="chart"><h3>Errors per second</h3><div id="c-err"></div></div>
+${
+  replications
+    ? `<h2>Across ${replications.seeds.length} replications</h2>
+<div class="note">Seeds ${replications.seeds[0]} to ${replications.seeds[replications.seeds.length - 1]}; each figure is the mean over replications with its 95 % confidence interval (Student's t). The charts and tables below are seed ${replications.seeds[0]}'s.</div>
+<table><tr><th class="l">figure</th><th>mean</th><th>95 % interval</th></tr>${Object.entries(replications.intervals)
+        .map(([k, i]) => `<tr><td class="l">${esc(k)}</td><td>${fmt(i.mean)}</td><td>${i.low === null ? '–' : `${group(i.low)} – ${group(i.high!)}`}</td></tr>`)
+        .join('')}</table>`
+    : ''
+}
 <h2>Where the time goes</h2>
 <div class="note">Each stage of a round trip: mean time per request (wait + service), its share of the mean round trip (${fmt(s.latencyMs.mean)} ms over all outcomes may differ slightly from the OK mean), mean wait for a server, requests in the stage on average, and utilisation of the stage's servers (none for a pure delay).</div>
 <table><tr><th class="l">stage</th><th>mean ms</th><th>share of round trip</th><th>wait ms</th><th>in stage (mean)</th><th>utilisation</th></tr>${stageRows}</table>
@@ -255,6 +265,8 @@ export interface SweepRow {
   values: Record<string, unknown>;
   summary: Summary;
   dir: string;
+  /** With --replications: the headline figures over seeds. */
+  replications?: Replications;
 }
 
 /** The sweep's comparison page: a table and cost against p99 latency (an SVG scatter). */
