@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { writeReport } from './report/write.js';
 import { runScenario } from './run.js';
 import { loadScenarioFile, parseScenario, setPath } from './scenario.js';
+import { fit, readFitCsv, writeFittedScenario } from './fit.js';
 import { replicate, showInterval } from './replications.js';
 import { runSweep } from './sweep.js';
 import type { Summary } from './report/summary.js';
@@ -19,6 +20,8 @@ export interface SimulateOptions {
   quiet?: boolean;
   /** Runs each scenario (or sweep point) with this many seeds and reports means with 95 % intervals. */
   replications?: number;
+  /** A measured per-minute CSV: estimate service time and outside latency, write a fitted scenario (to --out). */
+  fit?: string;
 }
 
 /** `localsage simulate <scenario>`: runs it (or its sweep) and writes the report folder. Returns the exit code. */
@@ -33,6 +36,20 @@ export function simulate(opts: SimulateOptions, print: (s: string) => void = (s)
         setPath(raw, path, parseYaml(value));
       }
       sc = parseScenario(raw, { baseDir: sc.baseDir, defaultName: sc.name });
+    }
+    if (opts.fit) {
+      const rows = readFitCsv(opts.fit, sc.serving.initialInstanceCount);
+      const closed = sc.phases.find((p) => p.kind === 'closed');
+      const r = fit(rows, sc.serving.concurrency, closed && closed.kind === 'closed' ? closed.think.mean : 0);
+      const target = resolve(opts.out ?? opts.scenario.replace(/(\.[a-z]+)?$/i, '-fitted.yaml'));
+      writeFittedScenario(sc, opts.scenario, opts.fit, r, target);
+      const ms = (x: number) => `${Math.round(x * 1000) / 1000} ms`;
+      print(`fitted from ${r.minutesUsed} minutes (${r.method === 'model-latency' ? 'ModelLatency measured' : 'service time from queueing alone'}):`);
+      print(`  service time ${ms(r.serviceTimeMs)} (fits alike from ${ms(r.serviceTimeRangeMs[0])} to ${ms(r.serviceTimeRangeMs[1])})`);
+      print(`  outside the instance ${ms(r.outsideMs)} per round trip; rms error ${ms(r.rmsErrorMs)}`);
+      print(`  users / hits - latency - think time = ${ms(r.impliedThinkMs)} (about 0 when the columns agree)`);
+      print(`localsage: fitted scenario written to ${target}`);
+      return 0;
     }
     const reps = opts.replications ?? 1;
     if (!(Number.isInteger(reps) && reps >= 1)) throw new ScenarioError('--replications', 'must be an integer >= 1');
