@@ -10,7 +10,11 @@ export interface RunResult {
   model: SystemModel;
   activities: ActivityRecord[];
   notScaled: ActivityRecord[];
-  alarmHistory: { AlarmName: string; at: number; state: string; reason: string }[];
+  /**
+   * Alarm history: state changes (CloudWatch's StateUpdate items) and, as Action items, each
+   * policy invocation whose scaling activity SageMaker refused (the endpoint was Updating).
+   */
+  alarmHistory: { AlarmName: string; at: number; state: string; reason: string; historyItemType: 'StateUpdate' | 'Action' }[];
   policyArns: { PolicyName: string; PolicyARN: string; Alarms: string[] }[];
   fastEvents: number;
   slowEvents: number;
@@ -69,7 +73,7 @@ export function runScenario(scenario: Scenario): RunResult {
     model,
     activities: scaler?.activityRecords() ?? [],
     notScaled: scaler ? scaler.activityRecords({ includeNotScaled: true }).filter((a) => a.NotScaledReasons) : [],
-    alarmHistory: scaler?.alarmHistory() ?? [],
+    alarmHistory: scaler ? withRefusedActions(scaler.alarmHistory(), scaler.activityRecords()) : [],
     policyArns,
     fastEvents: sim.fastEvents,
     slowEvents: sim.slowEvents,
@@ -84,4 +88,16 @@ function wrap<T>(where: string, fn: () => T): T {
     if (e instanceof ScenarioError) throw e;
     throw new ScenarioError(where, (e as Error).message);
   }
+}
+
+/** Interleaves the refused scaling attempts into the alarm history, under the alarm that invoked the policy. */
+function withRefusedActions(history: { AlarmName: string; at: number; state: string; reason: string }[], activities: ActivityRecord[]): RunResult['alarmHistory'] {
+  const out: RunResult['alarmHistory'] = history.map((h) => ({ ...h, historyItemType: 'StateUpdate' as const }));
+  for (const a of activities) {
+    if (a.StatusCode !== 'Failed') continue;
+    const m = /^monitor alarm (\S+) in state ALARM triggered policy (.+)$/.exec(a.Cause);
+    if (!m) continue;
+    out.push({ AlarmName: m[1], at: a.StartTime, state: 'ALARM', reason: `Action: invoked policy ${m[2]}; the scaling activity failed: ${a.StatusMessage ?? ''}`, historyItemType: 'Action' });
+  }
+  return out.sort((x, y) => x.at - y.at || x.AlarmName.localeCompare(y.AlarmName));
 }

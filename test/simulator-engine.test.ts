@@ -268,6 +268,42 @@ describe('scaling from a scenario file', () => {
     expect(r.model.recorder.perSecondInService[91]).toBe(2); // 60 s + 30 s warm-up
   });
 
+  it('the Updating block and the re-evaluation against the larger fleet, end to end through the request path', () => {
+    // 600 users started 1/60 s apart (ramp 10 s), 1 s constant network round trip, 1 ms service
+    // on 4 workers (never queues): each user sends every 1.001 s, so a full minute carries
+    // x = 600 x 60 / 1.001 = 35,964 invocations. Target 15,000, warm-up 5.5 min, cooldown 300 s.
+    // tick 3 (180 s): minutes 0-2 breach; ceil(1 x 35,964 / 15,000) = 3; Updating until 8:30.
+    // ticks 4-7: from the cooldown's base 1 the proposal stays 3: no attempt.
+    // tick 8 (480 s): cooldown over, base 3, still 1 in service: ceil(3 x 2.398) = 8 -> refused.
+    // 8:30: 3 in service. Minute 8 = 30 s at 1 + 30 s at 3 instances = x/2 + x/6 = 23,976.
+    // tick 9 (540 s): ceil(3 x 23,976 / 15,000) = 5 -> 5 (in service at 14:30).
+    // ticks 10-14: minute 9 on is x/3 = 11,988 < 15,000: AlarmHigh is OK, nothing more.
+    const sc = parseScenario({
+      endpoint: { name: 'e', variant: 'v' },
+      traffic: { phases: [{ closedLoop: { users: 600, rampUp: '10s', holdFor: '15m' } }] },
+      path: { network: { latency: '1s' } },
+      serving: { instanceType: 'ml.m5.xlarge', concurrency: 4, serviceTime: '1ms', warmup: '5.5m' },
+      scaling: {
+        scalableTarget: { MinCapacity: 1, MaxCapacity: 10 },
+        policies: [{ PolicyName: 'p', PolicyType: 'TargetTrackingScaling', TargetTrackingScalingPolicyConfiguration: { TargetValue: 15000, ScaleOutCooldown: 300, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } } }],
+      },
+    });
+    const r = runScenario(sc);
+    const at = (a: { StartTime: number }) => (a.StartTime - sc.startMs) / 1000;
+    expect(r.activities.filter((a) => a.StatusCode !== 'Failed').map((a) => [at(a), a.toCapacity, a.StatusCode])).toEqual([
+      [180, 3, 'Successful'],
+      [540, 5, 'Successful'],
+    ]);
+    expect(r.activities.filter((a) => a.StatusCode === 'Failed').map((a) => [at(a), a.Description])).toEqual([[480, 'Setting desired instance count to 8.']]);
+    // The alarm history shows the refused attempt as an Action item under AlarmHigh.
+    const actions = r.alarmHistory.filter((h) => h.historyItemType === 'Action');
+    expect(actions.map((h) => [(h.at - sc.startMs) / 1000, h.AlarmName.includes('-AlarmHigh-')])).toEqual([[480, true]]);
+    expect(actions[0].reason).toMatch(/^Action: invoked policy p; the scaling activity failed: Failed to set desired instance count to 8\. Reason: Cannot update in-progress endpoint/);
+    const rec = r.model.recorder;
+    expect(Math.abs(rec.perMinuteInvocations[5] / 35_964 - 1)).toBeLessThan(0.001);
+    expect(Math.abs(rec.perMinuteInvocationsPerInstance[8] / 23_976 - 1)).toBeLessThan(0.002);
+  });
+
   it('refuses an alarm on a metric the simulator does not publish', () => {
     const sc = parseScenario({
       traffic: { phases: [{ openLoop: { rate: 1, duration: '1m' } }] },
