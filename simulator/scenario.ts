@@ -29,6 +29,9 @@ import { ScenarioError } from './units.js';
  *   serving:   { instanceType, initialInstanceCount, concurrency, maxQueue, queueTimeout,
  *                routing: random|least-outstanding-requests, serviceTime, warmup,
  *                cpuCoresPerRequest, errorLatency, failures: { meanTimeBetweenFailures, replacement } }
+ *                serviceTime: instance-profile  takes the instance profile's serviceTimeMs, and
+ *                concurrency defaults to its modelServerWorkers (the emulator's capacity mode);
+ *                warmup: timing-profile:fast|realistic  takes the emulator's timing profile.
  *   path:      where a round trip's time goes outside the instances (all optional, default 0):
  *     client:  { overhead: <distribution>, concurrency }   the load generator's per-request work,
  *              on `concurrency` servers (a queue) or, without it, as a pure delay
