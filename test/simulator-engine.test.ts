@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../core/clock.js';
+import { MinHeap } from '../core/heap.js';
 import { EventQueue } from '../simulator/engine/event-queue.js';
 import { Rng } from '../core/random.js';
 import { writeReport } from '../simulator/report/write.js';
@@ -32,6 +33,33 @@ describe('event queue and clock', () => {
       got.push([q.lastTime, q.lastA]);
     }
     expect(got).toEqual(want);
+  });
+
+  it('the one heap (core/heap.ts): pops in key order, FIFO among equal keys, and replaceTop keeps the order', () => {
+    const h = new MinHeap(2); // small, so it has to grow
+    const rng = new Rng(9, 1);
+    const ref: [number, number, number][] = []; // [key, insertion order, value]
+    for (let i = 0; i < 500; i++) {
+      const key = rng.int(50); // many equal keys
+      h.push(key, i);
+      ref.push([key, i, i]);
+    }
+    // Replace the top a few times: the replaced entry goes behind the others of its key.
+    let order = 500;
+    for (let i = 0; i < 20; i++) {
+      ref.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      const [, , v] = ref.shift()!;
+      const key = rng.int(50);
+      h.replaceTop(key, v);
+      ref.push([key, order++, v]);
+    }
+    ref.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const popped: [number, number][] = [];
+    while (h.size) {
+      const v = h.pop();
+      popped.push([h.poppedKey, v]);
+    }
+    expect(popped).toEqual(ref.map(([k, , v]) => [k, v]));
   });
 
   it('VirtualClock keeps its contract: order, ties, cancel, timers scheduled while firing', () => {
