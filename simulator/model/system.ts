@@ -136,7 +136,9 @@ export class SystemModel implements EventHandler {
   }
 
   handle(kind: number, a: number, b: number, now: number): void {
-    if (kind === K_ANSWERED) {
+    if (kind <= K_TRAFFIC_LAST) {
+      this.traffic.handle(kind, a, b, now);
+    } else if (kind === K_ANSWERED) {
       if (this.slotGeneration[a] === b) this.answered(a, now);
     } else if (kind === K_ARRIVE) {
       if (this.slotGeneration[a] === b) this.arrive(a, now);
@@ -144,8 +146,6 @@ export class SystemModel implements EventHandler {
       if (this.slotGeneration[a] === b) this.back(a, now);
     } else if (kind === K_GATEWAY) {
       if (this.slotGeneration[a] === b) this.atGateway(a, now);
-    } else {
-      this.traffic.handle(kind, a, b, now);
     }
   }
 
