@@ -5,7 +5,7 @@
  * where /usr/bin/chromium is missing (CI installs it).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -142,6 +142,32 @@ describe('localsage simulate', () => {
     expect(errors).toEqual([]);
     expect(rendered).toBe(1);
     expect(sizes[0].w).toBeGreaterThan(300);
+  });
+
+  it('--replications reports each headline figure as a mean with a 95 % interval, in runs and sweeps', () => {
+    // A small open loop: 50 req/s Poisson for 2 minutes on one instance. Throughput over seeds
+    // scatters around 50/s, so the interval must hold 50 and be narrow.
+    const file = join(tmp, 'small.yaml');
+    writeFileSync(file, 'name: small\ntraffic: { phases: [ { openLoop: { rate: 50, duration: 2m } } ] }\nserving: { instanceType: ml.m5.large, serviceTime: 2ms }\n');
+    const out = join(tmp, 'reps');
+    const r = simulate([file, '--out', out, '--replications', '4']);
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toMatch(/over 4 replications \(seeds 1-4\)/);
+    const reps = JSON.parse(readFileSync(join(out, 'replications.json'), 'utf8'));
+    expect(reps.seeds).toEqual([1, 2, 3, 4]);
+    const x = reps.intervals.throughputPerSecond;
+    expect(x.n).toBe(4);
+    expect(x.low).toBeLessThan(50);
+    expect(x.high).toBeGreaterThan(50);
+    expect(x.high - x.low).toBeLessThan(5);
+    expect(readFileSync(join(out, 'replications.csv'), 'utf8').trim().split('\n')).toHaveLength(5);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('Across 4 replications');
+    const sweepOut = join(tmp, 'reps-sweep');
+    const s = simulate([file, '--out', sweepOut, '--quiet', '--replications', '2', '--sweep', 'serving.concurrency=1,2']);
+    expect(s.status, s.out).toBe(0);
+    const csv = readFileSync(join(sweepOut, 'sweep.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toContain('throughputPerSecond_mean,throughputPerSecond_low,throughputPerSecond_high');
+    expect(csv).toHaveLength(3);
   });
 
   it('the published entry point runs the command too', () => {
