@@ -111,6 +111,13 @@ export function describe(s: Summary): string {
     `  CPU per instance: average ${s.cpuPerInstancePercent.average}% (peak minute ${s.cpuPerInstancePercent.peakMinute}% of ${s.cpuPerInstancePercent.maxPossible}%)`,
     `  scaling: ${s.scaling.scaleOuts} scale-outs, ${s.scaling.scaleIns} scale-ins, first scale-out at ${s.scaling.firstScaleOutAfterSeconds ?? '-'} s, time to scale mean ${s.scaling.timeToScaleSeconds.mean ?? '-'} s`,
   ];
+  const share = (v: number | null) => (v === null ? '' : ` (${Math.round(v * 1000) / 10} %)`);
+  lines.push(
+    `  round trip by stage: ${s.stages
+      .map((st) => `${st.name} ${st.meanMs ?? '-'} ms${share(st.shareOfRoundTrip)}${st.utilisation === null ? '' : `, ${Math.round(st.utilisation * 1000) / 10} % busy`}`)
+      .join('; ')}`,
+  );
+  if (s.scaling.refusedWhileUpdating) lines.push(`  ${s.scaling.refusedWhileUpdating} scaling attempts refused while the endpoint was Updating`);
   for (const p of s.phases) lines.push(`  phase ${p.name}: ${p.throughputPerSecond} req/s, p50 ${p.latencyMs.p50} ms, p99 ${p.latencyMs.p99} ms, ${p.errors} errors`);
   if (s.slo.met !== null) lines.push(`  SLO ${s.slo.met ? 'met' : `violated in ${s.slo.minutesViolated} minutes`}`);
   return lines.join('\n');
