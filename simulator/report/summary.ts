@@ -223,7 +223,7 @@ export function summarize(r: RunResult): Summary {
       rejected: sum(m.perPhaseRejected),
       throttled: sum(m.perPhaseThrottled),
       failedWithInstance: sum(m.perPhaseFailed),
-      inFlightAtEnd: model.outstandingTotal,
+      inFlightAtEnd: sent - m.completed, // anywhere on the path (sent, not yet answered)
       errorRate: m.completed > 0 ? r3(errors / m.completed) : null,
     },
     throughput: { averagePerSecond: r3(ok / durS), peakPerSecond: m.perSecondOk.subarray(0, lastSec + 1).reduce((a, b) => Math.max(a, b), 0) },
