@@ -7,6 +7,18 @@ import { Fleet, type Instance } from './fleet.js';
 import { Outcome, Recorder, STAGE_CLIENT, STAGE_GATEWAY, STAGE_INSTANCE, STAGE_NETWORK } from './recorder.js';
 import { K_TRAFFIC_LAST, Traffic } from './traffic.js';
 
+// Module-local copies of the outcome and stage numbers: an imported binding is read through the
+// module on every use, a local constant is folded into the hot path.
+const OK: number = Outcome.Ok;
+const TIMEOUT: number = Outcome.Timeout;
+const REJECTED: number = Outcome.Rejected;
+const FAILED: number = Outcome.Failed;
+const THROTTLED: number = Outcome.Throttled;
+const CLIENT: number = STAGE_CLIENT;
+const NETWORK: number = STAGE_NETWORK;
+const GATEWAY: number = STAGE_GATEWAY;
+const INSTANCE: number = STAGE_INSTANCE;
+
 // Fast event kinds of the request path.
 const K_GATEWAY = K_TRAFFIC_LAST + 1; // reaches the gateway, whose throttle decides (a = slot, b = generation)
 const K_ARRIVE = K_TRAFFIC_LAST + 2; // reaches the endpoint (a = slot, b = generation)
@@ -176,14 +188,14 @@ export class SystemModel implements EventHandler {
       const start = free > now ? free : now;
       t = start + overhead;
       this.clientServers.replaceTop(t, 0);
-      rec.perStageBusy[STAGE_CLIENT] += overhead;
-      rec.stage(STAGE_CLIENT, t - now, start - now);
+      rec.perStageBusy[CLIENT] += overhead;
+      rec.stage(CLIENT, t - now, start - now);
     } else {
       t = now + overhead;
-      rec.stage(STAGE_CLIENT, overhead, 0);
+      rec.stage(CLIENT, overhead, 0);
     }
     const network = this.sampleNetwork();
-    rec.stage(STAGE_NETWORK, network, 0);
+    rec.stage(NETWORK, network, 0);
     const there = network * this.requestShare;
     this.slotBackLeg[slot] = network - there;
     t += there;
@@ -193,7 +205,7 @@ export class SystemModel implements EventHandler {
       return;
     }
     const gateway = this.sampleGateway();
-    rec.stage(STAGE_GATEWAY, gateway, 0);
+    rec.stage(GATEWAY, gateway, 0);
     t += gateway;
     if (t === now) this.arrive(slot, now);
     else this.sim.at(t, K_ARRIVE, slot, gen);
@@ -207,16 +219,16 @@ export class SystemModel implements EventHandler {
     if (this.tokens >= 1) {
       this.tokens -= 1;
       const gateway = this.sampleGateway();
-      this.recorder.stage(STAGE_GATEWAY, gateway, 0);
+      this.recorder.stage(GATEWAY, gateway, 0);
       if (gateway === 0) this.arrive(slot, now);
       else this.sim.at(now + gateway, K_ARRIVE, slot, this.slotGeneration[slot]);
       return;
     }
-    this.recorder.stage(STAGE_GATEWAY, 0, 0);
-    this.slotOutcome[slot] = Outcome.Throttled;
+    this.recorder.stage(GATEWAY, 0, 0);
+    this.slotOutcome[slot] = THROTTLED;
     this.slotArrive[slot] = now;
     this.slotAnswered[slot] = now;
-    this.recorder.endpointAnswered(now, Outcome.Throttled, 0, false);
+    this.recorder.endpointAnswered(now, THROTTLED, 0, false);
     this.leaveEndpoint(slot, now);
   }
 
@@ -229,7 +241,7 @@ export class SystemModel implements EventHandler {
     const gen = this.slotGeneration[slot];
     const inst = this.fleet.route();
     if (inst === undefined) {
-      this.slotOutcome[slot] = Outcome.Rejected;
+      this.slotOutcome[slot] = REJECTED;
       this.slotAnswered[slot] = now + this.errorLatencyMs;
       this.sim.at(now + this.errorLatencyMs, K_ANSWERED, slot, gen);
       return;
@@ -238,7 +250,7 @@ export class SystemModel implements EventHandler {
     this.slotInstance[slot] = inst.id;
     inst.outstanding++;
     if (this.maxQueue !== Infinity && inst.outstanding - 1 - inst.busyWorkers(now) >= this.maxQueue) {
-      this.slotOutcome[slot] = Outcome.Rejected;
+      this.slotOutcome[slot] = REJECTED;
       this.slotAnswered[slot] = now + this.errorLatencyMs;
       this.sim.at(now + this.errorLatencyMs, K_ANSWERED, slot, gen);
       return;
@@ -247,14 +259,14 @@ export class SystemModel implements EventHandler {
     const free = workers.peekKey();
     const start = free > now ? free : now;
     if (start - now > this.timeoutMs) {
-      this.slotOutcome[slot] = Outcome.Timeout;
+      this.slotOutcome[slot] = TIMEOUT;
       const end = now + this.timeoutMs;
       this.slotAnswered[slot] = end;
       this.sim.at(end, K_ANSWERED, slot, gen);
       return;
     }
     const end = start + this.sampleService();
-    this.slotOutcome[slot] = Outcome.Ok;
+    this.slotOutcome[slot] = OK;
     this.slotStart[slot] = start;
     this.slotAnswered[slot] = end;
     workers.replaceTop(end, 0);
@@ -269,7 +281,7 @@ export class SystemModel implements EventHandler {
     const outcome = this.slotOutcome[slot];
     const spent = now - this.slotArrive[slot];
     this.recorder.endpointAnswered(now, outcome, spent, id >= 0);
-    this.recorder.stage(STAGE_INSTANCE, spent, outcome === Outcome.Ok ? this.slotStart[slot] - this.slotArrive[slot] : spent);
+    this.recorder.stage(INSTANCE, spent, outcome === OK ? this.slotStart[slot] - this.slotArrive[slot] : spent);
     this.noteOutstanding(now);
     this.outstandingTotal--;
     this.leaveEndpoint(slot, now);
@@ -299,16 +311,16 @@ export class SystemModel implements EventHandler {
   private failRequestsOf(inst: Instance, now: number): void {
     for (let slot = 0; slot < this.slotHigh; slot++) {
       if (this.slotWhere[slot] !== 2 || this.slotInstance[slot] !== inst.id) continue;
-      if (this.slotOutcome[slot] === Outcome.Ok) {
+      if (this.slotOutcome[slot] === OK) {
         const from = Math.max(this.slotStart[slot], now);
         if (this.slotAnswered[slot] > from) this.fleet.addBusy(inst, from, this.slotAnswered[slot], -1);
       }
-      this.slotOutcome[slot] = Outcome.Failed;
+      this.slotOutcome[slot] = FAILED;
       this.slotGeneration[slot]++; // its pending answer event is void
       const gen = this.slotGeneration[slot];
       inst.outstanding--;
       this.slotInstance[slot] = -1;
-      this.recorder.stage(STAGE_INSTANCE, now - this.slotArrive[slot], now - this.slotArrive[slot]);
+      this.recorder.stage(INSTANCE, now - this.slotArrive[slot], now - this.slotArrive[slot]);
       const m = ((now - this.origin) / 60_000) | 0;
       this.recorder.perMinute5xx[m]++;
       this.noteOutstanding(now);
