@@ -1,3 +1,5 @@
+import { MinHeap } from './heap.js';
+
 /**
  * The one clock abstraction. Everything that waits or stamps time goes through a Clock, so the
  * emulator can run on real time, on scaled time (a realistic timing profile played faster), and
@@ -60,13 +62,19 @@ export class ScaledClock implements Clock {
 
 /**
  * Virtual time that moves only when advanced: for the simulator and deterministic tests.
- * Timers live in a binary heap ordered by (due time, scheduling order), so equal due times fire
- * first-scheduled first and a simulation with millions of timers stays O(log n) per timer.
+ * Timers live in the project's binary heap (core/heap.ts) ordered by (due time, scheduling
+ * order), so equal due times fire first-scheduled first and a simulation with millions of
+ * timers stays O(log n) per timer. The heap holds a slot number; a slot's callback, whether it
+ * is still live and its generation (so that a stale cancel cannot touch a reused slot) sit in
+ * flat arrays, which keeps nextDueAt(), asked before every simulator event, a few array reads.
  */
 export class VirtualClock implements Clock {
   private t: number;
-  private seq = 0;
-  private readonly heap: VirtualTimer[] = [];
+  private readonly heap = new MinHeap(64);
+  private readonly callbacks: ((() => void) | undefined)[] = [];
+  private live = new Uint8Array(64);
+  private generation = new Uint32Array(64);
+  private readonly freeSlots: number[] = [];
   constructor(start = 0) {
     this.t = start;
   }
@@ -74,11 +82,20 @@ export class VirtualClock implements Clock {
     return this.t;
   }
   schedule(ms: number, fn: () => void): () => void {
-    const item: VirtualTimer = { at: this.t + Math.max(0, ms), seq: this.seq++, fn, live: true };
-    this.push(item);
+    let slot: number;
+    if (this.freeSlots.length) slot = this.freeSlots.pop()!;
+    else {
+      slot = this.callbacks.length;
+      this.callbacks.push(undefined);
+      if (slot >= this.live.length) this.growSlots();
+    }
+    this.callbacks[slot] = fn;
+    this.live[slot] = 1;
+    const gen = ++this.generation[slot];
+    this.heap.push(this.t + Math.max(0, ms), slot);
     return () => {
       // Lazy deletion: a cancelled timer stays in the heap and is skipped when it surfaces.
-      item.live = false;
+      if (this.generation[slot] === gen) this.live[slot] = 0;
     };
   }
   sleep(ms: number): Promise<void> {
@@ -94,68 +111,43 @@ export class VirtualClock implements Clock {
    */
   advanceTo(end: number): void {
     const h = this.heap;
-    while (h.length && h[0].at <= end) {
-      const next = this.pop();
-      if (!next.live) continue;
-      next.live = false;
-      if (next.at > this.t) this.t = next.at;
-      next.fn();
+    while (h.size && h.peekKey() <= end) {
+      const slot = h.pop();
+      const due = h.poppedKey;
+      const wasLive = this.live[slot] === 1;
+      const fn = this.callbacks[slot]!;
+      this.release(slot);
+      if (!wasLive) continue;
+      if (due > this.t) this.t = due;
+      fn();
     }
     if (end > this.t) this.t = end;
   }
   /** Due time of the earliest pending timer, or Infinity when none is pending. */
   nextDueAt(): number {
     const h = this.heap;
-    while (h.length && !h[0].live) this.pop();
-    return h.length ? h[0].at : Infinity;
+    while (h.size && this.live[h.peekValue()] === 0) this.release(h.pop());
+    return h.peekKey();
   }
   /** Number of pending (not fired, not cancelled) timers. */
   pending(): number {
     let n = 0;
-    for (const x of this.heap) if (x.live) n++;
+    for (let i = 0; i < this.callbacks.length; i++) if (this.callbacks[i] !== undefined && this.live[i] === 1) n++;
     return n;
   }
 
-  private static before(a: VirtualTimer, b: VirtualTimer): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  private release(slot: number): void {
+    this.live[slot] = 0;
+    this.callbacks[slot] = undefined;
+    this.freeSlots.push(slot);
   }
-  private push(item: VirtualTimer): void {
-    const h = this.heap;
-    let i = h.length;
-    h.push(item);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!VirtualClock.before(item, h[p])) break;
-      h[i] = h[p];
-      i = p;
-    }
-    h[i] = item;
-  }
-  private pop(): VirtualTimer {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop()!;
-    const n = h.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && VirtualClock.before(h[r], h[l]) ? r : l;
-        if (!VirtualClock.before(h[c], last)) break;
-        h[i] = h[c];
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
-  }
-}
 
-interface VirtualTimer {
-  at: number;
-  seq: number;
-  fn: () => void;
-  live: boolean;
+  private growSlots(): void {
+    const live = new Uint8Array(this.live.length * 2);
+    live.set(this.live);
+    this.live = live;
+    const generation = new Uint32Array(this.generation.length * 2);
+    generation.set(this.generation);
+    this.generation = generation;
+  }
 }

@@ -102,4 +102,6 @@ export const STREAM = {
   think: 6,
   ids: 7,
   users: 8,
+  /** The request path outside the instances: client overhead, network, gateway. */
+  path: 9,
 } as const;

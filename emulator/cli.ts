@@ -76,11 +76,13 @@ await yargs(hideBin(process.argv))
         .option('seed', { type: 'number', describe: 'Override the scenario seed' })
         .option('set', { type: 'string', array: true, describe: 'Override a scenario value: path=value (YAML value), repeatable' })
         .option('sweep', { type: 'string', array: true, describe: 'Sweep a scenario value: path=v1,v2,... (repeatable: a grid)' })
+        .option('fit', { type: 'string', describe: 'Calibrate: a measured per-minute CSV (users, hits_per_second, latency_ms[, model_latency_ms, instances]); writes the scenario with the fitted service time and outside latency to --out' })
+        .option('replications', { type: 'number', describe: 'Run N seeds (the scenario seed, +1, ...) and report each headline figure as a mean with a 95 % interval' })
         .option('quiet', { type: 'boolean', default: false, describe: 'Print only where the report is' }),
     async (argv) => {
       // Loaded on demand: `serve` does not need the simulator, nor `simulate` the emulator.
       const { simulate } = await import('../simulator/cli.js');
-      process.exitCode = simulate({ scenario: argv.scenario as string, out: argv.out, seed: argv.seed, set: argv.set, sweep: argv.sweep, quiet: argv.quiet });
+      process.exitCode = simulate({ scenario: argv.scenario as string, out: argv.out, seed: argv.seed, set: argv.set, sweep: argv.sweep, quiet: argv.quiet, replications: argv.replications, fit: argv.fit });
     },
   )
   .demandCommand(1, 'Name a command: serve or simulate')

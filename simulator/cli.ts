@@ -3,6 +3,8 @@ import { parse as parseYaml } from 'yaml';
 import { writeReport } from './report/write.js';
 import { runScenario } from './run.js';
 import { loadScenarioFile, parseScenario, setPath } from './scenario.js';
+import { fit, readFitCsv, writeFittedScenario } from './fit.js';
+import { replicate, showInterval } from './replications.js';
 import { runSweep } from './sweep.js';
 import type { Summary } from './report/summary.js';
 import { ScenarioError } from './units.js';
@@ -16,6 +18,10 @@ export interface SimulateOptions {
   /** "path=v1,v2,..." sweep dimensions, added to the scenario's own sweep: section. */
   sweep?: string[];
   quiet?: boolean;
+  /** Runs each scenario (or sweep point) with this many seeds and reports means with 95 % intervals. */
+  replications?: number;
+  /** A measured per-minute CSV: estimate service time and outside latency, write a fitted scenario (to --out). */
+  fit?: string;
 }
 
 /** `localsage simulate <scenario>`: runs it (or its sweep) and writes the report folder. Returns the exit code. */
@@ -31,6 +37,22 @@ export function simulate(opts: SimulateOptions, print: (s: string) => void = (s)
       }
       sc = parseScenario(raw, { baseDir: sc.baseDir, defaultName: sc.name });
     }
+    if (opts.fit) {
+      const rows = readFitCsv(opts.fit, sc.serving.initialInstanceCount);
+      const closed = sc.phases.find((p) => p.kind === 'closed');
+      const r = fit(rows, sc.serving.concurrency, closed && closed.kind === 'closed' ? closed.think.mean : 0);
+      const target = resolve(opts.out ?? opts.scenario.replace(/(\.[a-z]+)?$/i, '-fitted.yaml'));
+      writeFittedScenario(sc, opts.scenario, opts.fit, r, target);
+      const ms = (x: number) => `${Math.round(x * 1000) / 1000} ms`;
+      print(`fitted from ${r.minutesUsed} minutes (${r.method === 'model-latency' ? 'ModelLatency measured' : 'service time from queueing alone'}):`);
+      print(`  service time ${ms(r.serviceTimeMs)} (fits alike from ${ms(r.serviceTimeRangeMs[0])} to ${ms(r.serviceTimeRangeMs[1])})`);
+      print(`  outside the instance ${ms(r.outsideMs)} per round trip; rms error ${ms(r.rmsErrorMs)}`);
+      print(`  users / hits - latency - think time = ${ms(r.impliedThinkMs)} (about 0 when the columns agree)`);
+      print(`localsage: fitted scenario written to ${target}`);
+      return 0;
+    }
+    const reps = opts.replications ?? 1;
+    if (!(Number.isInteger(reps) && reps >= 1)) throw new ScenarioError('--replications', 'must be an integer >= 1');
     const dims = [...sc.sweep];
     for (const kv of opts.sweep ?? []) {
       const [path, list] = splitAssignment(kv, '--sweep');
@@ -40,8 +62,19 @@ export function simulate(opts: SimulateOptions, print: (s: string) => void = (s)
     const out = resolve(opts.out ?? join('reports', sc.name));
     if (dims.length) {
       if (!opts.quiet) print(`Sweeping ${sc.name} over ${dims.map((d) => `${d.path} (${d.values.length})`).join(' x ')} into ${out}`);
-      const res = runSweep(sc, dims, out, opts.quiet ? undefined : print);
+      const res = runSweep(sc, dims, out, opts.quiet ? undefined : print, reps);
       print(`localsage: sweep report written to ${join(out, 'index.html')} (${res.rows.length} runs)`);
+      return 0;
+    }
+    if (reps > 1) {
+      const rep = replicate(sc, reps);
+      const { summary } = writeReport(rep.first, out, rep.replications);
+      if (!opts.quiet) {
+        print(describe(summary));
+        print(`over ${reps} replications (seeds ${rep.replications.seeds[0]}-${rep.replications.seeds[reps - 1]}), mean [95 % interval]:`);
+        for (const [k, i] of Object.entries(rep.replications.intervals)) print(`  ${k}: ${showInterval(i)}`);
+      }
+      print(`localsage: report written to ${join(out, 'index.html')}`);
       return 0;
     }
     const r = runScenario(sc);
@@ -78,6 +111,13 @@ export function describe(s: Summary): string {
     `  CPU per instance: average ${s.cpuPerInstancePercent.average}% (peak minute ${s.cpuPerInstancePercent.peakMinute}% of ${s.cpuPerInstancePercent.maxPossible}%)`,
     `  scaling: ${s.scaling.scaleOuts} scale-outs, ${s.scaling.scaleIns} scale-ins, first scale-out at ${s.scaling.firstScaleOutAfterSeconds ?? '-'} s, time to scale mean ${s.scaling.timeToScaleSeconds.mean ?? '-'} s`,
   ];
+  const share = (v: number | null) => (v === null ? '' : ` (${Math.round(v * 1000) / 10} %)`);
+  lines.push(
+    `  round trip by stage: ${s.stages
+      .map((st) => `${st.name} ${st.meanMs ?? '-'} ms${share(st.shareOfRoundTrip)}${st.utilisation === null ? '' : `, ${Math.round(st.utilisation * 1000) / 10} % busy`}`)
+      .join('; ')}`,
+  );
+  if (s.scaling.refusedWhileUpdating) lines.push(`  ${s.scaling.refusedWhileUpdating} scaling attempts refused while the endpoint was Updating`);
   for (const p of s.phases) lines.push(`  phase ${p.name}: ${p.throughputPerSecond} req/s, p50 ${p.latencyMs.p50} ms, p99 ${p.latencyMs.p99} ms, ${p.errors} errors`);
   if (s.slo.met !== null) lines.push(`  SLO ${s.slo.met ? 'met' : `violated in ${s.slo.minutesViolated} minutes`}`);
   return lines.join('\n');

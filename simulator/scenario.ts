@@ -11,7 +11,9 @@ import {
 } from '../core/autoscaling/index.js';
 import { parseDistribution, type Distribution } from './distributions.js';
 import { INSTANCE_TYPES, type InstanceProfile } from '../core/instance-types.js';
-import { parseDurationMs, ScenarioError } from './units.js';
+import { TIMING_PROFILES, type TimingProfile } from '../emulator/timing.js';
+import { validateScenario, type Reference, type ScenarioInput } from './scenario-schema.js';
+import { ScenarioError } from './units.js';
 
 /**
  * A scenario, as a user writes it (YAML or JSON):
@@ -27,6 +29,16 @@ import { parseDurationMs, ScenarioError } from './units.js';
  *   serving:   { instanceType, initialInstanceCount, concurrency, maxQueue, queueTimeout,
  *                routing: random|least-outstanding-requests, serviceTime, warmup,
  *                cpuCoresPerRequest, errorLatency, failures: { meanTimeBetweenFailures, replacement } }
+ *                serviceTime: instance-profile  takes the instance profile's serviceTimeMs, and
+ *                concurrency defaults to its modelServerWorkers (the emulator's capacity mode);
+ *                warmup: timing-profile:fast|realistic  takes the emulator's timing profile.
+ *   path:      where a round trip's time goes outside the instances (all optional, default 0):
+ *     client:  { overhead: <distribution>, concurrency }   the load generator's per-request work,
+ *              on `concurrency` servers (a queue) or, without it, as a pure delay
+ *     network: { latency: <distribution>, requestShare }   round trip client <-> gateway <->
+ *              endpoint, both legs; requestShare (default 0.5) of it before the endpoint
+ *     gateway: { latency: <distribution>, throttle: { rate, burst } }   e.g. API Gateway: its
+ *              own latency, and a token bucket (requests/s, bucket size) that answers 429
  *   instanceTypes: { <type>: { vcpu, memoryGiB, pricePerHour } }    overrides / additions
  *   scaling:   { scalableTarget: RegisterScalableTarget request,
  *                policies: [PutScalingPolicy requests], alarms: [PutMetricAlarm requests],
@@ -47,6 +59,7 @@ export interface Scenario {
   endpointName: string;
   variantName: string;
   phases: Phase[];
+  path: RequestPath;
   serving: Serving;
   scaling?: Scaling;
   slo: { p99Ms?: number; p95Ms?: number; errorRate?: number };
@@ -66,6 +79,15 @@ export type Phase = {
   | { kind: 'open'; points: [number, number][]; interpolation: 'linear' | 'step'; arrivals: 'poisson' | 'uniform' }
   | { kind: 'trace'; times: Float64Array; file: string }
 );
+
+/** The request path outside the instances (see the header). */
+export interface RequestPath {
+  client: { overhead: Distribution; concurrency: number };
+  network: { latency: Distribution; requestShare: number };
+  gateway: { latency: Distribution; throttle?: { ratePerSecond: number; burst: number } };
+  /** Nothing between sending and the endpoint: the fast path, two events per request. */
+  direct: boolean;
+}
 
 export interface Serving {
   instance: InstanceProfile;
@@ -98,135 +120,83 @@ export function loadScenarioFile(path: string): Scenario {
 
 type Obj = Record<string, unknown>;
 
-const TOP_KEYS = ['name', 'description', 'seed', 'startTime', 'duration', 'endpoint', 'traffic', 'serving', 'instanceTypes', 'scaling', 'slo', 'sweep'];
-
 export function parseScenario(raw: Obj, opts: { baseDir?: string; defaultName?: string } = {}): Scenario {
-  onlyKeys(raw, TOP_KEYS, '');
+  const v = validateScenario(raw);
   const baseDir = opts.baseDir ?? process.cwd();
-  const name = raw.name === undefined ? (opts.defaultName ?? 'scenario') : str(raw.name, 'name');
-  const seed = raw.seed === undefined ? 1 : int(raw.seed, 'seed', 0);
-  const startText = raw.startTime === undefined ? '2024-01-01T00:00:00Z' : raw.startTime instanceof Date ? raw.startTime.toISOString() : str(raw.startTime, 'startTime');
+  const name = v.name ?? opts.defaultName ?? 'scenario';
+  const startText = v.startTime === undefined ? '2024-01-01T00:00:00Z' : v.startTime instanceof Date ? v.startTime.toISOString() : v.startTime;
   const startMs = Date.parse(startText);
   if (!Number.isFinite(startMs)) throw new ScenarioError('startTime', `is not an ISO 8601 time: ${startText}`);
   if (startMs % 60_000 !== 0) throw new ScenarioError('startTime', 'must fall on a whole minute (CloudWatch periods are minute-aligned)');
-
-  const endpoint = (raw.endpoint ?? {}) as Obj;
-  onlyKeys(endpoint, ['name', 'variant'], 'endpoint');
-  const endpointName = endpoint.name === undefined ? 'endpoint' : str(endpoint.name, 'endpoint.name');
-  const variantName = endpoint.variant === undefined ? 'AllTraffic' : str(endpoint.variant, 'endpoint.variant');
+  const endpointName = v.endpoint?.name ?? 'endpoint';
+  const variantName = v.endpoint?.variant ?? 'AllTraffic';
 
   const types: Record<string, InstanceProfile> = { ...INSTANCE_TYPES };
-  if (raw.instanceTypes !== undefined) {
-    for (const [k, v] of Object.entries(obj(raw.instanceTypes, 'instanceTypes'))) {
-      const o = obj(v, `instanceTypes.${k}`);
-      onlyKeys(o, ['vcpu', 'memoryGiB', 'pricePerHour', 'accelerator'], `instanceTypes.${k}`);
-      const base = types[k];
-      types[k] = {
-        name: k,
-        vcpu: o.vcpu === undefined ? need(base?.vcpu, `instanceTypes.${k}.vcpu`) : num(o.vcpu, `instanceTypes.${k}.vcpu`, 0.001),
-        memoryGiB: o.memoryGiB === undefined ? need(base?.memoryGiB, `instanceTypes.${k}.memoryGiB`) : num(o.memoryGiB, `instanceTypes.${k}.memoryGiB`, 0),
-        pricePerHour: o.pricePerHour === undefined ? need(base?.pricePerHour, `instanceTypes.${k}.pricePerHour`) : num(o.pricePerHour, `instanceTypes.${k}.pricePerHour`, 0),
-        accelerator: o.accelerator === undefined ? base?.accelerator : str(o.accelerator, `instanceTypes.${k}.accelerator`),
-      };
-    }
+  for (const [k, o] of Object.entries(v.instanceTypes ?? {})) {
+    const base = types[k] as (InstanceProfile & { modelServerWorkers?: number; serviceTimeMs?: number }) | undefined;
+    const need = <T>(x: T | undefined, field: string): T => {
+      if (x === undefined) throw new ScenarioError(`instanceTypes.${k}.${field}`, 'is required for a new instance type');
+      return x;
+    };
+    types[k] = {
+      ...base,
+      name: k,
+      vcpu: o.vcpu ?? need(base?.vcpu, 'vcpu'),
+      memoryGiB: o.memoryGiB ?? need(base?.memoryGiB, 'memoryGiB'),
+      pricePerHour: o.pricePerHour ?? need(base?.pricePerHour, 'pricePerHour'),
+      accelerator: o.accelerator ?? base?.accelerator,
+      ...(o.modelServerWorkers !== undefined ? { modelServerWorkers: o.modelServerWorkers } : {}),
+      ...(o.serviceTimeMs !== undefined ? { serviceTimeMs: o.serviceTimeMs } : {}),
+    } as InstanceProfile;
   }
 
-  const phases = parsePhases(raw.traffic, baseDir);
-  const total = phases.reduce((s, p) => s + p.durationMs, 0);
-  const durationMs = raw.duration === undefined ? total : parseDurationMs(raw.duration, 'duration');
+  const phases = buildPhases(v.traffic.phases, baseDir);
+  const total = phases.reduce((sum, p) => sum + p.durationMs, 0);
+  const durationMs = v.duration ?? total;
   if (!(durationMs > 0)) throw new ScenarioError('duration', 'the scenario must last longer than 0');
 
-  const serving = parseServing(raw.serving, types);
-  const scaling = raw.scaling === undefined || raw.scaling === null ? undefined : parseScaling(raw.scaling, endpointName, variantName);
-  const sloRaw = (raw.slo ?? {}) as Obj;
-  onlyKeys(sloRaw, ['p99', 'p95', 'errorRate'], 'slo');
-  const slo = {
-    p99Ms: sloRaw.p99 === undefined ? undefined : parseDurationMs(sloRaw.p99, 'slo.p99'),
-    p95Ms: sloRaw.p95 === undefined ? undefined : parseDurationMs(sloRaw.p95, 'slo.p95'),
-    errorRate: sloRaw.errorRate === undefined ? undefined : num(sloRaw.errorRate, 'slo.errorRate', 0),
-  };
-  const sweep: { path: string; values: unknown[] }[] = [];
-  if (raw.sweep !== undefined) {
-    for (const [path, values] of Object.entries(obj(raw.sweep, 'sweep'))) {
-      if (!Array.isArray(values) || values.length === 0) throw new ScenarioError(`sweep.${path}`, 'must be a non-empty list of values');
-      sweep.push({ path, values });
-    }
-  }
-  return {
-    name,
-    description: raw.description === undefined ? '' : str(raw.description, 'description'),
-    seed,
-    startMs,
-    durationMs,
-    endpointName,
-    variantName,
-    phases,
-    serving,
-    scaling,
-    slo,
-    sweep,
-    raw,
-    baseDir,
-  };
+  const serving = buildServing(v.serving, types);
+  const path = buildPath(v.path ?? {});
+  const scaling = v.scaling ? buildScaling(v.scaling, endpointName, variantName) : undefined;
+  const slo = { p99Ms: v.slo?.p99, p95Ms: v.slo?.p95, errorRate: v.slo?.errorRate };
+  const sweep = Object.entries(v.sweep ?? {}).map(([p, values]) => ({ path: p, values }));
+  return { name, description: v.description ?? '', seed: v.seed ?? 1, startMs, durationMs, endpointName, variantName, phases, path, serving, scaling, slo, sweep, raw, baseDir };
 }
 
-function parsePhases(traffic: unknown, baseDir: string): Phase[] {
-  const t = obj(traffic, 'traffic');
-  onlyKeys(t, ['phases'], 'traffic');
-  if (!Array.isArray(t.phases) || t.phases.length === 0) throw new ScenarioError('traffic.phases', 'must list at least one phase');
+function buildPhases(list: ScenarioInput['traffic']['phases'], baseDir: string): Phase[] {
   const out: Phase[] = [];
   let at = 0;
-  t.phases.forEach((p: unknown, i: number) => {
+  list.forEach((o, i) => {
     const w = `traffic.phases[${i}]`;
-    const o = obj(p, w);
-    onlyKeys(o, ['name', 'closedLoop', 'openLoop', 'trace'], w);
-    const kinds = ['closedLoop', 'openLoop', 'trace'].filter((k) => o[k] !== undefined);
+    const kinds = (['closedLoop', 'openLoop', 'trace'] as const).filter((k) => o[k] !== undefined);
     if (kinds.length !== 1) throw new ScenarioError(w, 'needs exactly one of closedLoop, openLoop, trace');
-    const name = o.name === undefined ? `phase ${i + 1}` : str(o.name, `${w}.name`);
+    const name = o.name ?? `phase ${i + 1}`;
     let phase: Phase;
-    if (o.closedLoop !== undefined) {
-      const c = obj(o.closedLoop, `${w}.closedLoop`);
-      onlyKeys(c, ['users', 'rampUp', 'steps', 'holdFor', 'thinkTime'], `${w}.closedLoop`);
-      const users = int(c.users, `${w}.closedLoop.users`, 0);
-      const rampUpMs = c.rampUp === undefined ? 0 : parseDurationMs(c.rampUp, `${w}.closedLoop.rampUp`);
-      const holdMs = c.holdFor === undefined ? 0 : parseDurationMs(c.holdFor, `${w}.closedLoop.holdFor`);
-      const steps = c.steps === undefined ? 0 : int(c.steps, `${w}.closedLoop.steps`, 0);
-      const think = parseDistribution(c.thinkTime ?? 0, `${w}.closedLoop.thinkTime`);
-      phase = { name, startMs: at, durationMs: rampUpMs + holdMs, kind: 'closed', users, rampUpMs, steps, holdMs, think };
-    } else if (o.openLoop !== undefined) {
-      const c = obj(o.openLoop, `${w}.openLoop`);
-      onlyKeys(c, ['rate', 'curve', 'interpolation', 'duration', 'arrivals'], `${w}.openLoop`);
+    if (o.closedLoop) {
+      const c = o.closedLoop;
+      const rampUpMs = c.rampUp ?? 0;
+      const holdMs = c.holdFor ?? 0;
+      phase = { name, startMs: at, durationMs: rampUpMs + holdMs, kind: 'closed', users: c.users, rampUpMs, steps: c.steps ?? 0, holdMs, think: c.thinkTime ?? parseDistribution(0, '') };
+    } else if (o.openLoop) {
+      const c = o.openLoop;
       let points: [number, number][];
       if (c.curve !== undefined) {
         if (c.rate !== undefined) throw new ScenarioError(`${w}.openLoop`, 'give rate or curve, not both');
-        if (!Array.isArray(c.curve) || c.curve.length === 0) throw new ScenarioError(`${w}.openLoop.curve`, 'must be a list of [time, rate] points');
-        points = c.curve.map((pt: unknown, j: number) => {
-          const ww = `${w}.openLoop.curve[${j}]`;
-          if (!Array.isArray(pt) || pt.length !== 2) throw new ScenarioError(ww, 'must be [time, requests per second]');
-          return [parseDurationMs(pt[0], `${ww}[0]`), num(pt[1], `${ww}[1]`, 0)] as [number, number];
-        });
+        points = c.curve.map(([t, r]) => [t, r] as [number, number]);
         for (let j = 1; j < points.length; j++) if (points[j][0] <= points[j - 1][0]) throw new ScenarioError(`${w}.openLoop.curve`, 'times must increase');
         if (points[0][0] !== 0) throw new ScenarioError(`${w}.openLoop.curve[0]`, 'the first point must be at time 0');
       } else {
-        points = [[0, num(c.rate, `${w}.openLoop.rate`, 0)]];
+        if (c.rate === undefined) throw new ScenarioError(`${w}.openLoop.rate`, 'is required (or a curve)');
+        points = [[0, c.rate]];
       }
-      const last = points[points.length - 1][0];
-      const durationMs = c.duration === undefined ? last : parseDurationMs(c.duration, `${w}.openLoop.duration`);
+      const durationMs = c.duration ?? points[points.length - 1][0];
       if (!(durationMs > 0)) throw new ScenarioError(`${w}.openLoop.duration`, 'is required (> 0) unless the curve ends later than 0');
-      const interpolation = (c.interpolation ?? 'linear') as 'linear';
-      if (!['linear', 'step'].includes(interpolation)) throw new ScenarioError(`${w}.openLoop.interpolation`, 'must be linear or step');
-      const arrivals = (c.arrivals ?? 'poisson') as 'poisson';
-      if (!['poisson', 'uniform'].includes(arrivals)) throw new ScenarioError(`${w}.openLoop.arrivals`, 'must be poisson or uniform');
-      phase = { name, startMs: at, durationMs, kind: 'open', points, interpolation, arrivals };
+      phase = { name, startMs: at, durationMs, kind: 'open', points, interpolation: c.interpolation ?? 'linear', arrivals: c.arrivals ?? 'poisson' };
     } else {
-      const c = obj(o.trace, `${w}.trace`);
-      onlyKeys(c, ['file', 'column', 'unit', 'timeScale', 'duration'], `${w}.trace`);
-      const file = resolve(baseDir, str(c.file, `${w}.trace.file`));
-      const unit = c.unit === undefined ? 's' : str(c.unit, `${w}.trace.unit`);
-      if (!['s', 'ms'].includes(unit)) throw new ScenarioError(`${w}.trace.unit`, 'must be s or ms (ISO timestamps need no unit)');
-      const scale = c.timeScale === undefined ? 1 : num(c.timeScale, `${w}.trace.timeScale`, 1e-9);
-      const times = readTrace(file, c.column ?? 0, unit === 's' ? 1000 : 1, scale, `${w}.trace`);
-      const durationMs = c.duration === undefined ? (times.length ? times[times.length - 1] + 1 : 0) : parseDurationMs(c.duration, `${w}.trace.duration`);
+      const c = o.trace!;
+      const file = resolve(baseDir, c.file);
+      const times = readTrace(file, c.column ?? 0, (c.unit ?? 's') === 's' ? 1000 : 1, c.timeScale ?? 1, `${w}.trace`);
+      const durationMs = c.duration ?? (times.length ? times[times.length - 1] + 1 : 0);
       if (!(durationMs > 0)) throw new ScenarioError(`${w}.trace`, 'an empty trace needs a duration');
       phase = { name, startMs: at, durationMs, kind: 'trace', times, file };
     }
@@ -274,48 +244,72 @@ function isTimestamp(s: string | undefined): boolean {
   return s !== undefined && (Number.isFinite(Number(s)) || Number.isFinite(Date.parse(s)));
 }
 
-function parseServing(s: unknown, types: Record<string, InstanceProfile>): Serving {
-  const o = obj(s, 'serving');
-  onlyKeys(o, ['instanceType', 'initialInstanceCount', 'concurrency', 'maxQueue', 'queueTimeout', 'routing', 'serviceTime', 'warmup', 'cpuCoresPerRequest', 'errorLatency', 'failures'], 'serving');
-  const typeName = str(o.instanceType, 'serving.instanceType');
-  const instance = types[typeName];
-  if (!instance) throw new ScenarioError('serving.instanceType', `unknown instance type ${typeName}; known: ${Object.keys(types).join(', ')} (add it under instanceTypes)`);
-  const concurrency = o.concurrency === undefined ? Math.max(1, Math.round(instance.vcpu)) : int(o.concurrency, 'serving.concurrency', 1);
-  const routing = (o.routing ?? 'random') as Serving['routing'];
-  if (!['random', 'least-outstanding-requests'].includes(routing)) throw new ScenarioError('serving.routing', 'must be random or least-outstanding-requests');
-  if (o.serviceTime === undefined) throw new ScenarioError('serving.serviceTime', 'is required (the time one request takes on one worker)');
+function buildServing(o: ScenarioInput['serving'], types: Record<string, InstanceProfile>): Serving {
+  const instance = types[o.instanceType] as (InstanceProfile & { modelServerWorkers?: number; serviceTimeMs?: number }) | undefined;
+  if (!instance) throw new ScenarioError('serving.instanceType', `unknown instance type ${o.instanceType}; known: ${Object.keys(types).join(', ')} (add it under instanceTypes)`);
+  // The emulator's capacity mode serves with the profile's workers (one per vCPU by default).
+  const concurrency = o.concurrency ?? instance.modelServerWorkers ?? Math.max(1, Math.round(instance.vcpu));
+  const serviceTime = resolveReference(o.serviceTime, 'serving.serviceTime', instance);
+  const warmup = resolveReference(o.warmup ?? DEFAULT_WARMUP, 'serving.warmup', instance);
   let failures: Serving['failures'];
-  if (o.failures !== undefined && o.failures !== null) {
-    const f = obj(o.failures, 'serving.failures');
-    onlyKeys(f, ['meanTimeBetweenFailures', 'replacement'], 'serving.failures');
-    const mtbfMs = parseDurationMs(f.meanTimeBetweenFailures, 'serving.failures.meanTimeBetweenFailures');
-    if (!(mtbfMs > 0)) throw new ScenarioError('serving.failures.meanTimeBetweenFailures', 'must be > 0');
-    failures = { mtbfMs, replacement: parseDistribution(f.replacement ?? o.warmup ?? DEFAULT_WARMUP, 'serving.failures.replacement') };
+  if (o.failures) {
+    if (!(o.failures.meanTimeBetweenFailures > 0)) throw new ScenarioError('serving.failures.meanTimeBetweenFailures', 'must be > 0');
+    failures = { mtbfMs: o.failures.meanTimeBetweenFailures, replacement: o.failures.replacement ? resolveReference(o.failures.replacement, 'serving.failures.replacement', instance) : warmup };
   }
-  const errorLatencyMs = o.errorLatency === undefined ? 10 : parseDurationMs(o.errorLatency, 'serving.errorLatency');
+  const errorLatencyMs = o.errorLatency ?? 10;
   if (!(errorLatencyMs > 0)) throw new ScenarioError('serving.errorLatency', 'must be > 0 (a rejected closed-loop user would otherwise retry in zero time)');
   return {
     instance,
-    initialInstanceCount: o.initialInstanceCount === undefined ? 1 : int(o.initialInstanceCount, 'serving.initialInstanceCount', 0),
+    initialInstanceCount: o.initialInstanceCount ?? 1,
     concurrency,
-    maxQueue: o.maxQueue === undefined || o.maxQueue === null ? Infinity : int(o.maxQueue, 'serving.maxQueue', 0),
-    queueTimeoutMs: o.queueTimeout === undefined ? 60_000 : parseDurationMs(o.queueTimeout, 'serving.queueTimeout'),
-    routing,
-    serviceTime: parseDistribution(o.serviceTime, 'serving.serviceTime'),
-    warmup: parseDistribution(o.warmup ?? DEFAULT_WARMUP, 'serving.warmup'),
-    cpuCoresPerRequest: o.cpuCoresPerRequest === undefined ? instance.vcpu / concurrency : num(o.cpuCoresPerRequest, 'serving.cpuCoresPerRequest', 0),
+    maxQueue: o.maxQueue ?? Infinity,
+    queueTimeoutMs: o.queueTimeout ?? 60_000,
+    routing: o.routing ?? 'random',
+    serviceTime,
+    warmup,
+    cpuCoresPerRequest: o.cpuCoresPerRequest ?? instance.vcpu / concurrency,
     errorLatencyMs,
     failures,
   };
 }
 
-/** New instances serve 5 to 7 minutes after the decision (the seed article's measurement). */
-const DEFAULT_WARMUP = { distribution: 'uniform', min: '5m', max: '7m' };
+/**
+ * `instance-profile` (a service time) is the instance type profile's serviceTimeMs, the number
+ * the emulator's capacity mode serves with; `timing-profile:<fast|realistic>` (a warm-up) is the
+ * emulator's timing profile: its instance warm-up range, or its endpoint update time.
+ */
+function resolveReference(d: Distribution | Reference, where: string, instance: InstanceProfile & { serviceTimeMs?: number }): Distribution {
+  if (!('reference' in d)) return d;
+  if (d.reference === 'instance-profile') {
+    if (instance.serviceTimeMs === undefined) throw new ScenarioError(where, `the profile of ${instance.name} has no serviceTimeMs (give it under instanceTypes)`);
+    return parseDistribution(`${instance.serviceTimeMs}ms`, where);
+  }
+  const profile = TIMING_PROFILES[d.reference.slice('timing-profile:'.length) as keyof typeof TIMING_PROFILES] as TimingProfile & { instanceWarmupMin?: number; instanceWarmupMax?: number };
+  if (profile.instanceWarmupMin !== undefined && profile.instanceWarmupMax !== undefined) {
+    return parseDistribution({ distribution: 'uniform', min: `${profile.instanceWarmupMin}ms`, max: `${profile.instanceWarmupMax}ms` }, where);
+  }
+  return parseDistribution(`${profile.endpointUpdating}ms`, where);
+}
 
-function parseScaling(s: unknown, endpointName: string, variantName: string): Scaling {
-  const o = obj(s, 'scaling');
-  onlyKeys(o, ['scalableTarget', 'policies', 'alarms', 'scheduledActions', 'targetTrackingAlarms'], 'scaling');
-  const st = obj(o.scalableTarget, 'scaling.scalableTarget') as unknown as RegisterScalableTargetRequest;
+function buildPath(o: NonNullable<ScenarioInput['path']>): RequestPath {
+  const zero = parseDistribution(0, '');
+  const throttle = o.gateway?.throttle ? { ratePerSecond: o.gateway.throttle.rate, burst: o.gateway.throttle.burst ?? Math.max(1, o.gateway.throttle.rate) } : undefined;
+  const path: RequestPath = {
+    client: { overhead: o.client?.overhead ?? zero, concurrency: o.client?.concurrency ?? Infinity },
+    network: { latency: o.network?.latency ?? zero, requestShare: o.network?.requestShare ?? 0.5 },
+    gateway: { latency: o.gateway?.latency ?? zero, throttle },
+    direct: false,
+  };
+  const none = (d: Distribution) => d.kind === 'constant' && d.mean === 0;
+  path.direct = none(path.client.overhead) && none(path.network.latency) && none(path.gateway.latency) && !throttle && !Number.isFinite(path.client.concurrency);
+  return path;
+}
+
+/** New instances serve 5 to 7 minutes after the decision (the seed article's measurement). */
+const DEFAULT_WARMUP = parseDistribution({ distribution: 'uniform', min: '5m', max: '7m' }, 'serving.warmup');
+
+function buildScaling(o: NonNullable<ScenarioInput['scaling']>, endpointName: string, variantName: string): Scaling {
+  const st = o.scalableTarget as unknown as RegisterScalableTargetRequest;
   const resourceId = `endpoint/${endpointName}/variant/${variantName}`;
   const ids = { ServiceNamespace: 'sagemaker', ResourceId: resourceId, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' } as const;
   const checkIds = (r: Obj, w: string) => {
@@ -325,16 +319,9 @@ function parseScaling(s: unknown, endpointName: string, variantName: string): Sc
     }
   };
   checkIds(st as unknown as Obj, 'scaling.scalableTarget');
-  int(st.MinCapacity, 'scaling.scalableTarget.MinCapacity', 0);
-  int(st.MaxCapacity, 'scaling.scalableTarget.MaxCapacity', 0);
-  const list = <T>(v: unknown, w: string): T[] => {
-    if (v === undefined || v === null) return [];
-    if (!Array.isArray(v)) throw new ScenarioError(w, 'must be a list');
-    return v.map((x, i) => obj(x, `${w}[${i}]`) as T);
-  };
-  const policies = list<PutScalingPolicyRequest>(o.policies, 'scaling.policies');
+  const policies = (o.policies ?? []) as unknown as PutScalingPolicyRequest[];
   policies.forEach((p, i) => checkIds(p as unknown as Obj, `scaling.policies[${i}]`));
-  const scheduledActions = list<PutScheduledActionRequest>(o.scheduledActions, 'scaling.scheduledActions');
+  const scheduledActions = (o.scheduledActions ?? []) as unknown as PutScheduledActionRequest[];
   scheduledActions.forEach((p, i) => {
     checkIds(p as unknown as Obj, `scaling.scheduledActions[${i}]`);
     for (const k of ['StartTime', 'EndTime'] as const) {
@@ -346,58 +333,20 @@ function parseScaling(s: unknown, endpointName: string, variantName: string): Sc
       }
     }
   });
-  const alarms = list<PutMetricAlarmInput>(o.alarms, 'scaling.alarms');
-  const tta = (o.targetTrackingAlarms ?? {}) as Obj;
-  onlyKeys(tta, ['periodSeconds', 'high', 'low', 'evaluationDelaySeconds'], 'scaling.targetTrackingAlarms');
-  const high = (tta.high ?? {}) as Obj;
-  const low = (tta.low ?? {}) as Obj;
-  onlyKeys(high, ['evaluationPeriods', 'datapointsToAlarm'], 'scaling.targetTrackingAlarms.high');
-  onlyKeys(low, ['evaluationPeriods', 'datapointsToAlarm', 'thresholdRatio'], 'scaling.targetTrackingAlarms.low');
+  const alarms = (o.alarms ?? []) as unknown as PutMetricAlarmInput[];
+  const t = o.targetTrackingAlarms ?? {};
   const d = DEFAULT_TARGET_TRACKING_ALARMS;
   const targetTrackingAlarms: TargetTrackingAlarmSettings = {
-    periodSeconds: tta.periodSeconds === undefined ? d.periodSeconds : int(tta.periodSeconds, 'scaling.targetTrackingAlarms.periodSeconds', 60),
-    evaluationDelaySeconds: tta.evaluationDelaySeconds === undefined ? d.evaluationDelaySeconds : num(tta.evaluationDelaySeconds, 'scaling.targetTrackingAlarms.evaluationDelaySeconds', 0),
-    high: {
-      evaluationPeriods: high.evaluationPeriods === undefined ? d.high.evaluationPeriods : int(high.evaluationPeriods, 'scaling.targetTrackingAlarms.high.evaluationPeriods', 1),
-      datapointsToAlarm: high.datapointsToAlarm === undefined ? d.high.datapointsToAlarm : int(high.datapointsToAlarm, 'scaling.targetTrackingAlarms.high.datapointsToAlarm', 1),
-    },
+    periodSeconds: t.periodSeconds ?? d.periodSeconds,
+    evaluationDelaySeconds: t.evaluationDelaySeconds ?? d.evaluationDelaySeconds,
+    high: { evaluationPeriods: t.high?.evaluationPeriods ?? d.high.evaluationPeriods, datapointsToAlarm: t.high?.datapointsToAlarm ?? d.high.datapointsToAlarm },
     low: {
-      evaluationPeriods: low.evaluationPeriods === undefined ? d.low.evaluationPeriods : int(low.evaluationPeriods, 'scaling.targetTrackingAlarms.low.evaluationPeriods', 1),
-      datapointsToAlarm: low.datapointsToAlarm === undefined ? d.low.datapointsToAlarm : int(low.datapointsToAlarm, 'scaling.targetTrackingAlarms.low.datapointsToAlarm', 1),
-      thresholdRatio: low.thresholdRatio === undefined ? d.low.thresholdRatio : num(low.thresholdRatio, 'scaling.targetTrackingAlarms.low.thresholdRatio', 0),
+      evaluationPeriods: t.low?.evaluationPeriods ?? d.low.evaluationPeriods,
+      datapointsToAlarm: t.low?.datapointsToAlarm ?? d.low.datapointsToAlarm,
+      thresholdRatio: t.low?.thresholdRatio ?? d.low.thresholdRatio,
     },
   };
-  if (targetTrackingAlarms.periodSeconds % 60 !== 0) throw new ScenarioError('scaling.targetTrackingAlarms.periodSeconds', 'must be a multiple of 60 (SageMaker metrics are per minute)');
-  for (const [i, a] of alarms.entries()) {
-    if (a.Period !== undefined && a.Period % 60 !== 0) throw new ScenarioError(`scaling.alarms[${i}].Period`, 'must be a multiple of 60 (SageMaker metrics are per minute)');
-  }
   return { scalableTarget: st, policies, alarms, scheduledActions, targetTrackingAlarms };
-}
-
-// ---- small validators ----
-
-function onlyKeys(o: Obj, keys: string[], where: string): void {
-  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new ScenarioError(where ? `${where}.${k}` : k, `unknown field (expected one of: ${keys.join(', ')})`);
-}
-function obj(v: unknown, where: string): Obj {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ScenarioError(where, 'must be a mapping');
-  return v as Obj;
-}
-function str(v: unknown, where: string): string {
-  if (typeof v !== 'string' || v === '') throw new ScenarioError(where, 'must be a non-empty string');
-  return v;
-}
-function num(v: unknown, where: string, min: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new ScenarioError(where, `must be a number >= ${min}`);
-  return v;
-}
-function int(v: unknown, where: string, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ScenarioError(where, `must be an integer >= ${min}`);
-  return v;
-}
-function need<T>(v: T | undefined, where: string): T {
-  if (v === undefined) throw new ScenarioError(where, 'is required for a new instance type');
-  return v;
 }
 
 /** Sets a value at a path like "scaling.policies[0].TargetTrackingScalingPolicyConfiguration.TargetValue" (or with .0.). */

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sweepHtml, type SweepRow } from './report/html.js';
 import { writeReport } from './report/write.js';
+import { replicate, showInterval } from './replications.js';
 import { runScenario } from './run.js';
 import { parseScenario, setPath, type Scenario } from './scenario.js';
 
@@ -21,7 +22,7 @@ export function grid(dims: { path: string; values: unknown[] }[]): Record<string
  * Runs the scenario once per grid point, each with its own report folder run-<n>/, and writes
  * the comparison: sweep.csv, sweep.json and index.html (cost against p99 latency).
  */
-export function runSweep(base: Scenario, dims: { path: string; values: unknown[] }[], outDir: string, log: (s: string) => void = () => {}): SweepResult {
+export function runSweep(base: Scenario, dims: { path: string; values: unknown[] }[], outDir: string, log: (s: string) => void = () => {}, replications = 1): SweepResult {
   mkdirSync(outDir, { recursive: true });
   const points = grid(dims);
   const rows: SweepRow[] = [];
@@ -31,6 +32,14 @@ export function runSweep(base: Scenario, dims: { path: string; values: unknown[]
     for (const [path, v] of Object.entries(values)) setPath(raw, path, v);
     const sc = parseScenario(raw, { baseDir: base.baseDir, defaultName: base.name });
     const dir = `run-${String(i + 1).padStart(String(points.length).length, '0')}`;
+    if (replications > 1) {
+      const rep = replicate(sc, replications);
+      const { summary } = writeReport(rep.first, join(outDir, dir), rep.replications);
+      rows.push({ index: i + 1, values, summary, dir, replications: rep.replications });
+      const iv = rep.replications.intervals;
+      log(`  ${dir}: ${Object.entries(values).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')} -> cost $${showInterval(iv.cost)}, p99 ${showInterval(iv.latencyP99Ms)} ms, max in service ${showInterval(iv.maxInService)}`);
+      return;
+    }
     const r = runScenario(sc);
     const { summary } = writeReport(r, join(outDir, dir));
     rows.push({ index: i + 1, values, summary, dir });
@@ -38,7 +47,22 @@ export function runSweep(base: Scenario, dims: { path: string; values: unknown[]
   });
   const paths = dims.map((d) => d.path);
   const csv = [
-    ['run', ...paths, 'cost_usd', 'instance_minutes', 'p50_ms', 'p95_ms', 'p99_ms', 'throughput_per_s', 'errors', 'timeouts', 'max_in_service', 'slo_minutes_violated'].join(','),
+    [
+      'run',
+      ...paths,
+      'cost_usd',
+      'instance_minutes',
+      'p50_ms',
+      'p95_ms',
+      'p99_ms',
+      'throughput_per_s',
+      'errors',
+      'timeouts',
+      'max_in_service',
+      'slo_minutes_violated',
+      // With --replications: the mean and 95 % interval of the headline figures over seeds.
+      ...(replications > 1 ? INTERVAL_COLUMNS.flatMap((k) => [`${k}_mean`, `${k}_low`, `${k}_high`]) : []),
+    ].join(','),
     ...rows.map((r) =>
       [
         r.index,
@@ -54,6 +78,7 @@ export function runSweep(base: Scenario, dims: { path: string; values: unknown[]
         r.summary.requests.timeouts,
         r.summary.instances.maxInService,
         r.summary.slo.met === null ? '' : r.summary.slo.minutesViolated,
+        ...(r.replications ? INTERVAL_COLUMNS.flatMap((k) => [r.replications!.intervals[k].mean, r.replications!.intervals[k].low, r.replications!.intervals[k].high]) : []),
       ]
         .map((v) => (v === null ? '' : String(v)))
         .join(','),
@@ -67,6 +92,8 @@ export function runSweep(base: Scenario, dims: { path: string; values: unknown[]
   for (const [n, t] of files) writeFileSync(join(outDir, n), t);
   return { rows, files: files.map(([n]) => join(outDir, n)) };
 }
+
+const INTERVAL_COLUMNS = ['cost', 'latencyP99Ms', 'throughputPerSecond', 'maxInService', 'instanceMinutes'];
 
 function csvCell(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

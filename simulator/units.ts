@@ -21,9 +21,10 @@ export function parseDurationMs(value: unknown, where: string): number {
 export class ScenarioError extends Error {
   constructor(
     readonly where: string,
-    message: string,
+    /** What is wrong, without the path. */
+    readonly detail: string,
   ) {
-    super(`${where}: ${message}`);
+    super(`${where}: ${detail}`);
     this.name = 'ScenarioError';
   }
 }

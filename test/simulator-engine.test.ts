@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../core/clock.js';
+import { MinHeap } from '../core/heap.js';
 import { EventQueue } from '../simulator/engine/event-queue.js';
 import { Rng } from '../core/random.js';
 import { writeReport } from '../simulator/report/write.js';
@@ -32,6 +33,33 @@ describe('event queue and clock', () => {
       got.push([q.lastTime, q.lastA]);
     }
     expect(got).toEqual(want);
+  });
+
+  it('the one heap (core/heap.ts): pops in key order, FIFO among equal keys, and replaceTop keeps the order', () => {
+    const h = new MinHeap(2); // small, so it has to grow
+    const rng = new Rng(9, 1);
+    const ref: [number, number, number][] = []; // [key, insertion order, value]
+    for (let i = 0; i < 500; i++) {
+      const key = rng.int(50); // many equal keys
+      h.push(key, i);
+      ref.push([key, i, i]);
+    }
+    // Replace the top a few times: the replaced entry goes behind the others of its key.
+    let order = 500;
+    for (let i = 0; i < 20; i++) {
+      ref.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      const [, , v] = ref.shift()!;
+      const key = rng.int(50);
+      h.replaceTop(key, v);
+      ref.push([key, order++, v]);
+    }
+    ref.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const popped: [number, number][] = [];
+    while (h.size) {
+      const v = h.pop();
+      popped.push([h.poppedKey, v]);
+    }
+    expect(popped).toEqual(ref.map(([k, , v]) => [k, v]));
   });
 
   it('VirtualClock keeps its contract: order, ties, cancel, timers scheduled while firing', () => {
@@ -64,7 +92,7 @@ describe('queueing theory', () => {
     // closed loop with no think time every user always has exactly one request in the system, so
     // N = X * R (Little's law) with N = 60.
     const sc = base({ closedLoop: { users: 60, holdFor: '10m' } }, { concurrency: 4, serviceTime: { distribution: 'lognormal', mean: '8ms', sigma: 0.6 } });
-    const m = runScenario(sc).model;
+    const m = runScenario(sc).model.recorder;
     const X = m.completed / (sc.durationMs / 1000); // requests per second
     const R = m.completedLatencySum / m.completed / 1000; // seconds
     expect(Math.abs((X * R) / 60 - 1)).toBeLessThan(0.02);
@@ -78,7 +106,7 @@ describe('queueing theory', () => {
       { closedLoop: { users: 40, holdFor: '10m', thinkTime: { distribution: 'exponential', mean: '50ms' } } },
       { concurrency: 2, initialInstanceCount: 2, routing: 'least-outstanding-requests', serviceTime: { distribution: 'exponential', mean: '10ms' } },
     );
-    const m = runScenario(sc).model;
+    const m = runScenario(sc).model.recorder;
     const X = m.completed / (sc.durationMs / 1000);
     const R = m.completedLatencySum / m.completed / 1000;
     expect(Math.abs((X * (R + 0.05)) / 40 - 1)).toBeLessThan(0.02);
@@ -93,7 +121,7 @@ describe('queueing theory', () => {
     const wq = (erlangC(c, lambda / mu) / (c * mu - lambda)) * 1000;
     expect(wq).toBeCloseTo(7.455, 2); // the hand computation above
     const sc = base({ openLoop: { rate: lambda, duration: '40m' } }, { concurrency: c, serviceTime: { distribution: 'exponential', mean: '10ms' } });
-    const m = runScenario(sc).model;
+    const m = runScenario(sc).model.recorder;
     const measuredWq = m.completedLatencySum / m.completed - 1000 / mu; // W - E[S]
     expect(Math.abs(measuredWq / wq - 1)).toBeLessThan(0.05);
   });
@@ -101,7 +129,7 @@ describe('queueing theory', () => {
   it('M/M/1 sanity: mean response time 1/(mu - lambda) within 5 %', () => {
     // mu = 200/s, lambda = 100/s: W = 1/(200 - 100) s = 10 ms.
     const sc = base({ openLoop: { rate: 100, duration: '60m' } }, { concurrency: 1, serviceTime: { distribution: 'exponential', mean: '5ms' } });
-    const m = runScenario(sc).model;
+    const m = runScenario(sc).model.recorder;
     expect(Math.abs(m.completedLatencySum / m.completed / 10 - 1)).toBeLessThan(0.05);
   });
 });
@@ -109,38 +137,38 @@ describe('queueing theory', () => {
 describe('traffic shapes', () => {
   it('staircase ramp: 1000 users over 10 minutes in 10 steps is +100 each minute, from 100 at t=0', () => {
     const sc = base({ closedLoop: { users: 1000, rampUp: '10m', steps: 10 } }, { concurrency: 4, serviceTime: '3ms' });
-    const m = runScenario(sc).model;
+    const m = runScenario(sc).model.recorder;
     for (let k = 0; k < 10; k++) {
-      expect(m.secUsers[k * 60]).toBe(100 * (k + 1));
-      expect(m.secUsers[k * 60 + 59]).toBe(100 * (k + 1));
+      expect(m.perSecondUsers[k * 60]).toBe(100 * (k + 1));
+      expect(m.perSecondUsers[k * 60 + 59]).toBe(100 * (k + 1));
     }
   });
 
   it('linear ramp: user k of n starts at k x rampUp / n', () => {
     // 60 users over 60 s: one more each second; at the start of second s there are s + 1.
     const sc = base({ closedLoop: { users: 60, rampUp: '60s', holdFor: '10s' } }, { concurrency: 4, serviceTime: '3ms' });
-    const m = runScenario(sc).model;
-    for (const s of [0, 1, 30, 59, 65]) expect(m.secUsers[s]).toBe(Math.min(60, s + 1));
+    const m = runScenario(sc).model.recorder;
+    for (const s of [0, 1, 30, 59, 65]) expect(m.perSecondUsers[s]).toBe(Math.min(60, s + 1));
   });
 
   it('open loop with uniform arrivals at a constant rate sends exactly rate x duration requests', () => {
     // 50 req/s evenly spaced for 10 s: arrivals at 20 ms, 40 ms, ... 9980 ms: 499 requests.
     const sc = base({ openLoop: { rate: 50, duration: '10s', arrivals: 'uniform' } }, { serviceTime: '1ms' });
-    const m = runScenario(sc).model;
-    expect(m.phaseSent[0]).toBe(499);
-    expect(m.secSent[0]).toBe(49); // 20 ms ... 980 ms
-    expect(m.secSent[1]).toBe(50);
+    const m = runScenario(sc).model.recorder;
+    expect(m.perPhaseSent[0]).toBe(499);
+    expect(m.perSecondSent[0]).toBe(49); // 20 ms ... 980 ms
+    expect(m.perSecondSent[1]).toBe(50);
   });
 
   it('a Poisson rate curve delivers the integral of the rate, within sampling error', () => {
     // Linear 0 -> 200/s over 10 min, then 200 -> 100 over 10 min: 600 x 100 + 600 x 150 = 150,000
     // expected arrivals; Poisson standard deviation sqrt(150,000) = 387, so 1 % is > 3 sigma.
     const sc = base({ openLoop: { curve: [[0, 0], ['10m', 200], ['20m', 100]] } }, { concurrency: 8, serviceTime: '1ms' });
-    const m = runScenario(sc).model;
-    expect(Math.abs(m.phaseSent[0] / 150_000 - 1)).toBeLessThan(0.01);
+    const m = runScenario(sc).model.recorder;
+    expect(Math.abs(m.perPhaseSent[0] / 150_000 - 1)).toBeLessThan(0.01);
     // Minute 0 should see about 0.5 x (0 + 20) x 60 = 600 requests, minute 19 about 0.5 x (105 + 100) x 60 = 6150.
-    expect(Math.abs(m.minInvocations[0] / 600 - 1)).toBeLessThan(0.15);
-    expect(Math.abs(m.minInvocations[19] / 6150 - 1)).toBeLessThan(0.05);
+    expect(Math.abs(m.perMinuteInvocations[0] / 600 - 1)).toBeLessThan(0.15);
+    expect(Math.abs(m.perMinuteInvocations[19] / 6150 - 1)).toBeLessThan(0.05);
   });
 
   it('replays a CSV trace of timestamps, relative to its first, at the right seconds', () => {
@@ -151,8 +179,8 @@ describe('traffic shapes', () => {
       { traffic: { phases: [{ trace: { file: 'trace.csv', column: 'timestamp', duration: '5s' } }] }, serving: { instanceType: 'ml.m5.large', serviceTime: '1ms' } },
       { baseDir: dir },
     );
-    const m = runScenario(sc).model;
-    expect(Array.from(m.secSent.subarray(0, 5))).toEqual([2, 0, 3, 0, 0]);
+    const m = runScenario(sc).model.recorder;
+    expect(Array.from(m.perSecondSent.subarray(0, 5))).toEqual([2, 0, 3, 0, 0]);
   });
 
   it('phases run in sequence and requests count toward the phase they were sent in', () => {
@@ -161,8 +189,8 @@ describe('traffic shapes', () => {
       traffic: { phases: [{ name: 'a', openLoop: { rate: 100, duration: '10s', arrivals: 'uniform' } }, { name: 'b', openLoop: { rate: 20, duration: '5s', arrivals: 'uniform' } }] },
       serving: { instanceType: 'ml.m5.large', serviceTime: '1ms' },
     });
-    const m = runScenario(sc).model;
-    expect(Array.from(m.phaseSent)).toEqual([999, 99]);
+    const m = runScenario(sc).model.recorder;
+    expect(Array.from(m.perPhaseSent)).toEqual([999, 99]);
   });
 });
 
@@ -171,13 +199,13 @@ describe('serving', () => {
     // One worker, constant 1 s service, 3 requests at once (uniform 1000/s for 3 ms): the first
     // waits 0, the second 1 s, the third 2 s. With a 1.5 s timeout exactly one times out.
     const sc = base({ openLoop: { rate: 1000, duration: '3ms', arrivals: 'uniform' } }, { concurrency: 1, serviceTime: '1s', queueTimeout: '1.5s' }, { duration: '10s' });
-    const m = runScenario(sc).model;
-    expect(m.phaseSent[0]).toBe(2); // 1 ms and 2 ms (3 ms is the phase end)
+    const m = runScenario(sc).model.recorder;
+    expect(m.perPhaseSent[0]).toBe(2); // 1 ms and 2 ms (3 ms is the phase end)
     const sc3 = base({ openLoop: { rate: 1000, duration: '3.5ms', arrivals: 'uniform' } }, { concurrency: 1, serviceTime: '1s', queueTimeout: '1.5s' }, { duration: '10s' });
-    const m3 = runScenario(sc3).model;
-    expect(m3.phaseSent[0]).toBe(3);
-    expect(m3.phaseOk[0]).toBe(2);
-    expect(m3.phaseTimeouts[0]).toBe(1);
+    const m3 = runScenario(sc3).model.recorder;
+    expect(m3.perPhaseSent[0]).toBe(3);
+    expect(m3.perPhaseOk[0]).toBe(2);
+    expect(m3.perPhaseTimeouts[0]).toBe(1);
   });
 
   it('a failed instance fails its requests and is replaced after the replacement time', () => {
@@ -188,10 +216,10 @@ describe('serving', () => {
       { initialInstanceCount: 2, concurrency: 4, serviceTime: '5ms', failures: { meanTimeBetweenFailures: '2m', replacement: '1m' } },
     );
     const r = runScenario(sc);
-    const failed = r.model.instances.filter((i) => i.failed).length;
+    const failed = r.model.fleet.instances.filter((i) => i.failed).length;
     expect(failed).toBeGreaterThan(3);
-    expect(r.model.instances.length - 2).toBe(failed);
-    const repl = r.model.instances.filter((i) => i.replacement && !Number.isNaN(i.inServiceAt));
+    expect(r.model.fleet.instances.length - 2).toBe(failed);
+    const repl = r.model.fleet.instances.filter((i) => i.replacement && !Number.isNaN(i.inServiceAt));
     for (const i of repl) expect(i.inServiceAt - i.launchedAt).toBe(60_000);
   });
 
@@ -209,11 +237,11 @@ describe('serving', () => {
       },
     });
     const r = runScenario(sc);
-    const m = r.model;
-    expect(m.secDesired[179]).toBe(1);
-    expect(m.secDesired[181]).toBe(4);
-    expect(m.secInService[479]).toBe(1);
-    expect(m.secInService[481]).toBe(4);
+    const m = r.model.recorder;
+    expect(m.perSecondDesired[179]).toBe(1);
+    expect(m.perSecondDesired[181]).toBe(4);
+    expect(m.perSecondInService[479]).toBe(1);
+    expect(m.perSecondInService[481]).toBe(4);
     expect(r.activities[0]).toMatchObject({ StartTime: sc.startMs + 180_000, EndTime: sc.startMs + 480_000, StatusCode: 'Successful', Description: 'Setting desired instance count to 4.' });
   });
 });
@@ -224,10 +252,10 @@ describe('scaling from a scenario file', () => {
     // workers x 100 % = 400 % > 300 every minute. The alarm (1 of 1) fires at tick 1 (60 s):
     // ChangeInCapacity +1 -> 2. Its 120 s cooldown ends at 180 s; the alarm still fires (the
     // closed loop keeps every instance saturated), so +1 again -> 3 at 180 s, cooldown until 300 s.
-    // At 00:05 the scheduled action raises MinCapacity to 5 -> 5 at 300 s; the alarm at 300 s
-    // (cooldown just over, new base 5) adds 1 more -> 6; at 360 s, in that cooldown, 5 + 1 = 6 is
-    // no more than the current capacity: nothing.
-    // Warm-up 30 s.
+    // At 00:05 the scheduled action raises MinCapacity to 5 -> 5 at 300 s, and the endpoint is
+    // Updating until those instances are in service (warm-up 30 s: 330 s). The alarm at 300 s
+    // (cooldown just over, base 5, +1 = 6) is refused: a Failed activity, no cooldown. At 360 s
+    // the endpoint is InService again: 5 + 1 -> 6.
     const E = { EndpointName: 'e', VariantName: 'v' };
     const sc = parseScenario({
       endpoint: { name: 'e', variant: 'v' },
@@ -259,10 +287,49 @@ describe('scaling from a scenario file', () => {
       [60, 2],
       [180, 3],
       [300, 5],
-      [300, 6],
+      [360, 6],
     ]);
+    const refused = r.activities.filter((a) => a.StatusCode === 'Failed');
+    expect(refused.map((a) => [(a.StartTime - sc.startMs) / 1000, a.Description])).toEqual([[300, 'Setting desired instance count to 6.']]);
+    expect(refused[0].StatusMessage).toContain('Reason: Cannot update in-progress endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/e".');
     expect(r.activities[0].Cause).toBe('monitor alarm cpu-high in state ALARM triggered policy step-out');
-    expect(r.model.secInService[91]).toBe(2); // 60 s + 30 s warm-up
+    expect(r.model.recorder.perSecondInService[91]).toBe(2); // 60 s + 30 s warm-up
+  });
+
+  it('the Updating block and the re-evaluation against the larger fleet, end to end through the request path', () => {
+    // 600 users started 1/60 s apart (ramp 10 s), 1 s constant network round trip, 1 ms service
+    // on 4 workers (never queues): each user sends every 1.001 s, so a full minute carries
+    // x = 600 x 60 / 1.001 = 35,964 invocations. Target 15,000, warm-up 5.5 min, cooldown 300 s.
+    // tick 3 (180 s): minutes 0-2 breach; ceil(1 x 35,964 / 15,000) = 3; Updating until 8:30.
+    // ticks 4-7: from the cooldown's base 1 the proposal stays 3: no attempt.
+    // tick 8 (480 s): cooldown over, base 3, still 1 in service: ceil(3 x 2.398) = 8 -> refused.
+    // 8:30: 3 in service. Minute 8 = 30 s at 1 + 30 s at 3 instances = x/2 + x/6 = 23,976.
+    // tick 9 (540 s): ceil(3 x 23,976 / 15,000) = 5 -> 5 (in service at 14:30).
+    // ticks 10-14: minute 9 on is x/3 = 11,988 < 15,000: AlarmHigh is OK, nothing more.
+    const sc = parseScenario({
+      endpoint: { name: 'e', variant: 'v' },
+      traffic: { phases: [{ closedLoop: { users: 600, rampUp: '10s', holdFor: '15m' } }] },
+      path: { network: { latency: '1s' } },
+      serving: { instanceType: 'ml.m5.xlarge', concurrency: 4, serviceTime: '1ms', warmup: '5.5m' },
+      scaling: {
+        scalableTarget: { MinCapacity: 1, MaxCapacity: 10 },
+        policies: [{ PolicyName: 'p', PolicyType: 'TargetTrackingScaling', TargetTrackingScalingPolicyConfiguration: { TargetValue: 15000, ScaleOutCooldown: 300, PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' } } }],
+      },
+    });
+    const r = runScenario(sc);
+    const at = (a: { StartTime: number }) => (a.StartTime - sc.startMs) / 1000;
+    expect(r.activities.filter((a) => a.StatusCode !== 'Failed').map((a) => [at(a), a.toCapacity, a.StatusCode])).toEqual([
+      [180, 3, 'Successful'],
+      [540, 5, 'Successful'],
+    ]);
+    expect(r.activities.filter((a) => a.StatusCode === 'Failed').map((a) => [at(a), a.Description])).toEqual([[480, 'Setting desired instance count to 8.']]);
+    // The alarm history shows the refused attempt as an Action item under AlarmHigh.
+    const actions = r.alarmHistory.filter((h) => h.historyItemType === 'Action');
+    expect(actions.map((h) => [(h.at - sc.startMs) / 1000, h.AlarmName.includes('-AlarmHigh-')])).toEqual([[480, true]]);
+    expect(actions[0].reason).toMatch(/^Action: invoked policy p; the scaling activity failed: Failed to set desired instance count to 8\. Reason: Cannot update in-progress endpoint/);
+    const rec = r.model.recorder;
+    expect(Math.abs(rec.perMinuteInvocations[5] / 35_964 - 1)).toBeLessThan(0.001);
+    expect(Math.abs(rec.perMinuteInvocationsPerInstance[8] / 23_976 - 1)).toBeLessThan(0.002);
   });
 
   it('refuses an alarm on a metric the simulator does not publish', () => {

@@ -4,6 +4,7 @@ import type { ActivityRecord } from '../../core/autoscaling/index.js';
 import type { RunResult } from '../run.js';
 import type { Columns } from './series.js';
 import type { Summary } from './summary.js';
+import type { Replications } from '../replications.js';
 
 const require = createRequire(import.meta.url);
 
@@ -95,7 +96,7 @@ function downsample(values: (number | string | null)[], step: number, how: 'mean
   return out;
 }
 
-export function runHtml(r: RunResult, summary: Summary, sec: Columns, min: Columns): string {
+export function runHtml(r: RunResult, summary: Summary, sec: Columns, min: Columns, replications?: Replications): string {
   const sc = r.scenario;
   const n = sec.second.length;
   const step = Math.max(1, Math.ceil(n / 7200));
@@ -152,12 +153,19 @@ export function runHtml(r: RunResult, summary: Summary, sec: Columns, min: Colum
         `<tr><td class="l">${esc(p.name)}</td><td>${fmt(p.startSeconds / 60)}</td><td>${fmt(p.durationSeconds / 60)}</td><td>${fmt(p.sent)}</td><td>${fmt(p.ok)}</td><td>${fmt(p.errors)}</td><td>${fmt(p.throughputPerSecond)}</td><td>${fmt(p.latencyMs.mean)}</td><td>${fmt(p.latencyMs.p50)}</td><td>${fmt(p.latencyMs.p95)}</td><td>${fmt(p.latencyMs.p99)}</td></tr>`,
     )
     .join('');
+  const pct = (v: number | null) => (v === null ? '–' : `${group(Math.round(v * 1000) / 10)} %`);
+  const stageRows = s.stages
+    .map(
+      (st) =>
+        `<tr><td class="l">${esc(st.name)}</td><td>${fmt(st.meanMs)}</td><td>${pct(st.shareOfRoundTrip)}</td><td>${fmt(st.meanWaitMs)}</td><td>${fmt(st.meanInStage)}</td><td>${pct(st.utilisation)}</td></tr>`,
+    )
+    .join('');
   const rel = (t: number) => fmt((t - sc.startMs) / 60_000);
   const actRows = (list: ActivityRecord[]) =>
     list
       .map(
         (a) =>
-          `<tr><td>${rel(a.StartTime)}</td><td>${a.EndTime === undefined ? '–' : rel(a.EndTime)}</td><td class="l">${esc(a.StatusCode)}</td><td class="l">${esc(a.Description)}</td><td class="l">${esc(a.Cause)}</td><td class="l">${esc(a.NotScaledReasons?.map((x) => x.Code).join(', ') ?? '')}</td></tr>`,
+          `<tr><td>${rel(a.StartTime)}</td><td>${a.EndTime === undefined ? '–' : rel(a.EndTime)}</td><td class="l">${esc(a.StatusCode)}</td><td class="l">${esc(a.Description)}</td><td class="l">${esc(a.Cause)}</td><td class="l">${esc(a.NotScaledReasons?.map((x) => x.Code).join(', ') ?? (a.StatusCode === 'Failed' ? (a.StatusMessage ?? '') : ''))}</td></tr>`,
       )
       .join('');
   const allActs = [...r.activities, ...r.notScaled].sort((a, b) => a.StartTime - b.StartTime);
@@ -170,6 +178,7 @@ export function runHtml(r: RunResult, summary: Summary, sec: Columns, min: Colum
 <div class="sub">${esc(sc.description)}</div>
 <div class="sub">${esc(serving.instance.name)} (${serving.instance.vcpu} vCPU, ${serving.instance.memoryGiB} GiB), concurrency ${serving.concurrency} per instance,
 service time ${esc(serving.serviceTime.describe())}, warm-up ${esc(serving.warmup.describe())}, routing ${esc(serving.routing)};
+outside the instances: client overhead ${esc(sc.path.client.overhead.describe())}${Number.isFinite(sc.path.client.concurrency) ? ` on ${sc.path.client.concurrency} servers` : ''}, network round trip ${esc(sc.path.network.latency.describe())}, gateway ${esc(sc.path.gateway.latency.describe())}${sc.path.gateway.throttle ? `, throttle ${sc.path.gateway.throttle.ratePerSecond} req/s (burst ${sc.path.gateway.throttle.burst})` : ''};
 ${fmt(sc.durationMs / 60_000)} minutes from ${esc(new Date(sc.startMs).toISOString())}, seed ${sc.seed}.</div>
 <div id="errors" class="err"></div>
 <div class="cards">${cards}</div>
@@ -180,12 +189,24 @@ ${fmt(sc.durationMs / 60_000)} minutes from ${esc(new Date(sc.startMs).toISOStri
 <div class="chart"><h3>Instances</h3><div id="c-inst"></div></div>
 <div class="chart"><h3>CPU per instance (% summed over cores, max ${data.maxCpu})</h3><div id="c-cpu"></div></div>
 <div class="chart"><h3>Errors per second</h3><div id="c-err"></div></div>
+${
+  replications
+    ? `<h2>Across ${replications.seeds.length} replications</h2>
+<div class="note">Seeds ${replications.seeds[0]} to ${replications.seeds[replications.seeds.length - 1]}; each figure is the mean over replications with its 95 % confidence interval (Student's t). The charts and tables below are seed ${replications.seeds[0]}'s.</div>
+<table><tr><th class="l">figure</th><th>mean</th><th>95 % interval</th></tr>${Object.entries(replications.intervals)
+        .map(([k, i]) => `<tr><td class="l">${esc(k)}</td><td>${fmt(i.mean)}</td><td>${i.low === null ? '–' : `${group(i.low)} – ${group(i.high!)}`}</td></tr>`)
+        .join('')}</table>`
+    : ''
+}
+<h2>Where the time goes</h2>
+<div class="note">Each stage of a round trip: mean time per request (wait + service), its share of the mean round trip (${fmt(s.latencyMs.mean)} ms over all outcomes may differ slightly from the OK mean), mean wait for a server, requests in the stage on average, and utilisation of the stage's servers (none for a pure delay).</div>
+<table><tr><th class="l">stage</th><th>mean ms</th><th>share of round trip</th><th>wait ms</th><th>in stage (mean)</th><th>utilisation</th></tr>${stageRows}</table>
 <h2>Phases</h2>
 <table><tr><th class="l">phase</th><th>start (min)</th><th>length (min)</th><th>sent</th><th>ok</th><th>errors</th><th>req/s</th><th>mean ms</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th></tr>${phaseRows}</table>
 <h2>Scaling activities</h2>
-${allActs.length ? `<table><tr><th>start (min)</th><th>end (min)</th><th class="l">status</th><th class="l">description</th><th class="l">cause</th><th class="l">not scaled</th></tr>${actRows(allActs)}</table>` : '<div class="note">None.</div>'}
+${allActs.length ? `<table><tr><th>start (min)</th><th>end (min)</th><th class="l">status</th><th class="l">description</th><th class="l">cause</th><th class="l">not scaled / refusal</th></tr>${actRows(allActs)}</table>` : '<div class="note">None.</div>'}
 <h2>Alarm state changes</h2>
-${alarmRows ? `<table><tr><th>at (min)</th><th class="l">alarm</th><th class="l">state</th><th class="l">reason</th></tr>${alarmRows}</table>` : '<div class="note">No alarms.</div>'}
+${alarmRows ? `<table><tr><th>at (min)</th><th class="l">alarm</th><th class="l">state</th><th class="l">reason (state changes, and actions SageMaker refused)</th></tr>${alarmRows}</table>` : '<div class="note">No alarms.</div>'}
 <p class="note">Generated by localsage simulate. Files next to this page: summary.json, per-second.csv/json, per-minute.csv/json, scaling-activities.json, alarms.json.</p>
 `;
   const script = `
@@ -244,6 +265,8 @@ export interface SweepRow {
   values: Record<string, unknown>;
   summary: Summary;
   dir: string;
+  /** With --replications: the headline figures over seeds. */
+  replications?: Replications;
 }
 
 /** The sweep's comparison page: a table and cost against p99 latency (an SVG scatter). */

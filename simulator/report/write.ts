@@ -5,6 +5,7 @@ import type { RunResult } from '../run.js';
 import { runHtml } from './html.js';
 import { perMinute, perSecond, toCsv } from './series.js';
 import { summarize, type Summary } from './summary.js';
+import type { Replications } from '../replications.js';
 
 /** An activity as DescribeScalingActivities puts it on the wire (awsJson: epoch-second timestamps). */
 function wireActivity(a: ActivityRecord): Record<string, unknown> {
@@ -18,7 +19,7 @@ function wireActivity(a: ActivityRecord): Record<string, unknown> {
  * first, as AWS answers), alarms.json and index.html. No wall-clock time or locale goes into any
  * file, so the same scenario and seed give byte-identical files.
  */
-export function writeReport(r: RunResult, dir: string): { summary: Summary; files: string[] } {
+export function writeReport(r: RunResult, dir: string, replications?: Replications): { summary: Summary; files: string[] } {
   mkdirSync(dir, { recursive: true });
   const summary = summarize(r);
   const sec = perSecond(r);
@@ -43,8 +44,14 @@ export function writeReport(r: RunResult, dir: string): { summary: Summary; file
       ) + '\n',
     ],
     ['alarms.json', JSON.stringify({ policies: r.policyArns, stateChanges: r.alarmHistory.map((h) => ({ ...h, at: new Date(h.at).toISOString() })) }, null, 2) + '\n'],
-    ['index.html', runHtml(r, summary, sec, min)],
+    ['index.html', runHtml(r, summary, sec, min, replications)],
   ];
+  if (replications) {
+    files.push(['replications.json', JSON.stringify(replications, null, 2) + '\n']);
+    const names = Object.keys(replications.values);
+    const rows = replications.seeds.map((seed, i) => [seed, ...names.map((k) => replications.values[k][i] ?? '')].join(','));
+    files.push(['replications.csv', ['seed,' + names.join(','), ...rows].join('\n') + '\n']);
+  }
   for (const [name, text] of files) writeFileSync(join(dir, name), text);
   return { summary, files: files.map(([n]) => join(dir, n)) };
 }

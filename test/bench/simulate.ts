@@ -48,7 +48,7 @@ console.log(`analytic mean response time (Erlang C): ${mmcMeanResponseMs(C, RATE
 // Warm the JIT on a short run, then the day.
 runScenario(scenario(120));
 const day = runScenario(scenario(DAY_S));
-const m = day.model;
+const m = day.model.recorder;
 const events = day.fastEvents + day.slowEvents;
 const evps = events / (day.wallMs / 1000);
 const modelEvps = day.fastEvents / (day.wallMs / 1000);
