@@ -13,6 +13,7 @@ import { VirtualClock } from '../core/clock.js';
 import {
   ApplicationAutoScaler,
   applyAdjustment,
+  AutoScalingError,
   parseSchedule,
   stepAdjustment,
   type MetricQuery,
@@ -372,5 +373,56 @@ describe('scheduled actions', () => {
     expect(h.changes).toEqual([[5, 3]]);
     // It fired three times (00:05, 00:20, 00:35), each logging its min capacity change.
     expect(h.scaler.describeScalingActivities().filter((a) => a.Description === 'Setting min capacity to 3.')).toHaveLength(3);
+  });
+});
+
+describe('errors and the lifecycle a live service needs', () => {
+  const codeOf = (f: () => unknown): string | undefined => {
+    try {
+      f();
+    } catch (e) {
+      return e instanceof AutoScalingError ? e.code : `untyped: ${(e as Error).message}`;
+    }
+    return undefined;
+  };
+
+  it('refusals carry the AWS error code, not a prefixed message', () => {
+    const h = harness({ capacity: 1, series: {} });
+    const other = { ...IDS, ResourceId: 'endpoint/x/variant/y' };
+    expect(codeOf(() => h.scaler.putScalingPolicy({ ...tt('p', 100), ResourceId: other.ResourceId }))).toBe('ObjectNotFoundException');
+    expect(codeOf(() => h.scaler.registerScalableTarget({ ...other }, { desiredCapacity: () => 1, setDesiredCapacity: () => {} }))).toBe('ValidationException');
+    expect(codeOf(() => h.scaler.deleteScalingPolicy({ ...IDS, PolicyName: 'nope' }))).toBe('ObjectNotFoundException');
+    expect(codeOf(() => h.scaler.deregisterScalableTarget(other))).toBe('ObjectNotFoundException');
+    expect(codeOf(() => h.scaler.deleteScheduledAction(IDS, 'nope'))).toBe('ObjectNotFoundException');
+    const e = (() => {
+      try {
+        h.scaler.putScalingPolicy({ ...tt('p', 100), ResourceId: other.ResourceId });
+      } catch (x) {
+        return x as Error;
+      }
+    })();
+    expect(e?.message).not.toMatch(/^ObjectNotFoundException/);
+  });
+
+  it('putting a policy again replaces it in place: same ARN, same alarm names, new target value', () => {
+    // 1 instance at 250/instance. Target 300: no breach. Replaced at 100 before tick 3: ceil(250/100) = 3.
+    const h = harness({ capacity: 1, series: { InvocationsPerInstance: repeat(250, 4) } });
+    const first = h.scaler.putScalingPolicy(tt('p', 300));
+    const second = h.scaler.putScalingPolicy(tt('p', 100));
+    expect(second.PolicyARN).toBe(first.PolicyARN);
+    expect(second.Alarms!.map((a) => a.AlarmName)).toEqual(first.Alarms!.map((a) => a.AlarmName));
+    expect(h.scaler.alarmList()).toHaveLength(2);
+    h.run(4);
+    expect(h.changes).toEqual([[3, 3]]);
+  });
+
+  it('deregistering removes the policies and their alarms; a restored policy keeps its ids', () => {
+    const h = harness({ capacity: 1, series: { InvocationsPerInstance: repeat(250, 4) } });
+    const put = h.scaler.putScalingPolicy(tt('p', 100));
+    h.scaler.deregisterScalableTarget(IDS);
+    expect(h.scaler.alarmList()).toHaveLength(0);
+    h.scaler.registerScalableTarget({ ...IDS, MinCapacity: 1, MaxCapacity: 5 }, { desiredCapacity: () => h.capacity(), setDesiredCapacity: () => {} });
+    const again = h.scaler.putScalingPolicy(tt('p', 100), { PolicyARN: put.PolicyARN, AlarmNames: put.Alarms!.map((a) => a.AlarmName!) });
+    expect(again).toEqual(put);
   });
 });

@@ -1,3 +1,4 @@
+import { invalid } from './errors.js';
 import type { MetricQuery, MetricSource } from './types.js';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -56,10 +57,10 @@ export class MetricAlarm {
   readonly history: { at: number; state: AlarmState; reason: string }[] = [];
 
   constructor(readonly def: AlarmDefinition) {
-    if (!(def.Period > 0) || def.Period % 10 !== 0) throw new Error(`alarm ${def.AlarmName}: Period must be a positive multiple of 10 seconds`);
-    if (!(def.EvaluationPeriods >= 1)) throw new Error(`alarm ${def.AlarmName}: EvaluationPeriods must be >= 1`);
+    if (!(def.Period > 0) || def.Period % 10 !== 0) throw invalid(`alarm ${def.AlarmName}: Period must be a positive multiple of 10 seconds`);
+    if (!(def.EvaluationPeriods >= 1)) throw invalid(`alarm ${def.AlarmName}: EvaluationPeriods must be >= 1`);
     if (!(def.DatapointsToAlarm >= 1 && def.DatapointsToAlarm <= def.EvaluationPeriods)) {
-      throw new Error(`alarm ${def.AlarmName}: DatapointsToAlarm must be between 1 and EvaluationPeriods`);
+      throw invalid(`alarm ${def.AlarmName}: DatapointsToAlarm must be between 1 and EvaluationPeriods`);
     }
   }
 

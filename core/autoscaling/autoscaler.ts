@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { MetricAlarm, type AlarmDefinition, type AlarmEvaluation, type ComparisonOperator, type TreatMissingData } from './alarm.js';
+import { invalid, objectNotFound } from './errors.js';
 import { parseSchedule, type Schedule } from './schedule.js';
 import {
   DEFAULT_COOLDOWN_SECONDS,
@@ -142,7 +143,7 @@ export class ApplicationAutoScaler {
   private readonly alarms: { alarm: MetricAlarm; user: boolean }[] = [];
   private readonly activities: ActivityRecord[] = [];
   private readonly notScaled: ActivityRecord[] = [];
-  private readonly scheduled: { name: string; cancel: () => void }[] = [];
+  private readonly scheduled: { name: string; key: string; cancel: () => void }[] = [];
   private cancelTick: (() => void) | undefined;
 
   constructor(opts: AutoScalerOptions) {
@@ -168,7 +169,7 @@ export class ApplicationAutoScaler {
     let t = this.targets.get(key);
     if (!t) {
       if (req.MinCapacity === undefined || req.MaxCapacity === undefined) {
-        throw new Error('ValidationException: MinCapacity and MaxCapacity are required when registering a new scalable target');
+        throw invalid('MinCapacity and MaxCapacity are required when registering a new scalable target');
       }
       t = {
         key,
@@ -186,7 +187,7 @@ export class ApplicationAutoScaler {
     if (req.MinCapacity !== undefined) t.min = req.MinCapacity;
     if (req.MaxCapacity !== undefined) t.max = req.MaxCapacity;
     if (!(Number.isInteger(t.min) && Number.isInteger(t.max) && t.min >= 0 && t.max >= t.min)) {
-      throw new Error(`ValidationException: MinCapacity (${t.min}) and MaxCapacity (${t.max}) must be integers with 0 <= Min <= Max`);
+      throw invalid(`MinCapacity (${t.min}) and MaxCapacity (${t.max}) must be integers with 0 <= Min <= Max`);
     }
     const s = req.SuspendedState;
     if (s) t.suspended = { in: !!s.DynamicScalingInSuspended, out: !!s.DynamicScalingOutSuspended, scheduled: !!s.ScheduledScalingSuspended };
@@ -194,25 +195,36 @@ export class ApplicationAutoScaler {
     return { ScalableTargetARN: `arn:aws:application-autoscaling:${this.region}:${this.account}:scalable-target/${this.uuid().replace(/-/g, '').slice(0, 28)}` };
   }
 
-  putScalingPolicy(req: PutScalingPolicyRequest): PutScalingPolicyResponse {
+  /**
+   * Creates a policy, or replaces the one of that name on the target (as AWS updates a policy in
+   * place: same ARN, same alarm names). `ids` restores the ARN and alarm names of a stored policy.
+   */
+  putScalingPolicy(req: PutScalingPolicyRequest, ids?: { PolicyARN?: string; AlarmNames?: string[] }): PutScalingPolicyResponse {
     const t = this.targets.get(targetKey(req));
-    if (!t) throw new Error(`ObjectNotFoundException: No scalable target registered for service namespace: ${req.ServiceNamespace}, resource ID: ${req.ResourceId}, scalable dimension: ${req.ScalableDimension}`);
-    if (!req.PolicyName) throw new Error('ValidationException: PolicyName is required');
-    if (t.policies.some((p) => p.name === req.PolicyName)) throw new Error(`ValidationException: policy ${req.PolicyName} already exists (the simulator does not update policies in place)`);
+    if (!t) throw objectNotFound(`No scalable target registered for service namespace: ${req.ServiceNamespace}, resource ID: ${req.ResourceId}, scalable dimension: ${req.ScalableDimension}`);
+    if (!req.PolicyName) throw invalid('PolicyName is required');
+    const existing = t.policies.find((p) => p.name === req.PolicyName);
+    if (existing) {
+      ids = {
+        PolicyARN: ids?.PolicyARN ?? existing.arn,
+        AlarmNames: ids?.AlarmNames ?? [existing.tt?.high.def.AlarmName, existing.tt?.low?.def.AlarmName].filter((n): n is string => !!n),
+      };
+    }
     const type = req.PolicyType ?? 'StepScaling';
-    const arn = `arn:aws:autoscaling:${this.region}:${this.account}:scalingPolicy:${this.uuid()}:resource/${t.ServiceNamespace}/${t.ResourceId}:policyName/${req.PolicyName}`;
+    const arn = ids?.PolicyARN ?? `arn:aws:autoscaling:${this.region}:${this.account}:scalingPolicy:${this.uuid()}:resource/${t.ServiceNamespace}/${t.ResourceId}:policyName/${req.PolicyName}`;
     const p: PolicyState = { name: req.PolicyName, arn, target: t, type: type as PolicyState['type'], outUntil: -Infinity, outBase: 0, inUntil: -Infinity };
     const alarmsOut: { AlarmName: string; AlarmARN: string }[] = [];
+    const created: MetricAlarm[] = [];
     if (type === 'TargetTrackingScaling') {
       const c = req.TargetTrackingScalingPolicyConfiguration;
       if (!c || typeof c.TargetValue !== 'number' || !(c.TargetValue > 0)) {
-        throw new Error('ValidationException: TargetTrackingScalingPolicyConfiguration.TargetValue must be a number > 0');
+        throw invalid('TargetTrackingScalingPolicyConfiguration.TargetValue must be a number > 0');
       }
       const metric = this.targetMetric(t, c);
       const mk = (which: 'High' | 'Low'): MetricAlarm => {
         const s = which === 'High' ? this.tt.high : this.tt.low;
         const def: AlarmDefinition = {
-          AlarmName: `TargetTracking-${t.ResourceId}-Alarm${which}-${this.uuid()}`,
+          AlarmName: ids?.AlarmNames?.find((n) => n.includes(`-Alarm${which}-`)) ?? `TargetTracking-${t.ResourceId}-Alarm${which}-${this.uuid()}`,
           metric,
           Period: this.tt.periodSeconds,
           EvaluationPeriods: s.evaluationPeriods,
@@ -223,7 +235,7 @@ export class ApplicationAutoScaler {
           TreatMissingData: 'missing',
         };
         const a = new MetricAlarm(def);
-        this.alarms.push({ alarm: a, user: false });
+        created.push(a);
         alarmsOut.push({ AlarmName: def.AlarmName, AlarmARN: `arn:aws:cloudwatch:${this.region}:${this.account}:alarm:${def.AlarmName}` });
         return a;
       };
@@ -241,9 +253,9 @@ export class ApplicationAutoScaler {
       };
     } else if (type === 'StepScaling') {
       const c = req.StepScalingPolicyConfiguration;
-      if (!c || !c.StepAdjustments?.length) throw new Error('ValidationException: StepScalingPolicyConfiguration.StepAdjustments is required');
+      if (!c || !c.StepAdjustments?.length) throw invalid('StepScalingPolicyConfiguration.StepAdjustments is required');
       const at = c.AdjustmentType ?? 'ChangeInCapacity';
-      if (!['ChangeInCapacity', 'PercentChangeInCapacity', 'ExactCapacity'].includes(at)) throw new Error(`ValidationException: AdjustmentType ${at}`);
+      if (!['ChangeInCapacity', 'PercentChangeInCapacity', 'ExactCapacity'].includes(at)) throw invalid(`AdjustmentType ${at}`);
       validateSteps(c.StepAdjustments);
       p.step = {
         adjustmentType: at as 'ChangeInCapacity',
@@ -252,8 +264,10 @@ export class ApplicationAutoScaler {
         cooldownMs: (c.Cooldown ?? DEFAULT_COOLDOWN_SECONDS) * 1000,
       };
     } else {
-      throw new Error(`ValidationException: PolicyType ${type} is not supported by the simulator (TargetTrackingScaling, StepScaling)`);
+      throw invalid(`PolicyType ${type} is not supported by the simulator (TargetTrackingScaling, StepScaling)`);
     }
+    if (existing) this.removePolicy(existing);
+    for (const a of created) this.alarms.push({ alarm: a, user: false });
     t.policies.push(p);
     return { PolicyARN: arn, Alarms: alarmsOut };
   }
@@ -261,20 +275,23 @@ export class ApplicationAutoScaler {
   /** A CloudWatch alarm for step scaling; AlarmActions name policies by ARN or by PolicyName. */
   putMetricAlarm(req: PutMetricAlarmInput): void {
     if (!req.AlarmName || !req.MetricName || !req.Namespace || req.Threshold === undefined || !req.ComparisonOperator) {
-      throw new Error('ValidationException: PutMetricAlarm needs AlarmName, MetricName, Namespace, Threshold and ComparisonOperator');
+      throw invalid('PutMetricAlarm needs AlarmName, MetricName, Namespace, Threshold and ComparisonOperator');
     }
-    if (req.Metrics?.length || req.ExtendedStatistic) throw new Error(`alarm ${req.AlarmName}: metric math and extended statistics are not supported by the simulator`);
+    if (req.Metrics?.length || req.ExtendedStatistic) throw invalid(`alarm ${req.AlarmName}: metric math and extended statistics are not supported by the simulator`);
     const op = req.ComparisonOperator as ComparisonOperator;
     if (!['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'].includes(op)) {
-      throw new Error(`alarm ${req.AlarmName}: ComparisonOperator ${op} is not supported`);
+      throw invalid(`alarm ${req.AlarmName}: ComparisonOperator ${op} is not supported`);
     }
     const actions = (req.AlarmActions ?? []).map((a) => {
       const p = this.findPolicy(a);
-      if (!p) throw new Error(`alarm ${req.AlarmName}: AlarmActions names ${a}, which is no scaling policy`);
-      if (p.type !== 'StepScaling') throw new Error(`alarm ${req.AlarmName}: ${a} is not a step scaling policy`);
+      if (!p) throw invalid(`alarm ${req.AlarmName}: AlarmActions names ${a}, which is no scaling policy`);
+      if (p.type !== 'StepScaling') throw invalid(`alarm ${req.AlarmName}: ${a} is not a step scaling policy`);
       return p.arn;
     });
     const periods = req.EvaluationPeriods ?? 1;
+    // PutMetricAlarm with an existing name replaces that alarm.
+    const old = this.alarms.findIndex((a) => a.alarm.def.AlarmName === req.AlarmName);
+    if (old >= 0) this.alarms.splice(old, 1);
     this.alarms.push({
       alarm: new MetricAlarm({
         AlarmName: req.AlarmName,
@@ -296,19 +313,21 @@ export class ApplicationAutoScaler {
     });
   }
 
-  putScheduledAction(req: PutScheduledActionRequest): void {
+  /** Creates or replaces a scheduled action; `createdMs` restores a stored one's creation time. */
+  putScheduledAction(req: PutScheduledActionRequest, opts: { createdMs?: number } = {}): void {
     const t = this.targets.get(targetKey(req));
-    if (!t) throw new Error(`ObjectNotFoundException: No scalable target registered for ${req.ResourceId}`);
-    if (!req.Schedule || !req.ScheduledActionName) throw new Error('ValidationException: ScheduledActionName and Schedule are required');
+    if (!t) throw objectNotFound(`No scalable target registered for ${req.ResourceId}`);
+    if (!req.Schedule || !req.ScheduledActionName) throw invalid('ScheduledActionName and Schedule are required');
     const sched: Schedule = parseSchedule(req.Schedule, {
       timezone: req.Timezone,
       startMs: req.StartTime ? new Date(req.StartTime).getTime() : undefined,
       endMs: req.EndTime ? new Date(req.EndTime).getTime() : undefined,
-      createdMs: this.clock.now(),
+      createdMs: opts.createdMs ?? this.clock.now(),
     });
     const name = req.ScheduledActionName;
     const action = req.ScalableTargetAction ?? {};
-    const entry = { name, cancel: () => {} };
+    this.deleteScheduledAction(req, name, { quiet: true });
+    const entry = { name, key: t.key, cancel: () => {} };
     const arm = (from: number) => {
       const at = sched.nextAtOrAfter(from);
       if (at === undefined) return;
@@ -367,6 +386,78 @@ export class ApplicationAutoScaler {
   bounds(resource: { ServiceNamespace?: string; ResourceId?: string; ScalableDimension?: string }): { min: number; max: number } | undefined {
     const t = this.targets.get(targetKey(resource));
     return t && { min: t.min, max: t.max };
+  }
+
+  // ---- lifecycle the live emulator needs (deregistration, deletion, restore after restart) ----
+
+  /** Removes a target with its policies, their alarms and its scheduled actions. */
+  deregisterScalableTarget(ids: { ServiceNamespace?: string; ResourceId?: string; ScalableDimension?: string }): void {
+    const t = this.targets.get(targetKey(ids));
+    if (!t) throw objectNotFound(`No scalable target found for service namespace: ${ids.ServiceNamespace}, resource ID: ${ids.ResourceId}, scalable dimension: ${ids.ScalableDimension}`);
+    for (const p of [...t.policies]) this.removePolicy(p);
+    for (const s of this.scheduled.filter((x) => x.key === t.key)) this.deleteScheduledAction(ids, s.name, { quiet: true });
+    this.targets.delete(t.key);
+  }
+
+  deleteScalingPolicy(ids: { ServiceNamespace?: string; ResourceId?: string; ScalableDimension?: string; PolicyName?: string }): void {
+    const p = this.targets.get(targetKey(ids))?.policies.find((x) => x.name === ids.PolicyName);
+    if (!p) throw objectNotFound(`No scaling policy found for service namespace: ${ids.ServiceNamespace}, resource ID: ${ids.ResourceId}, scalable dimension: ${ids.ScalableDimension}, policy name: ${ids.PolicyName}`);
+    this.removePolicy(p);
+  }
+
+  deleteScheduledAction(ids: { ServiceNamespace?: string; ResourceId?: string; ScalableDimension?: string }, name: string, opts: { quiet?: boolean } = {}): void {
+    const key = targetKey(ids);
+    const i = this.scheduled.findIndex((s) => s.key === key && s.name === name);
+    if (i < 0) {
+      if (opts.quiet) return;
+      throw objectNotFound(`No scheduled action found for service namespace: ${ids.ServiceNamespace}, resource ID: ${ids.ResourceId}, scalable dimension: ${ids.ScalableDimension}, scheduled action name: ${name}`);
+    }
+    this.scheduled[i].cancel();
+    this.scheduled.splice(i, 1);
+  }
+
+  /** Deletes alarms by name (CloudWatch DeleteAlarms ignores names that do not exist). */
+  deleteAlarms(names: string[]): void {
+    for (let i = this.alarms.length - 1; i >= 0; i--) if (names.includes(this.alarms[i].alarm.def.AlarmName)) this.alarms.splice(i, 1);
+  }
+
+  /** Every alarm with its state and last transition, for DescribeAlarms. */
+  alarmList(): { alarm: MetricAlarm; user: boolean }[] {
+    return [...this.alarms];
+  }
+
+  /** SetAlarmState: the state holds until the next evaluation of the alarm, as on CloudWatch. */
+  setAlarmState(name: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA', reason: string): boolean {
+    const a = this.alarms.find((x) => x.alarm.def.AlarmName === name);
+    if (!a) return false;
+    if (a.alarm.state !== state) a.alarm.history.push({ at: this.clock.now(), state, reason });
+    a.alarm.state = state;
+    return true;
+  }
+
+  /** Puts stored activities back after a restart (oldest first); InProgress ones await completeActivity. */
+  restoreActivities(records: ActivityRecord[]): void {
+    for (const r of records) (r.NotScaledReasons?.length ? this.notScaled : this.activities).push({ ...r });
+  }
+
+  /** Ends an activity whose change was applied while no callback was waiting (after a restart). */
+  completeActivity(activityId: string, outcome: CapacityOutcome): void {
+    const a = this.activities.find((x) => x.ActivityId === activityId);
+    if (!a || a.EndTime !== undefined) return;
+    a.EndTime = this.clock.now();
+    a.StatusCode = outcome.status;
+    a.StatusMessage =
+      outcome.message ??
+      (outcome.status === 'Successful'
+        ? `Successfully set desired instance count to ${a.toCapacity}. Change successfully fulfilled by ${a.ServiceNamespace}.`
+        : `Failed to set desired instance count to ${a.toCapacity}.`);
+  }
+
+  private removePolicy(p: PolicyState): void {
+    const own = [p.tt?.high, p.tt?.low].filter(Boolean);
+    for (let i = this.alarms.length - 1; i >= 0; i--) if (own.includes(this.alarms[i].alarm)) this.alarms.splice(i, 1);
+    const list = p.target.policies;
+    list.splice(list.indexOf(p), 1);
   }
 
   // ---- evaluation ----
@@ -553,14 +644,14 @@ export class ApplicationAutoScaler {
     if (c.PredefinedMetricSpecification) {
       const type = c.PredefinedMetricSpecification.PredefinedMetricType;
       if (type !== 'SageMakerVariantInvocationsPerInstance') {
-        throw new Error(`ValidationException: PredefinedMetricType ${type} is not supported by the simulator (SageMakerVariantInvocationsPerInstance, or a CustomizedMetricSpecification)`);
+        throw invalid(`PredefinedMetricType ${type} is not supported by the simulator (SageMakerVariantInvocationsPerInstance, or a CustomizedMetricSpecification)`);
       }
       return { Namespace: 'AWS/SageMaker', MetricName: 'InvocationsPerInstance', Dimensions: sageMakerDimensions(t.ResourceId), Statistic: 'Sum' };
     }
     const m = c.CustomizedMetricSpecification;
-    if (!m) throw new Error('ValidationException: a target tracking policy needs PredefinedMetricSpecification or CustomizedMetricSpecification');
-    if (m.Metrics?.length) throw new Error('ValidationException: metric math in CustomizedMetricSpecification is not supported by the simulator');
-    if (!m.MetricName || !m.Namespace) throw new Error('ValidationException: CustomizedMetricSpecification needs MetricName and Namespace');
+    if (!m) throw invalid('a target tracking policy needs PredefinedMetricSpecification or CustomizedMetricSpecification');
+    if (m.Metrics?.length) throw invalid('metric math in CustomizedMetricSpecification is not supported by the simulator');
+    if (!m.MetricName || !m.Namespace) throw invalid('CustomizedMetricSpecification needs MetricName and Namespace');
     return {
       Namespace: m.Namespace,
       MetricName: m.MetricName,
@@ -603,15 +694,15 @@ export function applyAdjustment(type: 'ChangeInCapacity' | 'PercentChangeInCapac
 
 function validateSteps(steps: StepAdjustment[]): void {
   for (const s of steps) {
-    if (typeof s.ScalingAdjustment !== 'number') throw new Error('ValidationException: each step needs ScalingAdjustment');
+    if (typeof s.ScalingAdjustment !== 'number') throw invalid('each step needs ScalingAdjustment');
     if (s.MetricIntervalLowerBound === undefined && s.MetricIntervalUpperBound === undefined && steps.length > 1) {
-      throw new Error('ValidationException: only a single step may leave both bounds open');
+      throw invalid('only a single step may leave both bounds open');
     }
   }
   const sorted = steps.map((s) => [s.MetricIntervalLowerBound ?? -Infinity, s.MetricIntervalUpperBound ?? Infinity]).sort((a, b) => a[0] - b[0]);
   for (let i = 0; i < sorted.length; i++) {
-    if (sorted[i][1] <= sorted[i][0]) throw new Error('ValidationException: a step upper bound must be greater than its lower bound');
-    if (i > 0 && sorted[i][0] !== sorted[i - 1][1]) throw new Error('ValidationException: step intervals must not overlap or leave gaps');
+    if (sorted[i][1] <= sorted[i][0]) throw invalid('a step upper bound must be greater than its lower bound');
+    if (i > 0 && sorted[i][0] !== sorted[i - 1][1]) throw invalid('step intervals must not overlap or leave gaps');
   }
 }
 

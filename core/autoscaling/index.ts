@@ -4,6 +4,7 @@
  * autoscaler can run the same code on a RealClock or ScaledClock.
  */
 export * from './types.js';
+export * from './errors.js';
 export * from './alarm.js';
 export * from './schedule.js';
 export * from './autoscaler.js';

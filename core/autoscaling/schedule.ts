@@ -1,3 +1,4 @@
+import { invalid } from './errors.js';
 /**
  * Application Auto Scaling schedule expressions: at(yyyy-mm-ddThh:mm:ss), rate(n unit) and
  * cron(minutes hours day-of-month month day-of-week year). Times are UTC (the only Timezone
@@ -11,7 +12,7 @@ export interface Schedule {
 
 export function parseSchedule(expression: string, opts: { timezone?: string; startMs?: number; endMs?: number; createdMs: number }): Schedule {
   if (opts.timezone && !/^(UTC|Etc\/UTC|GMT|Etc\/GMT)$/.test(opts.timezone)) {
-    throw new Error(`schedule ${expression}: Timezone ${opts.timezone} is not supported by the simulator; use UTC`);
+    throw invalid(`schedule ${expression}: Timezone ${opts.timezone} is not supported by the simulator; use UTC`);
   }
   const start = opts.startMs ?? -Infinity;
   const end = opts.endMs ?? Infinity;
@@ -23,7 +24,7 @@ export function parseSchedule(expression: string, opts: { timezone?: string; sta
   }
   if ((m = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(expression))) {
     const n = Number(m[1]);
-    if (!(n >= 1)) throw new Error(`schedule ${expression}: rate must be >= 1`);
+    if (!(n >= 1)) throw invalid(`schedule ${expression}: rate must be >= 1`);
     const unit = m[2].startsWith('minute') ? 60_000 : m[2].startsWith('hour') ? 3_600_000 : 86_400_000;
     const every = n * unit;
     // The first run is at StartTime when given, else one interval after the action was created.
@@ -37,7 +38,7 @@ export function parseSchedule(expression: string, opts: { timezone?: string; sta
     const cron = parseCron(m[1], expression);
     return { expression, nextAtOrAfter: (from) => within(cron(Math.max(from, start))) };
   }
-  throw new Error(`schedule ${JSON.stringify(expression)}: expected at(yyyy-mm-ddThh:mm:ss), rate(n minutes|hours|days) or cron(...)`);
+  throw invalid(`schedule ${JSON.stringify(expression)}: expected at(yyyy-mm-ddThh:mm:ss), rate(n minutes|hours|days) or cron(...)`);
 }
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
@@ -45,7 +46,7 @@ const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 
 function parseCron(body: string, expression: string): (fromMs: number) => number | undefined {
   const f = body.trim().split(/\s+/);
-  if (f.length !== 6) throw new Error(`schedule ${expression}: cron needs 6 fields (minutes hours day-of-month month day-of-week year)`);
+  if (f.length !== 6) throw invalid(`schedule ${expression}: cron needs 6 fields (minutes hours day-of-month month day-of-week year)`);
   const field = (text: string, lo: number, hi: number, names?: string[], nameBase = 0): Set<number> | null => {
     if (text === '*' || text === '?') return null;
     const out = new Set<number>();
@@ -55,7 +56,7 @@ function parseCron(body: string, expression: string): (fromMs: number) => number
       const val = (s: string) => {
         const i = names ? names.indexOf(s.toUpperCase()) : -1;
         const v = i >= 0 ? i + nameBase : Number(s);
-        if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`schedule ${expression}: bad cron value ${s}`);
+        if (!Number.isInteger(v) || v < lo || v > hi) throw invalid(`schedule ${expression}: bad cron value ${s}`);
         return v;
       };
       let a: number;
@@ -63,7 +64,7 @@ function parseCron(body: string, expression: string): (fromMs: number) => number
       if (range === '*') [a, b] = [lo, hi];
       else if (range.includes('-')) [a, b] = range.split('-').map(val) as [number, number];
       else [a, b] = [val(range), stepText === undefined ? val(range) : hi];
-      if (!(step >= 1)) throw new Error(`schedule ${expression}: bad cron step ${stepText}`);
+      if (!(step >= 1)) throw invalid(`schedule ${expression}: bad cron step ${stepText}`);
       for (let v = a; v <= b; v += step) out.add(v);
     }
     return out;
