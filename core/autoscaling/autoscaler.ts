@@ -48,6 +48,10 @@ import {
  *   wants now. A scaling activity starts the cooldown of every policy that asked for it in that
  *   evaluation (each with its own cooldown length).
  * - Scheduled actions set Min/Max and scale out or in to fit.
+ * - No capacity change while the resource is Updating (CapacityTarget.isUpdating), the update a
+ *   scale-out started included: the attempt is a Failed activity carrying SageMaker's refusal,
+ *   starts no cooldown, and the policy is evaluated again at the next period, when the metric
+ *   (InvocationsPerInstance is divided by the instances in service) reflects the fleet then serving.
  */
 export interface AutoScalerOptions {
   clock: Clock;
@@ -518,6 +522,9 @@ export class ApplicationAutoScaler {
         this.recordNotScaled(t, out, C, to, 'AlreadyAtMaxCapacity', now);
         return;
       }
+      // Refused while Updating: no cooldown starts, no scale-in cooldown ends; the alarm is still
+      // in ALARM, so the policy tries again next period, against whatever fleet is then in service.
+      if (this.refusedWhileUpdating(t, C, to, alarmCause(out), now)) return;
       // The activity starts (or continues) the scale-out cooldown of every policy that asked for
       // more capacity in this evaluation, and ends every scale-in cooldown on the target.
       for (const o of outs) {
@@ -547,6 +554,7 @@ export class ApplicationAutoScaler {
       if (C <= t.min) this.recordNotScaled(t, win, C, to, 'AlreadyAtMinCapacity', now);
       return;
     }
+    if (this.refusedWhileUpdating(t, C, to, alarmCause(win), now)) return;
     // Every policy that agreed to scale in now starts its scale-in cooldown.
     for (const i of eligible) {
       i.policy.inUntil = now + (i.policy.tt ? i.policy.tt.inCooldownMs : i.policy.step!.cooldownMs);
@@ -583,9 +591,47 @@ export class ApplicationAutoScaler {
   /** Scales into [Min, Max] after they changed (registration or a scheduled action). */
   private fitToBounds(t: TargetState, scheduledName: string | undefined): void {
     const C = t.resource.desiredCapacity();
+    if (C >= t.min && C <= t.max) return;
     const now = this.clock.now();
-    if (C < t.min) this.setCapacity(t, C, t.min, `minimum capacity was set to ${t.min}${scheduledName ? ` by scheduled action ${scheduledName}` : ''}`, now);
-    else if (C > t.max) this.setCapacity(t, C, t.max, `maximum capacity was set to ${t.max}${scheduledName ? ` by scheduled action ${scheduledName}` : ''}`, now);
+    const to = C < t.min ? t.min : t.max;
+    const cause = `${C < t.min ? 'minimum' : 'maximum'} capacity was set to ${to}${scheduledName ? ` by scheduled action ${scheduledName}` : ''}`;
+    if (this.refusedWhileUpdating(t, C, to, cause, now)) return;
+    this.setCapacity(t, C, to, cause, now);
+  }
+
+  /**
+   * SageMaker refuses UpdateEndpointWeightsAndCapacities while the endpoint is not InService
+   * (ValidationException "Cannot update in-progress endpoint"), and that includes the Updating a
+   * scale-out itself started: until the instances it added are in service, no further capacity is
+   * applied (SageMaker Developer Guide, "Update endpoints that use auto scaling": auto scaling is
+   * blocked while an update is in progress). Application Auto Scaling records the refused call
+   * as a Failed activity whose StatusMessage carries the service's answer, in the form
+   * "Failed to set desired instance count to N. Reason: <message> (Service: ...; Status Code: ...;
+   * Error Code: ...; Request ID: ...)" (Developer Guide, "Check the status of a scaling activity
+   * by describing scaling activities"). Returns true when the change was refused.
+   */
+  private refusedWhileUpdating(t: TargetState, from: number, to: number, cause: string, now: number): boolean {
+    if (!t.resource.isUpdating?.()) return false;
+    const endpoint = /^endpoint\/([^/]+)\//.exec(t.ResourceId)?.[1] ?? t.ResourceId;
+    const reason =
+      t.ServiceNamespace === 'sagemaker'
+        ? `Cannot update in-progress endpoint "arn:aws:sagemaker:${this.region}:${this.account}:endpoint/${endpoint.toLowerCase()}". (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException; Request ID: ${this.uuid()})`
+        : `the resource is being updated`;
+    this.activities.push({
+      ActivityId: this.uuid(),
+      ServiceNamespace: t.ServiceNamespace,
+      ResourceId: t.ResourceId,
+      ScalableDimension: t.ScalableDimension,
+      Description: `Setting desired instance count to ${to}.`,
+      Cause: cause,
+      StartTime: now,
+      EndTime: now,
+      StatusCode: 'Failed',
+      StatusMessage: `Failed to set desired instance count to ${to}. Reason: ${reason}`,
+      fromCapacity: from,
+      toCapacity: from,
+    });
+    return true;
   }
 
   private setCapacity(t: TargetState, from: number, to: number, cause: string, now: number): void {
