@@ -587,3 +587,23 @@ describe('alarms read complete one-minute datapoints', () => {
     }
   });
 });
+
+describe('live clocks', () => {
+  it('a tick whose timer fires late (as real and scaled clocks do) is still evaluated at its own time', () => {
+    // Every timer fires 2.5 s late and the process misses ticks; the scale-out of the first case
+    // (2 -> 5 at tick 3) must still happen, stamped at minute 3.
+    const virtual = new VirtualClock(T0);
+    const late = { now: () => virtual.now(), schedule: (ms: number, fn: () => void) => virtual.schedule(ms + 2500, fn), sleep: (ms: number) => virtual.sleep(ms) };
+    let cap = 2;
+    const scaler = new ApplicationAutoScaler({
+      clock: late,
+      metrics: { datapoint: (q: MetricQuery, start: number) => (q.MetricName === 'InvocationsPerInstance' && start >= T0 && start - T0 < 4 * MIN ? 250 : undefined) },
+    });
+    scaler.registerScalableTarget({ ...IDS, MinCapacity: 1, MaxCapacity: 20 }, { desiredCapacity: () => cap, setDesiredCapacity: (c, done) => ((cap = c), done({ status: 'Successful' })) });
+    scaler.putScalingPolicy(tt('p', 100));
+    scaler.start();
+    virtual.advance(4 * MIN);
+    expect(cap).toBe(5);
+    expect(scaler.activityRecords().map((a) => [(a.StartTime - T0) / MIN, a.toCapacity])).toEqual([[3, 5]]);
+  });
+});

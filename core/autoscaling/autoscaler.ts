@@ -348,11 +348,14 @@ export class ApplicationAutoScaler {
   start(): void {
     if (this.cancelTick) return;
     const delay = this.tt.evaluationDelaySeconds * 1000;
+    // Ticks are evaluated at their own time, not at whenever the timer ran: a RealClock or
+    // ScaledClock timer fires a little late (and a busy process can miss whole ticks), which would
+    // otherwise never land on a period boundary. Missed ticks are evaluated in order.
+    let next = Math.floor((this.clock.now() - delay) / this.tickMs) * this.tickMs + this.tickMs + delay;
     const arm = () => {
-      const now = this.clock.now();
-      const next = Math.floor((now - delay) / this.tickMs) * this.tickMs + this.tickMs + delay;
-      this.cancelTick = this.clock.schedule(next - now, () => {
-        this.evaluate();
+      this.cancelTick = this.clock.schedule(next - this.clock.now(), () => {
+        const now = this.clock.now();
+        for (; next <= now; next += this.tickMs) this.evaluate(next);
         arm();
       });
     };
@@ -466,9 +469,8 @@ export class ApplicationAutoScaler {
 
   // ---- evaluation ----
 
-  /** One evaluation round at clock.now(): alarms whose period ends now, then their policies. */
-  evaluate(): void {
-    const now = this.clock.now();
+  /** One evaluation round at `now` (a tick time): alarms whose period ends then, then their policies. */
+  evaluate(now = this.clock.now()): void {
     const end = now - this.tt.evaluationDelaySeconds * 1000;
     const results = new Map<MetricAlarm, AlarmEvaluation>();
     for (const { alarm } of this.alarms) {
