@@ -44,8 +44,13 @@ function createObjectStore(config: EmulatorConfig, dataDir: string): ObjectStore
 export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Promise<RunningEmulator> {
   const config = defaultConfig(overrides);
   const dataDir = resolve(config.dataDir);
-  const clock: Clock = config.clockScale === 1 ? new RealClock() : new ScaledClock(config.clockScale);
   const db = new Database(join(dataDir, 'localsage.db'));
+  // A scaled clock runs ahead of the wall clock; after a restart it carries on from where it was
+  // rather than jumping back, so stored times (a warm-up's end, activity times) stay in the past.
+  const clock: Clock =
+    config.clockScale === 1 ? new RealClock() : new ScaledClock(config.clockScale, Math.max(Date.now(), db.counter('scaled-clock') ?? 0));
+  const keepClock = setInterval(() => db.setCounter('scaled-clock', clock.now()), 1000);
+  keepClock.unref();
   const store = createObjectStore(config, dataDir);
   const log = config.quiet ? () => {} : (m: string) => console.log(`localsage: ${m}`);
   const metrics = new MetricStore(db);
@@ -122,6 +127,8 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
       recorder.stop();
       autoscaling.close();
       clearInterval(flushMetrics);
+      clearInterval(keepClock);
+      db.setCounter('scaled-clock', clock.now());
       metrics.flush();
       server.closeAllConnections?.();
       await new Promise<void>((ok) => server.close(() => ok()));

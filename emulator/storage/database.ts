@@ -104,6 +104,8 @@ export class Database {
          ON CONFLICT(account, region, namespace, metric, dims, minute) DO UPDATE SET unit=excluded.unit, count=excluded.count, sum=excluded.sum, min=excluded.min, max=excluded.max`,
       ),
       minutes: this.db.prepare('SELECT * FROM metric_minutes ORDER BY minute'),
+      getCounter: this.db.prepare('SELECT value FROM counters WHERE name=?'),
+      setCounter: this.db.prepare('INSERT INTO counters(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value=excluded.value'),
       appendLog: this.db.prepare('INSERT INTO log_events (account, region, grp, stream, ts, ingested, message) VALUES (?,?,?,?,?,?,?)'),
       readLog: this.db.prepare('SELECT ts AS timestamp, message, ingested AS ingestionTime FROM log_events WHERE account=? AND region=? AND grp=? AND stream=? ORDER BY id'),
       streams: this.db.prepare(
@@ -207,6 +209,15 @@ export class Database {
 
   logGroups(scope: Scope, prefix = ''): { name: string; created: number; bytes: number }[] {
     return this.stmts.groups.all(scope.accountId, scope.region, prefix.length, prefix) as { name: string; created: number; bytes: number }[];
+  }
+
+  /** A named integer kept across restarts (e.g. how far a scaled clock had run). */
+  counter(name: string): number | undefined {
+    return (this.stmts.getCounter.get(name) as { value: number } | undefined)?.value;
+  }
+
+  setCounter(name: string, value: number): void {
+    this.stmts.setCounter.run(name, Math.round(value));
   }
 
   /** CloudWatch per-minute aggregates (upserted: a minute is rewritten while it fills). */

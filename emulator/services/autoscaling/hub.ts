@@ -91,6 +91,8 @@ export class AutoScalingHub {
         return status !== undefined && status !== 'InService';
       },
       setDesiredCapacity: (count, done) => {
+        // The scaler has just recorded the activity: store it before any request can see it.
+        queueMicrotask(() => this.sync());
         try {
           void this.endpoints.setVariantCapacity(scope, endpointName, variantName, count).then(() => {
             done({ status: 'Successful' });
