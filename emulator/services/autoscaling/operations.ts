@@ -39,6 +39,11 @@ function edge<T>(f: () => T): T {
 }
 
 function page<T>(items: T[], req: { NextToken?: string; MaxResults?: number }) {
+  // The model leaves MaxResults unbounded; the service documents and enforces 1-50.
+  const m = req.MaxResults;
+  if (m !== undefined && (m < 1 || m > 50)) {
+    throw validation(`1 validation error detected: Value '${m}' at 'maxResults' failed to satisfy constraint: Member must have value ${m < 1 ? 'greater than or equal to 1' : 'less than or equal to 50'}`);
+  }
   const { items: out, nextToken } = pageByOffset(items, req.NextToken, req.MaxResults ?? 50, invalidToken);
   return { out, NextToken: nextToken };
 }
