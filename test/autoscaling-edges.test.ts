@@ -14,7 +14,7 @@ import {
   RegisterScalableTargetCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { DeleteAlarmsCommand, DescribeAlarmsCommand, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DeleteAlarmsCommand, DescribeAlarmsCommand, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateEndpointConfigCommand, DeleteEndpointCommand, DescribeEndpointCommand, UpdateEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,6 +172,10 @@ describe('errors as AWS returns them', () => {
     expect(period).toEqual({ name: 'ValidationException', code: 'ValidationError', status: 400, message: "1 validation error detected: Value '0' at 'period' failed to satisfy constraint: Member must have value greater than or equal to 1" });
     const order = await error(s.cw.send(new GetMetricStatisticsCommand({ Namespace: 'N', MetricName: 'M', StartTime: new Date(1000), EndTime: new Date(0), Period: 60, Statistics: ['Sum'] })));
     expect(order).toEqual({ name: 'InvalidParameterValueException', code: 'InvalidParameterValue', status: 400, message: 'The parameter StartTime must be less than the parameter EndTime.' });
+    await s.cw.send(new PutMetricAlarmCommand({ AlarmName: 'manual', Namespace: 'Custom/None', MetricName: 'Quiet', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanThreshold' }));
+    await s.cw.send(new SetAlarmStateCommand({ AlarmName: 'manual', StateValue: 'ALARM', StateReason: 'testing' }));
+    expect((await s.cw.send(new DescribeAlarmsCommand({ AlarmNames: ['manual'] }))).MetricAlarms!.map((a) => [a.StateValue, a.StateReason])).toEqual([['ALARM', 'testing']]);
+    expect((await error(s.cw.send(new SetAlarmStateCommand({ AlarmName: 'absent', StateValue: 'OK', StateReason: 'x' })))).code).toBe('ResourceNotFound');
     const missing = await error(s.cw.send(new DeleteAlarmsCommand({ AlarmNames: ['no-such-alarm'] })));
     expect(missing).toMatchObject({ code: 'ResourceNotFound', status: 404 });
   });

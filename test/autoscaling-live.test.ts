@@ -176,6 +176,56 @@ describe('step scaling from a user alarm', () => {
   }, 240_000);
 });
 
+describe('cooldowns', () => {
+  it('a step policy raises capacity again only when its cooldown has ended', async () => {
+    const ep = 'cooldown-live';
+    await deploy(c.sagemaker, ep, LINEAR_LEARNER_IMAGE, modelUrl);
+    await s.aas.send(new RegisterScalableTargetCommand({ ...variantIds(ep), MinCapacity: 1, MaxCapacity: 3 }));
+    const { PolicyARN } = await s.aas.send(
+      new PutScalingPolicyCommand({
+        ...variantIds(ep),
+        PolicyName: 'slow-step',
+        PolicyType: 'StepScaling',
+        // 10 minutes: longer than the 5-7 minute warm-up, so the cooldown, not the Updating endpoint, decides.
+        StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', Cooldown: 600, StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] },
+      }),
+    );
+    await s.cw.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'cooldown-live-busy',
+        Namespace: 'AWS/SageMaker',
+        MetricName: 'Invocations',
+        Dimensions: [
+          { Name: 'EndpointName', Value: ep },
+          { Name: 'VariantName', Value: 'AllTraffic' },
+        ],
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [PolicyARN!],
+      }),
+    );
+    const load = startLoad(c.runtime, ep, { workers: 2, maxRequests: 300_000 });
+    try {
+      await until('two successful scale-outs', () => activities(s.aas, ep), (a) => a.filter((x) => x.StatusCode === 'Successful').length >= 2);
+    } finally {
+      await load.stop();
+    }
+    const all = (await activities(s.aas, ep, true)).reverse();
+    const [first, second] = all.filter((a) => a.StatusCode === 'Successful');
+    expect([first.Description, second.Description]).toEqual(['Setting desired instance count to 2.', 'Setting desired instance count to 3.']);
+    // The alarm was in ALARM every minute; the second step came at the first evaluation after the cooldown.
+    const gap = second.StartTime!.getTime() - first.StartTime!.getTime();
+    expect(gap).toBeGreaterThanOrEqual(600_000);
+    expect(gap).toBeLessThan(600_000 + 2 * 60_000);
+    // Nothing else was attempted in between: during the cooldown the step computed from the
+    // capacity the cooldown started from (1 + 1 = 2), which was already there.
+    expect(all.filter((a) => a.StartTime! > first.StartTime! && a.StartTime! < second.StartTime!)).toEqual([]);
+  }, 240_000);
+});
+
 describe('scheduled actions, idle variants, metrics', () => {
   it('a scheduled action raises MinCapacity and scales out to fit', async () => {
     const ep = 'sched-live';
@@ -258,5 +308,18 @@ describe('scheduled actions, idle variants, metrics', () => {
     const latency = await stat('ModelLatency', ['SampleCount', 'Maximum']);
     expect(latency.reduce((t, d) => t + d.SampleCount!, 0)).toBe(97);
     expect(latency[0].Unit).toBe('Microseconds');
+    // CPU and memory are published as each minute ends, for every invoked variant.
+    const host = async (MetricName: string) =>
+      (
+        await s.cw.send(
+          new GetMetricStatisticsCommand({ Namespace: '/aws/sagemaker/Endpoints', MetricName, Dimensions: dims, StartTime: new Date(Date.now() - 86_400_000), EndTime: new Date(Date.now() + 30 * 86_400_000), Period: 86_400, Statistics: ['Maximum', 'SampleCount'] }),
+        )
+      ).Datapoints!;
+    const cpu = await until('a CPUUtilization datapoint', () => host('CPUUtilization'), (d) => d.length > 0);
+    expect(cpu[0].Unit).toBe('Percent');
+    expect(cpu[0].Maximum).toBeGreaterThan(0);
+    expect(cpu[0].Maximum).toBeLessThanOrEqual(100);
+    const memory = await until('a MemoryUtilization datapoint', () => host('MemoryUtilization'), (d) => d.length > 0);
+    expect(memory[0].Maximum).toBeGreaterThan(0);
   }, 240_000);
 });
