@@ -23,7 +23,39 @@ interface VariantMetrics {
   busyUs: Map<number, number>;
   instances: number;
   instancesReadAt: number;
+  /** The minute being recorded, summed here and folded into the store when read or when it ends. */
+  pending: Pending;
 }
+
+interface Pending {
+  minute: number;
+  n: number;
+  perInstance: number;
+  modelSum: number;
+  modelMin: number;
+  modelMax: number;
+  overSum: number;
+  overMin: number;
+  overMax: number;
+  e4xx: number;
+  e5xx: number;
+  busy: number;
+}
+
+const emptyPending = (minute: number): Pending => ({
+  minute,
+  n: 0,
+  perInstance: 0,
+  modelSum: 0,
+  modelMin: Infinity,
+  modelMax: -Infinity,
+  overSum: 0,
+  overMin: Infinity,
+  overMax: -Infinity,
+  e4xx: 0,
+  e5xx: 0,
+  busy: 0,
+});
 
 /**
  * SageMaker's endpoint metrics, recorded from the invoke path. AWS/SageMaker (EndpointName,
@@ -39,7 +71,9 @@ interface VariantMetrics {
  * 100: every emulated instance holds the same loaded model, so each would use what this process uses.
  */
 export class EndpointMetricsRecorder implements InvocationRecorder {
-  private readonly variants = new Map<string, VariantMetrics>();
+  /** By endpoint name; a short list per name, matched by variant, account and region without building a key. */
+  private readonly byEndpoint = new Map<string, VariantMetrics[]>();
+  private readonly variants = new Set<VariantMetrics>();
   private readonly clockFactor: number;
   private cancel: (() => void) | undefined;
 
@@ -50,31 +84,68 @@ export class EndpointMetricsRecorder implements InvocationRecorder {
     private readonly db: Database,
   ) {
     this.clockFactor = clock instanceof ScaledClock ? clock.factor : 1;
+    // Whoever reads the store first gets the minute in progress folded in.
+    store.beforeRead(() => {
+      for (const v of this.variants.values()) this.fold(v);
+    });
   }
 
   record(scope: Scope, endpointName: string, variantName: string, outcome: InvocationOutcome): void {
-    const key = `${scope.accountId}/${scope.region}/${endpointName}/${variantName}`;
-    let v = this.variants.get(key);
+    let list = this.byEndpoint.get(endpointName);
+    if (!list) this.byEndpoint.set(endpointName, (list = []));
+    let v: VariantMetrics | undefined;
+    for (const x of list) {
+      if (x.variantName === variantName && x.scope.accountId === scope.accountId && x.scope.region === scope.region) {
+        v = x;
+        break;
+      }
+    }
     if (!v) {
-      v = this.create(scope, endpointName, variantName);
-      this.variants.set(key, v);
+      v = this.create({ accountId: scope.accountId, region: scope.region }, endpointName, variantName);
+      list.push(v);
+      this.variants.add(v);
     }
     const now = this.clock.now();
-    const wall = Date.now();
-    if (wall - v.instancesReadAt > 1000) {
-      // In-service instance count, re-read at most once a second (not per request).
+    if (now - v.instancesReadAt > 1000) {
+      // In-service instance count, re-read at most once an emulator second (not per request).
       v.instances = this.endpoints.peek(scope, endpointName)?.ProductionVariants?.find((p) => p.VariantName === variantName)?.CurrentInstanceCount ?? 1;
-      v.instancesReadAt = wall;
+      v.instancesReadAt = now;
     }
-    const s = this.store;
-    s.add(v.invocations, now, 1);
-    s.add(v.perInstance, now, 1 / Math.max(1, v.instances));
-    s.add(v.modelLatency, now, outcome.modelLatencyUs);
-    s.add(v.overheadLatency, now, outcome.overheadLatencyUs);
-    s.add(v.errors4xx, now, outcome.status >= 400 && outcome.status < 500 ? 1 : 0);
-    s.add(v.errors5xx, now, outcome.status >= 500 ? 1 : 0);
     const minute = now - (now % MINUTE_MS);
-    v.busyUs.set(minute, (v.busyUs.get(minute) ?? 0) + outcome.modelLatencyUs + outcome.overheadLatencyUs);
+    if (minute !== v.pending.minute) this.fold(v, minute);
+    // The hot path only adds to plain numbers; the store sees them at the next read or minute.
+    const p = v.pending;
+    const model = outcome.modelLatencyUs;
+    const over = outcome.overheadLatencyUs;
+    p.n++;
+    p.perInstance += 1 / (v.instances > 1 ? v.instances : 1);
+    p.modelSum += model;
+    if (model < p.modelMin) p.modelMin = model;
+    if (model > p.modelMax) p.modelMax = model;
+    p.overSum += over;
+    if (over < p.overMin) p.overMin = over;
+    if (over > p.overMax) p.overMax = over;
+    if (outcome.status >= 500) p.e5xx++;
+    else if (outcome.status >= 400) p.e4xx++;
+    p.busy += model + over;
+  }
+
+  /** Moves the pending sums of a variant into the store (and starts `next` minute, if given). */
+  private fold(v: VariantMetrics, next = v.pending.minute): void {
+    const p = v.pending;
+    if (p.n > 0) {
+      const s = this.store;
+      const m = p.minute;
+      s.add(v.invocations, m, p.n, p.n, 1, 1);
+      // Each invocation adds 1 / instances: one sample per invocation, as AWS counts it.
+      s.add(v.perInstance, m, p.perInstance, p.n, 0, p.perInstance);
+      s.add(v.modelLatency, m, p.modelSum, p.n, p.modelMin, p.modelMax);
+      s.add(v.overheadLatency, m, p.overSum, p.n, p.overMin, p.overMax);
+      s.add(v.errors4xx, m, p.e4xx, p.n, p.e4xx === p.n ? 1 : 0, p.e4xx > 0 ? 1 : 0);
+      s.add(v.errors5xx, m, p.e5xx, p.n, p.e5xx === p.n ? 1 : 0, p.e5xx > 0 ? 1 : 0);
+      v.busyUs.set(m, (v.busyUs.get(m) ?? 0) + p.busy);
+    }
+    v.pending = emptyPending(next);
   }
 
   /** Publishes the instance metrics of every minute as it ends, on the emulator's clock. */
@@ -96,6 +167,7 @@ export class EndpointMetricsRecorder implements InvocationRecorder {
   private publishInstanceMetrics(minuteStart: number): void {
     const minute = minuteStart - (minuteStart % MINUTE_MS);
     for (const v of this.variants.values()) {
+      if (v.pending.minute <= minute) this.fold(v);
       const ep = this.endpoints.peek(v.scope, v.endpointName);
       const variant = ep?.ProductionVariants?.find((p) => p.VariantName === v.variantName);
       if (!ep || !variant) continue;
@@ -133,6 +205,7 @@ export class EndpointMetricsRecorder implements InvocationRecorder {
       busyUs: new Map(),
       instances: 1,
       instancesReadAt: -Infinity,
+      pending: emptyPending(0),
     };
   }
 }

@@ -58,12 +58,22 @@ export function statistic(a: MinuteAggregate, s: Statistic): number {
  */
 export class MetricStore {
   private readonly series = new Map<string, Series>();
+  private readonly readers: (() => void)[] = [];
 
   constructor(private readonly db: Database) {
     for (const row of db.metricMinutes()) {
       const s = this.seriesFor({ accountId: row.account, region: row.region }, row.namespace, row.metric, parseDimensionKey(row.dims), row.unit);
       s.minutes.set(row.minute, { count: row.count, sum: row.sum, min: row.min, max: row.max });
     }
+  }
+
+  /** Runs `fold` before every read: writers that batch on the hot path hand their sums over then. */
+  beforeRead(fold: () => void): void {
+    this.readers.push(fold);
+  }
+
+  private catchUp(): void {
+    for (const f of this.readers) f();
   }
 
   /** The series for a metric, created on first use (hot-path callers keep the reference). */
@@ -98,6 +108,7 @@ export class MetricStore {
 
   /** Merged aggregate over [startMs, startMs + periodSeconds), or undefined when nothing was recorded. */
   aggregate(s: Series | undefined, startMs: number, periodSeconds: number): MinuteAggregate | undefined {
+    this.catchUp();
     if (!s) return undefined;
     let out: MinuteAggregate | undefined;
     const first = Math.ceil(startMs / MINUTE_MS) * MINUTE_MS;
@@ -126,11 +137,13 @@ export class MetricStore {
   }
 
   list(scope: Scope): Series[] {
+    this.catchUp();
     return [...this.series.values()].filter((s) => s.scope.accountId === scope.accountId && s.scope.region === scope.region);
   }
 
   /** Writes every minute that changed since the last flush. */
   flush(): void {
+    this.catchUp();
     const rows: Parameters<Database['putMetricMinutes']>[0] = [];
     for (const s of this.series.values()) {
       if (!s.dirty.size) continue;
