@@ -31,6 +31,8 @@ interface Pending {
   minute: number;
   n: number;
   perInstance: number;
+  perInstanceMin: number;
+  perInstanceMax: number;
   modelSum: number;
   modelMin: number;
   modelMax: number;
@@ -46,6 +48,8 @@ const emptyPending = (minute: number): Pending => ({
   minute,
   n: 0,
   perInstance: 0,
+  perInstanceMin: Infinity,
+  perInstanceMax: -Infinity,
   modelSum: 0,
   modelMin: Infinity,
   modelMax: -Infinity,
@@ -118,7 +122,10 @@ export class EndpointMetricsRecorder implements InvocationRecorder {
     const model = outcome.modelLatencyUs;
     const over = outcome.overheadLatencyUs;
     p.n++;
-    p.perInstance += 1 / (v.instances > 1 ? v.instances : 1);
+    const share = 1 / (v.instances > 1 ? v.instances : 1);
+    p.perInstance += share;
+    if (share < p.perInstanceMin) p.perInstanceMin = share;
+    if (share > p.perInstanceMax) p.perInstanceMax = share;
     p.modelSum += model;
     if (model < p.modelMin) p.modelMin = model;
     if (model > p.modelMax) p.modelMax = model;
@@ -138,7 +145,7 @@ export class EndpointMetricsRecorder implements InvocationRecorder {
       const m = p.minute;
       s.add(v.invocations, m, p.n, p.n, 1, 1);
       // Each invocation adds 1 / instances: one sample per invocation, as AWS counts it.
-      s.add(v.perInstance, m, p.perInstance, p.n, 0, p.perInstance);
+      s.add(v.perInstance, m, p.perInstance, p.n, p.perInstanceMin, p.perInstanceMax);
       s.add(v.modelLatency, m, p.modelSum, p.n, p.modelMin, p.modelMax);
       s.add(v.overheadLatency, m, p.overSum, p.n, p.overMin, p.overMax);
       s.add(v.errors4xx, m, p.e4xx, p.n, p.e4xx === p.n ? 1 : 0, p.e4xx > 0 ? 1 : 0);
@@ -174,11 +181,13 @@ export class EndpointMetricsRecorder implements InvocationRecorder {
       const instances = Math.max(1, variant.CurrentInstanceCount ?? 1);
       const busy = (v.busyUs.get(minute) ?? 0) * this.clockFactor;
       for (const m of [...v.busyUs.keys()]) if (m <= minute) v.busyUs.delete(m);
-      const cpu = Math.min(100, (busy / (60e6 * instances)) * 100);
-      this.store.add(v.cpu, minute, cpu);
       const config = this.db.get<EndpointConfigRecord>(v.scope, ENDPOINT_CONFIG_KIND, ep.EndpointConfigName!)?.data;
       const type = config?.ProductionVariants?.find((p) => p.VariantName === v.variantName)?.InstanceType;
-      const memoryGiB = (type && INSTANCE_TYPES[type]?.memoryGiB) || 4;
+      const profile = type ? INSTANCE_TYPES[type] : undefined;
+      // Percent summed over the instance's cores, as SageMaker reports it (4 vCPUs: up to 400 %).
+      const cpu = Math.min(100 * (profile?.vcpu ?? 1), (busy / (60e6 * instances)) * 100);
+      this.store.add(v.cpu, minute, cpu);
+      const memoryGiB = profile?.memoryGiB ?? 4;
       this.store.add(v.memory, minute, Math.min(100, (process.memoryUsage().rss / (memoryGiB * 2 ** 30)) * 100));
     }
   }
