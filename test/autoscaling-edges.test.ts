@@ -224,6 +224,27 @@ describe('CloudWatch metrics beyond the endpoint', () => {
     expect(parsed.Label).toBe('Count');
     expect(parsed.Datapoints.member).toMatchObject({ Sum: 5, SampleCount: 3, Unit: 'Count' });
 
+    const query = (params: Record<string, string>) =>
+      fetch(emu.url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ Version: '2010-08-01', ...params }) });
+    const put = await query({
+      Action: 'PutMetricAlarm',
+      AlarmName: 'query-alarm',
+      Namespace: 'Custom/Orders',
+      MetricName: 'Count',
+      'Dimensions.member.1.Name': 'Shop',
+      'Dimensions.member.1.Value': 'north',
+      Statistic: 'Sum',
+      Period: '60',
+      EvaluationPeriods: '2',
+      Threshold: '10.5',
+      ComparisonOperator: 'GreaterThanThreshold',
+      ActionsEnabled: 'false',
+    });
+    expect(put.status).toBe(200);
+    const alarmsXml = await (await query({ Action: 'DescribeAlarms', 'AlarmNames.member.1': 'query-alarm' })).text();
+    const alarm = new XMLParser().parse(alarmsXml).DescribeAlarmsResponse.DescribeAlarmsResult.MetricAlarms.member;
+    expect(alarm).toMatchObject({ AlarmName: 'query-alarm', Threshold: 10.5, EvaluationPeriods: 2, ActionsEnabled: false, Dimensions: { member: { Name: 'Shop', Value: 'north' } } });
+
     form.set('Period', 'soon');
     const bad = await fetch(emu.url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form });
     expect(bad.status).toBe(400);
