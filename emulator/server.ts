@@ -67,7 +67,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
   recorder.start();
   const cloudwatch = createCloudWatch(deps, metrics, autoscaling);
   // Metric minutes reach SQLite off the invoke path, every two seconds and at shutdown.
-  const flushMetrics = setInterval(() => metrics.flush(), 2000);
+  const flushMetrics = setInterval(() => metrics.flush(clock.now()), 2000);
   flushMetrics.unref();
 
   const handler = createRouter({

@@ -104,6 +104,7 @@ export class Database {
          ON CONFLICT(account, region, namespace, metric, dims, minute) DO UPDATE SET unit=excluded.unit, count=excluded.count, sum=excluded.sum, min=excluded.min, max=excluded.max`,
       ),
       minutes: this.db.prepare('SELECT * FROM metric_minutes ORDER BY minute'),
+      pruneMinutes: this.db.prepare('DELETE FROM metric_minutes WHERE minute < ?'),
       getCounter: this.db.prepare('SELECT value FROM counters WHERE name=?'),
       setCounter: this.db.prepare('INSERT INTO counters(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value=excluded.value'),
       appendLog: this.db.prepare('INSERT INTO log_events (account, region, grp, stream, ts, ingested, message) VALUES (?,?,?,?,?,?,?)'),
@@ -225,6 +226,10 @@ export class Database {
     this.db.transaction(() => {
       for (const r of rows) this.stmts.putMinute.run(r.account, r.region, r.namespace, r.metric, r.dims, r.minute, r.unit, r.count, r.sum, r.min, r.max);
     })();
+  }
+
+  deleteMetricMinutesBefore(minute: number): void {
+    this.stmts.pruneMinutes.run(minute);
   }
 
   metricMinutes(): MetricMinuteRow[] {

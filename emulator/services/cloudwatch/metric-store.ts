@@ -25,6 +25,8 @@ export interface Series {
 }
 
 export const MINUTE_MS = 60_000;
+/** CloudWatch keeps one-minute datapoints for 15 days. */
+const RETENTION_MS = 15 * 86_400_000;
 
 export function dimensionKey(dims: readonly Dimension[]): string {
   return JSON.stringify([...dims].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0)).map((d) => [d.Name, d.Value]));
@@ -141,9 +143,19 @@ export class MetricStore {
     return [...this.series.values()].filter((s) => s.scope.accountId === scope.accountId && s.scope.region === scope.region);
   }
 
-  /** Writes every minute that changed since the last flush. */
-  flush(): void {
+  /**
+   * Writes every minute that changed since the last flush, and forgets minutes older than
+   * CloudWatch keeps one-minute data (15 days) before `nowMs`.
+   */
+  flush(nowMs?: number): void {
     this.catchUp();
+    if (nowMs !== undefined) {
+      const cutoff = nowMs - RETENTION_MS;
+      for (const s of this.series.values()) {
+        for (const m of s.minutes.keys()) if (m < cutoff) s.minutes.delete(m);
+      }
+      this.db.deleteMetricMinutesBefore(cutoff);
+    }
     const rows: Parameters<Database['putMetricMinutes']>[0] = [];
     for (const s of this.series.values()) {
       if (!s.dirty.size) continue;
