@@ -80,6 +80,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
       operations: createApplicationAutoScaling(deps, autoscaling, sagemaker.endpoints),
     }),
     cloudwatch: cloudwatch.json,
+    cloudwatchCbor: cloudwatch.cbor,
     runtime: createRuntimeHandler(new InvokeEndpointService(serving, sagemakerRuntimeModel(), recorder), defaults),
     s3: createS3Handler({ store, dataDir, defaults }),
     query: {

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-application-auto-scaling';
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateEndpointConfigCommand, DeleteEndpointCommand, DescribeEndpointCommand, UpdateEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
+import { cbor, dateToTag } from '@smithy/core/cbor';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activities, scalingClients, startLoad, until, variantIds } from './helpers/autoscaling.js';
@@ -250,5 +251,42 @@ describe('CloudWatch metrics beyond the endpoint', () => {
     expect(bad.status).toBe(400);
     const err = new XMLParser().parse(await bad.text()).ErrorResponse.Error;
     expect(err).toMatchObject({ Type: 'Sender', Code: 'InvalidParameterValue' });
+  });
+});
+
+describe('CloudWatch over Smithy RPC v2 CBOR (the Java and Go SDKs)', () => {
+  const call = async (operation: string, input: unknown) => {
+    const res = await fetch(`${emu.url}/service/GraniteServiceVersion20100801/operation/${operation}`, {
+      method: 'POST',
+      headers: { 'Smithy-Protocol': 'rpc-v2-cbor', 'Content-Type': 'application/cbor', Accept: 'application/cbor' },
+      body: Buffer.from(cbor.serialize(input)),
+    });
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    return { res, body: cbor.deserialize(bytes) as Record<string, any> };
+  };
+
+  it('PutMetricData and GetMetricStatistics with tag-1 timestamps; errors with the query code', async () => {
+    const at = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    const put = await call('PutMetricData', { Namespace: 'Custom/Cbor', MetricData: [{ MetricName: 'Hits', Value: 4, Unit: 'Count', Timestamp: dateToTag(at) }] });
+    expect(put.res.status).toBe(200);
+    expect(put.res.headers.get('smithy-protocol')).toBe('rpc-v2-cbor');
+    const got = await call('GetMetricStatistics', {
+      Namespace: 'Custom/Cbor',
+      MetricName: 'Hits',
+      StartTime: dateToTag(new Date(at.getTime() - 3_600_000)),
+      EndTime: dateToTag(new Date(at.getTime() + 3_600_000)),
+      Period: 7200,
+      Statistics: ['Sum'],
+    });
+    expect(got.res.status).toBe(200);
+    expect(got.body.Datapoints).toHaveLength(1);
+    expect(got.body.Datapoints[0]).toMatchObject({ Sum: 4, Unit: 'Count', Timestamp: { tag: 1 } });
+    const missing = await call('DeleteAlarms', { AlarmNames: ['not-there'] });
+    expect(missing.res.status).toBe(404);
+    expect(missing.res.headers.get('x-amzn-query-error')).toBe('ResourceNotFound;Sender');
+    expect(missing.body.__type).toBe('ResourceNotFound');
+    const bad = await call('GetMetricStatistics', { Namespace: 'N', MetricName: 'M', StartTime: dateToTag(at), EndTime: dateToTag(at), Period: 0, Statistics: ['Sum'] });
+    expect(bad.res.headers.get('x-amzn-query-error')).toBe('ValidationError;Sender');
+    expect(bad.body.message).toBe("1 validation error detected: Value '0' at 'period' failed to satisfy constraint: Member must have value greater than or equal to 1");
   });
 });

@@ -7,6 +7,7 @@ import { identityFromHeaders, type IdentityDefaults } from './identity.js';
 import { sendJsonError, type AwsJsonHandler } from './aws-json.js';
 import { sendQueryError, sendQueryResult } from './query.js';
 import { isRuntimeRequest } from './runtime-rest-json.js';
+import { RPC_V2_CBOR_PATH, sendCborError } from './rpc-v2-cbor.js';
 import type { CallerIdentity } from './identity.js';
 
 export interface QueryService {
@@ -35,6 +36,8 @@ export interface RouterTargets {
   autoscaling: AwsJsonHandler;
   /** CloudWatch over awsJson1_0 (current SDKs); its query protocol is in `query['2010-08-01']`. */
   cloudwatch: AwsJsonHandler;
+  /** CloudWatch over Smithy RPC v2 CBOR (the AWS SDKs for Java and Go). */
+  cloudwatchCbor: AwsJsonHandler;
   runtime: NodeHandler;
   s3: NodeHandler;
   /** Query-protocol services by API version (STS 2011-06-15, IAM 2010-05-08). */
@@ -87,10 +90,7 @@ export function createRouter(t: RouterTargets): NodeHandler {
     if (typeof target === 'string') return routeTarget(target, req, res);
     const ct = req.headers['content-type'] ?? '';
     if (req.method === 'POST' && req.path === '/' && ct.startsWith('application/x-www-form-urlencoded')) return routeQuery(req, res);
-    if (req.headers['smithy-protocol'] === 'rpc-v2-cbor') {
-      req.resume();
-      return sendJsonError(res, 'application/json', newRequestId(), new AwsError('NotImplemented', 'localsage does not speak rpc-v2-cbor yet.', 501));
-    }
+    if (req.headers['smithy-protocol'] === 'rpc-v2-cbor') return routeCbor(req, res);
     return t.s3(req, res);
   });
 
@@ -110,6 +110,21 @@ export function createRouter(t: RouterTargets): NodeHandler {
     } catch (e) {
       const ct = String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.0') ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
       sendJsonError(res, ct, requestId, e, prefix === 'GraniteServiceVersion20100801');
+    }
+  }
+
+  async function routeCbor(req: IncomingMessage, res: ServerResponse) {
+    const requestId = newRequestId();
+    const m = RPC_V2_CBOR_PATH.exec(req.url ?? '');
+    const service = m ? decodeURIComponent(m[1]) : '';
+    try {
+      const body = await readBody(req, JSON_BODY_LIMIT, tooLarge);
+      if (req.method !== 'POST' || !m) throw new AwsError('UnknownOperationException', 'rpc-v2-cbor requests are POST /service/<Service>/operation/<Operation>.');
+      const ctx: RequestContext = { identity: identityFromHeaders(req.headers, undefined, t.defaults), requestId };
+      if (service === 'GraniteServiceVersion20100801') return await t.cloudwatchCbor(decodeURIComponent(m[2]), body, ctx, res);
+      throw new AwsError('UnknownOperationException', `localsage does not serve ${serviceNameForTarget(service)} over rpc-v2-cbor.`);
+    } catch (e) {
+      sendCborError(res, requestId, e);
     }
   }
 

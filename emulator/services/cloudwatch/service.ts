@@ -1,4 +1,5 @@
 import { createAwsJsonService } from '../../protocol/aws-json.js';
+import { createRpcV2CborService } from '../../protocol/rpc-v2-cbor.js';
 import { AwsError } from '../../protocol/errors.js';
 import { newRequestId } from '../../protocol/context.js';
 import { queryInput } from '../../protocol/query-input.js';
@@ -14,8 +15,9 @@ import { createCloudWatchMetrics } from './metrics-api.js';
 export const CLOUDWATCH_XMLNS = 'http://monitoring.amazonaws.com/doc/2010-08-01/';
 
 /**
- * CloudWatch on both of its wire protocols, one operation table: awsJson1_0 with the query
- * compatibility header (current boto3, AWS CLI v2, JS SDK) and the query protocol (older clients).
+ * CloudWatch on its three wire protocols, one operation table: awsJson1_0 with the query
+ * compatibility header (current boto3, AWS CLI v2, JS SDK), RPC v2 CBOR (Java and Go SDKs) and
+ * the query protocol (older clients).
  * Constraint violations answer ValidationError, CloudWatch's code for them.
  */
 export function createCloudWatch(deps: ServiceDeps, store: MetricStore, hub: AutoScalingHub) {
@@ -33,5 +35,6 @@ export function createCloudWatch(deps: ServiceDeps, store: MetricStore, hub: Aut
       return ((await handler(input, { identity, requestId: newRequestId() })) ?? {}) as Record<string, unknown>;
     },
   };
-  return { json, query };
+  const cbor = createRpcV2CborService({ model, operations, validationCode: 'ValidationError', queryCompatible: true });
+  return { json, query, cbor };
 }
