@@ -19,7 +19,7 @@ import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activities, scalingClients, startLoad, until, variantIds } from './helpers/autoscaling.js';
 import { clients, LINEAR_LEARNER_IMAGE } from './helpers/clients.js';
-import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
+import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
 import { deploy, trainBinaryOnSeparableData } from './helpers/pipeline.js';
 
 let emu: EmulatorProcess;
@@ -36,6 +36,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await emu?.stop();
+  if (emu) removeDir(emu.dataDir);
 });
 
 const describeEndpoint = (name: string) => c.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
