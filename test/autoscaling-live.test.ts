@@ -85,9 +85,9 @@ describe('target tracking on a live endpoint', () => {
         expect(during.ProductionVariants![0].CurrentInstanceCount).toBe(1);
         expect(scaleOut.StatusMessage).toBe('Waiting for change to be fulfilled by sagemaker.');
       }
+      // (Its state now depends on the load of the last minutes; the activity's Cause shows it was in ALARM.)
       const alarms = await s.cw.send(new DescribeAlarmsCommand({ AlarmNames: [high] }));
       expect(alarms.MetricAlarms![0]).toMatchObject({
-        StateValue: 'ALARM',
         MetricName: 'InvocationsPerInstance',
         Namespace: 'AWS/SageMaker',
         Threshold: 10,
@@ -102,9 +102,15 @@ describe('target tracking on a live endpoint', () => {
         ],
       });
       await until('the scale-out to complete', () => activities(s.aas, ep), (a) => a.some((x) => x.ActivityId === scaleOut.ActivityId && x.StatusCode === 'Successful'));
-      const after = await variant(ep);
-      expect((await describeEndpoint(ep)).EndpointStatus).toBe('InService');
-      expect(after.CurrentInstanceCount).toBe(n);
+      const endpointAfter = await describeEndpoint(ep);
+      const later = (await activities(s.aas, ep)).filter((x) => x.StartTime! > scaleOut.StartTime! && x.StatusCode !== 'Failed');
+      // The load is still running: once the cooldown is over the policy may already be adding more.
+      if (later.length === 0) {
+        expect(endpointAfter.EndpointStatus).toBe('InService');
+        expect(endpointAfter.ProductionVariants![0].CurrentInstanceCount).toBe(n);
+      } else {
+        expect(endpointAfter.ProductionVariants![0].CurrentInstanceCount).toBeGreaterThanOrEqual(n);
+      }
       const done = (await activities(s.aas, ep)).find((x) => x.ActivityId === scaleOut.ActivityId)!;
       expect(done.StatusMessage).toBe(`Successfully set desired instance count to ${n}. Change successfully fulfilled by sagemaker.`);
       // While the endpoint was Updating, no other capacity change started: any attempt then was refused.

@@ -136,8 +136,8 @@ def test_target_tracking_scale_out_and_exact_metrics(aws, model_data):
         assert act["Cause"] == f"monitor alarm {high} in state ALARM triggered policy Invocations-ScalingPolicy"
         variant = sm.describe_endpoint(EndpointName=ep)["ProductionVariants"][0]
         assert variant["DesiredInstanceCount"] == n
+        # (Its state now follows the load of the last minutes; the activity's Cause shows it was in ALARM.)
         alarm = cw.describe_alarms(AlarmNames=[high])["MetricAlarms"][0]
-        assert alarm["StateValue"] == "ALARM"
         assert (alarm["MetricName"], alarm["Namespace"], alarm["Threshold"], alarm["ComparisonOperator"]) == ("InvocationsPerInstance", "AWS/SageMaker", 15.0, "GreaterThanThreshold")
         until(
             "the scale-out to be in service",
@@ -150,8 +150,14 @@ def test_target_tracking_scale_out_and_exact_metrics(aws, model_data):
             f.result()
         pool.shutdown()
     described = sm.describe_endpoint(EndpointName=ep)
-    assert described["EndpointStatus"] == "InService"
-    assert described["ProductionVariants"][0]["CurrentInstanceCount"] == n
+    later = [x for x in aas.describe_scaling_activities(ServiceNamespace="sagemaker", ResourceId=ids(ep)["ResourceId"])["ScalingActivities"]
+             if x["StartTime"] > act["StartTime"] and x["StatusCode"] != "Failed"]
+    # Once the cooldown was over, the policy may have added more before the load stopped.
+    if not later:
+        assert described["EndpointStatus"] == "InService"
+        assert described["ProductionVariants"][0]["CurrentInstanceCount"] == n
+    else:
+        assert described["ProductionVariants"][0]["CurrentInstanceCount"] >= n
 
     bad = 0
     for _ in range(5):
