@@ -8,7 +8,12 @@ import { AwsError } from './protocol/errors.js';
 import { createRouter } from './protocol/router.js';
 import { createRuntimeHandler } from './protocol/runtime-rest-json.js';
 import { createS3Handler } from './protocol/s3/handler.js';
-import { logsModel, sagemakerModel, sagemakerRuntimeModel } from './protocol/service-model.js';
+import { applicationAutoScalingModel, logsModel, sagemakerModel, sagemakerRuntimeModel } from './protocol/service-model.js';
+import { AutoScalingHub } from './services/autoscaling/hub.js';
+import { createApplicationAutoScaling } from './services/autoscaling/operations.js';
+import { EndpointMetricsRecorder } from './services/cloudwatch/endpoint-metrics.js';
+import { MetricStore } from './services/cloudwatch/metric-store.js';
+import { createCloudWatch } from './services/cloudwatch/service.js';
 import { createCloudWatchLogs } from './services/logs/operations.js';
 import type { ServiceDeps } from './services/deps.js';
 import { InvokeEndpointService } from './services/runtime/invoke-endpoint.js';
@@ -39,24 +44,47 @@ function createObjectStore(config: EmulatorConfig, dataDir: string): ObjectStore
 export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Promise<RunningEmulator> {
   const config = defaultConfig(overrides);
   const dataDir = resolve(config.dataDir);
-  const clock: Clock = config.clockScale === 1 ? new RealClock() : new ScaledClock(config.clockScale);
   const db = new Database(join(dataDir, 'localsage.db'));
+  // A scaled clock runs ahead of the wall clock; after a restart it carries on from where it was
+  // rather than jumping back, so stored times (a warm-up's end, activity times) stay in the past.
+  const clock: Clock =
+    config.clockScale === 1 ? new RealClock() : new ScaledClock(config.clockScale, Math.max(Date.now(), db.counter('scaled-clock') ?? 0));
+  const keepClock = setInterval(() => db.setCounter('scaled-clock', clock.now()), 1000);
+  keepClock.unref();
   const store = createObjectStore(config, dataDir);
   const log = config.quiet ? () => {} : (m: string) => console.log(`localsage: ${m}`);
-  const deps: ServiceDeps = { db, store, clock, timing: TIMING_PROFILES[config.timing], dataDir, log };
+  const metrics = new MetricStore(db);
+  const deps: ServiceDeps = { db, store, clock, timing: TIMING_PROFILES[config.timing], dataDir, log, metrics };
   const defaults = { region: config.region, accountId: config.accountId };
 
   const serving = new ServingRegistry(store);
   const sagemaker = createSageMaker(deps, serving);
   await sagemaker.recover();
+  // Auto scaling after the endpoints, so that restored scalers find the variants they act on.
+  const autoscaling = new AutoScalingHub(deps, metrics, sagemaker.endpoints);
+  autoscaling.recover();
+  const recorder = new EndpointMetricsRecorder(metrics, clock, sagemaker.endpoints, db);
+  recorder.start();
+  const cloudwatch = createCloudWatch(deps, metrics, autoscaling);
+  // Metric minutes reach SQLite off the invoke path, every two seconds and at shutdown.
+  const flushMetrics = setInterval(() => metrics.flush(clock.now()), 2000);
+  flushMetrics.unref();
 
   const handler = createRouter({
     defaults,
     sagemaker: createAwsJsonService({ model: sagemakerModel(), contentType: 'application/x-amz-json-1.1', operations: sagemaker.operations }),
     logs: createAwsJsonService({ model: logsModel(), contentType: 'application/x-amz-json-1.1', operations: createCloudWatchLogs(deps) }),
-    runtime: createRuntimeHandler(new InvokeEndpointService(serving, sagemakerRuntimeModel()), defaults),
+    autoscaling: createAwsJsonService({
+      model: applicationAutoScalingModel(),
+      contentType: 'application/x-amz-json-1.1',
+      operations: createApplicationAutoScaling(deps, autoscaling, sagemaker.endpoints),
+    }),
+    cloudwatch: cloudwatch.json,
+    cloudwatchCbor: cloudwatch.cbor,
+    runtime: createRuntimeHandler(new InvokeEndpointService(serving, sagemakerRuntimeModel(), recorder), defaults),
     s3: createS3Handler({ store, dataDir, defaults }),
     query: {
+      '2010-08-01': cloudwatch.query,
       '2011-06-15': {
         xmlns: 'https://sts.amazonaws.com/doc/2011-06-15/',
         handle: (action, _params, identity) => {
@@ -97,6 +125,12 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
     config,
     async close() {
       await sagemaker.shutdown();
+      recorder.stop();
+      autoscaling.close();
+      clearInterval(flushMetrics);
+      clearInterval(keepClock);
+      db.setCounter('scaled-clock', clock.now());
+      metrics.flush();
       server.closeAllConnections?.();
       await new Promise<void>((ok) => server.close(() => ok()));
       await store.close?.();

@@ -12,6 +12,12 @@ export interface TimingProfile {
   endpointCreating: number;
   endpointUpdating: number;
   endpointDeleting: number;
+  /**
+   * Start-up of an instance added to a running endpoint (a scale-out), drawn uniformly from
+   * [min, max] per capacity change. AWS documents no figure; load tests report 5-7 minutes.
+   */
+  instanceWarmupMin: number;
+  instanceWarmupMax: number;
 }
 
 export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
@@ -23,6 +29,8 @@ export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
     endpointCreating: 300,
     endpointUpdating: 200,
     endpointDeleting: 100,
+    instanceWarmupMin: 200,
+    instanceWarmupMax: 400,
   },
   realistic: {
     trainingStarting: 90_000,
@@ -32,5 +40,7 @@ export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
     endpointCreating: 6 * 60_000,
     endpointUpdating: 6 * 60_000,
     endpointDeleting: 60_000,
+    instanceWarmupMin: 5 * 60_000,
+    instanceWarmupMax: 7 * 60_000,
   },
 };

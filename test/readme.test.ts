@@ -31,7 +31,7 @@ afterAll(async () => {
 
 function run(lang: string, code: string) {
   const source = code.replaceAll('http://localhost:4599', emu.url);
-  if (lang === 'python') return spawnSync('python3', ['-c', source], { encoding: 'utf8', timeout: 120_000 });
+  if (lang === 'python' || lang === 'autoscaling') return spawnSync('python3', ['-c', source], { encoding: 'utf8', timeout: 120_000 });
   if (lang in sdkPython) return spawnSync(sdkPython[lang], ['-c', source], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, SAGEMAKER_SUPPRESS_V2_WARNING: '1' } });
   if (lang === 'sh') return spawnSync('bash', ['-euo', 'pipefail', '-c', source], { encoding: 'utf8', timeout: 120_000 });
   // An .mjs file inside the repository, so that its imports resolve to our node_modules.
@@ -42,7 +42,7 @@ function run(lang: string, code: string) {
 
 describe('README examples', () => {
   it('has the boto3, AWS CLI and JS SDK examples marked runnable', () => {
-    expect(examples.map((e) => e.lang)).toEqual(['python', 'sh', 'js', 'sagemaker-v2', 'sagemaker-v3']);
+    expect(examples.map((e) => e.lang)).toEqual(['python', 'sh', 'js', 'sagemaker-v2', 'sagemaker-v3', 'autoscaling']);
   });
 
   for (const [i, { lang, code }] of examples.entries()) {
@@ -52,6 +52,7 @@ describe('README examples', () => {
       : lang === 'js' && !python ? 'the boto3 example before it (python3 with boto3)'
       : lang in sdkPython && !sdkReady(lang) ? `${sdkPython[lang]} with the SDK (npm run setup:python)`
       : lang === 'sagemaker-v3' && !awsCli ? 'the AWS CLI example before it'
+      : lang === 'autoscaling' && !python ? 'python3 with boto3 (and the boto3 example before it)'
       : '';
     if (missing) console.warn(`SKIPPED README example ${i + 1} (${lang}): needs ${missing}`);
     it.skipIf(Boolean(missing))(`example ${i + 1} (${lang}) runs`, { timeout: 300_000 }, () => {
@@ -59,6 +60,13 @@ describe('README examples', () => {
       expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
       if (lang === 'python') expect(r.stdout).toMatch(/^Completed /m);
       if (lang === 'python') expect(r.stdout).toContain("'predicted_label': 1");
+      if (lang === 'autoscaling') {
+        expect(r.stdout).toMatch(/^GreaterThanThreshold 15000(\.0)? INSUFFICIENT_DATA$/m);
+        expect(r.stdout).toMatch(/^LessThanThreshold 13500(\.0)? INSUFFICIENT_DATA$/m);
+        expect(r.stdout).toContain('Successful Setting desired instance count to 2. | minimum capacity was set to 2 by scheduled action more');
+        // The boto3 and JS examples invoked demo-ll once each.
+        expect(r.stdout).toMatch(/^invocations 2$/m);
+      }
       if (lang === 'sh') expect(r.stdout).toContain('s3://cli-demo/output/cli-kmeans/output/model.tar.gz');
       if (lang === 'js') expect(r.stdout).toMatch(/AllTraffic \{"score":[0-9.e-]+,"predicted_label":1\}/);
       if (lang === 'sagemaker-v2') expect(Number(/accuracy ([0-9.]+)/.exec(r.stdout)?.[1])).toBeGreaterThan(0.95);

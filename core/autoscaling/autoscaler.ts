@@ -268,7 +268,7 @@ export class ApplicationAutoScaler {
         cooldownMs: (c.Cooldown ?? DEFAULT_COOLDOWN_SECONDS) * 1000,
       };
     } else {
-      throw invalid(`PolicyType ${type} is not supported by the simulator (TargetTrackingScaling, StepScaling)`);
+      throw invalid(`PolicyType ${type} is not supported by localsage (TargetTrackingScaling, StepScaling)`);
     }
     if (existing) this.removePolicy(existing);
     for (const a of created) this.alarms.push({ alarm: a, user: false });
@@ -281,7 +281,7 @@ export class ApplicationAutoScaler {
     if (!req.AlarmName || !req.MetricName || !req.Namespace || req.Threshold === undefined || !req.ComparisonOperator) {
       throw invalid('PutMetricAlarm needs AlarmName, MetricName, Namespace, Threshold and ComparisonOperator');
     }
-    if (req.Metrics?.length || req.ExtendedStatistic) throw invalid(`alarm ${req.AlarmName}: metric math and extended statistics are not supported by the simulator`);
+    if (req.Metrics?.length || req.ExtendedStatistic) throw invalid(`alarm ${req.AlarmName}: metric math and extended statistics are not supported by localsage`);
     const op = req.ComparisonOperator as ComparisonOperator;
     if (!['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'].includes(op)) {
       throw invalid(`alarm ${req.AlarmName}: ComparisonOperator ${op} is not supported`);
@@ -692,13 +692,13 @@ export class ApplicationAutoScaler {
     if (c.PredefinedMetricSpecification) {
       const type = c.PredefinedMetricSpecification.PredefinedMetricType;
       if (type !== 'SageMakerVariantInvocationsPerInstance') {
-        throw invalid(`PredefinedMetricType ${type} is not supported by the simulator (SageMakerVariantInvocationsPerInstance, or a CustomizedMetricSpecification)`);
+        throw invalid(`PredefinedMetricType ${type} is not supported by localsage (SageMakerVariantInvocationsPerInstance, or a CustomizedMetricSpecification)`);
       }
       return { Namespace: 'AWS/SageMaker', MetricName: 'InvocationsPerInstance', Dimensions: sageMakerDimensions(t.ResourceId), Statistic: 'Sum' };
     }
     const m = c.CustomizedMetricSpecification;
     if (!m) throw invalid('a target tracking policy needs PredefinedMetricSpecification or CustomizedMetricSpecification');
-    if (m.Metrics?.length) throw invalid('metric math in CustomizedMetricSpecification is not supported by the simulator');
+    if (m.Metrics?.length) throw invalid('metric math in CustomizedMetricSpecification is not supported by localsage');
     if (!m.MetricName || !m.Namespace) throw invalid('CustomizedMetricSpecification needs MetricName and Namespace');
     return {
       Namespace: m.Namespace,

@@ -12,7 +12,7 @@ export interface Schedule {
 
 export function parseSchedule(expression: string, opts: { timezone?: string; startMs?: number; endMs?: number; createdMs: number }): Schedule {
   if (opts.timezone && !/^(UTC|Etc\/UTC|GMT|Etc\/GMT)$/.test(opts.timezone)) {
-    throw invalid(`schedule ${expression}: Timezone ${opts.timezone} is not supported by the simulator; use UTC`);
+    throw invalid(`schedule ${expression}: Timezone ${opts.timezone} is not supported by localsage; use UTC`);
   }
   const start = opts.startMs ?? -Infinity;
   const end = opts.endMs ?? Infinity;

@@ -15,6 +15,13 @@ export function createAwsJsonService(opts: {
   model: ServiceModel;
   contentType: string;
   operations: Record<string, OperationHandler>;
+  /** The code a constraint violation carries (CloudWatch answers ValidationError). */
+  validationCode?: string;
+  /**
+   * awsQuery-compatible services (CloudWatch) also name the query protocol's error code in
+   * `x-amzn-query-error: <Code>;Sender`, which botocore and the JS SDK read before `__type`.
+   */
+  queryCompatible?: boolean;
 }) {
   const { model, contentType, operations } = opts;
 
@@ -32,20 +39,21 @@ export function createAwsJsonService(opts: {
           throw new AwsError('SerializationException', 'Unable to parse the request body as JSON.');
         }
       }
-      const input = op.input ? validateInput(model, op.input.shape, parsed) : {};
+      const input = op.input ? validateInput(model, op.input.shape, parsed, opts.validationCode) : {};
       const output = await handler(input, ctx);
       send(res, 200, contentType, ctx.requestId, toWireJson(output ?? {}));
     } catch (err) {
-      sendJsonError(res, contentType, ctx.requestId, err);
+      sendJsonError(res, contentType, ctx.requestId, err, opts.queryCompatible);
     }
   };
 }
 
-export function sendJsonError(res: ServerResponse, contentType: string, requestId: string, err: unknown): void {
+export function sendJsonError(res: ServerResponse, contentType: string, requestId: string, err: unknown, queryCompatible = false): void {
   const e = asAwsError(err);
   const body = toWireJson({ __type: e.code, message: e.message, ...e.extra });
   if (!res.headersSent) {
     res.setHeader('x-amzn-errortype', e.code);
+    if (queryCompatible) res.setHeader('x-amzn-query-error', `${e.code};${e.status >= 500 ? 'Receiver' : 'Sender'}`);
     for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
   }
   send(res, e.status, contentType, requestId, body);

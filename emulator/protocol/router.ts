@@ -7,12 +7,24 @@ import { identityFromHeaders, type IdentityDefaults } from './identity.js';
 import { sendJsonError, type AwsJsonHandler } from './aws-json.js';
 import { sendQueryError, sendQueryResult } from './query.js';
 import { isRuntimeRequest } from './runtime-rest-json.js';
+import { RPC_V2_CBOR_PATH, sendCborError } from './rpc-v2-cbor.js';
 import type { CallerIdentity } from './identity.js';
 
 export interface QueryService {
   xmlns: string;
-  handle: (action: string, params: URLSearchParams, identity: CallerIdentity) => Record<string, unknown>;
+  handle: (action: string, params: URLSearchParams, identity: CallerIdentity) => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
+
+/** Query-protocol API versions of services we do not serve, named in plain words. */
+const QUERY_VERSIONS: Record<string, string> = {
+  '2012-11-05': 'Amazon SQS',
+  '2010-03-31': 'Amazon SNS',
+  '2016-11-15': 'Amazon EC2',
+  '2011-01-01': 'Amazon EC2 Auto Scaling',
+  '2014-10-31': 'Amazon RDS',
+  '2010-05-15': 'AWS CloudFormation',
+  '2015-12-01': 'Elastic Load Balancing',
+};
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -20,10 +32,44 @@ export interface RouterTargets {
   defaults: IdentityDefaults;
   sagemaker: AwsJsonHandler;
   logs: AwsJsonHandler;
+  /** Application Auto Scaling (awsJson1_1). */
+  autoscaling: AwsJsonHandler;
+  /** CloudWatch over awsJson1_0 (current SDKs); its query protocol is in `query['2010-08-01']`. */
+  cloudwatch: AwsJsonHandler;
+  /** CloudWatch over Smithy RPC v2 CBOR (the AWS SDKs for Java and Go). */
+  cloudwatchCbor: AwsJsonHandler;
   runtime: NodeHandler;
   s3: NodeHandler;
   /** Query-protocol services by API version (STS 2011-06-15, IAM 2010-05-08). */
   query: Record<string, QueryService>;
+}
+
+/** X-Amz-Target prefixes of AWS services, so a request for one we do not serve is named in plain words. */
+const SERVICE_NAMES: Record<string, string> = {
+  SageMaker: 'SageMaker',
+  Logs_20140328: 'CloudWatch Logs',
+  GraniteServiceVersion20100801: 'CloudWatch',
+  AnyScaleFrontendService: 'Application Auto Scaling',
+  AWSEvents: 'Amazon EventBridge',
+  AWSStepFunctions: 'AWS Step Functions',
+  DynamoDB_20120810: 'Amazon DynamoDB',
+  Kinesis_20131202: 'Amazon Kinesis',
+  Firehose_20150804: 'Amazon Data Firehose',
+  TrentService: 'AWS KMS',
+  AmazonSSM: 'AWS Systems Manager',
+  secretsmanager: 'AWS Secrets Manager',
+  AmazonEC2ContainerRegistry_V20150921: 'Amazon ECR',
+  AmazonEC2ContainerServiceV20141113: 'Amazon ECS',
+  AWSCognitoIdentityProviderService: 'Amazon Cognito user pools',
+  AWSGlue: 'AWS Glue',
+  AmazonAthena: 'Amazon Athena',
+  AmazonSQS: 'Amazon SQS',
+  CodeBuild_20161006: 'AWS CodeBuild',
+  AWSWAF_20150824: 'AWS WAF',
+};
+
+export function serviceNameForTarget(prefix: string): string {
+  return SERVICE_NAMES[prefix] ?? `the service with X-Amz-Target prefix "${prefix}"`;
 }
 
 const JSON_BODY_LIMIT = 16 * 1024 * 1024;
@@ -44,10 +90,7 @@ export function createRouter(t: RouterTargets): NodeHandler {
     if (typeof target === 'string') return routeTarget(target, req, res);
     const ct = req.headers['content-type'] ?? '';
     if (req.method === 'POST' && req.path === '/' && ct.startsWith('application/x-www-form-urlencoded')) return routeQuery(req, res);
-    if (req.headers['smithy-protocol'] === 'rpc-v2-cbor') {
-      req.resume();
-      return sendJsonError(res, 'application/json', newRequestId(), new AwsError('NotImplemented', 'localsage does not speak rpc-v2-cbor yet.', 501));
-    }
+    if (req.headers['smithy-protocol'] === 'rpc-v2-cbor') return routeCbor(req, res);
     return t.s3(req, res);
   });
 
@@ -61,9 +104,27 @@ export function createRouter(t: RouterTargets): NodeHandler {
       const body = await readBody(req, JSON_BODY_LIMIT, tooLarge);
       if (prefix === 'SageMaker') return await t.sagemaker(operation, body, ctx, res);
       if (prefix === 'Logs_20140328') return await t.logs(operation, body, ctx, res);
-      throw new AwsError('UnknownOperationException', `localsage does not serve the ${prefix} API yet.`);
+      if (prefix === 'AnyScaleFrontendService') return await t.autoscaling(operation, body, ctx, res);
+      if (prefix === 'GraniteServiceVersion20100801') return await t.cloudwatch(operation, body, ctx, res);
+      throw new AwsError('UnknownOperationException', `localsage does not serve ${serviceNameForTarget(prefix)} (X-Amz-Target ${target}).`);
     } catch (e) {
-      sendJsonError(res, 'application/x-amz-json-1.1', requestId, e);
+      const ct = String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.0') ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
+      sendJsonError(res, ct, requestId, e, prefix === 'GraniteServiceVersion20100801');
+    }
+  }
+
+  async function routeCbor(req: IncomingMessage, res: ServerResponse) {
+    const requestId = newRequestId();
+    const m = RPC_V2_CBOR_PATH.exec(req.url ?? '');
+    const service = m ? decodeURIComponent(m[1]) : '';
+    try {
+      const body = await readBody(req, JSON_BODY_LIMIT, tooLarge);
+      if (req.method !== 'POST' || !m) throw new AwsError('UnknownOperationException', 'rpc-v2-cbor requests are POST /service/<Service>/operation/<Operation>.');
+      const ctx: RequestContext = { identity: identityFromHeaders(req.headers, undefined, t.defaults), requestId };
+      if (service === 'GraniteServiceVersion20100801') return await t.cloudwatchCbor(decodeURIComponent(m[2]), body, ctx, res);
+      throw new AwsError('UnknownOperationException', `localsage does not serve ${serviceNameForTarget(service)} over rpc-v2-cbor.`);
+    } catch (e) {
+      sendCborError(res, requestId, e);
     }
   }
 
@@ -75,10 +136,10 @@ export function createRouter(t: RouterTargets): NodeHandler {
       const action = params.get('Action') ?? '';
       const version = params.get('Version') ?? '';
       const service = t.query[version];
-      if (!service) throw new AwsError('InvalidAction', `localsage does not serve the query API version ${version} yet.`);
+      if (!service) throw new AwsError('InvalidAction', `localsage does not serve the query API version ${version} (${QUERY_VERSIONS[version] ?? 'an AWS query-protocol service'}).`);
       xmlns = service.xmlns;
       const identity = identityFromHeaders(req.headers, params, t.defaults);
-      sendQueryResult(res, xmlns, action, service.handle(action, params, identity), requestId);
+      sendQueryResult(res, xmlns, action, await service.handle(action, params, identity), requestId);
     } catch (e) {
       sendQueryError(res, xmlns, e instanceof AwsError ? e : new AwsError('InternalFailure', String(e), 500), requestId);
     }

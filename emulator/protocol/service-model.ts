@@ -49,3 +49,6 @@ export function loadServiceModel(file: string): ServiceModel {
 export const sagemakerModel = () => loadServiceModel('sagemaker-2017-07-24.json.gz');
 export const logsModel = () => loadServiceModel('logs-2014-03-28.json.gz');
 export const sagemakerRuntimeModel = () => loadServiceModel('sagemaker-runtime-2017-05-13.json.gz');
+export const applicationAutoScalingModel = () => loadServiceModel('application-autoscaling-2016-02-06.json.gz');
+/** CloudWatch (endpoint prefix `monitoring`): served over awsJson1_0 and over the query protocol. */
+export const cloudWatchModel = () => loadServiceModel('monitoring-2010-08-01.json.gz');

@@ -39,7 +39,7 @@ function compile(pattern: string): RegExp | null {
     let re: RegExp | null = null;
     // Patterns are Java regexes; most compile as JS with the unicode flag. Anchored whole-match,
     // as the service applies them.
-    const body = pattern.replace(/^\^/, '').replace(/\$$/, '');
+    const body = javaClasses(pattern.replace(/^\^/, '').replace(/\$$/, ''));
     for (const flags of ['u', '']) {
       try {
         re = new RegExp(`^(?:${body})$`, flags);
@@ -51,6 +51,27 @@ function compile(pattern: string): RegExp | null {
     regexCache.set(pattern, re);
   }
   return regexCache.get(pattern)!;
+}
+
+/** Java's POSIX classes (\p{Print} and friends, US-ASCII as Java defines them) have no JS equivalent. */
+const JAVA_CLASSES: Record<string, string> = {
+  Print: '\\x20-\\x7E',
+  Graph: '\\x21-\\x7E',
+  Alnum: 'A-Za-z0-9',
+  Alpha: 'A-Za-z',
+  Digit: '0-9',
+  Upper: 'A-Z',
+  Lower: 'a-z',
+  Punct: '!-\\/:-@\\[-`{-~',
+  Space: ' \\t\\n\\x0B\\f\\r',
+  ASCII: '\\x00-\\x7F',
+};
+function javaClasses(pattern: string): string {
+  return pattern.replace(/\\p\{(Print|Graph|Alnum|Alpha|Digit|Upper|Lower|Punct|Space|ASCII)\}/g, (_m, name: string, offset: number) => {
+    // Inside a bracket expression the range goes in as is; outside it becomes one.
+    const inside = pattern.lastIndexOf('[', offset) > pattern.lastIndexOf(']', offset);
+    return inside ? JAVA_CLASSES[name] : `[${JAVA_CLASSES[name]}]`;
+  });
 }
 
 function serialization(message: string): AwsError {

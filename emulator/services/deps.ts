@@ -2,6 +2,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Database } from '../storage/database.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { TimingProfile } from '../timing.js';
+import type { MetricStore } from './cloudwatch/metric-store.js';
 
 /** What the services share: storage, the object store, the clock and the timing profile. */
 export interface ServiceDeps {
@@ -11,4 +12,6 @@ export interface ServiceDeps {
   timing: TimingProfile;
   dataDir: string;
   log: (message: string) => void;
+  /** CloudWatch's metric store (absent where a caller runs without CloudWatch). */
+  metrics?: MetricStore;
 }

@@ -24,6 +24,21 @@ export interface LogStreamSummary {
   bytes: number;
 }
 
+export interface MetricMinuteRow {
+  account: string;
+  region: string;
+  namespace: string;
+  metric: string;
+  /** Dimensions as [[name, value], ...] sorted by name. */
+  dims: string;
+  minute: number;
+  unit: string;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
 export interface LogEvent {
   timestamp: number; // epoch ms
   message: string;
@@ -66,6 +81,10 @@ export class Database {
         id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, ingested INTEGER NOT NULL, message TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS log_events_stream ON log_events(account, region, grp, stream, id);
       CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS metric_minutes (
+        account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL, metric TEXT NOT NULL, dims TEXT NOT NULL,
+        minute INTEGER NOT NULL, unit TEXT NOT NULL, count REAL NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+        PRIMARY KEY (account, region, namespace, metric, dims, minute));
     `);
     this.stmts = {
       get: this.db.prepare('SELECT name, arn, data FROM resources WHERE account=? AND region=? AND kind=? AND name_key=?'),
@@ -80,6 +99,14 @@ export class Database {
       putTag: this.db.prepare('INSERT INTO tags(arn, key, value) VALUES (?,?,?) ON CONFLICT(arn, key) DO UPDATE SET value=excluded.value'),
       delTag: this.db.prepare('DELETE FROM tags WHERE arn=? AND key=?'),
       delTags: this.db.prepare('DELETE FROM tags WHERE arn=?'),
+      putMinute: this.db.prepare(
+        `INSERT INTO metric_minutes (account, region, namespace, metric, dims, minute, unit, count, sum, min, max) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+         ON CONFLICT(account, region, namespace, metric, dims, minute) DO UPDATE SET unit=excluded.unit, count=excluded.count, sum=excluded.sum, min=excluded.min, max=excluded.max`,
+      ),
+      minutes: this.db.prepare('SELECT * FROM metric_minutes ORDER BY minute'),
+      pruneMinutes: this.db.prepare('DELETE FROM metric_minutes WHERE minute < ?'),
+      getCounter: this.db.prepare('SELECT value FROM counters WHERE name=?'),
+      setCounter: this.db.prepare('INSERT INTO counters(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value=excluded.value'),
       appendLog: this.db.prepare('INSERT INTO log_events (account, region, grp, stream, ts, ingested, message) VALUES (?,?,?,?,?,?,?)'),
       readLog: this.db.prepare('SELECT ts AS timestamp, message, ingested AS ingestionTime FROM log_events WHERE account=? AND region=? AND grp=? AND stream=? ORDER BY id'),
       streams: this.db.prepare(
@@ -183,6 +210,30 @@ export class Database {
 
   logGroups(scope: Scope, prefix = ''): { name: string; created: number; bytes: number }[] {
     return this.stmts.groups.all(scope.accountId, scope.region, prefix.length, prefix) as { name: string; created: number; bytes: number }[];
+  }
+
+  /** A named integer kept across restarts (e.g. how far a scaled clock had run). */
+  counter(name: string): number | undefined {
+    return (this.stmts.getCounter.get(name) as { value: number } | undefined)?.value;
+  }
+
+  setCounter(name: string, value: number): void {
+    this.stmts.setCounter.run(name, Math.round(value));
+  }
+
+  /** CloudWatch per-minute aggregates (upserted: a minute is rewritten while it fills). */
+  putMetricMinutes(rows: MetricMinuteRow[]): void {
+    this.db.transaction(() => {
+      for (const r of rows) this.stmts.putMinute.run(r.account, r.region, r.namespace, r.metric, r.dims, r.minute, r.unit, r.count, r.sum, r.min, r.max);
+    })();
+  }
+
+  deleteMetricMinutesBefore(minute: number): void {
+    this.stmts.pruneMinutes.run(minute);
+  }
+
+  metricMinutes(): MetricMinuteRow[] {
+    return this.stmts.minutes.all() as MetricMinuteRow[];
   }
 
   close(): void {

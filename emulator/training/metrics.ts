@@ -17,7 +17,11 @@ export class MetricScraper {
   private readonly compiled: { name: string; re: RegExp }[];
   private readonly last = new Map<string, ScrapedMetric>();
 
-  constructor(definitions: MetricDefinition[]) {
+  constructor(
+    definitions: MetricDefinition[],
+    /** Called with every value scraped (CloudWatch's /aws/sagemaker/TrainingJobs metrics). */
+    private readonly onMetric?: (m: ScrapedMetric) => void,
+  ) {
     this.compiled = definitions.flatMap((d) => {
       try {
         return [{ name: d.Name, re: new RegExp(d.Regex) }];
@@ -33,7 +37,10 @@ export class MetricScraper {
       const m = re.exec(line);
       if (!m) continue;
       const value = Number(m[1]);
-      if (Number.isFinite(value)) this.last.set(name, { MetricName: name, Value: value, Timestamp: at });
+      if (!Number.isFinite(value)) continue;
+      const scraped = { MetricName: name, Value: value, Timestamp: at };
+      this.last.set(name, scraped);
+      this.onMetric?.(scraped);
     }
   }
 

@@ -4,6 +4,7 @@ import { AwsError } from '../../protocol/errors.js';
 import type { CallerIdentity } from '../../protocol/identity.js';
 import type { ServiceModel } from '../../protocol/service-model.js';
 import { validateInput } from '../../protocol/validate.js';
+import { NO_RECORDING, type InvocationRecorder } from './invocation-recorder.js';
 import type { ServingEndpoint, ServingRegistry, ServingVariant } from './serving-registry.js';
 
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -33,9 +34,11 @@ export class InvokeEndpointService {
   constructor(
     private readonly serving: ServingRegistry,
     private readonly runtimeModel: ServiceModel,
+    private readonly recorder: InvocationRecorder = NO_RECORDING,
   ) {}
 
   invoke(identity: CallerIdentity, input: InvokeInput): InvokeOutput {
+    const started = performance.now();
     validateInput(
       this.runtimeModel,
       'InvokeEndpointInput',
@@ -56,12 +59,24 @@ export class InvokeEndpointService {
       throw new AwsError('ValidationError', `Endpoint ${input.endpointName} of account ${identity.accountId} not found.`);
     }
     const variant = this.chooseVariant(endpoint, input.targetVariant);
+    const modelStart = performance.now();
+    // CloudWatch counts the model's own status: Invocation4XXErrors / 5XXErrors are what it answered.
+    const recordAs = (status: number) => {
+      const end = performance.now();
+      this.recorder.record(scope, input.endpointName, variant.name, {
+        status,
+        modelLatencyUs: Math.round((end - modelStart) * 1000),
+        overheadLatencyUs: Math.round((modelStart - started) * 1000),
+      });
+    };
     try {
       const out = variant.model.predict(input.body, input.contentType, input.accept);
+      recordAs(200);
       return { body: out.body, contentType: out.contentType, invokedVariant: variant.name, customAttributes: input.customAttributes };
     } catch (e) {
       const err = e as Error & { originalStatus?: number };
       const status = err instanceof InferenceInputError || typeof err.originalStatus === 'number' ? (err.originalStatus ?? 400) : 500;
+      recordAs(status);
       const kind = status >= 500 ? 'server' : 'client';
       const original = err.message ?? String(err);
       const logGroup = `/aws/sagemaker/Endpoints/${input.endpointName}`;

@@ -13,6 +13,7 @@ import type {
   UpdateEndpointWeightsAndCapacitiesOutput,
 } from '@aws-sdk/client-sagemaker';
 import { algorithmForImage } from '../../../algorithms/index.js';
+import { Rng, STREAM } from '../../../core/random.js';
 import { validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
@@ -25,7 +26,19 @@ import { MODEL_KIND, type ModelRecord } from './models.js';
 import { scopeOf } from './scope.js';
 
 export const ENDPOINT_KIND = 'endpoint';
-type EndpointRecord = DescribeEndpointOutput;
+/**
+ * The stored endpoint: DescribeEndpoint's shape, plus (while a capacity change is under way) when
+ * it completes, so that a restart finishes it instead of redeploying the configuration.
+ */
+type EndpointRecord = DescribeEndpointOutput & { CapacityChangeDoneAt?: number };
+
+/** What auto scaling needs to hear from endpoints, and may refuse (set by Application Auto Scaling). */
+export interface EndpointScalingHooks {
+  /** Variants of the endpoint registered as scalable targets. */
+  registeredVariants(scope: Scope, endpointName: string): string[];
+  /** DeleteEndpoint quietly deregisters the endpoint's scalable targets. */
+  endpointDeleted(scope: Scope, endpointName: string): void;
+}
 
 const notFound = (scope: Scope, name: string) => validation(`Could not find endpoint "${sagemakerArn(scope, 'endpoint', name)}".`);
 
@@ -34,6 +47,11 @@ const notFound = (scope: Scope, name: string) => validation(`Could not find endp
  * loads every variant's model from its artifact into the serving registry.
  */
 export class EndpointService {
+  scaling: EndpointScalingHooks | undefined;
+  /** Warm-up draws: one stream of the project's PRNG, seeded per process. */
+  private readonly warmupRng = new Rng(Date.now() >>> 0, STREAM.warmup);
+  private readonly capacityWaiters = new Map<string, (() => void)[]>();
+
   constructor(
     private readonly deps: ServiceDeps,
     private readonly serving: ServingRegistry,
@@ -63,7 +81,13 @@ export class EndpointService {
     const scope = scopeOf(ctx);
     const found = this.deps.db.get<EndpointRecord>(scope, ENDPOINT_KIND, req.EndpointName!);
     if (!found) throw notFound(scope, req.EndpointName!);
-    return found.data;
+    const { CapacityChangeDoneAt: _internal, ...described } = found.data;
+    return described;
+  }
+
+  /** The stored endpoint (undefined when it does not exist), for auto scaling's capacity target. */
+  peek(scope: Scope, name: string): DescribeEndpointOutput | undefined {
+    return this.deps.db.get<EndpointRecord>(scope, ENDPOINT_KIND, name)?.data;
   }
 
   list(req: ListEndpointsInput, ctx: RequestContext): ListEndpointsOutput {
@@ -90,7 +114,9 @@ export class EndpointService {
   update(req: UpdateEndpointInput, ctx: RequestContext): UpdateEndpointOutput {
     const scope = scopeOf(ctx);
     const ep = this.requireInService(scope, req.EndpointName!, 'update');
-    if (!this.deps.db.get(scope, ENDPOINT_CONFIG_KIND, req.EndpointConfigName!)) throw endpointConfigNotFound(scope, req.EndpointConfigName!);
+    const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, req.EndpointConfigName!)?.data;
+    if (!config) throw endpointConfigNotFound(scope, req.EndpointConfigName!);
+    this.refuseScaledVariantChanges(scope, ep, config);
     this.save(scope, { ...ep, EndpointStatus: 'Updating', LastModifiedTime: new Date(this.deps.clock.now()) });
     this.scheduleDeploy(scope, req.EndpointName!, req.EndpointConfigName!, this.deps.timing.endpointUpdating);
     return { EndpointArn: ep.EndpointArn };
@@ -111,16 +137,71 @@ export class EndpointService {
       const d = req.DesiredWeightsAndCapacities!.find((x) => x.VariantName === v.VariantName);
       return d ? { ...v, DesiredWeight: d.DesiredWeight ?? v.DesiredWeight, DesiredInstanceCount: d.DesiredInstanceCount ?? v.DesiredInstanceCount } : v;
     });
-    this.save(scope, { ...ep, ProductionVariants: desired, EndpointStatus: 'Updating', LastModifiedTime: new Date(this.deps.clock.now()) });
-    // Desired values move at once; current ones when the change has been applied.
-    this.deps.clock.schedule(this.deps.timing.endpointUpdating, () => {
-      const now = this.deps.db.get<EndpointRecord>(scope, ENDPOINT_KIND, req.EndpointName!)?.data;
-      if (!now || now.EndpointStatus !== 'Updating') return;
-      const applied = (now.ProductionVariants ?? []).map((v) => ({ ...v, CurrentWeight: v.DesiredWeight, CurrentInstanceCount: v.DesiredInstanceCount }));
-      this.serving.setWeights(scope, req.EndpointName!, new Map(applied.map((v) => [v.VariantName!, v.CurrentWeight ?? 0])));
-      this.save(scope, { ...now, ProductionVariants: applied, EndpointStatus: 'InService', LastModifiedTime: new Date(this.deps.clock.now()) });
-    });
+    this.applyDesired(scope, ep, desired);
     return { EndpointArn: ep.EndpointArn };
+  }
+
+  /**
+   * Auto scaling's UpdateEndpointWeightsAndCapacities for one variant: refused (thrown) unless
+   * the endpoint is InService; resolves when the new capacity is in service.
+   */
+  setVariantCapacity(scope: Scope, endpointName: string, variantName: string, count: number): Promise<void> {
+    const ep = this.requireInService(scope, endpointName, 'update');
+    if (!ep.ProductionVariants?.some((v) => v.VariantName === variantName)) {
+      throw validation(`The variant(s) "[${variantName}]" is/are not present in the endpoint "${ep.EndpointName}".`);
+    }
+    const desired = ep.ProductionVariants.map((v) => (v.VariantName === variantName ? { ...v, DesiredInstanceCount: count } : v));
+    return new Promise((resolve) => {
+      const key = `${scope.accountId}/${scope.region}/${endpointName}`;
+      this.capacityWaiters.set(key, [...(this.capacityWaiters.get(key) ?? []), resolve]);
+      this.applyDesired(scope, ep, desired);
+    });
+  }
+
+  /**
+   * Desired weights and counts move at once and the endpoint is Updating; current ones move when
+   * the change is applied: after an instance warm-up when instances are added, else after the
+   * usual update time.
+   */
+  private applyDesired(scope: Scope, ep: EndpointRecord, desired: ProductionVariantSummary[]): void {
+    const grows = desired.some((v) => (v.DesiredInstanceCount ?? 0) > (v.CurrentInstanceCount ?? 0));
+    const t = this.deps.timing;
+    const duration = grows ? t.instanceWarmupMin + (t.instanceWarmupMax - t.instanceWarmupMin) * this.warmupRng.next() : t.endpointUpdating;
+    const now = this.deps.clock.now();
+    this.save(scope, { ...ep, ProductionVariants: desired, EndpointStatus: 'Updating', LastModifiedTime: new Date(now), CapacityChangeDoneAt: now + duration });
+    this.scheduleCapacityDone(scope, ep.EndpointName!, duration);
+  }
+
+  private scheduleCapacityDone(scope: Scope, name: string, delay: number): void {
+    this.deps.clock.schedule(delay, () => {
+      const now = this.deps.db.get<EndpointRecord>(scope, ENDPOINT_KIND, name)?.data;
+      const key = `${scope.accountId}/${scope.region}/${name}`;
+      const waiters = this.capacityWaiters.get(key) ?? [];
+      this.capacityWaiters.delete(key);
+      if (now && now.EndpointStatus === 'Updating') {
+        const applied = (now.ProductionVariants ?? []).map((v) => ({ ...v, CurrentWeight: v.DesiredWeight, CurrentInstanceCount: v.DesiredInstanceCount }));
+        this.serving.setWeights(scope, name, new Map(applied.map((v) => [v.VariantName!, v.CurrentWeight ?? 0])));
+        this.save(scope, { ...now, ProductionVariants: applied, EndpointStatus: 'InService', LastModifiedTime: new Date(this.deps.clock.now()), CapacityChangeDoneAt: undefined });
+      }
+      for (const w of waiters) w();
+    });
+  }
+
+  /** SageMaker refuses an update that changes the instance type of, or removes, a variant under auto scaling. */
+  private refuseScaledVariantChanges(scope: Scope, ep: EndpointRecord, config: EndpointConfigRecord): void {
+    const registered = this.scaling?.registeredVariants(scope, ep.EndpointName!) ?? [];
+    if (!registered.length) return;
+    const current = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, ep.EndpointConfigName!)?.data;
+    const changed = registered.filter((name) => {
+      const next = config.ProductionVariants?.find((v) => v.VariantName === name);
+      const before = current?.ProductionVariants?.find((v) => v.VariantName === name);
+      return !next || (before?.InstanceType !== undefined && next.InstanceType !== before.InstanceType);
+    });
+    if (changed.length) {
+      throw validation(
+        `The variant(s) "[${changed.join(', ')}]" of endpoint "${ep.EndpointName}" are registered as scalable targets with Application Auto Scaling. Deregister them before you remove them or change their instance type.`,
+      );
+    }
   }
 
   delete(req: DeleteEndpointInput, ctx: RequestContext): Record<string, never> {
@@ -128,6 +209,7 @@ export class EndpointService {
     const found = this.deps.db.get<EndpointRecord>(scope, ENDPOINT_KIND, req.EndpointName!);
     if (!found) throw notFound(scope, req.EndpointName!);
     this.serving.remove(scope, req.EndpointName!);
+    this.scaling?.endpointDeleted(scope, req.EndpointName!);
     this.save(scope, { ...found.data, EndpointStatus: 'Deleting', LastModifiedTime: new Date(this.deps.clock.now()) });
     this.deps.clock.schedule(this.deps.timing.endpointDeleting, () => this.deps.db.delete(scope, ENDPOINT_KIND, req.EndpointName!));
     return {};
@@ -143,6 +225,15 @@ export class EndpointService {
         } catch (e) {
           this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: (e as Error).message });
         }
+      } else if (ep.EndpointStatus === 'Updating' && ep.CapacityChangeDoneAt !== undefined) {
+        // A capacity change under way finishes when it would have, on the serving variants.
+        try {
+          this.serving.set(r.scope, ep.EndpointName!, await this.loadVariants(r.scope, ep.EndpointConfigName!, ep.ProductionVariants));
+        } catch (e) {
+          this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: (e as Error).message });
+          continue;
+        }
+        this.scheduleCapacityDone(r.scope, ep.EndpointName!, Math.max(0, ep.CapacityChangeDoneAt - this.deps.clock.now()));
       } else if (ep.EndpointStatus === 'Creating' || ep.EndpointStatus === 'Updating') {
         this.scheduleDeploy(r.scope, ep.EndpointName!, ep.EndpointConfigName!, 0);
       } else if (ep.EndpointStatus === 'Deleting') {

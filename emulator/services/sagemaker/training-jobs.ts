@@ -19,6 +19,7 @@ import { parseS3Uri } from '../../storage/object-store.js';
 import { ChannelDataError, downloadChannels } from '../../training/channels.js';
 import { AlgorithmClientError, AllReduceHub, startInstance, type InstanceRun } from '../../training/instance-worker.js';
 import { MetricScraper } from '../../training/metrics.js';
+import { publishTrainingMetric } from '../cloudwatch/training-metrics.js';
 import type { ServiceDeps } from '../deps.js';
 import { sagemakerArn } from './arns.js';
 import { listPage } from './listing.js';
@@ -294,7 +295,11 @@ export class TrainingJobService {
     if (!alive()) return;
 
     job = this.transition(scope, name, 'Training', 'Training image download completed. Training in progress.');
-    const scraper = new MetricScraper((job.AlgorithmSpecification?.MetricDefinitions ?? []).map((d) => ({ Name: d.Name!, Regex: d.Regex! })));
+    const jobName = job.TrainingJobName!;
+    const scraper = new MetricScraper(
+      (job.AlgorithmSpecification?.MetricDefinitions ?? []).map((d) => ({ Name: d.Name!, Regex: d.Regex! })),
+      (m) => this.deps.metrics && publishTrainingMetric(this.deps.metrics, scope, jobName, m),
+    );
     const epochSeconds = Math.floor(clock.now() / 1000);
     // Data-parallel: the instance workers average their parameters through this hub.
     const hub = new AllReduceHub(hosts.length);
