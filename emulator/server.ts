@@ -25,7 +25,7 @@ import { Database } from './storage/database.js';
 import { FsObjectStore } from './storage/fs-object-store.js';
 import { MinioObjectStore } from './storage/minio-object-store.js';
 import type { ObjectStore } from './storage/object-store.js';
-import { TIMING_PROFILES } from './timing.js';
+import { TIMING_PROFILES } from '../core/timing.js';
 
 export interface RunningEmulator {
   url: string;

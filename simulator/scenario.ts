@@ -11,7 +11,7 @@ import {
 } from '../core/autoscaling/index.js';
 import { parseDistribution, type Distribution } from './distributions.js';
 import { INSTANCE_TYPES, type InstanceProfile } from '../core/instance-types.js';
-import { TIMING_PROFILES, type TimingProfile } from '../emulator/timing.js';
+import { TIMING_PROFILES, type TimingProfile } from '../core/timing.js';
 import { validateScenario, type Reference, type ScenarioInput } from './scenario-schema.js';
 import { ScenarioError } from './units.js';
 

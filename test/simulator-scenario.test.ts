@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../simulator/scenario.js';
-import { TIMING_PROFILES } from '../emulator/timing.js';
+import { TIMING_PROFILES } from '../core/timing.js';
 
 const ok = {
   traffic: { phases: [{ closedLoop: { users: 10, holdFor: '1m' } }] },

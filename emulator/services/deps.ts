@@ -1,7 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import type { Database } from '../storage/database.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import type { TimingProfile } from '../timing.js';
+import type { TimingProfile } from '../../core/timing.js';
 import type { MetricStore } from './cloudwatch/metric-store.js';
 
 /** What the services share: storage, the object store, the clock and the timing profile. */
