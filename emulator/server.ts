@@ -6,11 +6,12 @@ import { defaultConfig, type EmulatorConfig } from './config.js';
 import { createAwsJsonService } from './protocol/aws-json.js';
 import { AwsError } from './protocol/errors.js';
 import { createRouter } from './protocol/router.js';
-import { createRuntimeHandler } from './protocol/runtime-rest-json.js';
+import { createRestJsonService } from './protocol/rest-json.js';
 import { logsModel, sagemakerModel, sagemakerRuntimeModel } from './protocol/service-model.js';
 import { createCloudWatchLogs } from './services/logs/operations.js';
 import type { ServiceDeps } from './services/deps.js';
 import { InvokeEndpointService } from './services/runtime/invoke-endpoint.js';
+import type { InvocationRecorder } from './services/runtime/invocation-recorder.js';
 import { ServingRegistry } from './services/runtime/serving-registry.js';
 import { createSageMaker } from './services/sagemaker/operations.js';
 import { getRole, simulatePrincipalPolicy } from './services/iam/permissive-iam.js';
@@ -48,14 +49,20 @@ function onFirstUse(load: () => Promise<NodeHandler>): NodeHandler {
 }
 
 /** Assembles storage, services and protocols, recovers state from the data dir, and listens. */
-export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Promise<RunningEmulator> {
+/** Parts a caller may supply instead of the defaults (benchmarks and embedders). */
+export interface EmulatorWiring {
+  /** Where each invocation is reported (default: nowhere). */
+  invocationRecorder?: InvocationRecorder;
+}
+
+export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wiring: EmulatorWiring = {}): Promise<RunningEmulator> {
   const config = defaultConfig(overrides);
   const dataDir = resolve(config.dataDir);
   const clock: Clock = config.clockScale === 1 ? new RealClock() : new ScaledClock(config.clockScale);
   const db = new Database(join(dataDir, 'localsage.db'));
   const store = await createObjectStore(config, dataDir);
   const log = config.quiet ? () => {} : (m: string) => console.log(`localsage: ${m}`);
-  const deps: ServiceDeps = { db, store, clock, timing: TIMING_PROFILES[config.timing], dataDir, log };
+  const deps: ServiceDeps = { db, store, clock, timing: TIMING_PROFILES[config.timing], dataDir, log, capacityMode: config.capacityMode };
   const defaults = { region: config.region, accountId: config.accountId };
 
   const serving = new ServingRegistry(store);
@@ -66,7 +73,11 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
     defaults,
     sagemaker: createAwsJsonService({ model: sagemakerModel(), contentType: 'application/x-amz-json-1.1', operations: sagemaker.operations }),
     logs: createAwsJsonService({ model: logsModel(), contentType: 'application/x-amz-json-1.1', operations: createCloudWatchLogs(deps) }),
-    runtime: createRuntimeHandler(new InvokeEndpointService(serving, sagemakerRuntimeModel()), defaults),
+    runtime: createRestJsonService({
+      model: sagemakerRuntimeModel(),
+      defaults,
+      operations: { InvokeEndpoint: new InvokeEndpointService(serving, wiring.invocationRecorder) },
+    }),
     s3: onFirstUse(async () => (await import('./protocol/s3/handler.js')).createS3Handler({ store, dataDir, defaults })),
     query: {
       '2011-06-15': {

@@ -5,7 +5,7 @@ import { newRequestId, type RequestContext } from './context.js';
 import { identityFromHeaders, type IdentityDefaults } from './identity.js';
 import { sendJsonError, type AwsJsonHandler } from './aws-json.js';
 import { sendQueryError, sendQueryResult } from './query.js';
-import { isRuntimeRequest } from './runtime-rest-json.js';
+import type { RestJsonService } from './rest-json.js';
 import type { CallerIdentity } from './identity.js';
 
 export interface QueryService {
@@ -19,7 +19,8 @@ export interface RouterTargets {
   defaults: IdentityDefaults;
   sagemaker: AwsJsonHandler;
   logs: AwsJsonHandler;
-  runtime: NodeHandler;
+  /** SageMaker Runtime (rest-json): it claims its own paths from the service model. */
+  runtime: RestJsonService;
   s3: NodeHandler;
   /** Query-protocol services by API version (STS 2011-06-15, IAM 2010-05-08). */
   query: Record<string, QueryService>;
@@ -36,7 +37,8 @@ const tooLarge = () => new AwsError('SerializationException', 'The request body 
  */
 export function createRouter(t: RouterTargets): NodeHandler {
   function route(req: IncomingMessage, res: ServerResponse) {
-    if (isRuntimeRequest(req.method, req.url)) return t.runtime(req, res);
+    // The runtime's invocation path is the hot one: it is tested first and costs one regex.
+    if (t.runtime.matches(req.method, req.url)) return t.runtime.handle(req, res);
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string') return routeTarget(target, req, res);
     const ct = req.headers['content-type'] ?? '';
