@@ -29,3 +29,26 @@ export function identityFromHeaders(
   const accountId = /^\d{12}$/.test(accessKeyId) ? accessKeyId : defaults.accountId;
   return { accessKeyId, region, service, accountId };
 }
+
+const identities = new WeakMap<IdentityDefaults, Map<string, CallerIdentity>>();
+
+/**
+ * identityFromHeaders for hot paths: the credential scope (the Authorization header up to its
+ * first comma) repeats across a client's requests while the signature changes, so the parsed
+ * identity is kept per scope.
+ */
+export function cachedIdentity(headers: IncomingHttpHeaders, defaults: IdentityDefaults): CallerIdentity {
+  const auth = headers.authorization;
+  if (auth === undefined) return identityFromHeaders(headers, undefined, defaults);
+  const comma = auth.indexOf(',');
+  const key = comma < 0 ? auth : auth.slice(0, comma);
+  let known = identities.get(defaults);
+  if (!known) identities.set(defaults, (known = new Map()));
+  let identity = known.get(key);
+  if (!identity) {
+    if (known.size >= 1024) known.clear(); // bounded: scopes are few, but never grow without limit
+    identity = identityFromHeaders(headers, undefined, defaults);
+    known.set(key, identity);
+  }
+  return identity;
+}

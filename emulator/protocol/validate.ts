@@ -11,16 +11,23 @@ import type { ServiceModel, Shape } from './service-model.js';
 export function validateInput(model: ServiceModel, shapeName: string, input: unknown, errorCode = 'ValidationException'): any {
   const errors: string[] = [];
   const out = walk(model, shapeName, input, '', errors, true);
-  if (errors.length) {
-    const n = errors.length;
-    throw new AwsError(errorCode, `${n} validation error${n > 1 ? 's' : ''} detected: ${errors.join('; ')}`);
-  }
+  if (errors.length) throw validationFailure(errorCode, errors);
   return out;
 }
 
+/** AWS's "N validation error(s) detected: a; b" error, for constraint violations found elsewhere. */
+export function validationFailure(errorCode: string, errors: string[]): AwsError {
+  const n = errors.length;
+  return new AwsError(errorCode, `${n} validation error${n > 1 ? 's' : ''} detected: ${errors.join('; ')}`);
+}
+
+const lowerCamel = new Map<string, string>();
+
 /** AWS names members in lowerCamelCase in validation messages: 'resourceConfig.instanceCount'. */
 function memberPath(parent: string, member: string): string {
-  const name = member.charAt(0).toLowerCase() + member.slice(1);
+  // Cached: every request's top-level members would otherwise allocate their names again.
+  let name = lowerCamel.get(member);
+  if (name === undefined) lowerCamel.set(member, (name = member.charAt(0).toLowerCase() + member.slice(1)));
   return parent ? `${parent}.${name}` : name;
 }
 
@@ -33,13 +40,55 @@ function show(value: unknown): string {
   return ` '${String(value)}'`;
 }
 
+/**
+ * Java regex constructs the service models use that JavaScript spells differently: the input
+ * anchors \A and \z, and the POSIX classes \p{Print} and friends (ASCII-only in Java, see
+ * java.util.regex.Pattern). \p{ASCII} is left alone: JavaScript's unicode mode knows it.
+ */
+const JAVA_CLASSES: Record<string, string> = {
+  Print: '\\x20-\\x7E',
+  Graph: '\\x21-\\x7E',
+  Alnum: '0-9A-Za-z',
+  Alpha: 'A-Za-z',
+  Digit: '0-9',
+  Punct: '!-\\/:-@\\[-`{-~',
+  Space: ' \\t\\n\\x0B\\f\\r',
+  Upper: 'A-Z',
+  Lower: 'a-z',
+};
+function fromJavaRegex(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === '\\') {
+      const cls = /^p\{(\w+)\}/.exec(pattern.slice(i + 1));
+      if (cls && JAVA_CLASSES[cls[1]]) {
+        out += inClass ? JAVA_CLASSES[cls[1]] : `[${JAVA_CLASSES[cls[1]]}]`;
+        i += cls[0].length;
+      } else if (!inClass && (pattern[i + 1] === 'A' || pattern[i + 1] === 'z' || pattern[i + 1] === 'Z')) {
+        out += pattern[i + 1] === 'A' ? '^' : '$';
+        i++;
+      } else {
+        out += ch + (pattern[i + 1] ?? '');
+        i++;
+      }
+      continue;
+    }
+    if (ch === '[' && !inClass) inClass = true;
+    else if (ch === ']' && inClass) inClass = false;
+    out += ch;
+  }
+  return out;
+}
+
 const regexCache = new Map<string, RegExp | null>();
 function compile(pattern: string): RegExp | null {
   if (!regexCache.has(pattern)) {
     let re: RegExp | null = null;
     // Patterns are Java regexes; most compile as JS with the unicode flag. Anchored whole-match,
     // as the service applies them.
-    const body = javaClasses(pattern.replace(/^\^/, '').replace(/\$$/, ''));
+    const body = fromJavaRegex(pattern).replace(/^\^/, '').replace(/\$$/, '');
     for (const flags of ['u', '']) {
       try {
         re = new RegExp(`^(?:${body})$`, flags);
@@ -53,26 +102,7 @@ function compile(pattern: string): RegExp | null {
   return regexCache.get(pattern)!;
 }
 
-/** Java's POSIX classes (\p{Print} and friends, US-ASCII as Java defines them) have no JS equivalent. */
-const JAVA_CLASSES: Record<string, string> = {
-  Print: '\\x20-\\x7E',
-  Graph: '\\x21-\\x7E',
-  Alnum: 'A-Za-z0-9',
-  Alpha: 'A-Za-z',
-  Digit: '0-9',
-  Upper: 'A-Z',
-  Lower: 'a-z',
-  Punct: '!-\\/:-@\\[-`{-~',
-  Space: ' \\t\\n\\x0B\\f\\r',
-  ASCII: '\\x00-\\x7F',
-};
-function javaClasses(pattern: string): string {
-  return pattern.replace(/\\p\{(Print|Graph|Alnum|Alpha|Digit|Upper|Lower|Punct|Space|ASCII)\}/g, (_m, name: string, offset: number) => {
-    // Inside a bracket expression the range goes in as is; outside it becomes one.
-    const inside = pattern.lastIndexOf('[', offset) > pattern.lastIndexOf(']', offset);
-    return inside ? JAVA_CLASSES[name] : `[${JAVA_CLASSES[name]}]`;
-  });
-}
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 function serialization(message: string): AwsError {
   return new AwsError('SerializationException', message);
@@ -92,10 +122,11 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       for (const req of shape.required ?? []) {
         if (obj[req] === undefined || obj[req] === null) errors.push(`Value null at '${memberPath(path, req)}' failed to satisfy constraint: Member must not be null`);
       }
-      for (const [name, v] of Object.entries(obj)) {
-        const member = shape.members?.[name];
+      const members = shape.members ?? {};
+      for (const name in obj) {
+        const member = members[name];
         if (!member) continue; // unknown members are ignored, as the service does
-        out[name] = walk(model, member.shape, v, memberPath(path, name), errors);
+        out[name] = walk(model, member.shape, obj[name], memberPath(path, name), errors);
       }
       return out;
     }
@@ -117,7 +148,8 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
     }
     case 'string': {
       if (typeof value !== 'string') throw serialization(`STRING_VALUE can not be converted to a String at '${at}'`);
-      checkLength(shape, [...value].length, value, at, errors);
+      // Lengths count code points; only strings with surrogate pairs need the slower count.
+      checkLength(shape, SURROGATE.test(value) ? [...value].length : value.length, value, at, errors);
       if (shape.enum && !shape.enum.includes(value)) {
         errors.push(`Value${show(value)} at '${at}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
       }

@@ -14,4 +14,9 @@ export interface ServiceDeps {
   log: (message: string) => void;
   /** CloudWatch's metric store (absent where a caller runs without CloudWatch). */
   metrics?: MetricStore;
+  /**
+   * Capacity mode for every endpoint (`--capacity-mode`): each instance serves with its type's
+   * workers and service time. An endpoint's `localsage:capacity-mode` tag (on/off) overrides it.
+   */
+  capacityMode?: boolean;
 }

@@ -1,97 +1,109 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { InvokeEndpointInput, InvokeEndpointOutput } from '@aws-sdk/client-sagemaker-runtime';
 import { InferenceInputError } from '../../../algorithms/index.js';
 import { AwsError } from '../../protocol/errors.js';
 import type { CallerIdentity } from '../../protocol/identity.js';
-import type { ServiceModel } from '../../protocol/service-model.js';
-import { validateInput } from '../../protocol/validate.js';
+import type { RestJsonOperation, RestRequestContext } from '../../protocol/rest-json.js';
+import type { Scope } from '../../storage/database.js';
 import { NO_RECORDING, type InvocationRecorder } from './invocation-recorder.js';
 import type { ServingEndpoint, ServingRegistry, ServingVariant } from './serving-registry.js';
 
-export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
-
-export interface InvokeInput {
-  endpointName: string;
-  body: Buffer;
-  contentType?: string;
-  accept?: string;
-  targetVariant?: string;
-  customAttributes?: string;
-  inferenceId?: string;
-}
-
-export interface InvokeOutput {
-  body: Buffer;
-  contentType: string;
-  invokedVariant: string;
-  customAttributes?: string;
-}
+type Prediction = { body: Buffer; contentType: string };
 
 /**
- * InvokeEndpoint's service logic: pick the variant (by header, else by weight), run the model,
- * and map a model's refusal to ModelError 424 the way SageMaker wraps a container's 4xx.
+ * InvokeEndpoint's service logic: pick the variant (by header, else by weight), run the model
+ * (in capacity mode, on a worker of one of the variant's instances), map a model's refusal to
+ * ModelError 424 the way SageMaker wraps a container's 4xx, and report every invocation to the
+ * InvocationRecorder (CloudWatch's endpoint metrics). Input arrives parsed and validated by the
+ * rest-json protocol layer.
  */
-export class InvokeEndpointService {
+export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointInput, InvokeEndpointOutput> {
   constructor(
     private readonly serving: ServingRegistry,
-    private readonly runtimeModel: ServiceModel,
     private readonly recorder: InvocationRecorder = NO_RECORDING,
   ) {}
 
-  invoke(identity: CallerIdentity, input: InvokeInput): InvokeOutput {
-    const started = performance.now();
-    validateInput(
-      this.runtimeModel,
-      'InvokeEndpointInput',
-      {
-        EndpointName: input.endpointName,
-        Body: input.body,
-        ContentType: input.contentType,
-        Accept: input.accept,
-        TargetVariant: input.targetVariant,
-        CustomAttributes: input.customAttributes,
-        InferenceId: input.inferenceId,
-      },
-      'ValidationError',
-    );
-    const scope = { accountId: identity.accountId, region: identity.region };
-    const endpoint = this.serving.get(scope, input.endpointName);
-    if (!endpoint) {
-      throw new AwsError('ValidationError', `Endpoint ${input.endpointName} of account ${identity.accountId} not found.`);
-    }
-    const variant = this.chooseVariant(endpoint, input.targetVariant);
-    const modelStart = performance.now();
-    // CloudWatch counts the model's own status: Invocation4XXErrors / 5XXErrors are what it answered.
-    const recordAs = (status: number) => {
-      const end = performance.now();
-      this.recorder.record(scope, input.endpointName, variant.name, {
-        status,
-        modelLatencyUs: Math.round((end - modelStart) * 1000),
-        overheadLatencyUs: Math.round((modelStart - started) * 1000),
-      });
-    };
+  handle(input: InvokeEndpointInput, ctx: RestRequestContext): InvokeEndpointOutput | Promise<InvokeEndpointOutput> {
+    const scope: Scope = ctx.identity; // an identity names its account and region: no copy per request
+    const endpoint = this.endpoint(scope, input.EndpointName!);
+    let variant: ServingVariant;
     try {
-      const out = variant.model.predict(input.body, input.contentType, input.accept);
-      recordAs(200);
-      return { body: out.body, contentType: out.contentType, invokedVariant: variant.name, customAttributes: input.customAttributes };
+      variant = this.chooseVariant(endpoint, input.TargetVariant);
     } catch (e) {
-      const err = e as Error & { originalStatus?: number };
-      const status = err instanceof InferenceInputError || typeof err.originalStatus === 'number' ? (err.originalStatus ?? 400) : 500;
-      recordAs(status);
-      const kind = status >= 500 ? 'server' : 'client';
-      const original = err.message ?? String(err);
-      const logGroup = `/aws/sagemaker/Endpoints/${input.endpointName}`;
-      throw new AwsError(
-        'ModelError',
-        `Received ${kind} error (${status}) from primary with message "${original}". See https://${identity.region}.console.aws.amazon.com/cloudwatch/home?region=${identity.region}#logEventViewer:group=${logGroup} in account ${identity.accountId} for more information.`,
-        424,
-        {
-          OriginalStatusCode: status,
-          OriginalMessage: original,
-          LogStreamArn: `arn:aws:logs:${identity.region}:${identity.accountId}:log-group:${logGroup}`,
-          ErrorCode: kind === 'client' ? 'CLIENT_ERROR_FROM_MODEL' : 'SERVER_ERROR_FROM_MODEL',
-        },
-      );
+      this.record(scope, endpoint, undefined, ctx, 0, 400);
+      throw e;
     }
+    const body = input.Body as Buffer;
+    const predict = () => variant.model.predict(body, input.ContentType, input.Accept);
+    if (variant.capacity) return this.invokeOnInstance(scope, endpoint, variant, input, ctx, predict);
+    const modelStart = performance.now();
+    let out: Prediction;
+    try {
+      out = predict();
+    } catch (e) {
+      throw this.modelError(scope, endpoint, variant, input, ctx, modelStart, e);
+    }
+    this.record(scope, endpoint, variant, ctx, performance.now() - modelStart, 200);
+    return this.output(out, variant, input);
+  }
+
+  /** A request refused by the protocol layer (validation, body too large) still counts as a 4xx. */
+  rejected(input: Partial<InvokeEndpointInput>, error: AwsError, ctx: RestRequestContext): void {
+    if (typeof input.EndpointName !== 'string') return;
+    const scope: Scope = ctx.identity;
+    const endpoint = this.serving.get(scope, input.EndpointName);
+    if (endpoint) this.record(scope, endpoint, undefined, ctx, 0, error.status);
+  }
+
+  private async invokeOnInstance(
+    scope: Scope,
+    endpoint: ServingEndpoint,
+    variant: ServingVariant,
+    input: InvokeEndpointInput,
+    ctx: RestRequestContext,
+    predict: () => Prediction,
+  ): Promise<InvokeEndpointOutput> {
+    // The container's time (ModelLatency) includes the wait for a worker, as in a real model server.
+    const modelStart = performance.now();
+    let out: Prediction;
+    try {
+      out = (await variant.capacity!.serve(predict)).value;
+    } catch (e) {
+      throw this.modelError(scope, endpoint, variant, input, ctx, modelStart, e);
+    }
+    this.record(scope, endpoint, variant, ctx, performance.now() - modelStart, 200);
+    return this.output(out, variant, input);
+  }
+
+  private output(out: Prediction, variant: ServingVariant, input: InvokeEndpointInput): InvokeEndpointOutput {
+    return { Body: out.body, ContentType: out.contentType, InvokedProductionVariant: variant.name, CustomAttributes: input.CustomAttributes };
+  }
+
+  private endpoint(scope: Scope, name: string): ServingEndpoint {
+    const endpoint = this.serving.get(scope, name);
+    if (!endpoint) throw new AwsError('ValidationError', `Endpoint ${name} of account ${scope.accountId} not found.`);
+    return endpoint;
+  }
+
+  /**
+   * One call to the recorder per invocation. Latencies in microseconds; OverheadLatency is the
+   * time from the request's arrival to the answer, less the model's time.
+   */
+  private record(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant | undefined, ctx: RestRequestContext, modelMs: number, status: number): void {
+    const v = variant ?? this.routedVariant(endpoint);
+    if (!v) return;
+    const totalMs = performance.now() - ctx.arrivedMs;
+    this.recorder.record(scope, endpoint.name, v.name, {
+      modelLatencyUs: Math.round(modelMs * 1000),
+      overheadLatencyUs: Math.max(0, Math.round((totalMs - modelMs) * 1000)),
+      status,
+    });
+  }
+
+  private modelError(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant, input: InvokeEndpointInput, ctx: RestRequestContext, modelStart: number, e: unknown): AwsError {
+    const error = modelErrorOf(ctx.identity, input.EndpointName!, e);
+    // CloudWatch counts the model's own status: Invocation4XXErrors / 5XXErrors are what it answered.
+    this.record(scope, endpoint, variant, ctx, performance.now() - modelStart, error.extra.OriginalStatusCode as number);
+    return error;
   }
 
   private chooseVariant(endpoint: ServingEndpoint, target: string | undefined): ServingVariant {
@@ -100,10 +112,15 @@ export class InvokeEndpointService {
       if (!v) throw new AwsError('ValidationError', `Target variant ${target} not found for endpoint ${endpoint.name}.`);
       return v;
     }
+    const v = this.routedVariant(endpoint);
+    if (!v) throw new AwsError('ValidationError', `Endpoint ${endpoint.name} has no variant with a positive weight to route to.`);
+    return v;
+  }
+
+  /** The variant weighted routing picks (the one a refused request is counted against). */
+  private routedVariant(endpoint: ServingEndpoint): ServingVariant | undefined {
     if (endpoint.variants.length === 1) return endpoint.variants[0];
-    if (endpoint.totalWeight <= 0) {
-      throw new AwsError('ValidationError', `Endpoint ${endpoint.name} has no variant with a positive weight to route to.`);
-    }
+    if (endpoint.totalWeight <= 0) return undefined;
     let r = Math.random() * endpoint.totalWeight;
     for (const v of endpoint.variants) {
       r -= v.weight;
@@ -113,4 +130,22 @@ export class InvokeEndpointService {
   }
 }
 
-export type { IncomingMessage, ServerResponse };
+/** A model's refusal, wrapped as SageMaker wraps a container's 4xx/5xx: ModelError 424. */
+function modelErrorOf(identity: CallerIdentity, endpointName: string, e: unknown): AwsError {
+  const err = e as Error & { originalStatus?: number };
+  const status = err instanceof InferenceInputError || typeof err.originalStatus === 'number' ? (err.originalStatus ?? 400) : 500;
+  const kind = status >= 500 ? 'server' : 'client';
+  const original = err.message ?? String(err);
+  const logGroup = `/aws/sagemaker/Endpoints/${endpointName}`;
+  return new AwsError(
+    'ModelError',
+    `Received ${kind} error (${status}) from primary with message "${original}". See https://${identity.region}.console.aws.amazon.com/cloudwatch/home?region=${identity.region}#logEventViewer:group=${logGroup} in account ${identity.accountId} for more information.`,
+    424,
+    {
+      OriginalStatusCode: status,
+      OriginalMessage: original,
+      LogStreamArn: `arn:aws:logs:${identity.region}:${identity.accountId}:log-group:${logGroup}`,
+      ErrorCode: kind === 'client' ? 'CLIENT_ERROR_FROM_MODEL' : 'SERVER_ERROR_FROM_MODEL',
+    },
+  );
+}

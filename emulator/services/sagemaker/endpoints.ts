@@ -13,11 +13,13 @@ import type {
   UpdateEndpointWeightsAndCapacitiesOutput,
 } from '@aws-sdk/client-sagemaker';
 import { algorithmForImage } from '../../../algorithms/index.js';
+import { instanceProfile } from '../../../core/instance-types.js';
 import { Rng, STREAM } from '../../../core/random.js';
 import { validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
+import { InstancePool, type RoutingStrategy } from '../runtime/capacity.js';
 import { ModelLoadError, type ServingRegistry, type ServingVariant } from '../runtime/serving-registry.js';
 import { sagemakerArn } from './arns.js';
 import { ENDPOINT_CONFIG_KIND, endpointConfigNotFound, type EndpointConfigRecord } from './endpoint-configs.js';
@@ -39,6 +41,9 @@ export interface EndpointScalingHooks {
   /** DeleteEndpoint quietly deregisters the endpoint's scalable targets. */
   endpointDeleted(scope: Scope, endpointName: string): void;
 }
+
+/** The endpoint tag that turns capacity mode on or off for one endpoint (values: on, off). */
+export const CAPACITY_MODE_TAG = 'localsage:capacity-mode';
 
 const notFound = (scope: Scope, name: string) => validation(`Could not find endpoint "${sagemakerArn(scope, 'endpoint', name)}".`);
 
@@ -181,6 +186,7 @@ export class EndpointService {
       if (now && now.EndpointStatus === 'Updating') {
         const applied = (now.ProductionVariants ?? []).map((v) => ({ ...v, CurrentWeight: v.DesiredWeight, CurrentInstanceCount: v.DesiredInstanceCount }));
         this.serving.setWeights(scope, name, new Map(applied.map((v) => [v.VariantName!, v.CurrentWeight ?? 0])));
+        this.serving.setInstanceCounts(scope, name, new Map(applied.map((v) => [v.VariantName!, v.CurrentInstanceCount ?? 1])));
         this.save(scope, { ...now, ProductionVariants: applied, EndpointStatus: 'InService', LastModifiedTime: new Date(this.deps.clock.now()), CapacityChangeDoneAt: undefined });
       }
       for (const w of waiters) w();
@@ -221,14 +227,14 @@ export class EndpointService {
       const ep = r.data;
       if (ep.EndpointStatus === 'InService') {
         try {
-          this.serving.set(r.scope, ep.EndpointName!, await this.loadVariants(r.scope, ep.EndpointConfigName!, ep.ProductionVariants));
+          this.serving.set(r.scope, ep.EndpointName!, await this.loadVariants(r.scope, ep.EndpointName!, ep.EndpointConfigName!, ep.ProductionVariants));
         } catch (e) {
           this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: (e as Error).message });
         }
       } else if (ep.EndpointStatus === 'Updating' && ep.CapacityChangeDoneAt !== undefined) {
         // A capacity change under way finishes when it would have, on the serving variants.
         try {
-          this.serving.set(r.scope, ep.EndpointName!, await this.loadVariants(r.scope, ep.EndpointConfigName!, ep.ProductionVariants));
+          this.serving.set(r.scope, ep.EndpointName!, await this.loadVariants(r.scope, ep.EndpointName!, ep.EndpointConfigName!, ep.ProductionVariants));
         } catch (e) {
           this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: (e as Error).message });
           continue;
@@ -258,7 +264,7 @@ export class EndpointService {
   private scheduleDeploy(scope: Scope, name: string, configName: string, delay: number): void {
     const started = this.deps.clock.now();
     // Model loading runs alongside the state's duration rather than after it.
-    const loading = this.loadVariants(scope, configName).then(
+    const loading = this.loadVariants(scope, name, configName).then(
       (v) => ({ ok: true as const, v }),
       (e: Error) => ({ ok: false as const, e }),
     );
@@ -299,10 +305,11 @@ export class EndpointService {
     });
   }
 
-  private async loadVariants(scope: Scope, configName: string, current?: ProductionVariantSummary[]): Promise<ServingVariant[]> {
+  private async loadVariants(scope: Scope, endpointName: string, configName: string, current?: ProductionVariantSummary[]): Promise<ServingVariant[]> {
     const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
     if (!config) throw new ModelLoadError(`Could not find endpoint configuration "${sagemakerArn(scope, 'endpoint-config', configName)}".`);
     const out: ServingVariant[] = [];
+    const capacityMode = this.capacityModeOf(scope, endpointName);
     for (const v of config.ProductionVariants ?? []) {
       const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
       if (!model) throw new ModelLoadError(`Could not find model "${sagemakerArn(scope, 'model', v.ModelName!)}".`);
@@ -312,8 +319,20 @@ export class EndpointService {
       }
       if (!container.ModelDataUrl) throw new ModelLoadError(`Model "${model.ModelName}" has no ModelDataUrl; a built-in algorithm needs model data to serve.`);
       const weight = current?.find((c) => c.VariantName === v.VariantName)?.CurrentWeight ?? v.InitialVariantWeight ?? 1;
-      out.push({ name: v.VariantName!, weight, model: await this.serving.load(container.ModelDataUrl) });
+      const instanceCount = current?.find((c) => c.VariantName === v.VariantName)?.CurrentInstanceCount ?? v.InitialInstanceCount ?? 1;
+      const capacity = capacityMode
+        ? new InstancePool(this.deps.clock, instanceProfile(v.InstanceType), instanceCount, (v.RoutingConfig?.RoutingStrategy as RoutingStrategy | undefined) ?? 'RANDOM')
+        : undefined;
+      out.push({ name: v.VariantName!, weight, model: await this.serving.load(container.ModelDataUrl), instanceCount, capacity });
     }
     return out;
+  }
+
+  /** --capacity-mode, unless the endpoint's CAPACITY_MODE_TAG says otherwise. */
+  private capacityModeOf(scope: Scope, endpointName: string): boolean {
+    const tag = this.deps.db.tags(sagemakerArn(scope, 'endpoint', endpointName)).find((t) => t.Key === CAPACITY_MODE_TAG)?.Value.toLowerCase();
+    if (tag === 'on' || tag === 'true') return true;
+    if (tag === 'off' || tag === 'false') return false;
+    return this.deps.capacityMode ?? false;
   }
 }
