@@ -23,6 +23,8 @@ const SERVE_OPTIONS = {
   timing: { type: 'string', choices: ['fast', 'realistic'], default: 'fast', describe: 'How long state transitions take' },
   'clock-scale': { type: 'number', default: 1, describe: 'Run emulator time this many times faster than wall time' },
   quiet: { type: 'boolean', default: false, describe: 'Log nothing but errors' },
+  dashboard: { type: 'boolean', default: true, describe: 'Serve the web dashboard at /_localsage/ (--no-dashboard turns it off)' },
+  'reports-dir': { type: 'string', default: 'reports', describe: 'Simulator report folders the dashboard lists' },
 } as const satisfies Record<string, Options>;
 
 function withEnvironment(options: Record<string, Options>): Record<string, Options> {
@@ -58,6 +60,8 @@ await yargs(hideBin(process.argv))
         timing: argv.timing as 'fast' | 'realistic',
         clockScale: argv['clock-scale'],
         quiet: argv.quiet,
+        dashboard: argv.dashboard,
+        reportsDir: argv['reports-dir'],
       });
       // Tests and scripts read the bound address from this line.
       if (argv.quiet) console.log(`localsage: listening on ${emulator.url}`);

@@ -18,6 +18,10 @@ export interface EmulatorConfig {
   clockScale: number;
   /** Quiet logs (tests). */
   quiet: boolean;
+  /** Serve the web dashboard at /_localsage/. */
+  dashboard: boolean;
+  /** Folder of simulator reports the dashboard lists (`localsage simulate` writes to reports/). */
+  reportsDir: string;
 }
 
 export const OPTION_ENV: Record<string, string> = {
@@ -34,6 +38,8 @@ export const OPTION_ENV: Record<string, string> = {
   timing: 'LOCALSAGE_TIMING',
   'clock-scale': 'LOCALSAGE_CLOCK_SCALE',
   quiet: 'LOCALSAGE_QUIET',
+  dashboard: 'LOCALSAGE_DASHBOARD',
+  'reports-dir': 'LOCALSAGE_REPORTS_DIR',
 };
 
 export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): EmulatorConfig {
@@ -48,6 +54,8 @@ export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): Emulator
     timing: 'fast',
     clockScale: 1,
     quiet: false,
+    dashboard: true,
+    reportsDir: 'reports',
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { RealClock, ScaledClock, type Clock } from '../core/clock.js';
 import { defaultConfig, type EmulatorConfig } from './config.js';
+import { createDashboardHandler, DASHBOARD_PATH, isDashboardRequest } from './dashboard/handler.js';
 import { createAwsJsonService } from './protocol/aws-json.js';
 import { AwsError } from './protocol/errors.js';
 import { createRouter } from './protocol/router.js';
@@ -50,10 +51,24 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
   const sagemaker = createSageMaker(deps, serving);
   await sagemaker.recover();
 
+  const sagemakerJson = createAwsJsonService({ model: sagemakerModel(), contentType: 'application/x-amz-json-1.1', operations: sagemaker.operations });
+  const logsJson = createAwsJsonService({ model: logsModel(), contentType: 'application/x-amz-json-1.1', operations: createCloudWatchLogs(deps) });
+  // The dashboard calls the same awsJson handlers the router does; a service added here shows up
+  // on its pages (cloudwatch: GetMetricData/DescribeAlarms, autoscaling: DescribeScalingActivities).
+  const dashboard = config.dashboard
+    ? createDashboardHandler({
+        defaults,
+        services: { sagemaker: sagemakerJson, logs: logsJson },
+        reportsDir: config.reportsDir,
+        info: { region: config.region, accountId: config.accountId, s3Backend: store.kind, timing: config.timing, clockScale: config.clockScale },
+      })
+    : undefined;
+
   const handler = createRouter({
     defaults,
-    sagemaker: createAwsJsonService({ model: sagemakerModel(), contentType: 'application/x-amz-json-1.1', operations: sagemaker.operations }),
-    logs: createAwsJsonService({ model: logsModel(), contentType: 'application/x-amz-json-1.1', operations: createCloudWatchLogs(deps) }),
+    sagemaker: sagemakerJson,
+    logs: logsJson,
+    dashboard: dashboard && { matches: isDashboardRequest, handle: dashboard },
     runtime: createRuntimeHandler(new InvokeEndpointService(serving, sagemakerRuntimeModel()), defaults),
     s3: createS3Handler({ store, dataDir, defaults }),
     query: {
@@ -89,6 +104,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   log(`listening on ${url} (data in ${dataDir}, S3 backend ${store.kind}, timing ${config.timing})`);
+  if (dashboard) log(`dashboard at ${url}${DASHBOARD_PATH}/`);
 
   return {
     url,

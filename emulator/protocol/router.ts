@@ -24,6 +24,8 @@ export interface RouterTargets {
   s3: NodeHandler;
   /** Query-protocol services by API version (STS 2011-06-15, IAM 2010-05-08). */
   query: Record<string, QueryService>;
+  /** The web dashboard, on paths no AWS request uses (absent with --no-dashboard). */
+  dashboard?: { matches: (req: IncomingMessage) => boolean; handle: NodeHandler };
 }
 
 const JSON_BODY_LIMIT = 16 * 1024 * 1024;
@@ -31,7 +33,8 @@ const tooLarge = () => new AwsError('SerializationException', 'The request body 
 
 /**
  * Routes every request on the one port to the service it is for, most specific sign first:
- * X-Amz-Target, the runtime's invocation paths, query-protocol forms, then S3 (path-style or
+ * X-Amz-Target, the runtime's invocation paths, the dashboard's /_localsage/ paths (never a
+ * bucket: bucket names cannot start with `_`), query-protocol forms, then S3 (path-style or
  * virtual-host style) for everything else.
  */
 export function createRouter(t: RouterTargets): NodeHandler {
@@ -85,5 +88,9 @@ export function createRouter(t: RouterTargets): NodeHandler {
   }
 
   // The runtime's invocation path is the hot one: it skips Express's per-request machinery.
-  return (req, res) => (isRuntimeRequest(req.method, req.url) ? t.runtime(req, res) : app(req, res));
+  return (req, res) => {
+    if (isRuntimeRequest(req.method, req.url)) return t.runtime(req, res);
+    if (t.dashboard?.matches(req)) return t.dashboard.handle(req, res);
+    return app(req, res);
+  };
 }
