@@ -1,4 +1,10 @@
 #!/usr/bin/env node
+// The AWS SDK for JavaScript v3 warns once per process, on Node 20, that its releases after
+// January 2027 need Node 22 (aws/aws-sdk-js-v3#7983). localsage supports Node 20, so that notice
+// is noise in every command's output; the SDK's own switch turns off that one warning and no
+// other. A user who sets the variable keeps their value. (Clients warn when constructed, which is
+// after this line runs.)
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import yargs, { type Options } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { OPTION_ENV } from './config.js';

@@ -191,6 +191,8 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
       const { page, problems } = await open(hash);
       await check(page);
       for (const s of await chartSizes(page)) expect(s.w * s.h, hash).toBeGreaterThan(0);
+      const shots = process.env.LOCALSAGE_DASHBOARD_SHOTS_DIR;
+      if (shots) await page.screenshot({ path: join(shots, `${hash.replace(/[^a-z0-9-]+/gi, '_')}.png`), fullPage: true });
       expect(problems, hash).toEqual([]);
       await page.close();
     }
