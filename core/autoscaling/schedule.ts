@@ -27,7 +27,7 @@ export function parseSchedule(expression: string, opts: { timezone?: string; sta
   }
   if ((m = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(expression))) {
     const n = Number(m[1]);
-    if (!(n >= 1)) throw new Error(`schedule ${expression}: rate must be >= 1`);
+    if (!(n >= 1)) throw invalid(`schedule ${expression}: rate must be >= 1`);
     const unit = m[2].startsWith('minute') ? 60_000 : m[2].startsWith('hour') ? 3_600_000 : 86_400_000;
     const every = n * unit;
     // The first run is at StartTime when given, else one interval after the action was created.
@@ -48,7 +48,12 @@ export function parseSchedule(expression: string, opts: { timezone?: string; sta
       },
     };
   }
-  throw new Error(`schedule ${JSON.stringify(expression)}: expected at(yyyy-mm-ddThh:mm:ss), rate(n minutes|hours|days) or cron(...)`);
+  throw invalid(`schedule ${JSON.stringify(expression)}: expected at(yyyy-mm-ddThh:mm:ss), rate(n minutes|hours|days) or cron(...)`);
+}
+
+/** A schedule AWS would refuse (ValidationException): one place to raise it. */
+function invalid(message: string): Error {
+  return new Error(message);
 }
 
 function checkTimezone(expression: string, timezone: string | undefined): string {
@@ -56,7 +61,7 @@ function checkTimezone(expression: string, timezone: string | undefined): string
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
   } catch {
-    throw new Error(`schedule ${expression}: Timezone ${timezone} is not an IANA time zone name`);
+    throw invalid(`schedule ${expression}: Timezone ${timezone} is not an IANA time zone name`);
   }
   return timezone;
 }
@@ -64,7 +69,7 @@ function checkTimezone(expression: string, timezone: string | undefined): string
 /** The instant an at() expression names, read as wall time in `timezone`. */
 function atInstant(expression: string, local: string, timezone: string): number {
   const next = new Cron(local, { timezone, paused: true }).nextRun(new Date(0));
-  if (!next) throw new Error(`schedule ${expression}: not a valid date and time`);
+  if (!next) throw invalid(`schedule ${expression}: not a valid date and time`);
   return next.getTime();
 }
 
@@ -75,14 +80,14 @@ function atInstant(expression: string, local: string, timezone: string): number 
  */
 function awsCron(body: string, expression: string, timezone: string): Cron {
   const fields = body.trim().split(/\s+/);
-  if (fields.length !== 6) throw new Error(`schedule ${expression}: cron needs 6 fields (minutes hours day-of-month month day-of-week year)`);
+  if (fields.length !== 6) throw invalid(`schedule ${expression}: cron needs 6 fields (minutes hours day-of-month month day-of-week year)`);
   const [, , dom, , dow] = fields;
   if ((dom === '?') === (dow === '?')) {
-    throw new Error(`schedule ${expression}: exactly one of day-of-month and day-of-week must be ?`);
+    throw invalid(`schedule ${expression}: exactly one of day-of-month and day-of-week must be ?`);
   }
   try {
     return new Cron(`0 ${fields.join(' ')}`, { timezone, paused: true, mode: '7-part', alternativeWeekdays: true, sloppyRanges: true });
   } catch (e) {
-    throw new Error(`schedule ${expression}: ${(e as Error).message}`);
+    throw invalid(`schedule ${expression}: ${(e as Error).message}`);
   }
 }
