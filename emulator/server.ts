@@ -61,6 +61,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
         services: { sagemaker: sagemakerJson, logs: logsJson },
         reportsDir: config.reportsDir,
         info: { region: config.region, accountId: config.accountId, s3Backend: store.kind, timing: config.timing, clockScale: config.clockScale },
+        now: () => clock.now(),
       })
     : undefined;
 

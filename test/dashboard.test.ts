@@ -6,7 +6,7 @@
  * reason where /usr/bin/chromium is missing (CI installs it).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, LINEAR_LEARNER_IMAGE, ROLE } from './helpers/clients.js';
 import { separableBinary, toCsv } from './helpers/data.js';
+import { CHROMIUM, chartPoints, chartSizes, hasChromium, launchChromium, openDashboard } from './helpers/dashboard-browser.js';
 import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
 import { channel, deploy, ensureBucket, trainAndWait, upload } from './helpers/pipeline.js';
 
@@ -31,8 +32,6 @@ function rawGet(url: string, headers: Record<string, string>): Promise<{ status:
   });
 }
 
-const CHROMIUM = process.env.LOCALSAGE_CHROMIUM ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`dashboard.test: skipping the Chromium checks: ${CHROMIUM} not found (apt-get install -y chromium)`);
 const ROOT = resolve(import.meta.dirname, '..');
 /** Where the README's screenshot is written when LOCALSAGE_DASHBOARD_SCREENSHOT=1. */
@@ -49,8 +48,7 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     const sim = spawnSync(process.execPath, ['--import', 'tsx', 'emulator/cli.ts', 'simulate', 'examples/seed-target-15000.yaml', '--out', join(reportsDir, 'seed-15000'), '--quiet'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     expect(sim.status, sim.stdout + sim.stderr).toBe(0);
     emu = await startEmulatorProcess({ args: ['--reports-dir', reportsDir] });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -59,27 +57,8 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     removeDir(reportsDir);
   });
 
-  /** A page that records every console error/warning, page error and request off the emulator. */
-  async function open(hash: string): Promise<{ page: Page; problems: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('request', (r) => {
-      if (!r.url().startsWith(emu.url) && !r.url().startsWith('data:')) problems.push(`request off the emulator: ${r.url()}`);
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
-    });
-    await page.goto(`${emu.url}/_localsage/${hash}`, { waitUntil: 'load' });
-    await page.waitForSelector('main[data-ready="true"]', { timeout: 30_000 });
-    return { page, problems };
-  }
-
-  const chartSizes = (page: Page) => page.$$eval('.uplot canvas', (els) => els.map((e) => ({ w: e.getBoundingClientRect().width, h: e.getBoundingClientRect().height })));
-  const points = (page: Page, selector = '#metrics .chart') => page.$$eval(selector, (els) => els.map((e) => Number((e as HTMLElement).dataset.points ?? 0)));
+  const open = (hash: string) => openDashboard(browser, emu.url, hash);
+  const points = (page: Page) => chartPoints(page, '#metrics .chart');
 
   it('serves the app on the emulator port without taking any S3 path', async () => {
     const res = await fetch(`${emu.url}/_localsage`, { redirect: 'manual' });

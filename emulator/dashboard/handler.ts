@@ -30,6 +30,8 @@ export interface DashboardOptions {
   reportsDir: string;
   /** Facts the page shows in its header. */
   info: Record<string, string | number | boolean>;
+  /** The emulator's clock (ahead of the wall clock under --clock-scale): metric windows use it. */
+  now: () => number;
 }
 
 const READ_ONLY = /^(Describe|List|Get|Filter)[A-Za-z]*$/;
@@ -72,6 +74,7 @@ export function createDashboardHandler(opts: DashboardOptions) {
     if (path === '') return redirect(res, `${DASHBOARD_PATH}/`);
     if (path === '/') return file(res, join(ASSETS, 'index.html'));
     if (path === '/api/info') return json(res, 200, { ...opts.info, reportsDir: reportsRoot, services: Object.keys(opts.services).filter((s) => opts.services[s]) });
+    if (path === '/api/now') return json(res, 200, { now: opts.now() });
     if (path === '/api/reports') return json(res, 200, { reports: await listReports(reportsRoot) });
     if (path.startsWith('/vendor/') && VENDOR[path.slice(8)]) return file(res, VENDOR[path.slice(8)]);
     if (path.startsWith('/assets/')) return file(res, inside(ASSETS, path.slice(8)));

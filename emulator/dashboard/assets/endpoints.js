@@ -1,7 +1,7 @@
 // Endpoints: variants with weights and instance counts (DescribeEndpoint), per-minute invocations,
 // latency and errors from CloudWatch's AWS/SageMaker namespace (GetMetricData), and Application
 // Auto Scaling's activities on a timeline next to the CloudWatch alarms that drive them.
-import { fill, api, every, onLeave, badge, fmtNum, fmtTime, h, lineChart, listAll, section, table, toDate } from './lib.js';
+import { fill, api, emulatorNow, every, onLeave, badge, fmtNum, fmtTime, h, lineChart, listAll, section, table, toDate } from './lib.js';
 
 export async function endpoints(main) {
   main.append(h('h1', null, 'Endpoints'));
@@ -56,14 +56,15 @@ export async function endpoint(main, name) {
     if (!ep) return;
     const variantNames = (ep.ProductionVariants ?? []).map((v) => v.VariantName);
     if (!off.has('cloudwatch')) await cloudWatch(metrics, name, variantNames, charts).catch((e) => off.add(e.stop ?? ''));
-    if (!off.has('scaling')) await scalingTimeline(scaling, name, variantNames, charts).catch((e) => off.add(e.stop ?? ''));
+    const desiredNow = (ep.ProductionVariants ?? []).reduce((t, v) => t + (v.DesiredInstanceCount ?? 0), 0);
+    if (!off.has('scaling')) await scalingTimeline(scaling, name, variantNames, charts, desiredNow).catch((e) => off.add(e.stop ?? ''));
     if (!off.has('alarms')) await alarmTable(alarms, name).catch((e) => off.add(e.stop ?? ''));
   });
 }
 
 /** Per-minute sums over the last hour, every variant together. */
 async function cloudWatch(panel, name, variantNames, charts) {
-  const end = Math.ceil(Date.now() / 60_000) * 60;
+  const end = Math.ceil((await emulatorNow()) / 60_000) * 60;
   const queries = variantNames.flatMap((variant, vi) => QUERIES.map((q) => ({
     Id: `${q.id}v${vi}`,
     MetricStat: {
@@ -89,8 +90,8 @@ async function cloudWatch(panel, name, variantNames, charts) {
     box.append(a, b);
     charts.cw1?.destroy();
     charts.cw2?.destroy();
-    charts.cw1 = lineChart(a, { title: 'Invocations and errors per minute', series: ['Invocations', '4XX errors', '5XX errors'], time: true });
-    charts.cw2 = lineChart(b, { title: 'Latency, average per minute (µs)', series: ['ModelLatency', 'OverheadLatency'], time: true });
+    charts.cw1 = lineChart(a, { title: 'Invocations and errors per minute', series: ['Invocations', '4XX errors', '5XX errors'], time: true, xLabel: 'minute' });
+    charts.cw2 = lineChart(b, { title: 'Latency, average per minute (µs)', series: ['ModelLatency', 'OverheadLatency'], time: true, xLabel: 'minute' });
     requestAnimationFrame(() => {
       charts.cw1.set(minutes, sumOf('invocations'), sumOf('errors4xx'), sumOf('errors5xx'));
       charts.cw2.set(minutes, sumOf('modellatency', true), sumOf('overheadlatency', true));
@@ -100,7 +101,7 @@ async function cloudWatch(panel, name, variantNames, charts) {
   if (!ok && !panel.isConnected) throw Object.assign(new Error('off'), { stop: 'cloudwatch' });
 }
 
-async function scalingTimeline(panel, name, variantNames, charts) {
+async function scalingTimeline(panel, name, variantNames, charts, desiredNow) {
   let ok = false;
   await section(panel, 'Scaling activities', async () => {
     const acts = [];
@@ -113,14 +114,16 @@ async function scalingTimeline(panel, name, variantNames, charts) {
     ok = true;
     acts.sort((x, y) => toDate(x.StartTime) - toDate(y.StartTime));
     // The desired count each activity set ("Setting desired instance count to N.").
-    const steps = acts.map((a) => ({ t: toDate(a.EndTime ?? a.StartTime).getTime() / 1000, n: Number(/desired instance count to (\d+)/i.exec(a.Description ?? '')?.[1]) })).filter((s) => Number.isFinite(s.n));
+    const steps = acts.map((a) => ({ t: toDate(a.StartTime).getTime() / 1000, n: Number(/desired instance count to (\d+)/i.exec(a.Description ?? '')?.[1]) })).filter((s) => Number.isFinite(s.n));
+    // The line runs on to now at the endpoint's current desired count.
+    if (steps.length) steps.push({ t: Math.max(steps[steps.length - 1].t, (await emulatorNow()) / 1000), n: desiredNow });
     const box = h('div', null,
       targets.length ? h('div', { class: 'muted' }, targets.map((t) => `${t.ResourceId}: min ${t.MinCapacity}, max ${t.MaxCapacity}`).join(' · ')) : h('div', { class: 'muted' }, 'No scalable target registered.'));
     const chartBox = h('div');
     box.append(chartBox, table(['Start', 'Status', 'Description', 'Cause'], [...acts].reverse().slice(0, 50).map((a) => [fmtTime(a.StartTime), badge(a.StatusCode), a.Description ?? '', a.Cause ?? ''])));
     if (steps.length) {
       charts.scale?.destroy();
-      charts.scale = lineChart(chartBox, { title: 'Desired instances', series: ['desired instances'], time: true, stepped: true, height: 160 });
+      charts.scale = lineChart(chartBox, { title: 'Desired instances (from the scaling activities)', series: ['desired instances'], time: true, xLabel: 'time', stepped: true, height: 160 });
       requestAnimationFrame(() => charts.scale.set(steps.map((s) => s.t), steps.map((s) => s.n)));
     }
     return box;

@@ -80,6 +80,11 @@ export async function section(panel, title, load) {
   }
 }
 
+/** The emulator's time in ms: under --clock-scale it runs ahead of the browser's clock. */
+export async function emulatorNow() {
+  return (await (await fetch('/_localsage/api/now')).json()).now;
+}
+
 /** AWS JSON timestamps are epoch seconds; some services answer ISO strings. */
 export function toDate(t) {
   if (t === undefined || t === null) return undefined;
@@ -185,7 +190,9 @@ export function lineChart(container, { title, series, time = false, xLabel, step
     plot,
     set(x, ...ys) {
       plot.setData([x, ...ys]);
-      box.dataset.points = String(x.length); // what the browser tests watch grow
+      // What the browser tests read: how many points, and the total of the first series.
+      box.dataset.points = String(x.length);
+      box.dataset.sum = String((ys[0] ?? []).reduce((t, v) => t + (v ?? 0), 0));
     },
     destroy() {
       resize.disconnect();

@@ -1,7 +1,7 @@
 // Training jobs: the list, and one job's status timeline, live metric charts scraped from its
 // CloudWatch Logs with the job's own MetricDefinitions (as SageMaker scrapes them), log tail,
 // hyperparameters and model artifact.
-import { fill, api, every, onLeave, badge, fmtDuration, fmtNum, fmtTime, h, lineChart, listAll, s3Link, section, table, toDate } from './lib.js';
+import { fill, api, emulatorNow, every, onLeave, badge, fmtDuration, fmtNum, fmtTime, h, lineChart, listAll, s3Link, section, table, toDate } from './lib.js';
 
 const LOG_GROUP = '/aws/sagemaker/TrainingJobs';
 const STEP_COLORS = { Starting: '#8c959f', Downloading: '#0a7ea4', Training: '#1f6feb', Uploading: '#8250df', Completed: '#1a7f37', Failed: '#cf222e', Stopping: '#9a6700', Stopped: '#9a6700', MaxRuntimeExceeded: '#cf222e', Interrupted: '#cf222e' };
@@ -11,13 +11,14 @@ export async function trainingJobs(main) {
   const panel = h('div', { class: 'panel' });
   main.append(panel);
   await every(2000, () => section(panel, 'All training jobs', async () => {
+    const now = await emulatorNow();
     const jobs = await listAll('sagemaker', 'ListTrainingJobs', { SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 100 }, 'TrainingJobSummaries');
     return table(['Name', 'Status', 'Secondary status', 'Created', 'Duration'], jobs.map((j) => [
       h('a', { href: `#/training/${encodeURIComponent(j.TrainingJobName)}` }, j.TrainingJobName),
       badge(j.TrainingJobStatus),
       j.SecondaryStatus ?? '–',
       fmtTime(j.CreationTime),
-      fmtDuration((toDate(j.TrainingEndTime) ?? new Date()) - toDate(j.CreationTime)),
+      fmtDuration((toDate(j.TrainingEndTime) ?? new Date(now)) - toDate(j.CreationTime)),
     ]));
   }));
 }
@@ -103,7 +104,7 @@ export async function trainingJob(main, name) {
     });
     if (!job) return;
     fill(head, h('h1', null, name, ' ', badge(job.TrainingJobStatus), ' ', h('span', { class: 'muted' }, job.SecondaryStatus ?? '')));
-    renderStatus(status, job);
+    renderStatus(status, job, await emulatorNow());
     if (!hyper.childElementCount) renderHyperparameters(hyper, job);
     series ??= (job.AlgorithmSpecification?.MetricDefinitions ?? []).map((d) => new MetricSeries(d.Name, d.Regex));
 
@@ -129,9 +130,8 @@ export async function trainingJob(main, name) {
   onLeave(() => chartOf.forEach((c) => c.destroy()));
 }
 
-function renderStatus(panel, job) {
+function renderStatus(panel, job, now) {
   const steps = job.SecondaryStatusTransitions ?? [];
-  const now = Date.now();
   const spans = steps.map((s) => ({ ...s, start: toDate(s.StartTime), end: toDate(s.EndTime) }));
   const first = spans[0]?.start?.getTime() ?? now;
   const last = Math.max(first + 1, ...spans.map((s) => (s.end ?? new Date(now)).getTime()));
