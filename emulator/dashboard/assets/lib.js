@@ -158,7 +158,7 @@ const PALETTE = ['#1f6feb', '#cf222e', '#1a7f37', '#9a6700', '#8250df', '#bf3989
  * A uPlot chart that can grow: `chart.set(x, ...ys)` replaces its data. `time` gives a time x-axis
  * (x in seconds). Width follows the container.
  */
-export function lineChart(container, { title, series, time = false, xLabel, stepped = false, points = false, height = 220 }) {
+export function lineChart(container, { title, series, time = false, xLabel, stepped = false, points = false, height = 220, categories }) {
   const box = h('div', { class: 'chart' }, title ? h('div', { class: 'chart-title' }, title) : null);
   container.append(box);
   const width = () => Math.max(240, box.clientWidth || container.clientWidth || 600);
@@ -166,8 +166,14 @@ export function lineChart(container, { title, series, time = false, xLabel, step
   const opts = {
     width: width(),
     height,
-    scales: { x: { time } },
-    axes: [{ label: xLabel, ...(time ? {} : { values: (u, splits) => splits.map(compact) }) }, { size: 60, values: (u, splits) => splits.map(compact) }],
+    // `categories` names the x positions 0, 1, ... (a categorical hyperparameter's values).
+    scales: { x: categories ? { time: false, range: () => [-0.5, categories.length - 0.5] } : { time } },
+    axes: [
+      categories
+        ? { label: xLabel, splits: () => categories.map((_, i) => i), values: (u, splits) => splits.map((v) => categories[v] ?? '') }
+        : { label: xLabel, ...(time ? {} : { values: (u, splits) => splits.map(compact) }) },
+      { size: 60, values: (u, splits) => splits.map(compact) },
+    ],
     series: [{ label: xLabel ?? 'x' }, ...series.map((s, i) => ({
       label: s,
       stroke: PALETTE[i % PALETTE.length],

@@ -106,7 +106,13 @@ function drawCharts(children, cfg, minimize, metric, overTime, perParam, charts)
     if (!charts.has(key)) {
       const panel = h('div', { class: 'panel', 'data-hyperparameter': p.name });
       perParam.append(panel);
-      charts.set(key, lineChart(panel, { title: `${metric} against ${p.name}${p.kind === 'categorical' ? ` (${p.values.map((v, i) => `${i}=${v}`).join(', ')})` : p.log ? ' (log scale search)' : ''}`, series: [metric], xLabel: p.name, points: true }));
+      charts.set(key, lineChart(panel, {
+        title: `${metric} against ${p.name}${p.log ? ' (log scale search)' : ''}`,
+        series: [metric],
+        xLabel: p.name,
+        points: true,
+        categories: p.kind === 'categorical' ? p.values : undefined,
+      }));
     }
     const pts = done
       .map((d) => {
@@ -116,6 +122,25 @@ function drawCharts(children, cfg, minimize, metric, overTime, perParam, charts)
       })
       .filter((q) => Number.isFinite(q.x) && q.x >= (p.kind === 'categorical' ? 0 : -Infinity))
       .sort((a, b) => a.x - b.x);
-    charts.get(key).set(pts.map((q) => q.x), pts.map((q) => q.y));
+    charts.get(key).set(distinctX(pts.map((q) => q.x), p.kind === 'categorical'), pts.map((q) => q.y));
   }
+}
+
+/**
+ * uPlot finds the points to draw by searching x, so two jobs with the same value would hide one.
+ * Repeated values are spread apart: visibly within a category (±0.3), imperceptibly otherwise.
+ */
+function distinctX(xs, categorical) {
+  const out = [];
+  for (let i = 0; i < xs.length; ) {
+    let j = i;
+    while (j < xs.length && xs[j] === xs[i]) j++;
+    const n = j - i;
+    for (let k = 0; k < n; k++) {
+      const spread = categorical ? 0.6 : Math.max(Math.abs(xs[i]) * 1e-9, 1e-12) * n;
+      out.push(n === 1 ? xs[i] : xs[i] - spread / 2 + (spread * k) / (n - 1));
+    }
+    i = j;
+  }
+  return out;
 }
