@@ -264,9 +264,13 @@ describe('MinIO going away mid-job (a MinIO binary the test starts and kills)', 
     ]);
     const again = await c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'before-outage' }));
     expect(again.ModelArtifacts).toEqual(before.ModelArtifacts);
-    // S3 calls while MinIO is down fail with an error, and the emulator keeps answering.
+    // S3 calls while MinIO is down get S3's 503 ServiceUnavailable (never a missing bucket or key),
+    // and the emulator keeps answering.
     const down = await c.s3.send(new GetObjectCommand({ Bucket: 'outage', Key: 'train/data.csv' })).catch((e) => e);
-    expect(down.$metadata.httpStatusCode).toBeGreaterThanOrEqual(500);
+    expect(down.name).toBe('ServiceUnavailable');
+    expect(down.$metadata.httpStatusCode).toBe(503);
+    const list = await c.s3.send(new ListObjectsV2Command({ Bucket: 'outage' })).catch((e) => e);
+    expect(list.$metadata.httpStatusCode).toBe(503);
     expect(emu.proc.exitCode).toBeNull();
 
     // MinIO back on the same port and disk: the artifact written before is there, and training works.
