@@ -74,6 +74,11 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     expect(stop).toMatchObject({ status: 403, body: { __type: 'AccessDeniedException' } });
     const cw = await (await fetch(`${emu.url}/_localsage/api/nosuch/DescribeAlarms`, { method: 'POST', body: '{}' })).json();
     expect(cw).toMatchObject({ status: 501, body: { __type: 'NotImplemented' } });
+    // Files are served from the assets and reports folders only.
+    for (const escape of ['/_localsage/assets/..%2Fhandler.ts', '/_localsage/reports/..%2F..%2F..%2Fpackage.json', '/_localsage/vendor/..%2F..%2Fpackage.json']) {
+      expect((await fetch(`${emu.url}${escape}`)).status, escape).toBe(404);
+    }
+    expect((await fetch(`${emu.url}/_localsage/reports/seed-15000/summary.json`)).status).toBe(200);
     // Validation is the protocol layer's: a bad input gets AWS's error.
     const bad = await (await fetch(`${emu.url}/_localsage/api/sagemaker/DescribeTrainingJob`, { method: 'POST', body: '{}' })).json();
     expect(bad.status).toBe(400);
