@@ -13,7 +13,7 @@ import { Client as MinioClient } from 'minio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, LINEAR_LEARNER_IMAGE, ROLE } from './helpers/clients.js';
 import { separableBinary, toCsv } from './helpers/data.js';
-import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
+import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
 import { findMinioBinary, startMinioServer, type MinioServer } from './helpers/minio-server.js';
 import { channel, deploy, trainAndWait } from './helpers/pipeline.js';
 
@@ -71,7 +71,15 @@ const targets: Record<string, () => Promise<Target | string>> = {
   },
   "another localsage's embedded S3": async () => {
     const store = await startEmulatorProcess();
-    return { endpoint: store.url, accessKey: 'minioadmin', secretKey: 'minioadmin', stop: () => store.stop() };
+    return {
+      endpoint: store.url,
+      accessKey: 'minioadmin',
+      secretKey: 'minioadmin',
+      stop: async () => {
+        await store.stop();
+        removeDir(store.dataDir);
+      },
+    };
   },
 };
 
@@ -98,7 +106,10 @@ for (const [label, make] of Object.entries(targets)) {
       if (typeof target === 'string') return;
       cleanups.push((target as Target).stop);
       emu = await emulatorOn(target);
-      cleanups.push(() => emu.stop());
+      cleanups.push(async () => {
+        await emu.stop();
+        removeDir(emu.dataDir);
+      });
     });
     const ready = (ctx: { skip: () => void }): Target => {
       if (typeof target === 'string') {
@@ -221,7 +232,10 @@ describe('MinIO going away mid-job (a MinIO binary the test starts and kills)', 
     // Realistic timing played 20x faster: the job spends 4.5 s of wall time in Starting, long
     // enough to take MinIO away before it downloads its input.
     const emu = await emulatorOn(minio, ['--timing', 'realistic', '--clock-scale', '20']);
-    cleanups.push(() => emu.stop());
+    cleanups.push(async () => {
+      await emu.stop();
+      removeDir(emu.dataDir);
+    });
     const direct = minioClient(minio);
     await direct.makeBucket('outage', 'us-east-1');
     const data = separableBinary(400, 4, 7);
