@@ -1,4 +1,10 @@
 #!/usr/bin/env node
+// The AWS SDK for JavaScript v3 warns once per process, on Node 20, that its releases after
+// January 2027 need Node 22 (aws/aws-sdk-js-v3#7983). localsage supports Node 20, so that notice
+// is noise in every command's output; the SDK's own switch turns off that one warning and no
+// other. A user who sets the variable keeps their value. (Clients warn when constructed, which is
+// after this line runs.)
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { parseArgs } from 'node:util';
 import type { Options } from 'yargs';
 import { OPTION_ENV } from './config.js';
@@ -28,6 +34,8 @@ const SERVE_OPTIONS = {
     default: false,
     describe: "Each endpoint instance serves with its instance type's workers and service time; requests beyond queue (tag an endpoint localsage:capacity-mode=on|off to choose per endpoint)",
   },
+  dashboard: { type: 'boolean', default: true, describe: 'Serve the web dashboard at /_localsage/ (--no-dashboard turns it off)' },
+  'reports-dir': { type: 'string', default: 'reports', describe: 'Simulator report folders the dashboard lists' },
 } as const satisfies Record<string, Options>;
 
 function withEnvironment(options: Record<string, Options>): Record<string, Options> {
@@ -60,6 +68,8 @@ async function serve(argv: ServeArgs): Promise<void> {
     clockScale: argv['clock-scale'],
     quiet: argv.quiet,
     capacityMode: argv['capacity-mode'],
+    dashboard: argv.dashboard,
+    reportsDir: argv['reports-dir'],
   });
   // Tests and scripts read the bound address from this line.
   if (argv.quiet) console.log(`localsage: listening on ${emulator.url}`);

@@ -24,6 +24,10 @@ export interface EmulatorConfig {
    * overrides it per endpoint.
    */
   capacityMode: boolean;
+  /** Serve the web dashboard at /_localsage/. */
+  dashboard: boolean;
+  /** Folder of simulator reports the dashboard lists (`localsage simulate` writes to reports/). */
+  reportsDir: string;
 }
 
 export const OPTION_ENV: Record<string, string> = {
@@ -41,6 +45,8 @@ export const OPTION_ENV: Record<string, string> = {
   'clock-scale': 'LOCALSAGE_CLOCK_SCALE',
   quiet: 'LOCALSAGE_QUIET',
   'capacity-mode': 'LOCALSAGE_CAPACITY_MODE',
+  dashboard: 'LOCALSAGE_DASHBOARD',
+  'reports-dir': 'LOCALSAGE_REPORTS_DIR',
 };
 
 export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): EmulatorConfig {
@@ -56,6 +62,8 @@ export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): Emulator
     clockScale: 1,
     quiet: false,
     capacityMode: false,
+    dashboard: true,
+    reportsDir: 'reports',
     ...overrides,
   };
 }

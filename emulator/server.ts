@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { RealClock, ScaledClock, type Clock } from '../core/clock.js';
 import { defaultConfig, type EmulatorConfig } from './config.js';
+import { createDashboardHandler, DASHBOARD_PATH, isDashboardRequest } from './dashboard/handler.js';
 import { createAwsJsonService } from './protocol/aws-json.js';
 import { AwsError } from './protocol/errors.js';
 import { createRouter } from './protocol/router.js';
@@ -89,15 +90,31 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
   const flushMetrics = setInterval(() => metrics.flush(clock.now()), 2000);
   flushMetrics.unref();
 
+  const sagemakerJson = createAwsJsonService({ model: sagemakerModel(), contentType: 'application/x-amz-json-1.1', operations: sagemaker.operations });
+  const logsJson = createAwsJsonService({ model: logsModel(), contentType: 'application/x-amz-json-1.1', operations: createCloudWatchLogs(deps) });
+  const autoscalingJson = createAwsJsonService({
+    model: applicationAutoScalingModel(),
+    contentType: 'application/x-amz-json-1.1',
+    operations: createApplicationAutoScaling(deps, autoscaling, sagemaker.endpoints),
+  });
+  // The dashboard calls the same awsJson handlers the router does; a service added here shows up
+  // on its pages (cloudwatch: GetMetricData/DescribeAlarms, autoscaling: DescribeScalingActivities).
+  const dashboard = config.dashboard
+    ? createDashboardHandler({
+        defaults,
+        services: { sagemaker: sagemakerJson, logs: logsJson, cloudwatch: cloudwatch.json, autoscaling: autoscalingJson },
+        reportsDir: config.reportsDir,
+        info: { region: config.region, accountId: config.accountId, s3Backend: store.kind, timing: config.timing, clockScale: config.clockScale },
+        now: () => clock.now(),
+      })
+    : undefined;
+
   const handler = createRouter({
     defaults,
-    sagemaker: createAwsJsonService({ model: sagemakerModel(), contentType: 'application/x-amz-json-1.1', operations: sagemaker.operations }),
-    logs: createAwsJsonService({ model: logsModel(), contentType: 'application/x-amz-json-1.1', operations: createCloudWatchLogs(deps) }),
-    autoscaling: createAwsJsonService({
-      model: applicationAutoScalingModel(),
-      contentType: 'application/x-amz-json-1.1',
-      operations: createApplicationAutoScaling(deps, autoscaling, sagemaker.endpoints),
-    }),
+    sagemaker: sagemakerJson,
+    logs: logsJson,
+    dashboard: dashboard && { matches: isDashboardRequest, handle: dashboard },
+    autoscaling: autoscalingJson,
     cloudwatch: cloudwatch.json,
     cloudwatchCbor: cloudwatch.cbor,
     runtime: createRestJsonService({
@@ -147,6 +164,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   log(`listening on ${url} (data in ${dataDir}, S3 backend ${store.kind}, timing ${config.timing})`);
+  if (dashboard) log(`dashboard at ${url}${DASHBOARD_PATH}/`);
 
   return {
     url,

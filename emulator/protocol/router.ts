@@ -42,6 +42,8 @@ export interface RouterTargets {
   s3: NodeHandler;
   /** Query-protocol services by API version (STS 2011-06-15, IAM 2010-05-08). */
   query: Record<string, QueryService>;
+  /** The web dashboard, on paths no AWS request uses (absent with --no-dashboard). */
+  dashboard?: { matches: (req: IncomingMessage) => boolean; handle: NodeHandler };
 }
 
 /** X-Amz-Target prefixes of AWS services, so a request for one we do not serve is named in plain words. */
@@ -77,7 +79,8 @@ const tooLarge = () => new AwsError('SerializationException', 'The request body 
 
 /**
  * Routes every request on the one port to the service it is for, most specific sign first:
- * X-Amz-Target, the runtime's invocation paths, query-protocol forms, then S3 (path-style or
+ * the runtime's invocation paths, X-Amz-Target, the dashboard's /_localsage/ paths (never a
+ * bucket: bucket names cannot start with `_`), query-protocol forms, then S3 (path-style or
  * virtual-host style) for everything else. Plain node:http: every service parses its own
  * requests, so a web framework would only add start-up and per-request cost.
  */
@@ -87,6 +90,7 @@ export function createRouter(t: RouterTargets): NodeHandler {
     if (t.runtime.serve(req, res)) return;
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string') return routeTarget(target, req, res);
+    if (t.dashboard?.matches(req)) return t.dashboard.handle(req, res);
     const ct = req.headers['content-type'] ?? '';
     if (req.method === 'POST' && pathOf(req.url) === '/' && ct.startsWith('application/x-www-form-urlencoded')) return routeQuery(req, res);
     if (req.headers['smithy-protocol'] === 'rpc-v2-cbor') return routeCbor(req, res);

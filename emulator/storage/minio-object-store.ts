@@ -35,6 +35,9 @@ const SYSTEM_META = new Set([
 
 const quote = (etag: string) => (etag.startsWith('"') ? etag : `"${etag}"`);
 
+/** Socket-level failures: the server is down or unreachable, not an answer from it. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ECONNABORTED']);
+
 function errorCode(err: unknown): string | undefined {
   const e = err as { code?: string; name?: string };
   if (e?.name === 'InvalidBucketNameError') return 'InvalidBucketName';
@@ -82,9 +85,11 @@ export class MinioObjectStore implements ObjectStore {
   readonly kind = 'minio' as const;
   private readonly client: Minio.Client;
   private readonly region: string;
+  private readonly endpoint: string;
 
   constructor(opts: { endpoint: string; accessKey: string; secretKey: string; region: string }) {
     const url = new URL(opts.endpoint);
+    this.endpoint = url.origin;
     const useSSL = url.protocol === 'https:';
     this.region = opts.region;
     this.client = new Minio.Client({
@@ -108,7 +113,19 @@ export class MinioObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * MinIO gone away is S3's 503 ServiceUnavailable (which SDKs retry), not an internal error,
+   * and never a missing bucket or key.
+   */
+  private unavailable(err: unknown): StoreError | undefined {
+    const code = errorCode(err);
+    if (!code || !UNREACHABLE.has(code)) return undefined;
+    return new StoreError('ServiceUnavailable', `The object store at ${this.endpoint} does not answer: ${(err as Error).message}`);
+  }
+
   private async translate(err: unknown, ctx: { bucket?: string; key?: string }): Promise<unknown> {
+    const down = this.unavailable(err);
+    if (down) return down;
     const code = errorCode(err);
     const where = ctx.key !== undefined ? `${ctx.bucket}/${ctx.key}` : ctx.bucket;
     switch (code) {
@@ -148,7 +165,7 @@ export class MinioObjectStore implements ObjectStore {
       return await this.client.bucketExists(bucket);
     } catch (err) {
       if (errorCode(err) === 'InvalidBucketName') return false;
-      throw err;
+      throw this.unavailable(err) ?? err;
     }
   }
 

@@ -73,7 +73,7 @@ export interface ObjectStore {
 /** Thrown by stores; the S3 front end maps these to S3's wire errors. */
 export class StoreError extends Error {
   constructor(
-    readonly code: 'NoSuchBucket' | 'NoSuchKey' | 'BucketAlreadyOwnedByYou' | 'BucketNotEmpty' | 'InvalidRange' | 'InvalidBucketName',
+    readonly code: 'NoSuchBucket' | 'NoSuchKey' | 'BucketAlreadyOwnedByYou' | 'BucketNotEmpty' | 'InvalidRange' | 'InvalidBucketName' | 'ServiceUnavailable',
     message: string,
   ) {
     super(message);

@@ -29,7 +29,7 @@ export async function downloadChannels(
   for (const channel of channels) {
     const s3 = channel.DataSource?.S3DataSource;
     if (!s3?.S3Uri) throw new ChannelDataError(`Channel ${channel.ChannelName} has no S3 data source.`);
-    const objects = await resolveObjects(store, s3.S3DataType ?? 'S3Prefix', s3.S3Uri);
+    const objects = await unreachable(s3.S3Uri, () => resolveObjects(store, s3.S3DataType ?? 'S3Prefix', s3.S3Uri!));
     if (!objects.length) {
       throw new ChannelDataError(`No S3 objects found under S3 URL "${s3.S3Uri}" given in input data source. Please ensure that the bucket exists in the selected region (us-east-1), that objects exist under that S3 prefix, and that the role has permission to read them.`);
     }
@@ -39,8 +39,10 @@ export async function downloadChannels(
     for (let i = 0; i < objects.length; i++) {
       const o = objects[i];
       const path = join(channelDir, `${String(i).padStart(6, '0')}-${o.key.split('/').pop() || 'object'}`);
-      const { body } = await store.getObject(o.bucket, o.key);
-      await pipeline(body, createWriteStream(path));
+      await unreachable(`s3://${o.bucket}/${o.key}`, async () => {
+        const { body } = await store.getObject(o.bucket, o.key);
+        await pipeline(body, createWriteStream(path));
+      });
       local.push(path);
     }
     const sharded = s3.S3DataDistributionType === 'ShardedByS3Key';
@@ -55,6 +57,19 @@ export async function downloadChannels(
     });
   }
   return perHost;
+}
+
+/**
+ * An object store that stops answering mid-download (an external MinIO gone away) fails the job
+ * with a message that names the S3 location, not as an error of the algorithm.
+ */
+async function unreachable<T>(where: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ChannelDataError) throw e;
+    throw new ChannelDataError(`Unable to download the input data from ${where}: ${(e as Error)?.message ?? String(e)}`);
+  }
 }
 
 async function resolveObjects(store: ObjectStore, type: string, uri: string): Promise<SourceObject[]> {

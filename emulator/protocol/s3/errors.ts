@@ -39,6 +39,7 @@ const S3_ERRORS: Record<string, [number, string]> = {
   ],
   NotImplemented: [501, 'A header you provided implies functionality that is not implemented'],
   PreconditionFailed: [412, 'At least one of the pre-conditions you specified did not hold'],
+  ServiceUnavailable: [503, 'Service is unable to handle request.'],
   XAmzContentSHA256Mismatch: [400, "The provided 'x-amz-content-sha256' header does not match what was computed."],
 };
 
@@ -54,7 +55,7 @@ export function toS3Error(err: unknown, ctx: { bucket?: string; key?: string }):
   if (err instanceof StoreError) {
     const extra: Record<string, unknown> = {};
     if (err.code === 'NoSuchKey') extra.Key = ctx.key;
-    if (err.code !== 'InvalidRange') extra.BucketName = ctx.bucket;
+    if (err.code !== 'InvalidRange' && err.code !== 'ServiceUnavailable') extra.BucketName = ctx.bucket;
     return s3Error(err.code, extra);
   }
   return s3Error('InternalError');
