@@ -2,6 +2,7 @@
  * Entry point of the search strategies: the tuning service builds one searcher per training job
  * definition with createSearcher and calls suggest() whenever a slot frees up.
  */
+import { BayesianSearcher } from './bayesian.js';
 import { GridSearcher } from './grid.js';
 import { RandomSearcher } from './random.js';
 import type { Searcher, SearchSpace, SearchStrategyName } from './types.js';
@@ -10,6 +11,7 @@ export type { Assignment, Evaluation, ParameterSpec, Searcher, SearchSpace, Sear
 export { fromUnit, renderValue, resolveScaling, toUnit } from './scaling.js';
 export { GridSearcher, GridSearchError } from './grid.js';
 export { RandomSearcher } from './random.js';
+export { BayesianSearcher } from './bayesian.js';
 
 /**
  * A searcher for a strategy. `seed` is the job's RandomSeed (or one the service drew and stored
@@ -22,6 +24,7 @@ export function createSearcher(strategy: SearchStrategyName, space: SearchSpace,
     case 'Random':
       return new RandomSearcher(space, seed);
     case 'Bayesian':
+      return new BayesianSearcher(space, seed);
     case 'Hyperband':
       return new RandomSearcher(space, seed);
   }
