@@ -12,6 +12,17 @@ export { fromUnit, renderValue, resolveScaling, toUnit } from './scaling.js';
 export { GridSearcher, GridSearchError } from './grid.js';
 export { RandomSearcher } from './random.js';
 export { BayesianSearcher } from './bayesian.js';
+export {
+  hyperbandDecision,
+  hyperbandRungs,
+  medianStoppingDecision,
+  valueAt,
+  type EpochHistory,
+  type HyperbandConfig,
+  type MedianRuleOptions,
+  type StopDecision,
+} from './early-stopping.js';
+export { projectParentEvaluations, type ParentEvaluation } from './warm-start.js';
 
 /**
  * A searcher for a strategy. `seed` is the job's RandomSeed (or one the service drew and stored
@@ -26,6 +37,7 @@ export function createSearcher(strategy: SearchStrategyName, space: SearchSpace,
     case 'Bayesian':
       return new BayesianSearcher(space, seed);
     case 'Hyperband':
+      // Hyperband picks configurations at random; hyperbandDecision stops the weak ones early.
       return new RandomSearcher(space, seed);
   }
 }

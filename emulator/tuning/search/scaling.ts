@@ -27,8 +27,10 @@ export const AUTO_LOG_SPAN = 100;
 export function resolveScaling(spec: NumericSpec): ConcreteScaling {
   const { min, max, scaling } = spec;
   if (scaling !== 'Auto') return scaling;
-  if (min > 0 && max / min >= AUTO_LOG_SPAN) return 'Logarithmic';
-  if (min >= 0 && max < 1 && (1 - min) / (1 - max) >= AUTO_LOG_SPAN) return 'ReverseLogarithmic';
+  // A relative tolerance, so that [0.9, 0.999] counts as the two decades it is.
+  const span = AUTO_LOG_SPAN * (1 - 1e-9);
+  if (min > 0 && max / min >= span) return 'Logarithmic';
+  if (min >= 0 && max < 1 && (1 - min) / (1 - max) >= span) return 'ReverseLogarithmic';
   return 'Linear';
 }
 
