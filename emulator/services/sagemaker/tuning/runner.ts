@@ -2,7 +2,7 @@ import type { CreateHyperParameterTuningJobRequest, HyperParameterTuningJobStatu
 import { metricDefinitions } from '../../../../algorithms/index.js';
 import { Rng, STREAM } from '../../../../core/random.js';
 import type { Scope } from '../../../storage/database.js';
-import { createSearcher } from '../../../tuning/search/index.js';
+import { createSearcher, projectParentEvaluations, type ParentEvaluation } from '../../../tuning/search/index.js';
 import type { Assignment, Evaluation, Searcher } from '../../../tuning/search/types.js';
 import type { ServiceDeps } from '../../deps.js';
 import type { TrainingJobService, TrainingObserver } from '../training-jobs.js';
@@ -78,13 +78,13 @@ export class TuningRunner implements TrainingObserver {
           return undefined;
         }
       }),
-      stopper: new EpochStopper(config, plans[0].objective.Type!),
+      stopper: new EpochStopper(config, plans[0].objective.Type!, plans[0].definition.StaticHyperParameters),
       cancelTimers: [],
     };
     this.active.set(this.key(scope, name), a);
     for (const c of record.children) {
       this.owners.set(this.key(scope, c.name), this.key(scope, name));
-      a.stopper.restore(c.name, c.curve ?? []);
+      a.stopper.register(c.name, c.curve ?? []);
     }
     const maxRuntime = config.ResourceLimits?.MaxRuntimeInSeconds;
     if (maxRuntime !== undefined) {
@@ -111,11 +111,21 @@ export class TuningRunner implements TrainingObserver {
     const m = a.objectiveRegex[c.definition]?.exec(line);
     const value = m ? Number(m[1]) : NaN;
     if (!Number.isFinite(value)) return;
-    c.curve = [...(c.curve ?? []), value];
+    // Built-ins number their epochs from 0 (`epoch=0`); lines without one are counted.
+    const epoch = /\bepoch=(\d+)/.exec(line);
+    const curve = [...(c.curve ?? [])];
+    if (epoch) curve[Number(epoch[1])] = value;
+    else curve.push(value);
+    c.curve = Array.from(curve, (v) => v ?? NaN);
     this.save(a, record);
-    if (a.stopper.observe(c.name, c.curve) && record.describe.HyperParameterTuningJobStatus === 'InProgress') {
-      this.training.stopJob(a.scope, c.name);
-    }
+    if (record.describe.HyperParameterTuningJobStatus !== 'InProgress') return;
+    const decision = a.stopper.observe(c.name, c.curve);
+    if (!decision) return;
+    // Hyperband's last rung is MaxResource: a job configured to end there just finishes.
+    const epochs = Number(this.deps.db.get<TrainingJob>(a.scope, TRAINING_KIND, c.name)?.data.HyperParameters?.epochs);
+    if (a.stopper.hyperband && c.curve.length >= a.stopper.hyperband.maxResource && !(epochs > a.stopper.hyperband.maxResource)) return;
+    this.deps.log(`tuning job ${a.name}: stopping ${c.name} early: ${decision.reason}`);
+    this.training.stopJob(a.scope, c.name);
   }
 
   onFinished(scope: Scope, child: string): void {
@@ -222,7 +232,7 @@ export class TuningRunner implements TrainingObserver {
   }
 
   private suggest(a: Active, record: TuningRecord, views: ChildView[], definition: number, index: number): Assignment | undefined {
-    const completed: Evaluation[] = [...this.parentEvaluations(a, record)];
+    const completed: Evaluation[] = projectParentEvaluations(this.parentEvaluations(a, record), a.plans[definition].space);
     const pending: Assignment[] = [];
     for (const v of views) {
       if (v.child.definition !== definition) continue;
@@ -234,14 +244,18 @@ export class TuningRunner implements TrainingObserver {
   }
 
   /** Warm start: every evaluation of the parent tuning jobs seeds the search. */
-  private parentEvaluations(a: Active, record: TuningRecord): Evaluation[] {
+  private parentEvaluations(a: Active, record: TuningRecord): ParentEvaluation[] {
     const parents = record.describe.WarmStartConfig?.ParentHyperParameterTuningJobs ?? [];
     return parents.flatMap((p) => {
       const parent = this.deps.db.get<TuningRecord>(a.scope, TUNING_KIND, p.HyperParameterTuningJobName!)?.data;
       if (!parent) return [];
       return childViews(this.deps.db, a.scope, parent)
         .filter((v) => v.summary.TrainingJobStatus !== 'InProgress' && !isRetryable(v.job))
-        .map((v) => ({ assignment: v.child.assignment, objective: v.summary.FinalHyperParameterTuningJobObjectiveMetric?.Value }));
+        .map((v) => ({
+          assignment: v.child.assignment,
+          objective: v.summary.FinalHyperParameterTuningJobObjectiveMetric?.Value,
+          staticHyperParameters: v.job?.HyperParameters,
+        }));
     });
   }
 
@@ -253,6 +267,7 @@ export class TuningRunner implements TrainingObserver {
     record.children.push(child);
     this.save(a, record);
     this.owners.set(this.key(a.scope, name), this.key(a.scope, a.name));
+    a.stopper.register(name);
     const plan = a.plans[definition];
     const def = plan.definition;
     const hyperParameters: Record<string, string> = {
@@ -261,6 +276,8 @@ export class TuningRunner implements TrainingObserver {
       // Built-in algorithms learn the objective from this key (linear learner then trains one model).
       _tuning_objective_metric: plan.objective.MetricName!,
     };
+    // Hyperband's resource is the epoch: a job without an epoch count trains up to MaxResource.
+    if (a.stopper.hyperband && hyperParameters.epochs === undefined) hyperParameters.epochs = String(a.stopper.hyperband.maxResource);
     try {
       this.training.start(
         a.scope,

@@ -77,6 +77,12 @@ export function planTuningJob(req: CreateHyperParameterTuningJobRequest): Defini
   if (strategy === 'Hyperband') {
     if (early === 'Auto') throw validation('TrainingJobEarlyStoppingType Auto is not supported with the Hyperband strategy: Hyperband has its own early stopping.');
     const hb = config.StrategyConfig?.HyperbandStrategyConfig;
+    // The API reference: without MaxResource, Hyperband infers it from an epochs-like static hyperparameter.
+    if (hb?.MaxResource === undefined && plans.some((p) => inferMaxResource(p.definition.StaticHyperParameters) === undefined)) {
+      throw validation(
+        `HyperbandStrategyConfig MaxResource is required when the static hyperparameters have none of ${EPOCH_KEYS.join(', ')} to infer it from.`,
+      );
+    }
     if (hb?.MinResource !== undefined && hb.MaxResource !== undefined && hb.MinResource > hb.MaxResource) {
       throw validation(`HyperbandStrategyConfig MinResource (${hb.MinResource}) must not be greater than MaxResource (${hb.MaxResource}).`);
     }
@@ -188,4 +194,15 @@ export function countCombinations(parameters: ParameterSpec[]): number | undefin
     n *= p.type === 'Categorical' ? p.values.length : p.max - p.min + 1;
   }
   return n;
+}
+
+/** The static hyperparameters Hyperband reads MaxResource from when the config gives none (API reference). */
+export const EPOCH_KEYS = ['epochs', 'numepochs', 'n-epochs', 'n_epochs', 'num_epochs'];
+
+export function inferMaxResource(statics: Record<string, string> | undefined): number | undefined {
+  for (const k of EPOCH_KEYS) {
+    const v = Number(statics?.[k]);
+    if (Number.isInteger(v) && v > 0) return v;
+  }
+  return undefined;
 }
