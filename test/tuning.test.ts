@@ -83,6 +83,7 @@ describe('hyperparameter tuning jobs through the JS SDK v3', () => {
     expect(done.ObjectiveStatusCounters).toEqual({ Succeeded: 4, Pending: 0, Failed: 0 });
     expect(done.HyperParameterTuningEndTime!.getTime()).toBeGreaterThanOrEqual(done.CreationTime!.getTime());
     expect(done.ConsumedResources?.RuntimeInSeconds).toBeGreaterThanOrEqual(0);
+    expect(done.TrainingJobDefinition!.StaticHyperParameters!._tuning_objective_metric).toBe('validation:objective_loss');
     expect(done.HyperParameterTuningJobArn).toBe(`arn:aws:sagemaker:us-east-1:000000000000:hyper-parameter-tuning-job/${name}`);
 
     const children = await allChildren(name);

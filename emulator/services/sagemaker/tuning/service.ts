@@ -46,13 +46,19 @@ export class TuningJobService {
     const arn = sagemakerArn(scope, 'hyper-parameter-tuning-job', name);
     const now = this.deps.clock.now();
     const config = req.HyperParameterTuningJobConfig!;
+    // SageMaker adds the objective to each definition's static hyperparameters, and Describe shows
+    // it (the Python SDK's attach deletes it from there unconditionally).
+    const withObjective = (d: (typeof plans)[number]) => ({
+      ...d.definition,
+      StaticHyperParameters: { ...d.definition.StaticHyperParameters, _tuning_objective_metric: d.objective.MetricName! },
+    });
     const record: TuningRecord = {
       describe: {
         HyperParameterTuningJobName: name,
         HyperParameterTuningJobArn: arn,
         HyperParameterTuningJobConfig: { TrainingJobEarlyStoppingType: 'Off', ...config },
-        TrainingJobDefinition: req.TrainingJobDefinition,
-        TrainingJobDefinitions: req.TrainingJobDefinitions,
+        TrainingJobDefinition: req.TrainingJobDefinition && withObjective(plans[0]),
+        TrainingJobDefinitions: req.TrainingJobDefinitions && plans.map(withObjective),
         WarmStartConfig: req.WarmStartConfig,
         Autotune: req.Autotune,
         HyperParameterTuningJobStatus: 'InProgress',
