@@ -10,7 +10,7 @@ import { evaluateCriteria } from './criteria.js';
 import { childViews, counters, objectiveFor, type ChildView } from './describe.js';
 import { isRetryable, TRAINING_KIND, TUNING_KIND, type ChildRecord, type TrainingJob, type TuningRecord } from './record.js';
 import { EpochStopper } from './stopping.js';
-import { planTuningJob, type DefinitionPlan } from './validate.js';
+import { planTuningJob, resourceConfigOf, type DefinitionPlan } from './validate.js';
 
 interface Active {
   scope: Scope;
@@ -287,7 +287,7 @@ export class TuningRunner implements TrainingObserver {
           RoleArn: def.RoleArn,
           InputDataConfig: def.InputDataConfig,
           OutputDataConfig: def.OutputDataConfig,
-          ResourceConfig: def.ResourceConfig ?? { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 30 },
+          ResourceConfig: resourceConfigOf(def),
           StoppingCondition: def.StoppingCondition,
           HyperParameters: hyperParameters,
           VpcConfig: def.VpcConfig,

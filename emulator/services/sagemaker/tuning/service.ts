@@ -11,6 +11,7 @@ import type {
   ListTrainingJobsForHyperParameterTuningJobResponse,
   StopHyperParameterTuningJobRequest,
 } from '@aws-sdk/client-sagemaker';
+import { metricDefinitions } from '../../../../algorithms/index.js';
 import { AwsError, resourceNotFound, validation } from '../../../protocol/errors.js';
 import type { RequestContext } from '../../../protocol/context.js';
 import type { Scope } from '../../../storage/database.js';
@@ -23,7 +24,7 @@ import type { TrainingJobService } from '../training-jobs.js';
 import { childViews, describeTuning } from './describe.js';
 import { TUNING_KIND, type TuningRecord } from './record.js';
 import { TuningRunner } from './runner.js';
-import { planTuningJob } from './validate.js';
+import { planTuningJob, resourceConfigOf } from './validate.js';
 
 const notFound = (name: string) => resourceNotFound(`Amazon SageMaker can't find a tuning job with name ${name}`);
 
@@ -50,6 +51,13 @@ export class TuningJobService {
     // it (the Python SDK's attach deletes it from there unconditionally).
     const withObjective = (d: (typeof plans)[number]) => ({
       ...d.definition,
+      ResourceConfig: resourceConfigOf(d.definition),
+      // As DescribeTrainingJob does, the built-in algorithm's metric definitions are filled in.
+      AlgorithmSpecification: {
+        TrainingInputMode: 'File' as const,
+        ...d.definition.AlgorithmSpecification,
+        MetricDefinitions: d.definition.AlgorithmSpecification?.MetricDefinitions ?? metricDefinitions(d.algorithm),
+      },
       StaticHyperParameters: { ...d.definition.StaticHyperParameters, _tuning_objective_metric: d.objective.MetricName! },
     });
     const record: TuningRecord = {

@@ -3,6 +3,7 @@ import type {
   HyperParameterTrainingJobDefinition,
   HyperParameterTuningJobObjective,
   ParameterRanges,
+  ResourceConfig,
 } from '@aws-sdk/client-sagemaker';
 import { algorithmForImage, type AlgorithmName } from '../../../../algorithms/index.js';
 import { validation } from '../../../protocol/errors.js';
@@ -205,4 +206,21 @@ export function inferMaxResource(statics: Record<string, string> | undefined): n
     if (Number.isInteger(v) && v > 0) return v;
   }
   return undefined;
+}
+
+/**
+ * The children's ResourceConfig. The Python SDK sends HyperParameterTuningResourceConfig instead
+ * (and its attach reads ResourceConfig back from Describe), so that one fills in: its own
+ * instance fields, else the first of its InstanceConfigs.
+ */
+export function resourceConfigOf(d: HyperParameterTrainingJobDefinition): ResourceConfig {
+  if (d.ResourceConfig) return d.ResourceConfig;
+  const hpo = d.HyperParameterTuningResourceConfig;
+  const first = hpo?.InstanceConfigs?.[0];
+  return {
+    InstanceType: (hpo?.InstanceType ?? first?.InstanceType ?? 'ml.m5.large') as ResourceConfig['InstanceType'],
+    InstanceCount: hpo?.InstanceCount ?? first?.InstanceCount ?? 1,
+    VolumeSizeInGB: hpo?.VolumeSizeInGB ?? first?.VolumeSizeInGB ?? 30,
+    ...(hpo?.VolumeKmsKeyId ? { VolumeKmsKeyId: hpo.VolumeKmsKeyId } : {}),
+  };
 }
