@@ -1,4 +1,9 @@
-import { ListTrainingJobsForHyperParameterTuningJobCommand, type HyperParameterTrainingJobSummary } from '@aws-sdk/client-sagemaker';
+import {
+  ListHyperParameterTuningJobsCommand,
+  ListTrainingJobsForHyperParameterTuningJobCommand,
+  paginateListHyperParameterTuningJobs,
+  type HyperParameterTrainingJobSummary,
+} from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, KMEANS_IMAGE, ROLE } from './helpers/clients.js';
 import { plantedClusters, toCsv } from './helpers/data.js';
@@ -177,5 +182,38 @@ describe('tuning strategies, ranges and completion criteria', () => {
     expect(done.HyperParameterTuningJobStatus).toBe('Completed');
     expect(done.ObjectiveStatusCounters!.Succeeded).toBe(3);
     expect(done.BestTrainingJob!.FinalHyperParameterTuningJobObjectiveMetric!.MetricName).toBe('test:msd');
+  });
+
+  it('children that all fail non-retryably fail the tuning job, with a FailureReason', async () => {
+    const done = await tuneAndWait(c.sagemaker, {
+      HyperParameterTuningJobName: 'tune-failing',
+      HyperParameterTuningJobConfig: tuningConfig({ ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 2 } }),
+      // The algorithm rejects this value: every child ends Failed with a ClientError.
+      TrainingJobDefinition: linearLearnerDefinition(BUCKET, uris, { epochs: '0' }),
+    });
+    expect(done.HyperParameterTuningJobStatus).toBe('Failed');
+    expect(done.FailureReason).toMatch(/non-retryable/);
+    expect(done.TrainingJobStatusCounters!.NonRetryableError).toBeGreaterThanOrEqual(3);
+    expect(done.TrainingJobStatusCounters!.InProgress).toBe(0);
+    // A child still running when the tuning job gave up is stopped, and has no objective either.
+    expect(done.ObjectiveStatusCounters!.Succeeded).toBe(0);
+    expect(done.ObjectiveStatusCounters!.Failed).toBe(done.TrainingJobStatusCounters!.NonRetryableError! + done.TrainingJobStatusCounters!.Stopped!);
+    expect(done.BestTrainingJob).toBeUndefined();
+    expect((await children('tune-failing'))[0].FailureReason).toMatch(/^ClientError/);
+  });
+
+  it('ListHyperParameterTuningJobs: Name ascending by default, filters, sort and pagination', async () => {
+    const names: string[] = [];
+    for await (const page of paginateListHyperParameterTuningJobs({ client: c.sagemaker, pageSize: 2 }, {})) {
+      expect(page.HyperParameterTuningJobSummaries!.length).toBeLessThanOrEqual(2);
+      names.push(...page.HyperParameterTuningJobSummaries!.map((s) => s.HyperParameterTuningJobName!));
+    }
+    expect(names.length).toBeGreaterThanOrEqual(8);
+    expect(names).toEqual([...names].sort());
+    const failed = await c.sagemaker.send(new ListHyperParameterTuningJobsCommand({ StatusEquals: 'Failed' }));
+    expect(failed.HyperParameterTuningJobSummaries!.map((s) => s.HyperParameterTuningJobName)).toEqual(['tune-failing']);
+    const newest = await c.sagemaker.send(new ListHyperParameterTuningJobsCommand({ SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 1 }));
+    expect(newest.HyperParameterTuningJobSummaries![0].HyperParameterTuningJobName).toBe('tune-failing');
+    expect(newest.NextToken).toBeDefined();
   });
 });

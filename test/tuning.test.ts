@@ -10,6 +10,7 @@ import {
   StopHyperParameterTuningJobCommand,
   type HyperParameterTrainingJobSummary,
 } from '@aws-sdk/client-sagemaker';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients } from './helpers/clients.js';
 import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
@@ -108,6 +109,13 @@ describe('hyperparameter tuning jobs through the JS SDK v3', () => {
       const metric = job.FinalMetricDataList!.find((m) => m.MetricName === 'validation:objective_loss')!.Value;
       expect(children[i].FinalHyperParameterTuningJobObjectiveMetric!.Value).toBe(metric);
     }
+
+    // Linear learner under a tuning job trains one model, whatever num_models says.
+    const logs = new CloudWatchLogsClient({ endpoint: emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const events = await logs.send(
+      new FilterLogEventsCommand({ logGroupName: '/aws/sagemaker/TrainingJobs', logStreamNamePrefix: children[0].TrainingJobName, filterPattern: '"num_models forced to 1"' }),
+    );
+    expect(events.events!.length).toBe(1);
 
     const byValue = await c.sagemaker.send(
       new ListTrainingJobsForHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name, SortBy: 'FinalObjectiveMetricValue', SortOrder: 'Ascending' }),
