@@ -120,7 +120,7 @@ describe('tuning strategies, ranges and completion criteria', () => {
     expect((await children('tune-converge')).length).toBeLessThan(12);
   });
 
-  it('warm start (IdenticalDataAndAlgorithm): OverallBestTrainingJob spans parent and child', async () => {
+  it('warm start, IdenticalDataAndAlgorithm then TransferLearning: OverallBestTrainingJob spans the lineage', async () => {
     const def = linearLearnerDefinition(BUCKET, uris, { epochs: '1' });
     const parent = await tuneAndWait(c.sagemaker, { HyperParameterTuningJobName: 'tune-parent', HyperParameterTuningJobConfig: tuningConfig(), TrainingJobDefinition: def });
     const child = await tuneAndWait(c.sagemaker, {
@@ -136,6 +136,20 @@ describe('tuning strategies, ranges and completion criteria', () => {
     expect(child.OverallBestTrainingJob!.FinalHyperParameterTuningJobObjectiveMetric!.Value).toBe(best);
     expect(child.BestTrainingJob!.TuningJobName).toBe('tune-warm');
     expect(parent.OverallBestTrainingJob).toBeUndefined();
+
+    // TransferLearning: a new range over the same hyperparameter names, parents of parents included.
+    const transfer = await tuneAndWait(c.sagemaker, {
+      HyperParameterTuningJobName: 'tune-transfer',
+      HyperParameterTuningJobConfig: tuningConfig({
+        ResourceLimits: { MaxNumberOfTrainingJobs: 1, MaxParallelTrainingJobs: 1 },
+        ParameterRanges: { ContinuousParameterRanges: [{ Name: 'learning_rate', MinValue: '0.05', MaxValue: '0.06' }] },
+      }),
+      TrainingJobDefinition: def,
+      WarmStartConfig: { ParentHyperParameterTuningJobs: [{ HyperParameterTuningJobName: 'tune-warm' }], WarmStartType: 'TransferLearning' },
+    });
+    expect(transfer.HyperParameterTuningJobStatus).toBe('Completed');
+    const lineage = [...all, ...(await children('tune-transfer'))].map((s) => s.FinalHyperParameterTuningJobObjectiveMetric!.Value!);
+    expect(transfer.OverallBestTrainingJob!.FinalHyperParameterTuningJobObjectiveMetric!.Value).toBe(Math.min(...lineage));
   });
 
   it('TrainingJobDefinitions: each definition with its own ranges, jobs spread across them', async () => {
