@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type {
   CreateHyperParameterTuningJobRequest,
   CreateHyperParameterTuningJobResponse,
@@ -75,7 +76,8 @@ export class TuningJobService {
         TrainingJobStatusCounters: { Completed: 0, InProgress: 0, RetryableError: 0, NonRetryableError: 0, Stopped: 0 },
         ObjectiveStatusCounters: { Succeeded: 0, Pending: 0, Failed: 0 },
       },
-      seed: config.RandomSeed ?? Math.floor(Math.random() * 2 ** 31),
+      // No RandomSeed: draw one from entropy and keep it, so a restart suggests the same values.
+      seed: config.RandomSeed ?? randomInt(2 ** 31 - 1),
       children: [],
       consumedBefore: 0,
       runningSince: now,
