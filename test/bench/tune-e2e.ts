@@ -86,7 +86,7 @@ try {
   const random = await tune('Random');
   for (const [label, r] of [['Bayesian', bayes], ['Random', random]] as const) {
     console.log(
-      `  ${label.padEnd(8)}: wall ${r.wall.toFixed(1)} s, ${r.perMinute.toFixed(1)} jobs/min, best validation:objective_loss ${r.best?.toFixed(5)}  ${JSON.stringify(r.tuned)}`,
+      `  ${label.padEnd(8)}: wall ${r.wall.toFixed(1)} s, ${r.perMinute.toFixed(1)} jobs/min, best validation:objective_loss ${r.best?.toPrecision(8)}  ${JSON.stringify(r.tuned)}`,
     );
   }
   const asGood = bayes.best !== undefined && random.best !== undefined && bayes.best <= random.best;
