@@ -21,8 +21,8 @@ import {
   type ParameterSpec,
   type SearchSpace,
 } from '../emulator/tuning/search/index.js';
-import { negativeLogPosterior } from '../emulator/tuning/search/gp.js';
-import { logH } from '../emulator/tuning/search/acquisition.js';
+import { GaussianProcess, negativeLogPosterior } from '../emulator/tuning/search/gp.js';
+import { logExpectedImprovement, logExpectedImprovementWithGradient, logH } from '../emulator/tuning/search/acquisition.js';
 
 type Numeric = Extract<ParameterSpec, { type: 'Integer' | 'Continuous' }>;
 const cont = (name: string, min: number, max: number, scaling: Numeric['scaling'] = 'Linear'): Numeric => ({ name, type: 'Continuous', min, max, scaling });
@@ -264,6 +264,26 @@ describe('Bayesian', () => {
       down[i] -= h;
       const numeric = (negativeLogPosterior(x, y, up).value - negativeLogPosterior(x, y, down).value) / (2 * h);
       expect(gradient[i]).toBeCloseTo(numeric, 4);
+    }
+  });
+
+  it('has a log-EI gradient that matches finite differences', () => {
+    const rng = new Rng(8, 1);
+    const x = Array.from({ length: 10 }, () => Float64Array.from([rng.next(), rng.next()]));
+    const y = Float64Array.from(x, (p) => Math.cos(6 * p[0]) - p[1]);
+    const gp = new GaussianProcess(x, y, { lengthscales: Float64Array.from([0.3, 0.5]), signal: 1.2, noise: 1e-4 });
+    for (const point of [[0.31, 0.72], [0.9, 0.05], [0.5, 0.5]]) {
+      const { value, gradient } = logExpectedImprovementWithGradient(gp, point, -1);
+      expect(value).toBeCloseTo(logExpectedImprovement(gp, point, -1), 10);
+      for (let d = 0; d < 2; d++) {
+        const h = 1e-6;
+        const up = [...point];
+        const down = [...point];
+        up[d] += h;
+        down[d] -= h;
+        const numeric = (logExpectedImprovement(gp, up, -1) - logExpectedImprovement(gp, down, -1)) / (2 * h);
+        expect(gradient[d]).toBeCloseTo(numeric, 3);
+      }
     }
   });
 

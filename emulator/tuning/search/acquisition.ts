@@ -6,6 +6,7 @@
  */
 import type { Rng } from '../../../core/random.js';
 import type { GaussianProcess } from './gp.js';
+import { minimizeBox } from './optimize.js';
 import { assignmentKey, decode, snap, type EncodedSpace } from './space.js';
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -56,7 +57,35 @@ export function logExpectedImprovement(gp: GaussianProcess, point: ArrayLike<num
   return Math.log(sigma) + logH((incumbent - mean) / sigma);
 }
 
+/** log Phi(z), stable for very negative z. */
+export function logNormalCdf(z: number): number {
+  if (z >= 0) return Math.log(normalCdf(z));
+  const x = -z / Math.SQRT2;
+  return Math.log(0.5 * erfcScaled(x)) - x * x;
+}
+
+/** log EI and its gradient in the point's coordinates (d log h / dz = Phi(z) / h(z)). */
+export function logExpectedImprovementWithGradient(gp: GaussianProcess, point: ArrayLike<number>, incumbent: number): { value: number; gradient: Float64Array } {
+  const { mean, variance, dMean, dVariance } = gp.predictWithGradient(point);
+  const sigma = Math.sqrt(variance);
+  const z = (incumbent - mean) / sigma;
+  const lh = logH(z);
+  const ratio = Math.exp(logNormalCdf(z) - lh);
+  const gradient = new Float64Array(dMean.length);
+  for (let d = 0; d < dMean.length; d++) {
+    const dSigmaOverSigma = variance > 1e-12 ? dVariance[d] / (2 * variance) : 0;
+    const dz = -dMean[d] / sigma - z * dSigmaOverSigma;
+    gradient[d] = dSigmaOverSigma + ratio * dz;
+  }
+  return { value: Math.log(sigma) + lh, gradient };
+}
+
 export interface MaximizeOptions {
+  /**
+   * The acquisition with its gradient (coordinates of the cube), for an L-BFGS refinement of the
+   * numeric coordinates before the pattern search; without it only the pattern search runs.
+   */
+  withGradient?: (x: Float64Array) => { value: number; gradient: Float64Array };
   /** Points drawn uniformly from the cube. */
   randomCandidates?: number;
   /** Good points (e.g. the best observations) around which more candidates are drawn. */
@@ -77,7 +106,7 @@ export function maximizeAcquisition(
   space: EncodedSpace,
   acquisition: (x: Float64Array) => number,
   rng: Rng,
-  { randomCandidates = 1000, anchors = [], exclude = new Set(), refine = 5 }: MaximizeOptions = {},
+  { randomCandidates = 1000, anchors = [], exclude = new Set(), refine = 5, withGradient }: MaximizeOptions = {},
 ): Float64Array | undefined {
   const numeric: number[] = [];
   const categorical: { offset: number; size: number }[] = [];
@@ -115,13 +144,42 @@ export function maximizeAcquisition(
   }
   candidates.sort((a, b) => b.value - a.value);
   const refined: { x: Float64Array; value: number }[] = [];
-  for (const start of candidates.slice(0, refine)) refined.push(patternSearch(start.x, start.value, score, numeric, categorical));
+  for (const start of candidates.slice(0, refine)) {
+    let x = start.x;
+    let value = start.value;
+    if (withGradient && numeric.length > 0) {
+      const polished = gradientRefine(x, withGradient, numeric);
+      const v = score(polished);
+      if (v > value) (x = polished), (value = v);
+    }
+    refined.push(patternSearch(x, value, score, numeric, categorical));
+  }
   const pool = [...refined, ...candidates].sort((a, b) => b.value - a.value);
   for (const c of pool) {
     const x = snap(space, c.x);
     if (!exclude.has(assignmentKey(space.parameters, decode(space, x)))) return x;
   }
   return undefined;
+}
+
+/** L-BFGS on the numeric coordinates (others held), maximizing the unsnapped acquisition. */
+function gradientRefine(x0: Float64Array, withGradient: NonNullable<MaximizeOptions['withGradient']>, numeric: number[]): Float64Array {
+  const full = Float64Array.from(x0);
+  const r = minimizeBox(
+    (z) => {
+      for (let k = 0; k < numeric.length; k++) full[numeric[k]] = z[k];
+      const { value, gradient } = withGradient(full);
+      if (!Number.isFinite(value)) return { value: Infinity, gradient: new Float64Array(numeric.length) };
+      return { value: -value, gradient: Float64Array.from(numeric, (d) => -gradient[d]) };
+    },
+    numeric.map((d) => x0[d]),
+    numeric.map(() => 0),
+    numeric.map(() => 1),
+    { maxIterations: 100, tolerance: 1e-9 },
+  );
+  const out = Float64Array.from(x0);
+  for (let k = 0; k < numeric.length; k++) out[numeric[k]] = r.x[k];
+  return out;
 }
 
 function patternSearch(

@@ -16,7 +16,7 @@
  * - Maximize: the surrogate models the objective negated, so "improvement" is always a decrease.
  */
 import { Rng } from '../../../core/random.js';
-import { logExpectedImprovement, maximizeAcquisition } from './acquisition.js';
+import { logExpectedImprovement, logExpectedImprovementWithGradient, maximizeAcquisition } from './acquisition.js';
 import { fitHyperparameters, GaussianProcess } from './gp.js';
 import { suggestionRng } from './random.js';
 import { assignmentKey, decode, encode, encodeSpace, randomAssignment, type EncodedSpace } from './space.js';
@@ -84,7 +84,11 @@ export class BayesianSearcher implements Searcher {
       .sort((a, b) => a.y - b.y)
       .slice(0, 5)
       .map((o) => o.x);
-    const best = maximizeAcquisition(this.encoded, (p) => logExpectedImprovement(gp, p, incumbent), rng, { anchors, exclude });
+    const best = maximizeAcquisition(this.encoded, (p) => logExpectedImprovement(gp, p, incumbent), rng, {
+      anchors,
+      exclude,
+      withGradient: (p) => logExpectedImprovementWithGradient(gp, p, incumbent),
+    });
     return best ? decode(this.encoded, best) : this.randomAvoiding(index, exclude);
   }
 
