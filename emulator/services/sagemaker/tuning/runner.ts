@@ -207,19 +207,23 @@ export class TuningRunner implements TrainingObserver {
     for (const v of views) {
       if (slots <= 0) break;
       if (!isRetryable(v.job) || record.children.some((c) => c.retryOf === v.child.name)) continue;
-      this.launch(a, record, v.child.definition, v.child.assignment, v.child.suggestion, v.child.name);
+      if (!this.launch(a, record, v.child.definition, v.child.assignment, v.child.suggestion, v.child.name)) return;
       slots--;
     }
     let launched = record.children.filter((c) => !c.retryOf).length;
     let exhausted = false;
+    // Jobs launched by this very step are pending too: parallel suggestions must not coincide.
+    const justLaunched: ChildRecord[] = [];
     while (slots > 0 && (limits.MaxNumberOfTrainingJobs === undefined || launched < limits.MaxNumberOfTrainingJobs)) {
       const definition = launched % a.plans.length;
-      const assignment = this.suggest(a, record, views, definition, launched);
+      const assignment = this.suggest(a, record, views, definition, launched, justLaunched);
       if (!assignment) {
         exhausted = true;
         break;
       }
-      this.launch(a, record, definition, assignment, launched);
+      const child = this.launch(a, record, definition, assignment, launched);
+      if (!child) return; // the tuning job is ending
+      justLaunched.push(child);
       launched++;
       slots--;
     }
@@ -231,9 +235,9 @@ export class TuningRunner implements TrainingObserver {
     if (!stillRunning && budgetSpent) this.finalize(a, this.load(a), 'Completed');
   }
 
-  private suggest(a: Active, record: TuningRecord, views: ChildView[], definition: number, index: number): Assignment | undefined {
+  private suggest(a: Active, record: TuningRecord, views: ChildView[], definition: number, index: number, justLaunched: ChildRecord[]): Assignment | undefined {
     const completed: Evaluation[] = projectParentEvaluations(this.parentEvaluations(a, record), a.plans[definition].space);
-    const pending: Assignment[] = [];
+    const pending: Assignment[] = justLaunched.filter((c) => c.definition === definition).map((c) => c.assignment);
     for (const v of views) {
       if (v.child.definition !== definition) continue;
       const s = v.summary.TrainingJobStatus;
@@ -259,7 +263,7 @@ export class TuningRunner implements TrainingObserver {
     });
   }
 
-  private launch(a: Active, record: TuningRecord, definition: number, assignment: Assignment, suggestion: number, retryOf?: string): void {
+  private launch(a: Active, record: TuningRecord, definition: number, assignment: Assignment, suggestion: number, retryOf?: string): ChildRecord | undefined {
     const seq = record.children.length + 1;
     const hex = new Rng((record.seed + seq) >>> 0, STREAM.ids).u32().toString(16).padStart(8, '0');
     const name = `${a.name}-${String(seq).padStart(3, '0')}-${hex}`;
@@ -306,7 +310,9 @@ export class TuningRunner implements TrainingObserver {
       this.save(a, record);
       this.owners.delete(this.key(a.scope, name));
       this.end(a, 'Failed', `Could not start training job ${name}: ${(e as Error).message}`);
+      return undefined;
     }
+    return child;
   }
 }
 
