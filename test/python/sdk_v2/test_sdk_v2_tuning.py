@@ -140,3 +140,41 @@ def test_generic_estimator_tuner_on_builtin_image(session):
         assert (labels == y[450:]).mean() > 0.85
     finally:
         predictor.delete_endpoint()
+
+
+def test_tuner_create_with_two_estimators(session):
+    """HyperparameterTuner.create: one TrainingJobDefinitions entry per estimator, and attach reads them back."""
+    from sagemaker import image_uris
+    from sagemaker.estimator import Estimator
+    from sagemaker.inputs import TrainingInput
+    from sagemaker.tuner import ContinuousParameter, HyperparameterTuner
+
+    x, y = separable(300, 3, 31)
+    rows = "".join(",".join(str(v) for v in [int(l)] + list(r)) + "\n" for r, l in zip(x, y))
+    session.default_bucket()
+    session.boto_session.client("s3").put_object(Bucket="sdk-v2-tuning", Key="multi/data.csv", Body=rows.encode())
+    image = image_uris.retrieve("linear-learner", "us-east-1")
+
+    def estimator():
+        est = Estimator(image_uri=image, role=ROLE, instance_count=1, instance_type="ml.m5.large", output_path="s3://sdk-v2-tuning/multi-out", sagemaker_session=session)
+        est.set_hyperparameters(predictor_type="binary_classifier", feature_dim=3, epochs=2)
+        return est
+
+    tuner = HyperparameterTuner.create(
+        estimator_dict={"by-lr": estimator(), "by-wd": estimator()},
+        objective_metric_name_dict={"by-lr": "validation:objective_loss", "by-wd": "validation:objective_loss"},
+        hyperparameter_ranges_dict={"by-lr": {"learning_rate": ContinuousParameter(0.01, 0.2)}, "by-wd": {"wd": ContinuousParameter(0.0001, 0.1)}},
+        objective_type="Minimize",
+        max_jobs=2,
+        max_parallel_jobs=2,
+        strategy="Random",
+    )
+    channel = TrainingInput("s3://sdk-v2-tuning/multi/", content_type="text/csv")
+    tuner.fit(inputs={"by-lr": {"train": channel, "validation": channel}, "by-wd": {"train": channel, "validation": channel}}, job_name="sdk-v2-tune-multi", include_cls_metadata={})
+    tuner.wait()
+    desc = tuner.describe()
+    assert desc["HyperParameterTuningJobStatus"] == "Completed"
+    assert sorted(d["DefinitionName"] for d in desc["TrainingJobDefinitions"]) == ["by-lr", "by-wd"]
+    attached = HyperparameterTuner.attach("sdk-v2-tune-multi", sagemaker_session=session)
+    assert sorted(attached.estimator_dict) == ["by-lr", "by-wd"]
+    assert attached.best_training_job().startswith("sdk-v2-tune-multi-")
