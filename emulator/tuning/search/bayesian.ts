@@ -114,3 +114,4 @@ export class BayesianSearcher implements Searcher {
     return a;
   }
 }
+
