@@ -236,6 +236,19 @@ describe('Bayesian', () => {
     expect(bo).toBeLessThan(rs / 5);
   });
 
+  it('thins a long history (a warm start from big parents) and still proposes a good point', () => {
+    const rng = new Rng(21, 1);
+    const history: Evaluation[] = Array.from({ length: 450 }, () => {
+      const a = { x1: String(-5 + 15 * rng.next()), x2: String(15 * rng.next()) };
+      return { assignment: a, objective: branin(a) };
+    });
+    const best = Math.min(...history.map((e) => e.objective!));
+    const a = createSearcher('Bayesian', braninSpace, 1).suggest(history, [], 450)!;
+    // EI proposes near the good region: within the best tenth of what random search found.
+    const sorted = history.map((e) => e.objective!).sort((p, q) => p - q);
+    expect(branin(a)).toBeLessThan(Math.max(sorted[45], best + 1));
+  });
+
   it('learns from warm-start parents that tuned other hyperparameters', () => {
     const parents = projectParentEvaluations(
       [

@@ -23,6 +23,20 @@ import { assignmentKey, decode, encode, encodeSpace, randomAssignment, type Enco
 import type { Assignment, Evaluation, Searcher, SearchSpace } from './types.js';
 
 const BAYESIAN_STREAM_BASE = 0x20000;
+/** Most observations the surrogate conditions on, and fits its hyperparameters to. */
+export const MAX_GP_POINTS = 300;
+export const MAX_FIT_POINTS = 150;
+
+/** At most `limit` observations: the best third of the limit, then a seeded draw of the rest. */
+function thin<T extends { y?: number }>(observed: T[], limit: number, worst: number, rng: Rng): T[] {
+  if (observed.length <= limit) return observed;
+  const order = observed.map((o, i) => ({ i, y: o.y ?? worst })).sort((a, b) => a.y - b.y || a.i - b.i);
+  const keepBest = Math.floor(limit / 3);
+  const rest = order.slice(keepBest);
+  const perm = rng.permutation(rest.length);
+  const chosen = [...order.slice(0, keepBest), ...Array.from(perm.subarray(0, limit - keepBest), (k) => rest[k])];
+  return chosen.sort((a, b) => a.i - b.i).map((c) => observed[c.i]);
+}
 const DESIGN_STREAM = 0x1fff;
 
 export interface BayesianOptions {
@@ -46,7 +60,7 @@ export class BayesianSearcher implements Searcher {
   suggest(completed: Evaluation[], pending: Assignment[], index: number): Assignment {
     const rng = new Rng(this.seed, BAYESIAN_STREAM_BASE + index);
     const params = this.space.parameters;
-    const observed: { x: Float64Array; y?: number }[] = [];
+    let observed: { x: Float64Array; y?: number }[] = [];
     for (const e of completed) {
       const x = encode(this.encoded, e.assignment);
       if (!x) continue; // not of this space (a TransferLearning parent's other ranges)
@@ -64,12 +78,20 @@ export class BayesianSearcher implements Searcher {
 
     // Standardize (failed runs take the worst value seen).
     const worst = Math.max(...observed.filter((o) => o.y !== undefined).map((o) => o.y!));
+    // Long histories (big jobs, warm starts from up to five parents) are thinned so a suggestion
+    // stays well under a second: the GP is cubic in its points.
+    observed = thin(observed, MAX_GP_POINTS, worst, rng);
     const ys = observed.map((o) => o.y ?? worst);
     const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
     const sd = Math.sqrt(ys.reduce((a, b) => a + (b - mean) ** 2, 0) / ys.length) || 1;
     const x = observed.map((o) => o.x);
     const y = Float64Array.from(ys, (v) => (v - mean) / sd);
-    const hyper = fitHyperparameters(x, y, rng);
+    const fitIndex = thin(observed.map((o, i) => ({ ...o, i })), MAX_FIT_POINTS, worst, rng).map((o) => o.i);
+    const hyper = fitHyperparameters(
+      fitIndex.map((i) => x[i]),
+      Float64Array.from(fitIndex, (i) => y[i]),
+      rng,
+    );
     let gp = new GaussianProcess(x, y, hyper);
 
     let incumbent = Math.min(...observed.map((o, i) => (o.y === undefined ? Infinity : y[i])));

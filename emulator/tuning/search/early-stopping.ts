@@ -94,8 +94,11 @@ export function medianStoppingDecision(
 }
 
 export interface HyperbandConfig {
-  /** StrategyConfig.HyperbandStrategyConfig.MinResource (epochs; default 1). */
-  minResource: number;
+  /**
+   * StrategyConfig.HyperbandStrategyConfig.MinResource (epochs; default 1). The API reference:
+   * until a job has reached MinResource, Hyperband does not stop it; here the first rung is there.
+   */
+  minResource?: number;
   /** StrategyConfig.HyperbandStrategyConfig.MaxResource (epochs). */
   maxResource: number;
   /** Fraction 1/eta of the jobs at a rung that go on to the next (default eta = 3, as in ASHA). */
@@ -103,7 +106,7 @@ export interface HyperbandConfig {
 }
 
 /** The rung levels (epochs) where Hyperband compares jobs: minResource * eta^k below maxResource. */
-export function hyperbandRungs({ minResource, maxResource, reductionFactor = 3 }: HyperbandConfig): number[] {
+export function hyperbandRungs({ minResource = 1, maxResource, reductionFactor = 3 }: HyperbandConfig): number[] {
   const rungs: number[] = [];
   const min = Math.max(1, Math.round(minResource));
   for (let r = min; r < maxResource; r = Math.max(r + 1, Math.round(r * reductionFactor))) rungs.push(r);
@@ -120,8 +123,10 @@ function percentile(values: number[], q: number): number {
 }
 
 /**
- * Hyperband, as asynchronous successive halving on the epoch resource (Li et al., "A System for
- * Massively Parallel Hyperparameter Tuning", MLSys 2020), in its stopping form: every job starts
+ * Hyperband, which SageMaker implements with the Asynchronous Successive Halving Algorithm (AWS
+ * Machine Learning blog, "Amazon SageMaker Automatic Model Tuning now provides up to three times
+ * faster hyperparameter tuning with Hyperband"; Li et al., "A System for Massively Parallel
+ * Hyperparameter Tuning", MLSys 2020) on the epoch resource, in its stopping form: every job starts
  * and trains on; when it reaches a rung it goes on only if its objective there is among the best
  * 1/eta of what the jobs before it reported at that rung, and every job stops at MaxResource.
  * The first job to reach a rung always goes on (nothing to compare with), so no job waits for
