@@ -31,7 +31,7 @@ afterAll(async () => {
 
 function run(lang: string, code: string) {
   const source = code.replaceAll('http://localhost:4599', emu.url);
-  if (lang === 'python' || lang === 'autoscaling') return spawnSync('python3', ['-c', source], { encoding: 'utf8', timeout: 120_000 });
+  if (lang === 'python' || lang === 'autoscaling' || lang === 'python-tuning') return spawnSync('python3', ['-c', source], { encoding: 'utf8', timeout: 120_000 });
   if (lang in sdkPython) return spawnSync(sdkPython[lang], ['-c', source], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, SAGEMAKER_SUPPRESS_V2_WARNING: '1' } });
   if (lang === 'sh') return spawnSync('bash', ['-euo', 'pipefail', '-c', source], { encoding: 'utf8', timeout: 120_000 });
   // An .mjs file inside the repository, so that its imports resolve to our node_modules.
@@ -42,12 +42,13 @@ function run(lang: string, code: string) {
 
 describe('README examples', () => {
   it('has the boto3, AWS CLI and JS SDK examples marked runnable', () => {
-    expect(examples.map((e) => e.lang)).toEqual(['python', 'sh', 'js', 'sagemaker-v2', 'sagemaker-v3', 'autoscaling']);
+    expect(examples.map((e) => e.lang)).toEqual(['python', 'sh', 'js', 'sagemaker-v2', 'sagemaker-v3', 'autoscaling', 'python-tuning']);
   });
 
   for (const [i, { lang, code }] of examples.entries()) {
     const missing =
       lang === 'python' && !python ? 'python3 with boto3'
+      : lang === 'python-tuning' && !python ? 'python3 with boto3 and the boto3 example before it'
       : lang === 'sh' && !awsCli ? 'the aws CLI'
       : lang === 'js' && !python ? 'the boto3 example before it (python3 with boto3)'
       : lang in sdkPython && !sdkReady(lang) ? `${sdkPython[lang]} with the SDK (npm run setup:python)`
@@ -67,6 +68,7 @@ describe('README examples', () => {
         // The boto3 and JS examples invoked demo-ll once each.
         expect(r.stdout).toMatch(/^invocations 2$/m);
       }
+      if (lang === 'python-tuning') expect(r.stdout).toMatch(/^Completed 4 jobs, best demo-tune-00[1-4]-[0-9a-f]{8} /m);
       if (lang === 'sh') expect(r.stdout).toContain('s3://cli-demo/output/cli-kmeans/output/model.tar.gz');
       if (lang === 'js') expect(r.stdout).toMatch(/AllTraffic \{"score":[0-9.e-]+,"predicted_label":1\}/);
       if (lang === 'sagemaker-v2') expect(Number(/accuracy ([0-9.]+)/.exec(r.stdout)?.[1])).toBeGreaterThan(0.95);

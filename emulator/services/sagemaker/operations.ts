@@ -6,6 +6,7 @@ import { EndpointService } from './endpoints.js';
 import { ModelService } from './models.js';
 import { TagService } from './tags.js';
 import { TrainingJobService } from './training-jobs.js';
+import { TuningJobService } from './tuning/service.js';
 
 /** The SageMaker control plane: the services and the operation table the protocol layer calls. */
 export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
@@ -14,11 +15,18 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const configs = new EndpointConfigService(deps);
   const endpoints = new EndpointService(deps, serving);
   const tags = new TagService(deps);
+  const tuning = new TuningJobService(deps, training);
   const operations: Record<string, OperationHandler> = {
     CreateTrainingJob: (i, c) => training.create(i, c),
     DescribeTrainingJob: (i, c) => training.describe(i, c),
     ListTrainingJobs: (i, c) => training.list(i, c),
     StopTrainingJob: (i, c) => training.stop(i, c),
+    CreateHyperParameterTuningJob: (i, c) => tuning.create(i, c),
+    DescribeHyperParameterTuningJob: (i, c) => tuning.describe(i, c),
+    ListHyperParameterTuningJobs: (i, c) => tuning.list(i, c),
+    ListTrainingJobsForHyperParameterTuningJob: (i, c) => tuning.listTrainingJobs(i, c),
+    StopHyperParameterTuningJob: (i, c) => tuning.stop(i, c),
+    DeleteHyperParameterTuningJob: (i, c) => tuning.delete(i, c),
     CreateModel: (i, c) => models.create(i, c),
     DescribeModel: (i, c) => models.describe(i, c),
     ListModels: (i, c) => models.list(i, c),
@@ -43,8 +51,13 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     endpoints,
     async recover() {
       training.recover();
+      // After training: children a restart killed are already marked, and get re-run.
+      tuning.recover();
       await endpoints.recover();
     },
-    shutdown: () => training.shutdown(),
+    shutdown: () => {
+      tuning.shutdown();
+      return training.shutdown();
+    },
   };
 }

@@ -19,6 +19,7 @@ import { parseS3Uri } from '../../storage/object-store.js';
 import { ChannelDataError, downloadChannels } from '../../training/channels.js';
 import { AlgorithmClientError, AllReduceHub, startInstance, type InstanceRun } from '../../training/instance-worker.js';
 import { MetricScraper } from '../../training/metrics.js';
+import { SlotScheduler } from '../../training/slots.js';
 import { publishTrainingMetric } from '../cloudwatch/training-metrics.js';
 import type { ServiceDeps } from '../deps.js';
 import { sagemakerArn } from './arns.js';
@@ -36,6 +37,14 @@ interface Running {
   /** Set when the job is being ended from outside (stop, max runtime). */
   interruption?: 'Stopped' | 'MaxRuntimeExceeded';
   cancelTimers: (() => void)[];
+  /** The job's metrics so far: a job stopped mid-training still reports what it logged. */
+  scraper?: MetricScraper;
+}
+
+/** What a tuning job needs to follow its child jobs: their primary host's log lines and their end. */
+export interface TrainingObserver {
+  onLogLine(scope: Scope, name: string, line: string, at: Date): void;
+  onFinished(scope: Scope, name: string): void;
 }
 
 /**
@@ -44,11 +53,24 @@ interface Running {
  */
 export class TrainingJobService {
   private readonly running = new Map<string, Running>();
+  private readonly observers: TrainingObserver[] = [];
 
-  constructor(private readonly deps: ServiceDeps) {}
+  constructor(
+    private readonly deps: ServiceDeps,
+    /** Shared by every job on this emulator: worker threads never outnumber the cores. */
+    readonly slots = new SlotScheduler(),
+  ) {}
+
+  observe(observer: TrainingObserver): void {
+    this.observers.push(observer);
+  }
 
   create(req: CreateTrainingJobRequest, ctx: RequestContext): CreateTrainingJobResponse {
-    const scope = scopeOf(ctx);
+    return this.start(scopeOf(ctx), req, {});
+  }
+
+  /** Creates and launches a job; `extra` carries what only the service sets (TuningJobArn). */
+  start(scope: Scope, req: CreateTrainingJobRequest, extra: Partial<Job>): CreateTrainingJobResponse {
     const spec = req.AlgorithmSpecification;
     if (!spec) throw validation("1 validation error detected: Value null at 'algorithmSpecification' failed to satisfy constraint: Member must not be null");
     if (!req.ResourceConfig) throw validation("1 validation error detected: Value null at 'resourceConfig' failed to satisfy constraint: Member must not be null");
@@ -97,6 +119,7 @@ export class TrainingJobService {
       DebugHookConfig: req.DebugHookConfig,
       ExperimentConfig: req.ExperimentConfig,
       RetryStrategy: req.RetryStrategy,
+      ...extra,
     };
     if (!this.deps.db.insert(scope, KIND, req.TrainingJobName!, arn, job)) {
       throw new AwsError(
@@ -136,6 +159,13 @@ export class TrainingJobService {
       })),
       NextToken,
     };
+  }
+
+  /** Stops a job on behalf of the service (a tuning job's early stopping or Stop); false when it already ended. */
+  stopJob(scope: Scope, name: string): boolean {
+    if (this.deps.db.get<Job>(scope, KIND, name)?.data.TrainingJobStatus !== 'InProgress') return false;
+    this.interrupt(scope, name, 'Stopped');
+    return true;
   }
 
   stop(req: StopTrainingJobRequest, ctx: RequestContext): Record<string, never> {
@@ -209,6 +239,9 @@ export class TrainingJobService {
       MaxRuntimeExceeded: 'Training job runtime exceeded MaxRuntimeInSeconds provided',
     };
     const start = job.TrainingStartTime?.getTime();
+    const run = this.running.get(this.key(scope, name));
+    // A stopped job keeps the metrics it emitted, as on AWS (a tuning job ranks early-stopped jobs by them).
+    if (status === 'Stopped' && !job.FinalMetricDataList?.length && run?.scraper) patch = { ...patch, FinalMetricDataList: run.scraper.final() };
     const seconds = start !== undefined ? Math.max(1, Math.round((now.getTime() - start) / 1000)) : undefined;
     const transitions = job.SecondaryStatusTransitions ?? [];
     const last = transitions[transitions.length - 1];
@@ -230,9 +263,9 @@ export class TrainingJobService {
       TrainingTimeInSeconds: seconds,
       BillableTimeInSeconds: seconds,
     });
-    const run = this.running.get(this.key(scope, name));
     run?.cancelTimers.forEach((c) => c());
     this.running.delete(this.key(scope, name));
+    for (const o of this.observers) o.onFinished(scope, name);
   }
 
   private interrupt(scope: Scope, name: string, why: 'Stopped' | 'MaxRuntimeExceeded'): void {
@@ -294,12 +327,34 @@ export class TrainingJobService {
     await clock.sleep(Math.max(0, timing.trainingDownloadingMin - (clock.now() - downloadStart)));
     if (!alive()) return;
 
-    job = this.transition(scope, name, 'Training', 'Training image download completed. Training in progress.');
+    // Wait for cores: concurrent jobs (a tuning job's parallel children) queue here, not in the OS.
+    const release = await this.slots.acquire(count);
+    try {
+      if (!alive()) return;
+      await this.train(scope, name, algorithm, run, hosts, channels, workDir);
+    } finally {
+      release();
+    }
+  }
+
+  private async train(
+    scope: Scope,
+    name: string,
+    algorithm: AlgorithmName,
+    run: Running,
+    hosts: string[],
+    channels: Awaited<ReturnType<typeof downloadChannels>>,
+    workDir: string,
+  ): Promise<void> {
+    const { clock, timing, store } = this.deps;
+    const alive = () => !run.interruption && this.running.get(this.key(scope, name)) === run;
+    const job = this.transition(scope, name, 'Training', 'Training image download completed. Training in progress.');
     const jobName = job.TrainingJobName!;
     const scraper = new MetricScraper(
       (job.AlgorithmSpecification?.MetricDefinitions ?? []).map((d) => ({ Name: d.Name!, Regex: d.Regex! })),
       (m) => this.deps.metrics && publishTrainingMetric(this.deps.metrics, scope, jobName, m),
     );
+    run.scraper = scraper;
     const epochSeconds = Math.floor(clock.now() / 1000);
     // Data-parallel: the instance workers average their parameters through this hub.
     const hub = new AllReduceHub(hosts.length);
@@ -311,7 +366,10 @@ export class TrainingJobService {
           (line) => {
             const at = clock.now();
             this.deps.db.appendLogEvents(scope, TRAINING_LOG_GROUP, stream, [{ timestamp: at, message: line }]);
-            if (host === 'algo-1') scraper.observe(line, new Date(at));
+            if (host === 'algo-1') {
+              scraper.observe(line, new Date(at));
+              for (const o of this.observers) o.onLogLine(scope, name, line, new Date(at));
+            }
           },
           hub,
         );

@@ -1,0 +1,58 @@
+import { availableParallelism } from 'node:os';
+
+/**
+ * The machine's training capacity, shared by every training job (tuning children included): one
+ * slot per instance worker thread, as many slots as cores. A job takes all its instances' slots at
+ * once (its data-parallel hosts must run together) and waits in strict FIFO order otherwise, so
+ * parallel tuning jobs and ordinary jobs are served in the order they asked and a wide job is not
+ * starved by narrow ones slipping past it. A job asking for more slots than exist gets them all.
+ *
+ * LOCALSAGE_TRAINING_SLOTS overrides the core count (e.g. 1 to run jobs one at a time).
+ */
+export class SlotScheduler {
+  private free: number;
+  private readonly queue: { want: number; grant: () => void }[] = [];
+
+  constructor(readonly capacity: number = defaultTrainingSlots()) {
+    this.free = capacity;
+  }
+
+  /** Resolves with a release function once `count` slots are held. */
+  acquire(count: number): Promise<() => void> {
+    const want = Math.max(1, Math.min(count, this.capacity));
+    return new Promise((resolve) => {
+      this.queue.push({
+        want,
+        grant: () => {
+          let released = false;
+          resolve(() => {
+            if (released) return;
+            released = true;
+            this.free += want;
+            this.drain();
+          });
+        },
+      });
+      this.drain();
+    });
+  }
+
+  /** Jobs waiting for slots (for tests and diagnostics). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  private drain(): void {
+    while (this.queue.length && this.queue[0].want <= this.free) {
+      const next = this.queue.shift()!;
+      this.free -= next.want;
+      next.grant();
+    }
+  }
+}
+
+export function defaultTrainingSlots(): number {
+  const fromEnv = Number(process.env.LOCALSAGE_TRAINING_SLOTS);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  return Math.max(1, availableParallelism());
+}

@@ -1,0 +1,43 @@
+/**
+ * Entry point of the search strategies: the tuning service builds one searcher per training job
+ * definition with createSearcher and calls suggest() whenever a slot frees up.
+ */
+import { BayesianSearcher } from './bayesian.js';
+import { GridSearcher } from './grid.js';
+import { RandomSearcher } from './random.js';
+import type { Searcher, SearchSpace, SearchStrategyName } from './types.js';
+
+export type { Assignment, Evaluation, ParameterSpec, Searcher, SearchSpace, SearchStrategyName, ScalingType } from './types.js';
+export { fromUnit, renderValue, resolveScaling, toUnit } from './scaling.js';
+export { GridSearcher, GridSearchError } from './grid.js';
+export { RandomSearcher } from './random.js';
+export { BayesianSearcher } from './bayesian.js';
+export {
+  hyperbandDecision,
+  hyperbandRungs,
+  medianStoppingDecision,
+  valueAt,
+  type EpochHistory,
+  type HyperbandConfig,
+  type MedianRuleOptions,
+  type StopDecision,
+} from './early-stopping.js';
+export { projectParentEvaluations, type ParentEvaluation } from './warm-start.js';
+
+/**
+ * A searcher for a strategy. `seed` is the job's RandomSeed (or one the service drew and stored
+ * when none was given), so suggestion `index` is the same after a restart.
+ */
+export function createSearcher(strategy: SearchStrategyName, space: SearchSpace, seed: number): Searcher {
+  switch (strategy) {
+    case 'Grid':
+      return new GridSearcher(space);
+    case 'Random':
+      return new RandomSearcher(space, seed);
+    case 'Bayesian':
+      return new BayesianSearcher(space, seed);
+    case 'Hyperband':
+      // Hyperband picks configurations at random; hyperbandDecision stops the weak ones early.
+      return new RandomSearcher(space, seed);
+  }
+}
