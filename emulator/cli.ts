@@ -23,6 +23,7 @@ const SERVE_OPTIONS = {
   timing: { type: 'string', choices: ['fast', 'realistic'], default: 'fast', describe: 'How long state transitions take' },
   'clock-scale': { type: 'number', default: 1, describe: 'Run emulator time this many times faster than wall time' },
   quiet: { type: 'boolean', default: false, describe: 'Log nothing but errors' },
+  'image-config': { type: 'string', describe: 'JSON file mapping image URIs to local commands or Python environments (Bring your own model)' },
 } as const satisfies Record<string, Options>;
 
 function withEnvironment(options: Record<string, Options>): Record<string, Options> {
@@ -58,6 +59,7 @@ await yargs(hideBin(process.argv))
         timing: argv.timing as 'fast' | 'realistic',
         clockScale: argv['clock-scale'],
         quiet: argv.quiet,
+        imageConfig: argv['image-config'],
       });
       // Tests and scripts read the bound address from this line.
       if (argv.quiet) console.log(`localsage: listening on ${emulator.url}`);
@@ -83,7 +85,20 @@ await yargs(hideBin(process.argv))
       process.exitCode = simulate({ scenario: argv.scenario as string, out: argv.out, seed: argv.seed, set: argv.set, sweep: argv.sweep, quiet: argv.quiet });
     },
   )
-  .demandCommand(1, 'Name a command: serve or simulate')
+  .command(
+    'frameworks install [names..]',
+    'Create the Python environments that run the scikit-learn and XGBoost images (a venv each, from the package index)',
+    (y) =>
+      y
+        .positional('names', { type: 'string', array: true, choices: ['sklearn', 'xgboost'], describe: 'Which (default: both)' })
+        .option('home', { type: 'string', describe: 'Where the environments go [env LOCALSAGE_FRAMEWORK_HOME, default ~/.cache/localsage/frameworks]' })
+        .option('python', { type: 'string', default: 'python3', describe: 'The interpreter the venvs are made from' }),
+    async (argv) => {
+      const { installFrameworks } = await import('./containers/install.js');
+      process.exitCode = installFrameworks({ names: (argv.names as ('sklearn' | 'xgboost')[] | undefined) ?? [], home: argv.home, python: argv.python });
+    },
+  )
+  .demandCommand(1, 'Name a command: serve, simulate or frameworks install')
   .strict()
   .help()
   .parse();

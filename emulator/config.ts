@@ -18,6 +18,8 @@ export interface EmulatorConfig {
   clockScale: number;
   /** Quiet logs (tests). */
   quiet: boolean;
+  /** JSON file mapping image URIs to local commands / Python environments (Bring your own model). */
+  imageConfig?: string;
 }
 
 export const OPTION_ENV: Record<string, string> = {
@@ -34,6 +36,7 @@ export const OPTION_ENV: Record<string, string> = {
   timing: 'LOCALSAGE_TIMING',
   'clock-scale': 'LOCALSAGE_CLOCK_SCALE',
   quiet: 'LOCALSAGE_QUIET',
+  'image-config': 'LOCALSAGE_IMAGE_CONFIG',
 };
 
 export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): EmulatorConfig {

@@ -43,7 +43,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
   const db = new Database(join(dataDir, 'localsage.db'));
   const store = createObjectStore(config, dataDir);
   const log = config.quiet ? () => {} : (m: string) => console.log(`localsage: ${m}`);
-  const deps: ServiceDeps = { db, store, clock, timing: TIMING_PROFILES[config.timing], dataDir, log };
+  const deps: ServiceDeps = { db, store, clock, timing: TIMING_PROFILES[config.timing], dataDir, log, imageConfig: config.imageConfig ? resolve(config.imageConfig) : undefined };
   const defaults = { region: config.region, accountId: config.accountId };
 
   const serving = new ServingRegistry(store);

@@ -35,7 +35,7 @@ export function createRuntimeHandler(service: InvokeEndpointService, defaults: I
       }
       const body = await readBody(req, MAX_PAYLOAD_BYTES, tooLarge);
       const h = req.headers;
-      const out = service.invoke(identityFromHeaders(h, undefined, defaults), {
+      const out = await service.invoke(identityFromHeaders(h, undefined, defaults), {
         endpointName,
         body,
         contentType: h['content-type'],

@@ -11,4 +11,6 @@ export interface ServiceDeps {
   timing: TimingProfile;
   dataDir: string;
   log: (message: string) => void;
+  /** The image config: which local command or Python runs an image (emulator/containers/images.ts). */
+  imageConfig?: string;
 }

@@ -35,7 +35,7 @@ export class InvokeEndpointService {
     private readonly runtimeModel: ServiceModel,
   ) {}
 
-  invoke(identity: CallerIdentity, input: InvokeInput): InvokeOutput {
+  invoke(identity: CallerIdentity, input: InvokeInput): InvokeOutput | Promise<InvokeOutput> {
     validateInput(
       this.runtimeModel,
       'InvokeEndpointInput',
@@ -56,27 +56,35 @@ export class InvokeEndpointService {
       throw new AwsError('ValidationError', `Endpoint ${input.endpointName} of account ${identity.accountId} not found.`);
     }
     const variant = this.chooseVariant(endpoint, input.targetVariant);
+    const done = (out: { body: Buffer; contentType: string }): InvokeOutput => ({ body: out.body, contentType: out.contentType, invokedVariant: variant.name, customAttributes: input.customAttributes });
     try {
       const out = variant.model.predict(input.body, input.contentType, input.accept);
-      return { body: out.body, contentType: out.contentType, invokedVariant: variant.name, customAttributes: input.customAttributes };
+      // Containers answer over HTTP; the built-ins stay synchronous on the hot path.
+      if (out instanceof Promise) return out.then(done, (e: unknown) => this.modelError(identity, input, e));
+      return done(out);
     } catch (e) {
-      const err = e as Error & { originalStatus?: number };
-      const status = err instanceof InferenceInputError || typeof err.originalStatus === 'number' ? (err.originalStatus ?? 400) : 500;
-      const kind = status >= 500 ? 'server' : 'client';
-      const original = err.message ?? String(err);
-      const logGroup = `/aws/sagemaker/Endpoints/${input.endpointName}`;
-      throw new AwsError(
-        'ModelError',
-        `Received ${kind} error (${status}) from primary with message "${original}". See https://${identity.region}.console.aws.amazon.com/cloudwatch/home?region=${identity.region}#logEventViewer:group=${logGroup} in account ${identity.accountId} for more information.`,
-        424,
-        {
-          OriginalStatusCode: status,
-          OriginalMessage: original,
-          LogStreamArn: `arn:aws:logs:${identity.region}:${identity.accountId}:log-group:${logGroup}`,
-          ErrorCode: kind === 'client' ? 'CLIENT_ERROR_FROM_MODEL' : 'SERVER_ERROR_FROM_MODEL',
-        },
-      );
+      this.modelError(identity, input, e);
     }
+  }
+
+  /** A model's refusal as SageMaker reports it: ModelError 424 with the container's status. */
+  private modelError(identity: CallerIdentity, input: InvokeInput, e: unknown): never {
+    const err = e as Error & { originalStatus?: number };
+    const status = err instanceof InferenceInputError || typeof err.originalStatus === 'number' ? (err.originalStatus ?? 400) : 500;
+    const kind = status >= 500 ? 'server' : 'client';
+    const original = err.message ?? String(err);
+    const logGroup = `/aws/sagemaker/Endpoints/${input.endpointName}`;
+    throw new AwsError(
+      'ModelError',
+      `Received ${kind} error (${status}) from primary with message "${original}". See https://${identity.region}.console.aws.amazon.com/cloudwatch/home?region=${identity.region}#logEventViewer:group=${logGroup} in account ${identity.accountId} for more information.`,
+      424,
+      {
+        OriginalStatusCode: status,
+        OriginalMessage: original,
+        LogStreamArn: `arn:aws:logs:${identity.region}:${identity.accountId}:log-group:${logGroup}`,
+        ErrorCode: kind === 'client' ? 'CLIENT_ERROR_FROM_MODEL' : 'SERVER_ERROR_FROM_MODEL',
+      },
+    );
   }
 
   private chooseVariant(endpoint: ServingEndpoint, target: string | undefined): ServingVariant {

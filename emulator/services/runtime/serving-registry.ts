@@ -1,11 +1,13 @@
 import { loadModel, unpackModelArtifact, type LoadedModel } from '../../../algorithms/index.js';
+import type { ContainerModel } from '../../containers/index.js';
 import type { Scope } from '../../storage/database.js';
 import { parseS3Uri, readObject, type ObjectStore } from '../../storage/object-store.js';
 
 export interface ServingVariant {
   name: string;
   weight: number;
-  model: LoadedModel;
+  /** A built-in algorithm answers synchronously; a container (emulator/containers) asynchronously. */
+  model: LoadedModel | ContainerModel;
 }
 
 export interface ServingEndpoint {
