@@ -22,6 +22,11 @@ export class UnrunnableImageError extends Error {}
 // other regions' accounts); the repository name is what identifies the framework.
 const FRAMEWORK_IMAGE = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/(sagemaker-scikit-learn|sagemaker-xgboost)(?::[A-Za-z0-9_.-]+|@sha256:[0-9a-f]{64})$/;
 
+/** A Docker image reference (`[registry/]repo[:tag][@digest]`); anything else SageMaker calls invalid. */
+export function isImageReference(image: string): boolean {
+  return /^(?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/.test(image);
+}
+
 export function frameworkOfImage(image: string): Framework | undefined {
   const m = FRAMEWORK_IMAGE.exec(image.trim());
   if (!m) return undefined;

@@ -8,7 +8,7 @@ import { ImageResolver, UnrunnableImageError, type ImageRunner } from './images.
 import { ContainerServing, type DeployedVariant } from './serving.js';
 import { startContainerInstance, type ContainerInstance, type ContainerJob } from './training.js';
 
-export { UnrunnableImageError, type ImageRunner } from './images.js';
+export { UnrunnableImageError, isImageReference, type ImageRunner } from './images.js';
 export { ClientError as ContainerClientError } from './training.js';
 export { ContainerLoadError, ContainerResponseError, type ContainerModel, type DeployedVariant } from './serving.js';
 export type { ContainerJob } from './training.js';

@@ -12,7 +12,7 @@ import type {
   TrainingJobStatus,
 } from '@aws-sdk/client-sagemaker';
 import { algorithmForImage, metricDefinitions, packModelArtifact, type AlgorithmName } from '../../../algorithms/index.js';
-import { ContainerClientError, type ContainerRuntime, type ImageRunner } from '../../containers/index.js';
+import { ContainerClientError, isImageReference, type ContainerRuntime, type ImageRunner } from '../../containers/index.js';
 import { AwsError, validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
@@ -61,7 +61,7 @@ export class TrainingJobService {
     const algorithm = algorithmForImage(spec.TrainingImage);
     let runner: ImageRunner | undefined;
     if (!algorithm) {
-      if (!this.containers) throw validation(INVALID_IMAGE);
+      if (!this.containers || !isImageReference(spec.TrainingImage)) throw validation(INVALID_IMAGE);
       try {
         runner = this.containers.resolve(spec.TrainingImage);
       } catch (e) {
