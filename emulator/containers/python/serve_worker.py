@@ -184,10 +184,13 @@ def main():
     p.add_argument("--mode", choices=["script", "xgboost-algorithm"], default="script")
     args = p.parse_args()
 
-    if args.mode == "xgboost-algorithm" and not args.program:
+    module = load_user_module(args.code_dir, args.program)
+    if args.mode == "xgboost-algorithm" and (module is None or not hasattr(module, "model_fn")):
+        # The XGBoost container's defaults: load the booster from the model dir, text/csv or
+        # libsvm in (a script may leave model_fn out there, unlike with scikit-learn).
         handlers = XGBoostAlgorithmHandlers(args.model_dir)
     else:
-        handlers = ScriptHandlers(load_user_module(args.code_dir, args.program), args.model_dir)
+        handlers = ScriptHandlers(module, args.model_dir)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"

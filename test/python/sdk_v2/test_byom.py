@@ -218,7 +218,13 @@ def test_xgboost_algorithm_mode_matches_xgboost_run_directly(session, xgboost_py
     subprocess.run([xgboost_python, "-c", direct, str(tmp_path / "train.csv"), str(tmp_path / "expected.txt")], check=True)
     expected = np.loadtxt(tmp_path / "expected.txt")
 
-    predictor = est.deploy(initial_instance_count=1, instance_type="ml.m5.large", endpoint_name="byom-xgb", serializer=CSVSerializer())
+    # The generic Model, as one would deploy an artifact trained elsewhere.
+    from sagemaker.model import Model
+    from sagemaker.predictor import Predictor
+
+    model = Model(image_uri=image, model_data=job["ModelArtifacts"]["S3ModelArtifacts"], role=ROLE, sagemaker_session=session)
+    model.deploy(initial_instance_count=1, instance_type="ml.m5.large", endpoint_name="byom-xgb")
+    predictor = Predictor("byom-xgb", sagemaker_session=session, serializer=CSVSerializer())
     try:
         rows = np.loadtxt(tmp_path / "train.csv", delimiter=",")[:10, 1:]
         csv_out = predictor.predict(rows).decode()
@@ -228,5 +234,24 @@ def test_xgboost_algorithm_mode_matches_xgboost_run_directly(session, xgboost_py
         rt = session.sagemaker_runtime_client
         out = rt.invoke_endpoint(EndpointName="byom-xgb", Body=libsvm.encode(), ContentType="text/libsvm")["Body"].read().decode()
         np.testing.assert_allclose([float(v) for v in out.split(",")], expected, rtol=1e-5)
+    finally:
+        predictor.delete_endpoint()
+
+
+def test_xgboost_script_mode_with_the_default_handlers(session, xgboost_python):
+    from sagemaker.serializers import CSVSerializer
+    from sagemaker.xgboost import XGBoost
+
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(200, 3))
+    y = 3 * x[:, 0] + 0.05 * rng.normal(size=200)
+    upload_csv(session, "xgb-script/train/train.csv", np.column_stack([y, x]))
+    est = XGBoost(entry_point="xgb_train.py", source_dir=SCRIPTS, framework_version="1.7-1", role=ROLE,
+                  instance_type="ml.m5.large", instance_count=1, hyperparameters={"num_round": 30}, sagemaker_session=session)
+    est.fit({"train": "s3://byom-v2/xgb-script/train/"}, job_name="byom-xgb-script")
+    predictor = est.deploy(initial_instance_count=1, instance_type="ml.m5.large", endpoint_name="byom-xgb-script", serializer=CSVSerializer())
+    try:
+        out = np.array(predictor.predict(x[:20]), dtype=float).ravel()  # XGBoostPredictor parses the CSV
+        assert np.abs(out - y[:20]).mean() < 0.5
     finally:
         predictor.delete_endpoint()
