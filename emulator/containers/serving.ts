@@ -129,7 +129,8 @@ class Worker {
     const child = spawn(cmd, args, {
       cwd: this.root,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // Our worker exits when its stdin closes, so it never outlives an emulator that was killed.
+      stdio: [this.runner.kind === 'framework' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env, SAGEMAKER_BASE_DIR: this.root, PYTHONUNBUFFERED: '1', PYTHONPATH: [join(this.root, 'code'), process.env.PYTHONPATH].filter(Boolean).join(':') },
     });
     this.child = child;

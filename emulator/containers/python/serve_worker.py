@@ -228,6 +228,14 @@ def main():
                 traceback.print_exc()
                 self._send(500, "%s: %s" % (type(e).__name__, e), "text/plain")
 
+    # localsage keeps our stdin open; when it goes away (even killed), so do we.
+    import threading
+
+    def watch_parent():
+        sys.stdin.read()
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     print("LOCALSAGE_WORKER_READY %d" % server.server_address[1], flush=True)
     server.serve_forever()
