@@ -126,6 +126,7 @@ def test_sklearn_pretrained_model_deploy_and_worker_crash(session, sklearn_pytho
     subprocess.run([sklearn_python, "-c", fit, str(tmp_path / "train.csv"), str(tmp_path / "model.joblib"), str(tmp_path / "expected.txt")], check=True)
     with tarfile.open(tmp_path / "model.tar.gz", "w:gz") as tar:
         tar.add(tmp_path / "model.joblib", arcname="model.joblib")
+    session.default_bucket()  # creates the bucket when this test runs alone
     model_data = session.upload_data(str(tmp_path / "model.tar.gz"), bucket="byom-v2", key_prefix="pretrained")
 
     model = SKLearnModel(
