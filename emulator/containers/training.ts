@@ -46,24 +46,28 @@ function decodeHyperParameter(raw: string): unknown {
   }
 }
 
+/** One value as the toolkit prints it (Python's str of the JSON-decoded value). */
+function argValue(v: unknown, rawText: string | undefined): string {
+  // A number keeps the text the SDK sent: Python prints 1.0 as "1.0", JavaScript as "1".
+  if (typeof v === 'number') return rawText?.trim() ?? String(v);
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (Array.isArray(v)) return JSON.stringify(v);
+  if (typeof v === 'object') {
+    return Object.entries(v as Record<string, unknown>)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([a, b]) => `${a}=${String(b)}`)
+      .join(',');
+  }
+  return String(v);
+}
+
 /** `--key value` pairs, sorted by key, as sagemaker_training.mapping.to_cmd_args writes them. */
-export function toCmdArgs(hps: Record<string, unknown>): string[] {
+export function toCmdArgs(hps: Record<string, unknown>, raw: Record<string, string> = {}): string[] {
   return Object.keys(hps)
     .sort()
-    .flatMap((k) => {
-      const v = hps[k];
-      const value =
-        v && typeof v === 'object' && !Array.isArray(v)
-          ? Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([a, b]) => `${a}=${String(b)}`).join(',')
-          : v === null || v === undefined
-            ? ''
-            : typeof v === 'string'
-              ? v
-              : Array.isArray(v)
-                ? JSON.stringify(v)
-                : String(v === true ? 'True' : v === false ? 'False' : v);
-      return [`--${k}`, value];
-    });
+    .flatMap((k) => [`--${k}`, argValue(hps[k], raw[k])]);
 }
 
 /** Lays out <root>/input, model, output, code for one host and returns the environment to run with. */
@@ -104,12 +108,16 @@ async function prepareTree(root: string, job: ContainerJob, host: string, hosts:
   const channelNames = channels.map((c) => c.name);
   const moduleName = program ? program.replace(/\.py$/, '') : '';
   const cpus = availableParallelism();
-  const userArgs = toCmdArgs(userHps);
+  const userArgs = toCmdArgs(userHps, job.hyperParameters);
+  // SM_HPS from the JSON texts themselves, so that 1.0 stays a float for the script.
+  const hpsJson = `{${Object.keys(userHps)
+    .map((k) => `${JSON.stringify(k)}: ${typeof userHps[k] === 'string' ? JSON.stringify(userHps[k]) : job.hyperParameters[k].trim()}`)
+    .join(', ')}}`;
   const env: Record<string, string> = {
     SAGEMAKER_BASE_DIR: root,
     SM_MODEL_DIR: join(root, 'model'),
     SM_CHANNELS: JSON.stringify(channelNames),
-    SM_HPS: JSON.stringify(userHps),
+    SM_HPS: hpsJson,
     SM_CURRENT_HOST: host,
     SM_CURRENT_INSTANCE_TYPE: job.resourceConfig.InstanceType ?? 'ml.m5.large',
     SM_HOSTS: JSON.stringify(hosts),
@@ -140,7 +148,7 @@ async function prepareTree(root: string, job: ContainerJob, host: string, hosts:
     PYTHONUNBUFFERED: '1',
   };
   for (const c of channelNames) env[`SM_CHANNEL_${c.toUpperCase()}`] = join(root, 'input/data', c);
-  for (const [k, v] of Object.entries(userHps)) env[`SM_HP_${k.toUpperCase()}`] = typeof v === 'string' ? v : JSON.stringify(v);
+  for (const [k, v] of Object.entries(userHps)) env[`SM_HP_${k.toUpperCase()}`] = typeof v === 'string' ? v : job.hyperParameters[k].trim();
   env.SM_TRAINING_ENV = JSON.stringify({
     channel_input_dirs: Object.fromEntries(channelNames.map((c) => [c, join(root, 'input/data', c)])),
     current_host: host,
