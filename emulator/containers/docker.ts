@@ -4,6 +4,7 @@
  * loopback port. Used only where a Docker daemon answers (or the image config says so).
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 
 let cached: boolean | undefined;
@@ -15,6 +16,16 @@ export function dockerAvailable(): boolean {
   if (!process.env.DOCKER_HOST && !existsSync('/var/run/docker.sock')) return (cached = false);
   const r = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { timeout: 5000, encoding: 'utf8' });
   return (cached = r.status === 0 && r.stdout.trim() !== '');
+}
+
+/** A container name to stop it by: killing the `docker run` client does not stop the container. */
+export function containerName(): string {
+  return `localsage-${randomBytes(6).toString('hex')}`;
+}
+
+/** Removes a container started by dockerArgs (no-op when it is gone). */
+export function removeContainer(name: string): void {
+  spawnSync('docker', ['rm', '-f', name], { timeout: 30_000, stdio: 'ignore' });
 }
 
 /**

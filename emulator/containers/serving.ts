@@ -16,7 +16,7 @@ import type { ContainerDefinition } from '@aws-sdk/client-sagemaker';
 import type { Clock } from '../../core/clock.js';
 import type { Database, Scope } from '../storage/database.js';
 import { parseS3Uri, readObject, type ObjectStore } from '../storage/object-store.js';
-import { dockerArgs } from './docker.js';
+import { containerName, dockerArgs, removeContainer } from './docker.js';
 import type { ImageResolver, ImageRunner } from './images.js';
 import { unpackInto } from './tarball.js';
 import { killGroup } from './training.js';
@@ -94,6 +94,7 @@ class Worker {
   private ready: Promise<void> | undefined;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
   private readonly tail: string[] = [];
+  private dockerName: string | undefined;
 
   constructor(
     private readonly runner: ImageRunner,
@@ -124,7 +125,8 @@ class Worker {
       [cmd, ...args] = [...this.runner.command, 'serve'];
     } else {
       this.port = await freePort();
-      [cmd, ...args] = dockerArgs(this.runner.image, this.root, 'serve', { hostPort: this.port, env: this.env });
+      this.dockerName = containerName();
+      [cmd, ...args] = dockerArgs(this.runner.image, this.root, 'serve', { hostPort: this.port, env: this.env, name: this.dockerName });
     }
     const child = spawn(cmd, args, {
       cwd: this.root,
@@ -200,6 +202,7 @@ class Worker {
   async stop(): Promise<void> {
     this.stopping = true;
     this.agent.destroy();
+    if (this.dockerName) removeContainer(this.dockerName);
     if (this.child) await killGroup(this.child);
   }
 }

@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import type { Channel, ResourceConfig } from '@aws-sdk/client-sagemaker';
 import type { ChannelFiles } from '../../algorithms/index.js';
 import { parseS3Uri, readObject, type ObjectStore } from '../storage/object-store.js';
-import { dockerArgs } from './docker.js';
+import { containerName, dockerArgs, removeContainer } from './docker.js';
 import type { ImageRunner } from './images.js';
 import { packDirectory, unpackInto } from './tarball.js';
 
@@ -177,7 +177,7 @@ async function prepareTree(root: string, job: ContainerJob, host: string, hosts:
 /** The user's input is at fault (missing source directory, bad hyperparameter): a ClientError. */
 export class ClientError extends Error {}
 
-function commandFor(runner: ImageRunner, root: string, program: string | undefined, userArgs: string[], env: Record<string, string>): { cmd: string; args: string[]; cwd: string } {
+function commandFor(runner: ImageRunner, root: string, program: string | undefined, userArgs: string[], env: Record<string, string>): { cmd: string; args: string[]; cwd: string; docker?: string } {
   if (runner.kind === 'framework') {
     if (program) return { cmd: runner.python, args: [program, ...userArgs], cwd: join(root, 'code') };
     if (runner.framework === 'xgboost') return { cmd: runner.python, args: [join(PYTHON_DIR, 'xgboost_algorithm.py')], cwd: root };
@@ -186,8 +186,9 @@ function commandFor(runner: ImageRunner, root: string, program: string | undefin
   if (runner.kind === 'command') return { cmd: runner.command[0], args: [...runner.command.slice(1), 'train'], cwd: root };
   // Inside the container the tree is /opt/ml itself.
   const inside = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.split(root).join('/opt/ml')]));
-  const [cmd, ...args] = dockerArgs(runner.image, root, 'train', { env: inside });
-  return { cmd, args, cwd: root };
+  const docker = containerName();
+  const [cmd, ...args] = dockerArgs(runner.image, root, 'train', { env: inside, name: docker });
+  return { cmd, args, cwd: root, docker };
 }
 
 /** Kills a process group: SIGTERM, then SIGKILL if it is still there after `graceMs`. */
@@ -222,11 +223,13 @@ export function startContainerInstance(
 ): ContainerInstance {
   let child: ChildProcess | undefined;
   let terminated = false;
+  let dockerName: string | undefined;
   const root = join(workDir, 'hosts', host);
   const result = (async () => {
     const { env, program, userArgs } = await prepareTree(root, job, host, hosts, channels, store);
     if (terminated) throw new Error('terminated');
-    const { cmd, args, cwd } = commandFor(runner, root, program, userArgs, env);
+    const { cmd, args, cwd, docker } = commandFor(runner, root, program, userArgs, env);
+    dockerName = docker;
     onLog(`Invoking script with the following command: ${[cmd, ...args].join(' ')}`);
     child = spawn(cmd, args, {
       cwd,
@@ -267,6 +270,7 @@ export function startContainerInstance(
     result,
     async terminate() {
       terminated = true;
+      if (dockerName) removeContainer(dockerName);
       if (child) await killGroup(child);
     },
   };
