@@ -4,7 +4,7 @@ import type { ChannelFiles } from '../../algorithms/index.js';
 import type { ServiceDeps } from '../services/deps.js';
 import type { Scope } from '../storage/database.js';
 import { dockerAvailable } from './docker.js';
-import { ImageResolver, UnrunnableImageError, type ImageRunner } from './images.js';
+import { ImageResolver, type ImageRunner } from './images.js';
 import { ContainerServing, type DeployedVariant } from './serving.js';
 import { startContainerInstance, type ContainerInstance, type ContainerJob } from './training.js';
 
@@ -64,8 +64,4 @@ export class ContainerRuntime {
     this.deployed.clear();
     await Promise.all(all.map((v) => v.stop()));
   }
-}
-
-export function isUnrunnable(e: unknown): e is UnrunnableImageError {
-  return e instanceof UnrunnableImageError;
 }

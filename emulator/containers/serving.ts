@@ -213,11 +213,6 @@ export class ContainerServing {
 
   constructor(private readonly ctx: ServingContext) {}
 
-  /** Throws (at CreateModel) when the image cannot be run, saying what to configure. */
-  check(image: string): void {
-    this.ctx.resolver.resolve(image);
-  }
-
   async deploy(scope: Scope, endpointName: string, variantName: string, container: ContainerDefinition, instanceCount: number): Promise<DeployedVariant> {
     const runner = this.ctx.resolver.resolve(container.Image!);
     const base = join(this.ctx.dataDir, 'serving', scope.accountId, scope.region, endpointName.toLowerCase(), `${variantName}-${++this.generation}`);
