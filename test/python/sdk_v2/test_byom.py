@@ -256,3 +256,30 @@ def test_xgboost_script_mode_with_the_default_handlers(session, xgboost_python):
         assert np.abs(out - y[:20]).mean() < 0.5
     finally:
         predictor.delete_endpoint()
+
+
+def test_xgboost_algorithm_mode_refuses_bad_hyperparameters(session, xgboost_python):
+    from sagemaker import image_uris
+
+    train = upload_csv(session, "xgb-bad/train/train.csv", np.array([[1.0, 2.0], [0.0, 1.0]]))
+    sm = session.sagemaker_client
+    for name, hps, reason in [
+        ("byom-xgb-no-rounds", {"max_depth": "3"}, "ClientError: Missing required hyperparameter: num_round"),
+        ("byom-xgb-unknown", {"num_round": "2", "depth_max": "3"}, "ClientError: Hyperparameter depth_max is not a valid hyperparameter of the XGBoost algorithm"),
+    ]:
+        sm.create_training_job(
+            TrainingJobName=name,
+            AlgorithmSpecification={"TrainingImage": image_uris.retrieve("xgboost", "us-east-1", "1.7-1"), "TrainingInputMode": "File"},
+            RoleArn=ROLE,
+            HyperParameters=hps,
+            InputDataConfig=[{"ChannelName": "train", "ContentType": "text/csv", "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": train}}}],
+            OutputDataConfig={"S3OutputPath": "s3://byom-v2/out"},
+            ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+            StoppingCondition={"MaxRuntimeInSeconds": 600},
+        )
+        import time
+
+        while (job := sm.describe_training_job(TrainingJobName=name))["TrainingJobStatus"] == "InProgress":
+            time.sleep(0.5)
+        assert job["TrainingJobStatus"] == "Failed"
+        assert job["FailureReason"] == reason
