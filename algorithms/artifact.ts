@@ -1,4 +1,4 @@
-/** model.tar.gz packing (one member `model_algo-1`) and the emulator's own `model_algo-1` container. */
+/** model.tar.gz packing (one member `model_algo-1`) and the reader of localsage v1's `model_algo-1` container. */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
@@ -24,9 +24,11 @@ export async function unpackModelArtifact(tarGz: Buffer): Promise<Buffer> {
   const extract = tar.extract();
   Readable.from([tarBytes]).pipe(extract);
   let found: Buffer | undefined;
+  const members: string[] = [];
   try {
     for await (const entry of extract) {
       const name = entry.header.name.replace(/^\.\//, '');
+      if (entry.header.type === 'file') members.push(name);
       const chunks: Buffer[] = [];
       for await (const c of entry) chunks.push(c as Buffer);
       if (name === MODEL_MEMBER && entry.header.type === 'file') found = Buffer.concat(chunks);
@@ -34,13 +36,22 @@ export async function unpackModelArtifact(tarGz: Buffer): Promise<Buffer> {
   } catch (e) {
     throw new Error(`model artifact is not a valid tar archive: ${(e as Error).message}`);
   }
-  if (!found) throw new Error(`model artifact does not contain ${MODEL_MEMBER}`);
+  if (!found) {
+    // Name what it is instead, so that a framework model sent to a built-in image says so.
+    const hint = members.includes('xgboost-model')
+      ? ': it is an XGBoost model; serve it with the XGBoost image'
+      : members.some((m) => m.endsWith('.joblib') || m.endsWith('.pkl'))
+        ? ': it looks like a scikit-learn model; serve it with the scikit-learn image and an entry point'
+        : '';
+    throw new Error(`model artifact does not contain ${MODEL_MEMBER} (it holds ${members.length ? members.slice(0, 10).join(', ') : 'no files'})${hint}`);
+  }
   return found;
 }
 
-// ---------------------------------------------------------------- model_algo-1 container
-// Layout: 8-byte magic, uint32 LE header length, JSON header, zero padding to 4 bytes, float32 LE blobs.
-// `format_version` lets later releases keep loading artifacts written by this one.
+// ---------------------------------------------------------------- localsage v1 model_algo-1
+// Earlier localsage versions wrote their own container (read here so their artifacts keep
+// loading; new models use SageMaker's formats, see mxnet-artifact.ts). Layout: 8-byte magic,
+// uint32 LE header length, JSON header, zero padding to 4 bytes, float32 LE blobs.
 
 const MAGIC = Buffer.from('LSAGEMDL', 'ascii');
 export const MODEL_FORMAT_VERSION = 1;
@@ -56,27 +67,6 @@ interface StoredHeader extends ModelHeader {
 }
 
 export class ModelFormatError extends Error {}
-
-export function encodeModelFile(header: Omit<ModelHeader, 'format_version'>, tensors: Record<string, Float32Array>): Buffer {
-  const entries: StoredHeader['tensors'] = [];
-  let offset = 0;
-  for (const [name, t] of Object.entries(tensors)) {
-    entries.push({ name, offset, length: t.length });
-    offset += t.length * 4;
-  }
-  const json = Buffer.from(JSON.stringify({ ...header, format_version: MODEL_FORMAT_VERSION, tensors: entries }), 'utf8');
-  const headerEnd = 12 + json.length;
-  const dataStart = (headerEnd + 3) & ~3;
-  const out = Buffer.alloc(dataStart + offset);
-  MAGIC.copy(out, 0);
-  out.writeUInt32LE(json.length, 8);
-  json.copy(out, 12);
-  for (const e of entries) {
-    const t = tensors[e.name];
-    Buffer.from(t.buffer, t.byteOffset, t.byteLength).copy(out, dataStart + e.offset);
-  }
-  return out;
-}
 
 export function decodeModelFile(buf: Buffer): { header: ModelHeader; tensors: Record<string, Float32Array> } {
   if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) {

@@ -1,10 +1,10 @@
 /** Public API of the built-in algorithms (Linear Learner, K-Means) used by the emulator. */
-import { decodeModelFile } from './artifact.js';
 import { AlgorithmError } from './errors.js';
 import { validateKMeans } from './kmeans/hyperparameters.js';
-import { decodeKMeansModel, predictKMeans } from './kmeans/model.js';
+import { predictKMeans } from './kmeans/model.js';
 import { validateLinearLearner } from './linear-learner/hyperparameters.js';
-import { decodeLinearModel, predictLinear } from './linear-learner/model.js';
+import { predictLinear } from './linear-learner/model.js';
+import { decodeAlgorithmModel } from './model-file.js';
 import { makeLogger } from './log.js';
 import type { AlgorithmName, TrainRequest, TrainResult } from './types.js';
 
@@ -19,6 +19,8 @@ export type { AlgorithmName, ChannelFiles, Collective, TrainRequest, TrainResult
 export { AlgorithmError, InferenceInputError, UnsupportedMediaError } from './errors.js';
 export { algorithmForImage, imageUriFor, ALGORITHM_ACCOUNTS } from './images.js';
 export { packModelArtifact, unpackModelArtifact, MODEL_FORMAT_VERSION } from './artifact.js';
+export { decodeAlgorithmModel, modelTensors, type DecodedModel } from './model-file.js';
+export { ArtifactFormatError } from './mxnet-artifact.js';
 export { metricDefinitions, type MetricDefinition } from './metric-definitions.js';
 export { writeRecordIO, readRecordIO, frameRecords, readFrames, RecordIOError, type RowInput, type RecordInput } from './recordio.js';
 export { encodeRecord, decodeRecord, type ProtobufRecord, type RecordValue, type Tensor, type BytesValue, type TensorDType } from './protobuf-record.js';
@@ -59,14 +61,11 @@ export interface LoadedModel {
 }
 
 export function loadModel(modelAlgo1: Buffer): LoadedModel {
-  const { header, tensors } = decodeModelFile(modelAlgo1);
-  if (header.algorithm === 'linear-learner') {
-    const m = decodeLinearModel(header, tensors);
+  const decoded = decodeAlgorithmModel(modelAlgo1);
+  if (decoded.algorithm === 'linear-learner') {
+    const m = decoded.model;
     return { algorithm: 'linear-learner', predict: (body, ct, accept) => predictLinear(m, body, ct, accept) };
   }
-  if (header.algorithm === 'kmeans') {
-    const m = decodeKMeansModel(header, tensors);
-    return { algorithm: 'kmeans', predict: (body, ct, accept) => predictKMeans(m, body, ct, accept) };
-  }
-  throw new Error(`model_algo-1 holds an unknown algorithm '${String(header.algorithm)}'`);
+  const m = decoded.model;
+  return { algorithm: 'kmeans', predict: (body, ct, accept) => predictKMeans(m, body, ct, accept) };
 }

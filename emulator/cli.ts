@@ -36,6 +36,7 @@ const SERVE_OPTIONS = {
   },
   dashboard: { type: 'boolean', default: true, describe: 'Serve the web dashboard at /_localsage/ (--no-dashboard turns it off)' },
   'reports-dir': { type: 'string', default: 'reports', describe: 'Simulator report folders the dashboard lists' },
+  'image-config': { type: 'string', default: '', describe: 'JSON file mapping image URIs to local commands or Python environments (Bring your own model)' },
 } as const satisfies Record<string, Options>;
 
 function withEnvironment(options: Record<string, Options>): Record<string, Options> {
@@ -70,6 +71,7 @@ async function serve(argv: ServeArgs): Promise<void> {
     capacityMode: argv['capacity-mode'],
     dashboard: argv.dashboard,
     reportsDir: argv['reports-dir'],
+    imageConfig: argv['image-config'] || undefined,
   });
   // Tests and scripts read the bound address from this line.
   if (argv.quiet) console.log(`localsage: listening on ${emulator.url}`);
@@ -144,7 +146,20 @@ async function runYargs(): Promise<void> {
         process.exitCode = simulate({ scenario: argv.scenario as string, out: argv.out, seed: argv.seed, set: argv.set, sweep: argv.sweep, quiet: argv.quiet, replications: argv.replications, fit: argv.fit });
       },
     )
-    .demandCommand(1, 'Name a command: serve or simulate')
+    .command(
+      'frameworks install [names..]',
+      'Create the Python environments that run the scikit-learn and XGBoost images (a venv each, from the package index)',
+      (y) =>
+        y
+          .positional('names', { type: 'string', array: true, choices: ['sklearn', 'xgboost'], describe: 'Which (default: both)' })
+          .option('home', { type: 'string', describe: 'Where the environments go [env LOCALSAGE_FRAMEWORK_HOME, default ~/.cache/localsage/frameworks]' })
+          .option('python', { type: 'string', default: 'python3', describe: 'The interpreter the venvs are made from' }),
+      async (argv) => {
+        const { installFrameworks } = await import('./containers/install.js');
+        process.exitCode = installFrameworks({ names: (argv.names as ('sklearn' | 'xgboost')[] | undefined) ?? [], home: argv.home, python: argv.python });
+      },
+    )
+    .demandCommand(1, 'Name a command: serve, simulate or frameworks install')
     .strict()
     .help()
     .parse();

@@ -28,6 +28,8 @@ export interface EmulatorConfig {
   dashboard: boolean;
   /** Folder of simulator reports the dashboard lists (`localsage simulate` writes to reports/). */
   reportsDir: string;
+  /** JSON file mapping image URIs to local commands / Python environments (Bring your own model). */
+  imageConfig?: string;
 }
 
 export const OPTION_ENV: Record<string, string> = {
@@ -47,6 +49,7 @@ export const OPTION_ENV: Record<string, string> = {
   'capacity-mode': 'LOCALSAGE_CAPACITY_MODE',
   dashboard: 'LOCALSAGE_DASHBOARD',
   'reports-dir': 'LOCALSAGE_REPORTS_DIR',
+  'image-config': 'LOCALSAGE_IMAGE_CONFIG',
 };
 
 export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): EmulatorConfig {

@@ -74,7 +74,17 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
   const store = await createObjectStore(config, dataDir);
   const log = config.quiet ? () => {} : (m: string) => console.log(`localsage: ${m}`);
   const metrics = new MetricStore(db);
-  const deps: ServiceDeps = { db, store, clock, timing: TIMING_PROFILES[config.timing], dataDir, log, metrics, capacityMode: config.capacityMode };
+  const deps: ServiceDeps = {
+    db,
+    store,
+    clock,
+    timing: TIMING_PROFILES[config.timing],
+    dataDir,
+    log,
+    metrics,
+    capacityMode: config.capacityMode,
+    imageConfig: config.imageConfig ? resolve(config.imageConfig) : undefined,
+  };
   const defaults = { region: config.region, accountId: config.accountId };
 
   const serving = new ServingRegistry(store);

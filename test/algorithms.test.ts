@@ -366,7 +366,7 @@ describe('artifacts', () => {
   });
 
   it('loadModel rejects garbage', () => {
-    expect(() => loadModel(Buffer.from('garbage'))).toThrow(/not a localsage/);
+    expect(() => loadModel(Buffer.from('garbage'))).toThrow(/neither a Linear Learner model/);
     expect(() => loadModel(Buffer.alloc(0))).toThrow();
   });
 });

@@ -43,7 +43,8 @@ async function rejection(p: Promise<unknown>): Promise<Error & { $metadata: { ht
 }
 
 beforeAll(async () => {
-  emu = await startEmulatorProcess();
+  // Docker off, so that an unknown image is refused even where a daemon runs.
+  emu = await startEmulatorProcess({ env: { LOCALSAGE_DOCKER: '0' } });
   c = clients(emu.url);
   await ensureBucket(c.s3, BUCKET);
   const data = separableBinary(400, 3, 5);
@@ -116,7 +117,12 @@ describe('errors as AWS returns them', () => {
       c.sagemaker.send(new CreateTrainingJobCommand(trainingRequest('img-job', { AlgorithmSpecification: { TrainingImage: '123456789012.dkr.ecr.us-east-1.amazonaws.com/mine:1', TrainingInputMode: 'File' } }))),
     );
     expect(e.name).toBe('ValidationException');
-    expect(e.message).toBe('Invalid training image. Please provide a valid Amazon Elastic Container Registry path of the Docker image to run.');
+    // A well-formed image localsage cannot run: the message says what to configure.
+    expect(e.message).toContain('maps it to no local command');
+    const malformed = await rejection(
+      c.sagemaker.send(new CreateTrainingJobCommand(trainingRequest('img-job', { AlgorithmSpecification: { TrainingImage: 'not an image!', TrainingInputMode: 'File' } }))),
+    );
+    expect(malformed.message).toBe('Invalid training image. Please provide a valid Amazon Elastic Container Registry path of the Docker image to run.');
   });
 
   it('duplicate names: ResourceInUse for jobs, ValidationException for endpoints', async () => {

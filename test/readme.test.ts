@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
@@ -16,8 +17,16 @@ const has = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'u
 const python = has('python3', ['-c', 'import boto3']);
 const awsCli = has('aws', ['--version']);
 // The SDK examples run in the virtual environments `npm run setup:python` makes.
-const sdkPython = { 'sagemaker-v2': join(ROOT, '.venv-sdk-v2/bin/python'), 'sagemaker-v3': join(ROOT, '.venv-sdk-v3/bin/python') } as Record<string, string>;
-const sdkReady = (lang: string) => has(sdkPython[lang], ['-c', lang === 'sagemaker-v2' ? 'import sagemaker' : 'import sagemaker.core']);
+const sdkPython = {
+  'sagemaker-v2': join(ROOT, '.venv-sdk-v2/bin/python'),
+  'sagemaker-v3': join(ROOT, '.venv-sdk-v3/bin/python'),
+  'sagemaker-v2-byom': join(ROOT, '.venv-sdk-v2/bin/python'),
+} as Record<string, string>;
+const sdkReady = (lang: string) => has(sdkPython[lang], ['-c', lang === 'sagemaker-v3' ? 'import sagemaker.core' : 'import sagemaker']);
+// The Bring your own model example runs the scikit-learn image in the environment
+// `localsage frameworks install sklearn` makes (LOCALSAGE_FRAMEWORK_HOME, default ~/.cache/localsage/frameworks).
+const sklearnPython = join(process.env.LOCALSAGE_FRAMEWORK_HOME || join(homedir(), '.cache', 'localsage', 'frameworks'), 'sklearn', 'bin', 'python');
+const sklearnReady = has(sklearnPython, ['-c', 'import sklearn, joblib']);
 
 let emu: EmulatorProcess;
 const scratch = mkdtempSync(join(ROOT, 'node_modules', '.readme-'));
@@ -42,7 +51,7 @@ function run(lang: string, code: string) {
 
 describe('README examples', () => {
   it('has the boto3, AWS CLI and JS SDK examples marked runnable', () => {
-    expect(examples.map((e) => e.lang)).toEqual(['python', 'sh', 'js', 'sagemaker-v2', 'sagemaker-v3', 'autoscaling', 'python-tuning']);
+    expect(examples.map((e) => e.lang)).toEqual(['python', 'sh', 'js', 'sagemaker-v2', 'sagemaker-v3', 'autoscaling', 'python-tuning', 'sagemaker-v2-byom']);
   });
 
   for (const [i, { lang, code }] of examples.entries()) {
@@ -54,6 +63,7 @@ describe('README examples', () => {
       : lang in sdkPython && !sdkReady(lang) ? `${sdkPython[lang]} with the SDK (npm run setup:python)`
       : lang === 'sagemaker-v3' && !awsCli ? 'the AWS CLI example before it'
       : lang === 'autoscaling' && !python ? 'python3 with boto3 (and the boto3 example before it)'
+      : lang === 'sagemaker-v2-byom' && !sklearnReady && process.env.LOCALSAGE_REQUIRE_PYTHON !== '1' ? `${sklearnPython} (localsage frameworks install sklearn)`
       : '';
     if (missing) console.warn(`SKIPPED README example ${i + 1} (${lang}): needs ${missing}`);
     it.skipIf(Boolean(missing))(`example ${i + 1} (${lang}) runs`, { timeout: 300_000 }, () => {
@@ -72,6 +82,7 @@ describe('README examples', () => {
       if (lang === 'sh') expect(r.stdout).toContain('s3://cli-demo/output/cli-kmeans/output/model.tar.gz');
       if (lang === 'js') expect(r.stdout).toMatch(/AllTraffic \{"score":[0-9.e-]+,"predicted_label":1\}/);
       if (lang === 'sagemaker-v2') expect(Number(/accuracy ([0-9.]+)/.exec(r.stdout)?.[1])).toBeGreaterThan(0.95);
+      if (lang === 'sagemaker-v2-byom') expect(Number(/byom accuracy ([0-9.]+)/.exec(r.stdout)?.[1])).toBeGreaterThan(0.9);
       // Two points from two different clusters, each close to its centre.
       if (lang === 'sagemaker-v3') {
         const rows = r.stdout.trim().split('\n').map((l) => l.split(',').map(Number));

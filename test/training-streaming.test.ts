@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadModel, train, type ChannelFiles } from '../algorithms/index.js';
+import { loadModel, modelTensors, train, type ChannelFiles } from '../algorithms/index.js';
 import { decodeModelFile } from '../algorithms/artifact.js';
 import { ChannelStream, loadChannel } from '../algorithms/channel-data.js';
 import { parseRangesInParallel, planRanges } from '../algorithms/parallel-parse.js';
@@ -108,7 +108,7 @@ describe('streaming channel reader', () => {
     // Same seed, same rows, same order: the streamed run computes the same model.
     expect(streamed.model.equals(cached.model)).toBe(true);
     const exact = leastSquares(r.x.map((row) => row.map((v) => Number(v.toFixed(6)))), r.y.map((v) => Number(v.toFixed(6))));
-    const { tensors } = decodeModelFile(cached.model);
+    const tensors = modelTensors(cached.model);
     exact.w.forEach((w, j) => expect(tensors.weights[j]).toBeCloseTo(w, 2));
     expect(tensors.bias[0]).toBeCloseTo(exact.b, 2);
   });
@@ -132,7 +132,7 @@ describe('data-parallel instances (worker threads + all-reduce hub)', () => {
     expect(logs[0].some((l) => l.includes('Data-parallel training on algo-1 of 2 hosts'))).toBe(true);
     expect(logs[0].some((l) => l.includes('(2000 across 2 hosts)'))).toBe(true);
     const exact = leastSquares(r.x.map((row) => row.map((v) => Number(v.toFixed(6)))), r.y.map((v) => Number(v.toFixed(6))));
-    const { tensors } = decodeModelFile(models[0]);
+    const tensors = modelTensors(models[0]);
     exact.w.forEach((w, j) => expect(tensors.weights[j]).toBeCloseTo(w, 2));
     expect(tensors.bias[0]).toBeCloseTo(exact.b, 2);
   });
@@ -142,7 +142,7 @@ describe('data-parallel instances (worker threads + all-reduce hub)', () => {
     const p = plantedClusters(800, 3, k, 44);
     const shards = [[file(toCsv(p.x.slice(0, 400)))], [file(toCsv(p.x.slice(400)))]];
     const { models } = await runHosts('kmeans', { k: String(k), feature_dim: '3', mini_batch_size: '100' }, shards);
-    const { tensors } = decodeModelFile(models[0]);
+    const tensors = modelTensors(models[0]);
     // Every planted centre has a learned centroid within 1.0 (points scatter with sd 0.5).
     for (const c of p.centers) {
       let best = Infinity;

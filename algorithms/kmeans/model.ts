@@ -1,5 +1,6 @@
 /** K-Means centroids, their file form, and the lean nearest-centre predictor. */
-import { encodeModelFile, type ModelHeader } from '../artifact.js';
+import type { ModelHeader } from '../artifact.js';
+import { encodeKMeansArtifact } from '../mxnet-artifact.js';
 import { encodePredictions, negotiateAccept, parseInferenceRequest, type Prediction } from '../serving-formats.js';
 
 export interface KMeansModel {
@@ -9,8 +10,9 @@ export interface KMeansModel {
   centroids: Float32Array;
 }
 
+/** model_algo-1 as SageMaker writes it (an MXNet NDArray list holding the centroids). */
 export function encodeKMeansModel(m: KMeansModel): Buffer {
-  return encodeModelFile({ algorithm: 'kmeans', k: m.k, feature_dim: m.featureDim }, { centroids: m.centroids });
+  return encodeKMeansArtifact(m);
 }
 
 export function decodeKMeansModel(header: ModelHeader, tensors: Record<string, Float32Array>): KMeansModel {

@@ -1,5 +1,6 @@
 /** The trained linear model in raw feature/label space, its file form, and the lean predictor. */
-import { encodeModelFile, type ModelHeader } from '../artifact.js';
+import type { ModelHeader } from '../artifact.js';
+import { encodeLinearLearnerArtifact } from '../mxnet-artifact.js';
 import { negotiateAccept, encodePredictions, parseInferenceRequest, type Prediction } from '../serving-formats.js';
 import type { LossName, PredictorType } from './hyperparameters.js';
 
@@ -18,17 +19,9 @@ export interface LinearModel {
   hyperparameters: Record<string, number | string>;
 }
 
+/** model_algo-1 as SageMaker writes it (a zipped MXNet checkpoint). */
 export function encodeLinearModel(m: LinearModel): Buffer {
-  const header: Omit<ModelHeader, 'format_version'> = {
-    algorithm: 'linear-learner',
-    predictor_type: m.predictorType,
-    loss: m.loss,
-    feature_dim: m.featureDim,
-    outputs: m.outputs,
-    threshold: m.threshold,
-    hyperparameters: m.hyperparameters,
-  };
-  return encodeModelFile(header, { weights: m.weights, bias: m.bias });
+  return encodeLinearLearnerArtifact(m);
 }
 
 export function decodeLinearModel(header: ModelHeader, tensors: Record<string, Float32Array>): LinearModel {

@@ -19,4 +19,6 @@ export interface ServiceDeps {
    * workers and service time. An endpoint's `localsage:capacity-mode` tag (on/off) overrides it.
    */
   capacityMode?: boolean;
+  /** The image config: which local command or Python runs an image (emulator/containers/images.ts). */
+  imageConfig?: string;
 }

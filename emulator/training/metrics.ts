@@ -16,6 +16,8 @@ export interface ScrapedMetric {
 export class MetricScraper {
   private readonly compiled: { name: string; re: RegExp }[];
   private readonly last = new Map<string, ScrapedMetric>();
+  /** The built-in algorithms' regexes all match `#...` lines: a cheap test skips the rest. */
+  private readonly onlyHashLines: boolean;
 
   constructor(
     definitions: MetricDefinition[],
@@ -29,10 +31,11 @@ export class MetricScraper {
         return [];
       }
     });
+    this.onlyHashLines = definitions.every((d) => d.Regex.includes('#'));
   }
 
   observe(line: string, at: Date): void {
-    if (!line.includes('#')) return;
+    if (this.onlyHashLines && !line.includes('#')) return;
     for (const { name, re } of this.compiled) {
       const m = re.exec(line);
       if (!m) continue;

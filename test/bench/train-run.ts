@@ -6,9 +6,8 @@
  * afterwards, untimed.
  */
 import { readFileSync } from 'node:fs';
-import { loadModel, metricDefinitions, train, type ChannelFiles } from '../../algorithms/index.js';
+import { decodeAlgorithmModel, loadModel, metricDefinitions, train, type ChannelFiles } from '../../algorithms/index.js';
 import { loadChannel } from '../../algorithms/channel-data.js';
-import { decodeModelFile } from '../../algorithms/artifact.js';
 
 const [scenario, trainCsv, testCsv, seedArg] = process.argv.slice(2);
 const seed = Number(seedArg ?? 1);
@@ -49,9 +48,9 @@ if (scenario === 'll1' || scenario === 'll32') {
   ({ model } = await train({ algorithm: 'kmeans', hyperParameters: { k: '23', feature_dim: '122', epochs: '1', mini_batch_size: '5000' }, channels: [ch('train', trainCsv, 'text/csv;label_size=1')], host: 'algo-1', hosts: ['algo-1'], log: (l) => lines.push(l), seed }));
   out.wall_s = (performance.now() - t0) / 1000;
   // Untimed: mean squared distance of every training row to its nearest final centroid.
-  const { tensors, header } = decodeModelFile(model);
-  const k = Number(header.k);
-  const c = tensors.centroids;
+  const decoded = decodeAlgorithmModel(model);
+  if (decoded.algorithm !== 'kmeans') throw new Error('expected a k-means model');
+  const { k, centroids: c } = decoded.model;
   const ds = await loadChannel(ch('train', trainCsv, 'text/csv;label_size=1'), { defaultCsvLabelSize: 0, featureDim: 122 });
   let ssd = 0;
   for (let r = 0; r < ds.n; r++) {

@@ -11,3 +11,8 @@ for line in v2 v3; do
   [ -x "$venv/bin/python" ] || "$PY" -m venv "$venv"
   "$venv/bin/python" -m pip install "${pip_quiet[@]}" -r "test/python/sdk_$line/requirements.txt"
 done
+
+# The Python environments that run the scikit-learn and XGBoost framework images (Bring your own
+# model): one venv each under LOCALSAGE_FRAMEWORK_HOME (default ~/.cache/localsage/frameworks),
+# kept between runs; a re-run only installs what is missing.
+node --import tsx emulator/cli.ts frameworks install --python "$PY"

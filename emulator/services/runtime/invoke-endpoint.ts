@@ -36,11 +36,23 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
     const predict = () => variant.model.predict(body, input.ContentType, input.Accept);
     if (variant.capacity) return this.invokeOnInstance(scope, endpoint, variant, input, ctx, predict);
     const modelStart = performance.now();
-    let out: Prediction;
+    let out: Prediction | Promise<Prediction>;
     try {
       out = predict();
     } catch (e) {
       throw this.modelError(scope, endpoint, variant, input, ctx, modelStart, e);
+    }
+    // Containers answer over HTTP; the built-ins stay synchronous on the hot path.
+    if (out instanceof Promise) {
+      return out.then(
+        (answer) => {
+          this.record(scope, endpoint, variant, ctx, performance.now() - modelStart, 200);
+          return this.output(answer, variant, input);
+        },
+        (e: unknown) => {
+          throw this.modelError(scope, endpoint, variant, input, ctx, modelStart, e);
+        },
+      );
     }
     this.record(scope, endpoint, variant, ctx, performance.now() - modelStart, 200);
     return this.output(out, variant, input);
@@ -60,13 +72,13 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
     variant: ServingVariant,
     input: InvokeEndpointInput,
     ctx: RestRequestContext,
-    predict: () => Prediction,
+    predict: () => Prediction | Promise<Prediction>,
   ): Promise<InvokeEndpointOutput> {
     // The container's time (ModelLatency) includes the wait for a worker, as in a real model server.
     const modelStart = performance.now();
     let out: Prediction;
     try {
-      out = (await variant.capacity!.serve(predict)).value;
+      out = await (await variant.capacity!.serve(predict)).value;
     } catch (e) {
       throw this.modelError(scope, endpoint, variant, input, ctx, modelStart, e);
     }

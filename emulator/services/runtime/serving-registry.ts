@@ -1,4 +1,5 @@
 import { loadModel, unpackModelArtifact, type LoadedModel } from '../../../algorithms/index.js';
+import type { ContainerModel } from '../../containers/index.js';
 import type { InstancePool } from './capacity.js';
 import type { Scope } from '../../storage/database.js';
 import { parseS3Uri, readObject, type ObjectStore } from '../../storage/object-store.js';
@@ -6,7 +7,8 @@ import { parseS3Uri, readObject, type ObjectStore } from '../../storage/object-s
 export interface ServingVariant {
   name: string;
   weight: number;
-  model: LoadedModel;
+  /** A built-in algorithm answers synchronously; a container (emulator/containers) asynchronously. */
+  model: LoadedModel | ContainerModel;
   /** CurrentInstanceCount: the instances in service. */
   instanceCount: number;
   /** In capacity mode: the variant's instances, with their workers and queues. */

@@ -15,6 +15,7 @@ import type {
 import { algorithmForImage } from '../../../algorithms/index.js';
 import { instanceProfile } from '../../../core/instance-types.js';
 import { Rng, STREAM } from '../../../core/random.js';
+import type { ContainerRuntime, DeployedVariant } from '../../containers/index.js';
 import { validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
@@ -60,6 +61,7 @@ export class EndpointService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly serving: ServingRegistry,
+    private readonly containers?: ContainerRuntime,
   ) {}
 
   create(req: CreateEndpointInput, ctx: RequestContext): CreateEndpointOutput {
@@ -216,6 +218,7 @@ export class EndpointService {
     if (!found) throw notFound(scope, req.EndpointName!);
     this.serving.remove(scope, req.EndpointName!);
     this.scaling?.endpointDeleted(scope, req.EndpointName!);
+    this.containers?.adopt(scope, req.EndpointName!, []);
     this.save(scope, { ...found.data, EndpointStatus: 'Deleting', LastModifiedTime: new Date(this.deps.clock.now()) });
     this.deps.clock.schedule(this.deps.timing.endpointDeleting, () => this.deps.db.delete(scope, ENDPOINT_KIND, req.EndpointName!));
     return {};
@@ -227,14 +230,18 @@ export class EndpointService {
       const ep = r.data;
       if (ep.EndpointStatus === 'InService') {
         try {
-          this.serving.set(r.scope, ep.EndpointName!, await this.loadVariants(r.scope, ep.EndpointName!, ep.EndpointConfigName!, ep.ProductionVariants));
+          const loaded = await this.loadVariants(r.scope, ep.EndpointName!, ep.EndpointConfigName!, ep.ProductionVariants);
+          this.serving.set(r.scope, ep.EndpointName!, loaded.variants);
+          this.containers?.adopt(r.scope, ep.EndpointName!, loaded.deployed);
         } catch (e) {
           this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: (e as Error).message });
         }
       } else if (ep.EndpointStatus === 'Updating' && ep.CapacityChangeDoneAt !== undefined) {
         // A capacity change under way finishes when it would have, on the serving variants.
         try {
-          this.serving.set(r.scope, ep.EndpointName!, await this.loadVariants(r.scope, ep.EndpointName!, ep.EndpointConfigName!, ep.ProductionVariants));
+          const loaded = await this.loadVariants(r.scope, ep.EndpointName!, ep.EndpointConfigName!, ep.ProductionVariants);
+          this.serving.set(r.scope, ep.EndpointName!, loaded.variants);
+          this.containers?.adopt(r.scope, ep.EndpointName!, loaded.deployed);
         } catch (e) {
           this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: (e as Error).message });
           continue;
@@ -271,7 +278,10 @@ export class EndpointService {
     void loading.then(async (outcome) => {
       await this.deps.clock.sleep(Math.max(0, delay - (this.deps.clock.now() - started)));
       const ep = this.deps.db.get<EndpointRecord>(scope, ENDPOINT_KIND, name)?.data;
-      if (!ep || (ep.EndpointStatus !== 'Creating' && ep.EndpointStatus !== 'Updating')) return;
+      if (!ep || (ep.EndpointStatus !== 'Creating' && ep.EndpointStatus !== 'Updating')) {
+        if (outcome.ok) for (const d of outcome.v.deployed) void d.stop();
+        return;
+      }
       const now = new Date(this.deps.clock.now());
       if (!outcome.ok) {
         const reason = outcome.e instanceof ModelLoadError ? outcome.e.message : `Failed to deploy: ${outcome.e.message}`;
@@ -293,7 +303,8 @@ export class EndpointService {
           DesiredInstanceCount: v.InitialInstanceCount ?? 1,
         };
       });
-      this.serving.set(scope, name, outcome.v);
+      this.serving.set(scope, name, outcome.v.variants);
+      this.containers?.adopt(scope, name, outcome.v.deployed);
       this.save(scope, {
         ...ep,
         EndpointConfigName: configName,
@@ -305,27 +316,60 @@ export class EndpointService {
     });
   }
 
-  private async loadVariants(scope: Scope, endpointName: string, configName: string, current?: ProductionVariantSummary[]): Promise<ServingVariant[]> {
+  private async loadVariants(
+    scope: Scope,
+    endpointName: string,
+    configName: string,
+    current?: ProductionVariantSummary[],
+  ): Promise<{ variants: ServingVariant[]; deployed: DeployedVariant[] }> {
     const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
     if (!config) throw new ModelLoadError(`Could not find endpoint configuration "${sagemakerArn(scope, 'endpoint-config', configName)}".`);
     const out: ServingVariant[] = [];
+    const deployed: DeployedVariant[] = [];
     const capacityMode = this.capacityModeOf(scope, endpointName);
-    for (const v of config.ProductionVariants ?? []) {
-      const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
-      if (!model) throw new ModelLoadError(`Could not find model "${sagemakerArn(scope, 'model', v.ModelName!)}".`);
-      const container = model.PrimaryContainer ?? model.Containers?.[0];
-      if (!container?.Image || !algorithmForImage(container.Image)) {
-        throw new ModelLoadError(`The image "${container?.Image}" of model "${model.ModelName}" is not a built-in algorithm image that localsage can serve (linear-learner, kmeans).`);
+    try {
+      for (const v of config.ProductionVariants ?? []) {
+        const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
+        if (!model) throw new ModelLoadError(`Could not find model "${sagemakerArn(scope, 'model', v.ModelName!)}".`);
+        const container = model.PrimaryContainer ?? model.Containers?.[0];
+        if (container?.Image && !algorithmForImage(container.Image) && this.containers) {
+          // Any other image runs as a supervised worker per instance (emulator/containers).
+          const weight = current?.find((c) => c.VariantName === v.VariantName)?.CurrentWeight ?? v.InitialVariantWeight ?? 1;
+          try {
+            const d = await this.containers.deploy(scope, endpointName, v.VariantName!, container, v.InitialInstanceCount ?? 1);
+            deployed.push(d);
+            out.push({ name: v.VariantName!, weight, model: d.model, instanceCount: v.InitialInstanceCount ?? 1 });
+          } catch (e) {
+            throw new ModelLoadError((e as Error).message);
+          }
+          continue;
+        }
+        out.push(await this.loadBuiltIn(model, container, v, current, capacityMode));
       }
-      if (!container.ModelDataUrl) throw new ModelLoadError(`Model "${model.ModelName}" has no ModelDataUrl; a built-in algorithm needs model data to serve.`);
-      const weight = current?.find((c) => c.VariantName === v.VariantName)?.CurrentWeight ?? v.InitialVariantWeight ?? 1;
-      const instanceCount = current?.find((c) => c.VariantName === v.VariantName)?.CurrentInstanceCount ?? v.InitialInstanceCount ?? 1;
-      const capacity = capacityMode
-        ? new InstancePool(this.deps.clock, instanceProfile(v.InstanceType), instanceCount, (v.RoutingConfig?.RoutingStrategy as RoutingStrategy | undefined) ?? 'RANDOM')
-        : undefined;
-      out.push({ name: v.VariantName!, weight, model: await this.serving.load(container.ModelDataUrl), instanceCount, capacity });
+    } catch (e) {
+      await Promise.all(deployed.map((d) => d.stop()));
+      throw e;
     }
-    return out;
+    return { variants: out, deployed };
+  }
+
+  private async loadBuiltIn(
+    model: ModelRecord,
+    container: ModelRecord['PrimaryContainer'],
+    v: NonNullable<EndpointConfigRecord['ProductionVariants']>[number],
+    current: ProductionVariantSummary[] | undefined,
+    capacityMode: boolean,
+  ): Promise<ServingVariant> {
+    if (!container?.Image || !algorithmForImage(container.Image)) {
+      throw new ModelLoadError(`The image "${container?.Image}" of model "${model.ModelName}" is not a built-in algorithm image that localsage can serve (linear-learner, kmeans).`);
+    }
+    if (!container.ModelDataUrl) throw new ModelLoadError(`Model "${model.ModelName}" has no ModelDataUrl; a built-in algorithm needs model data to serve.`);
+    const weight = current?.find((c) => c.VariantName === v.VariantName)?.CurrentWeight ?? v.InitialVariantWeight ?? 1;
+    const instanceCount = current?.find((c) => c.VariantName === v.VariantName)?.CurrentInstanceCount ?? v.InitialInstanceCount ?? 1;
+    const capacity = capacityMode
+      ? new InstancePool(this.deps.clock, instanceProfile(v.InstanceType), instanceCount, (v.RoutingConfig?.RoutingStrategy as RoutingStrategy | undefined) ?? 'RANDOM')
+      : undefined;
+    return { name: v.VariantName!, weight, model: await this.serving.load(container.ModelDataUrl), instanceCount, capacity };
   }
 
   /** --capacity-mode, unless the endpoint's CAPACITY_MODE_TAG says otherwise. */

@@ -7,6 +7,8 @@ import type {
   ListModelsInput,
   ListModelsOutput,
 } from '@aws-sdk/client-sagemaker';
+import { algorithmForImage } from '../../../algorithms/index.js';
+import type { ContainerRuntime } from '../../containers/index.js';
 import { validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
@@ -22,12 +24,24 @@ export const modelNotFound = (scope: Scope, name: string) =>
   validation(`Could not find model "${sagemakerArn(scope, 'model', name)}".`);
 
 export class ModelService {
-  constructor(private readonly deps: ServiceDeps) {}
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly containers?: ContainerRuntime,
+  ) {}
 
   create(req: CreateModelInput, ctx: RequestContext): CreateModelOutput {
     const scope = scopeOf(ctx);
     if (!req.PrimaryContainer && !req.Containers?.length) {
       throw validation('Either PrimaryContainer or Containers must be specified.');
+    }
+    // An image that cannot be run fails here, saying what to configure, never later at deploy.
+    for (const c of [req.PrimaryContainer, ...(req.Containers ?? [])]) {
+      if (!c?.Image || algorithmForImage(c.Image) || !this.containers) continue;
+      try {
+        this.containers.resolve(c.Image);
+      } catch (e) {
+        throw validation((e as Error).message);
+      }
     }
     const arn = sagemakerArn(scope, 'model', req.ModelName!);
     const model: ModelRecord = {

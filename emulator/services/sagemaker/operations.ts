@@ -1,6 +1,7 @@
 import type { OperationHandler } from '../../protocol/aws-json.js';
 import type { ServiceDeps } from '../deps.js';
 import type { ServingRegistry } from '../runtime/serving-registry.js';
+import { ContainerRuntime } from '../../containers/index.js';
 import { EndpointConfigService } from './endpoint-configs.js';
 import { EndpointService } from './endpoints.js';
 import { ModelService } from './models.js';
@@ -10,10 +11,11 @@ import { TuningJobService } from './tuning/service.js';
 
 /** The SageMaker control plane: the services and the operation table the protocol layer calls. */
 export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
-  const training = new TrainingJobService(deps);
-  const models = new ModelService(deps);
+  const containers = new ContainerRuntime(deps);
+  const training = new TrainingJobService(deps, containers);
+  const models = new ModelService(deps, containers);
   const configs = new EndpointConfigService(deps);
-  const endpoints = new EndpointService(deps, serving);
+  const endpoints = new EndpointService(deps, serving, containers);
   const tags = new TagService(deps);
   const tuning = new TuningJobService(deps, training);
   const operations: Record<string, OperationHandler> = {
@@ -55,9 +57,10 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
       tuning.recover();
       await endpoints.recover();
     },
-    shutdown: () => {
+    shutdown: async () => {
       tuning.shutdown();
-      return training.shutdown();
+      await training.shutdown();
+      await containers.shutdown();
     },
   };
 }

@@ -12,6 +12,7 @@ import type {
   TrainingJobStatus,
 } from '@aws-sdk/client-sagemaker';
 import { algorithmForImage, metricDefinitions, packModelArtifact, type AlgorithmName } from '../../../algorithms/index.js';
+import { ContainerClientError, isImageReference, type ContainerRuntime, type ImageRunner } from '../../containers/index.js';
 import { AwsError, validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
@@ -57,6 +58,7 @@ export class TrainingJobService {
 
   constructor(
     private readonly deps: ServiceDeps,
+    private readonly containers?: ContainerRuntime,
     /** Shared by every job on this emulator: worker threads never outnumber the cores. */
     readonly slots = new SlotScheduler(),
   ) {}
@@ -78,7 +80,16 @@ export class TrainingJobService {
       throw validation(spec.AlgorithmName ? `Could not find algorithm "${spec.AlgorithmName}".` : INVALID_IMAGE);
     }
     const algorithm = algorithmForImage(spec.TrainingImage);
-    if (!algorithm) throw validation(INVALID_IMAGE);
+    let runner: ImageRunner | undefined;
+    if (!algorithm) {
+      if (!this.containers || !isImageReference(spec.TrainingImage)) throw validation(INVALID_IMAGE);
+      try {
+        runner = this.containers.resolve(spec.TrainingImage);
+      } catch (e) {
+        throw validation((e as Error).message);
+      }
+    }
+    const serviceMetrics = algorithm ? metricDefinitions(algorithm) : this.containers!.metricDefinitions(runner!, req.HyperParameters ?? {});
     const channelNames = new Set<string>();
     for (const c of req.InputDataConfig ?? []) {
       if (channelNames.has(c.ChannelName!)) throw validation(`Channel names must be unique. Found duplicate channel name: ${c.ChannelName}`);
@@ -99,7 +110,7 @@ export class TrainingJobService {
       AlgorithmSpecification: {
         TrainingImage: spec.TrainingImage,
         TrainingInputMode: spec.TrainingInputMode ?? 'File',
-        MetricDefinitions: [...metricDefinitions(algorithm), ...(spec.MetricDefinitions ?? [])],
+        MetricDefinitions: [...serviceMetrics, ...(spec.MetricDefinitions ?? [])],
         EnableSageMakerMetricsTimeSeries: spec.EnableSageMakerMetricsTimeSeries ?? false,
       },
       RoleArn: req.RoleArn,
@@ -128,7 +139,7 @@ export class TrainingJobService {
       );
     }
     if (req.Tags?.length) this.deps.db.addTags(arn, req.Tags);
-    this.launch(scope, req.TrainingJobName!, algorithm);
+    this.launch(scope, req.TrainingJobName!, algorithm ?? runner!);
     return { TrainingJobArn: arn };
   }
 
@@ -289,13 +300,13 @@ export class TrainingJobService {
     );
   }
 
-  private launch(scope: Scope, name: string, algorithm: AlgorithmName): void {
+  private launch(scope: Scope, name: string, algorithm: AlgorithmName | ImageRunner): void {
     const run: Running = { instances: [], cancelTimers: [] };
     this.running.set(this.key(scope, name), run);
     this.execute(scope, name, algorithm, run).catch((err: unknown) => {
       if (run.interruption) return;
       const reason =
-        err instanceof AlgorithmClientError || err instanceof ChannelDataError
+        err instanceof AlgorithmClientError || err instanceof ChannelDataError || err instanceof ContainerClientError
           ? `ClientError: ${(err as Error).message}`
           : `AlgorithmError: ${(err as Error)?.message ?? String(err)}`;
       const status = this.load(scope, name).TrainingJobStatus;
@@ -303,7 +314,7 @@ export class TrainingJobService {
     });
   }
 
-  private async execute(scope: Scope, name: string, algorithm: AlgorithmName, run: Running): Promise<void> {
+  private async execute(scope: Scope, name: string, algorithm: AlgorithmName | ImageRunner, run: Running): Promise<void> {
     const { clock, timing, store, dataDir } = this.deps;
     const alive = () => !run.interruption && this.running.get(this.key(scope, name)) === run;
     await clock.sleep(timing.trainingStarting);
@@ -340,7 +351,7 @@ export class TrainingJobService {
   private async train(
     scope: Scope,
     name: string,
-    algorithm: AlgorithmName,
+    algorithm: AlgorithmName | ImageRunner,
     run: Running,
     hosts: string[],
     channels: Awaited<ReturnType<typeof downloadChannels>>,
@@ -361,18 +372,18 @@ export class TrainingJobService {
     const models = await Promise.all(
       hosts.map((host) => {
         const stream = `${job.TrainingJobName}/${host}-${epochSeconds}`;
-        const instance = startInstance(
-          { algorithm, hyperParameters: job.HyperParameters ?? {}, channels: channels.get(host)!, host, hosts },
-          (line) => {
-            const at = clock.now();
-            this.deps.db.appendLogEvents(scope, TRAINING_LOG_GROUP, stream, [{ timestamp: at, message: line }]);
-            if (host === 'algo-1') {
-              scraper.observe(line, new Date(at));
-              for (const o of this.observers) o.onLogLine(scope, name, line, new Date(at));
-            }
-          },
-          hub,
-        );
+        const onLog = (line: string) => {
+          const at = clock.now();
+          this.deps.db.appendLogEvents(scope, TRAINING_LOG_GROUP, stream, [{ timestamp: at, message: line }]);
+          if (host === 'algo-1') {
+            scraper.observe(line, new Date(at));
+            for (const o of this.observers) o.onLogLine(scope, name, line, new Date(at));
+          }
+        };
+        const instance =
+          typeof algorithm === 'string'
+            ? startInstance({ algorithm, hyperParameters: job.HyperParameters ?? {}, channels: channels.get(host)!, host, hosts }, onLog, hub)
+            : this.containers!.startTraining(algorithm, containerJob(job, scope.region), host, hosts, channels.get(host)!, workDir, onLog);
         run.instances.push(instance);
         return instance.result;
       }),
@@ -385,7 +396,8 @@ export class TrainingJobService {
 
     this.transition(scope, name, 'Uploading', 'Uploading generated training model', { FinalMetricDataList: scraper.final() });
     const uploadStart = clock.now();
-    const artifact = await packModelArtifact(models[0]);
+    // A container's result is already model.tar.gz (its model dir); a built-in's is model_algo-1.
+    const artifact = typeof algorithm === 'string' ? await packModelArtifact(models[0]) : models[0];
     const { bucket, key } = parseS3Uri(job.ModelArtifacts!.S3ModelArtifacts!);
     try {
       await store.putObject(bucket, key, artifact, { contentType: 'application/x-tar' });
@@ -397,4 +409,17 @@ export class TrainingJobService {
     this.finish(scope, name, 'Completed', 'Completed', {});
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+function containerJob(job: Job, region: string) {
+  return {
+    jobName: job.TrainingJobName!,
+    jobArn: job.TrainingJobArn!,
+    image: job.AlgorithmSpecification!.TrainingImage!,
+    hyperParameters: job.HyperParameters ?? {},
+    environment: job.Environment ?? {},
+    inputDataConfig: job.InputDataConfig ?? [],
+    resourceConfig: job.ResourceConfig!,
+    region,
+  };
 }

@@ -1,0 +1,4 @@
+import sys
+
+print("about to fail")
+raise ValueError("the data has no label column")
