@@ -204,6 +204,28 @@ describe('Bayesian', () => {
     }
   });
 
+  it('still beats Random with four jobs in parallel (suggestions made while others run)', () => {
+    const parallel = (seed: number) => {
+      const s = createSearcher('Bayesian', braninSpace, seed);
+      const done: Evaluation[] = [];
+      const running: Assignment[] = [];
+      for (let i = 0; i < 24; i++) {
+        running.push(s.suggest(done, running, i)!);
+        if (running.length === 4) {
+          const a = running.shift()!;
+          done.push({ assignment: a, objective: branin(a) });
+        }
+      }
+      for (const a of running) done.push({ assignment: a, objective: branin(a) });
+      expect(new Set(done.map((e) => JSON.stringify(e.assignment))).size).toBe(done.length);
+      return Math.min(...done.map((e) => e.objective!)) - BRANIN_MIN;
+    };
+    const random = (seed: number) => Math.min(...run('Random', braninSpace, branin, seed, 24).map((e) => e.objective!)) - BRANIN_MIN;
+    const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+    const seeds = [1, 2, 3, 4, 5];
+    expect(median(seeds.map(parallel))).toBeLessThan(median(seeds.map(random)) / 5);
+  });
+
   it('follows the objective direction: Maximize climbs, Minimize descends', () => {
     const space = (direction: 'Minimize' | 'Maximize'): SearchSpace => ({ direction, parameters: [cont('x', 0, 1)] });
     const f = (a: Assignment) => Number(a.x);
