@@ -1,6 +1,15 @@
 /**
- * Entry point of the search strategies: the tuning service builds one searcher per training job
- * definition with createSearcher and calls suggest() whenever a slot frees up.
+ * Entry point of the search strategies. How the tuning service uses them:
+ *
+ * - One searcher per training job definition: createSearcher(Strategy, space, RandomSeed). Call
+ *   suggest(completed, pending, index) whenever a slot frees up, with `completed` in creation
+ *   order (parents' evaluations first for a warm start, through projectParentEvaluations),
+ *   `pending` the running jobs' assignments, `index` the job's 0-based suggestion number. The
+ *   same arguments give the same answer after a restart. undefined means the space is exhausted
+ *   (Grid only). A failed or metric-less job goes into `completed` without an objective.
+ * - After each epoch's objective metric of a running job: for Strategy Hyperband,
+ *   hyperbandDecision(config, job, epoch, otherJobs, direction); for TrainingJobEarlyStoppingType
+ *   Auto, medianStoppingDecision(job, epoch, earlierJobs, direction). Stop the job when `stop`.
  */
 import { BayesianSearcher } from './bayesian.js';
 import { GridSearcher } from './grid.js';
