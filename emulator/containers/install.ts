@@ -10,7 +10,8 @@ import { frameworkHome, type Framework } from './images.js';
 /** What each image's Python needs: the framework, the scientific stack its scripts expect. */
 export const FRAMEWORK_PACKAGES: Record<Framework, string[]> = {
   sklearn: ['scikit-learn', 'numpy', 'scipy', 'pandas', 'joblib'],
-  xgboost: ['xgboost', 'scikit-learn', 'numpy', 'scipy', 'pandas', 'joblib'],
+  // xgboost-cpu: the same `xgboost` module without the ~700 MB of CUDA libraries the plain wheel pulls in.
+  xgboost: ['xgboost-cpu', 'scikit-learn', 'numpy', 'scipy', 'pandas', 'joblib'],
 };
 
 export function installFrameworks(opts: { names: Framework[]; home?: string; python: string }): number {
