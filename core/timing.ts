@@ -18,6 +18,11 @@ export interface TimingProfile {
    */
   instanceWarmupMin: number;
   instanceWarmupMax: number;
+  /**
+   * A metadata-only resource's transitional state (a notebook instance's Pending, Stopping):
+   * AWS takes minutes to start a notebook instance; nothing runs here, so the state only lasts.
+   */
+  controlPlaneTransition: number;
 }
 
 export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
@@ -31,6 +36,7 @@ export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
     endpointDeleting: 100,
     instanceWarmupMin: 200,
     instanceWarmupMax: 400,
+    controlPlaneTransition: 200,
   },
   realistic: {
     trainingStarting: 90_000,
@@ -42,5 +48,6 @@ export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
     endpointDeleting: 60_000,
     instanceWarmupMin: 5 * 60_000,
     instanceWarmupMax: 7 * 60_000,
+    controlPlaneTransition: 3 * 60_000,
   },
 };

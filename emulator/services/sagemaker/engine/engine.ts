@@ -1,0 +1,199 @@
+import type { OperationHandler } from '../../../protocol/aws-json.js';
+import type { RequestContext } from '../../../protocol/context.js';
+import { AwsError, validation } from '../../../protocol/errors.js';
+import type { ServiceModel } from '../../../protocol/service-model.js';
+import type { Scope } from '../../../storage/database.js';
+import type { ServiceDeps } from '../../deps.js';
+import { listPage } from '../listing.js';
+import { scopeOf } from '../scope.js';
+import { FAMILY_OVERRIDES, type Family } from './families.js';
+import { lifecycleOf, statusAt, transition, type Lifecycle, type StatusTimeline } from './lifecycle.js';
+import { conform } from './shapes.js';
+
+/** What the engine stores per resource: the caller's input, the server's fields, the status timeline. */
+interface EngineRecord {
+  input: Record<string, unknown>;
+  arn: string;
+  created: Date;
+  modified: Date;
+  timeline?: StatusTimeline;
+}
+
+/** Storage kinds are prefixed so that no generic family can collide with a hand-written one. */
+const kindOf = (family: Family) => `engine:${family.name}`;
+
+/**
+ * One implementation of Create/Describe/List/Update/Delete/Start/Stop for every family derived
+ * from the service model. Metadata only: it records what was asked and reports it back in the
+ * output shapes, with AWS's ARNs, times, status lifecycles and errors; nothing runs.
+ */
+export class ResourceEngine {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly model: ServiceModel,
+  ) {}
+
+  operations(family: Family): Record<string, OperationHandler> {
+    const life = lifecycleOf(family);
+    const ops: Record<string, OperationHandler> = {
+      [family.ops.create]: (i, c) => this.create(family, life, i, c),
+      [family.ops.describe]: (i, c) => this.describe(family, i, c),
+    };
+    if (family.ops.list && family.listMember) ops[family.ops.list] = (i, c) => this.list(family, i, c);
+    if (family.ops.update) ops[family.ops.update] = (i, c) => this.update(family, life, i, c);
+    if (family.ops.delete) ops[family.ops.delete] = (i, c) => this.delete(family, life, i, c);
+    if (family.ops.start && life?.start) ops[family.ops.start] = (i, c) => this.move(family, life, life.start!, life.stoppedStates, family.ops.start!, i, c);
+    if (family.ops.stop && life?.stop) ops[family.ops.stop] = (i, c) => this.move(family, life, life.stop!, life.runningStates, family.ops.stop!, i, c);
+    return ops;
+  }
+
+  private arn(scope: Scope, family: Family, name: string): string {
+    return `arn:aws:sagemaker:${scope.region}:${scope.accountId}:${family.resourceType}/${name.toLowerCase()}`;
+  }
+
+  private outputShape(op: string): string | undefined {
+    return this.model.operations[op]?.output?.shape;
+  }
+
+  private shaped(op: string, value: Record<string, unknown>): unknown {
+    const shape = this.outputShape(op);
+    return shape ? conform(this.model, shape, value) : {};
+  }
+
+  private notFound(scope: Scope, family: Family, name: string): AwsError {
+    const arn = this.arn(scope, family, name);
+    const custom = FAMILY_OVERRIDES[family.name]?.notFoundMessage?.(name, arn);
+    if (family.notFound === 'ResourceNotFound') return new AwsError('ResourceNotFound', custom ?? `${capitalized(family.readable)} ${arn} does not exist.`);
+    return validation(custom ?? `Could not find ${family.readable} "${arn}".`);
+  }
+
+  /** The key as given, or the name an ARN points at (Describe* accept either for most families). */
+  private load(scope: Scope, family: Family, key: string): { name: string; record: EngineRecord } {
+    let name = key;
+    if (key.startsWith('arn:')) {
+      const hit = this.deps.db.byArn(key);
+      if (!hit || hit.kind !== kindOf(family)) throw this.notFound(scope, family, key.slice(key.lastIndexOf('/') + 1));
+      name = hit.name;
+    }
+    const found = this.deps.db.get<EngineRecord>(scope, kindOf(family), name);
+    if (!found) throw this.notFound(scope, family, name);
+    return { name: found.name, record: found.data };
+  }
+
+  private view(family: Family, name: string, r: EngineRecord): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...r.input, [family.key]: name, CreationTime: r.created, LastModifiedTime: r.modified };
+    if (family.arnMember) out[family.arnMember] = r.arn;
+    if (family.status) out[family.status.member] = statusAt(r.timeline, this.deps.clock.now());
+    return out;
+  }
+
+  create(family: Family, life: Lifecycle | undefined, req: Record<string, unknown>, ctx: RequestContext): unknown {
+    const scope = scopeOf(ctx);
+    const name = String(req[family.key]);
+    const arn = this.arn(scope, family, name);
+    const now = this.deps.clock.now();
+    const { Tags, ...input } = req;
+    const record: EngineRecord = {
+      input,
+      arn,
+      created: new Date(now),
+      modified: new Date(now),
+      timeline: life?.create ? transition(life.create, now, this.deps.timing.controlPlaneTransition) : undefined,
+    };
+    if (!this.deps.db.insert(scope, kindOf(family), name, arn, record)) {
+      const message = `Cannot create already existing ${family.readable} "${arn}".`;
+      throw family.inUse === 'ResourceInUse' ? new AwsError('ResourceInUse', message) : validation(message);
+    }
+    if (Array.isArray(Tags) && Tags.length) this.deps.db.addTags(arn, Tags as { Key: string; Value: string }[]);
+    return this.shaped(family.ops.create, family.arnMember ? { [family.arnMember]: arn } : {});
+  }
+
+  describe(family: Family, req: Record<string, unknown>, ctx: RequestContext): unknown {
+    const { name, record } = this.load(scopeOf(ctx), family, String(req[family.key]));
+    return this.shaped(family.ops.describe, this.view(family, name, record));
+  }
+
+  list(family: Family, req: Record<string, any>, ctx: RequestContext): unknown {
+    const views = this.deps.db.list<EngineRecord>(scopeOf(ctx), kindOf(family)).map((r) => this.view(family, r.name, r.data));
+    const extra = extraFilters(this.model, family.ops.list!, req);
+    const statusKey = family.status?.member;
+    const { page, NextToken } = listPage(views.filter((v) => extra.every((f) => f(v))), req, {
+      name: (v) => String(v[family.key]),
+      creationTime: (v) => v.CreationTime as Date,
+      lastModifiedTime: (v) => v.LastModifiedTime as Date,
+      status: statusKey ? (v) => v[statusKey] as string : undefined,
+      defaultOrder: 'Descending',
+    });
+    const summary = family.listMember!;
+    return this.shaped(family.ops.list!, { [summary.member]: page.map((v) => conform(this.model, summary.shape, v)), NextToken });
+  }
+
+  update(family: Family, life: Lifecycle | undefined, req: Record<string, unknown>, ctx: RequestContext): unknown {
+    const scope = scopeOf(ctx);
+    const { name, record } = this.load(scope, family, String(req[family.key]));
+    const now = this.deps.clock.now();
+    // A stoppable resource (a notebook instance) is updated only while stopped, as on AWS.
+    if (life?.stop) this.requireStatus(family, record, life.stoppedStates, life.update?.[0] ?? 'Updating', now);
+    const { [family.key]: _key, ...changes } = req;
+    const describeShape = this.model.shapes[this.outputShape(family.ops.describe) ?? ''];
+    for (const [k, v] of Object.entries(changes)) if (describeShape?.members?.[k] || k in record.input) record.input[k] = v;
+    record.modified = new Date(now);
+    // A stopped resource stays stopped after an update; others pass through Updating.
+    if (life?.update && !life.stop) record.timeline = transition(life.update, now, this.deps.timing.controlPlaneTransition);
+    this.deps.db.update(scope, kindOf(family), name, record);
+    return this.shaped(family.ops.update!, family.arnMember ? { [family.arnMember]: record.arn } : {});
+  }
+
+  delete(family: Family, life: Lifecycle | undefined, req: Record<string, unknown>, ctx: RequestContext): unknown {
+    const scope = scopeOf(ctx);
+    const { name, record } = this.load(scope, family, String(req[family.key]));
+    if (life?.stop) this.requireStatus(family, record, life.stoppedStates, 'Deleting', this.deps.clock.now());
+    this.deps.db.delete(scope, kindOf(family), name);
+    return this.shaped(family.ops.delete!, family.arnMember ? { [family.arnMember]: record.arn } : {});
+  }
+
+  private move(family: Family, _life: Lifecycle, states: [string, string], allowed: string[], op: string, req: Record<string, unknown>, ctx: RequestContext): unknown {
+    const scope = scopeOf(ctx);
+    const { name, record } = this.load(scope, family, String(req[family.key]));
+    const now = this.deps.clock.now();
+    this.requireStatus(family, record, allowed, states[0], now);
+    record.timeline = transition(states, now, this.deps.timing.controlPlaneTransition);
+    record.modified = new Date(now);
+    this.deps.db.update(scope, kindOf(family), name, record);
+    return this.shaped(op, family.arnMember ? { [family.arnMember]: record.arn } : {});
+  }
+
+  /** AWS's wording: Status (InService) not in ([Stopped, Failed]). Unable to transition to (Deleting) for Notebook Instance (arn). */
+  private requireStatus(family: Family, record: EngineRecord, allowed: string[], target: string, now: number): void {
+    const current = statusAt(record.timeline, now);
+    if (current === undefined || allowed.includes(current)) return;
+    const title = family.readable.replace(/\b\w/g, (c) => c.toUpperCase());
+    throw validation(`Status (${current}) not in ([${allowed.join(', ')}]). Unable to transition to (${target}) for ${title} (${record.arn}).`);
+  }
+}
+
+const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+const GENERIC_LIST_MEMBERS = new Set([
+  'NameContains', 'StatusEquals', 'CreationTimeAfter', 'CreationTimeBefore', 'LastModifiedTimeAfter', 'LastModifiedTimeBefore',
+  'SortBy', 'SortOrder', 'NextToken', 'MaxResults',
+]);
+
+/**
+ * A List operation's own filters, read from its input shape: `<Member>Equals` and
+ * `<Member>Contains` compare with the resource's <Member>; a member the resource also has
+ * (ModelPackageGroupName on ListModelPackages) must match exactly.
+ */
+function extraFilters(model: ServiceModel, listOp: string, req: Record<string, any>): ((v: Record<string, unknown>) => boolean)[] {
+  const shape = model.shapes[model.operations[listOp].input?.shape ?? ''];
+  const out: ((v: Record<string, unknown>) => boolean)[] = [];
+  for (const [member, value] of Object.entries(req)) {
+    if (value === undefined || GENERIC_LIST_MEMBERS.has(member) || !shape?.members?.[member] || typeof value !== 'string') continue;
+    const contains = /^(.+)Contains$/.exec(member);
+    const equals = /^(.+)Equals$/.exec(member);
+    if (contains) out.push((v) => String(v[contains[1]] ?? '').toLowerCase().includes(value.toLowerCase()));
+    else if (equals) out.push((v) => v[equals[1]] === value);
+    else out.push((v) => v[member] === undefined || v[member] === value);
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+import type { OperationHandler } from '../../../protocol/aws-json.js';
+import { sagemakerModel } from '../../../protocol/service-model.js';
+import type { ServiceDeps } from '../../deps.js';
+import { ResourceEngine } from './engine.js';
+import { deriveFamilies, type Family } from './families.js';
+
+/**
+ * Families the generic engine does not take, and why. Hand-written services own theirs; jobs whose
+ * product is computed output are left unserved rather than faked (a metadata-only transform job
+ * would say Completed and write nothing).
+ */
+export const NOT_GENERIC: Record<string, string> = {
+  TrainingJob: 'hand-written service (runs real training)',
+  Model: 'hand-written service',
+  EndpointConfig: 'hand-written service',
+  Endpoint: 'hand-written service (runs real serving)',
+  HyperParameterTuningJob: 'hand-written service (runs real tuning)',
+  Pipeline: 'not in this slice (pipelines need an executor)',
+  Experiment: 'not in this slice (experiments and Search)',
+  Trial: 'not in this slice (experiments and Search)',
+  TrialComponent: 'not in this slice (experiments and Search)',
+  ProcessingJob: 'not in this slice (processing jobs run containers)',
+  ModelPackage: 'not in this slice (model registry: versioned packages in groups)',
+  TransformJob: 'computes output: a metadata-only job would report Completed and write nothing',
+  AutoMLJob: 'computes output (AutoML candidates)',
+  AutoMLJobV2: 'computes output (AutoML candidates)',
+  CompilationJob: 'computes output (a compiled model)',
+  OptimizationJob: 'computes output (an optimized model)',
+  LabelingJob: 'needs human workers',
+  EdgePackagingJob: 'computes output (an edge package)',
+  InferenceRecommendationsJob: 'computes output (load-test recommendations)',
+  AIBenchmarkJob: 'computes output (benchmarks)',
+  AIRecommendationJob: 'computes output (recommendations)',
+  InferenceComponent: 'hosts a model on an endpoint: needs the endpoint service',
+  ImageVersion: 'a sub-resource of an image, keyed by image name and version',
+};
+
+let derived: ReturnType<typeof deriveFamilies> | undefined;
+
+/** The families the engine serves (derived once from the vendored model). */
+export function engineFamilies(): Family[] {
+  derived ??= deriveFamilies(sagemakerModel(), (name) => name in NOT_GENERIC);
+  return derived.families;
+}
+
+/** Families the model declares that could not be derived generically, with the reason. */
+export function underivedFamilies(): Record<string, string> {
+  engineFamilies();
+  return derived!.skipped;
+}
+
+/** Every operation the engine serves, for the families no hand-written service owns. */
+export function createEngineOperations(deps: ServiceDeps, handWritten: Record<string, OperationHandler>): Record<string, OperationHandler> {
+  const engine = new ResourceEngine(deps, sagemakerModel());
+  const out: Record<string, OperationHandler> = {};
+  for (const family of engineFamilies()) {
+    for (const [op, handler] of Object.entries(engine.operations(family))) if (!handWritten[op]) out[op] = handler;
+  }
+  return out;
+}

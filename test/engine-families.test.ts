@@ -1,0 +1,117 @@
+import {
+  AddTagsCommand,
+  CreateModelPackageGroupCommand,
+  CreateNotebookInstanceCommand,
+  DeleteModelPackageGroupCommand,
+  DeleteNotebookInstanceCommand,
+  DescribeFeatureGroupCommand,
+  DescribeModelPackageGroupCommand,
+  DescribeNotebookInstanceCommand,
+  ListNotebookInstancesCommand,
+  ListTagsCommand,
+  StartNotebookInstanceCommand,
+  StopNotebookInstanceCommand,
+  UpdateNotebookInstanceCommand,
+  waitUntilNotebookInstanceInService,
+  waitUntilNotebookInstanceStopped,
+} from '@aws-sdk/client-sagemaker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clients, ROLE } from './helpers/clients.js';
+import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
+
+let emu: EmulatorProcess;
+let sm: ReturnType<typeof clients>['sagemaker'];
+
+async function rejection(p: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as any;
+  }
+  throw new Error('expected the call to fail');
+}
+
+beforeAll(async () => {
+  emu = await startEmulatorProcess();
+  sm = clients(emu.url).sagemaker;
+}, 60_000);
+afterAll(async () => emu?.stop());
+
+describe('the generic resource engine', () => {
+  it('walks a notebook instance through its lifecycle with the SDK waiters', async () => {
+    const created = await sm.send(
+      new CreateNotebookInstanceCommand({ NotebookInstanceName: 'My-Notebook', InstanceType: 'ml.t3.medium', RoleArn: ROLE, Tags: [{ Key: 'team', Value: 'a' }] }),
+    );
+    expect(created.NotebookInstanceArn).toBe('arn:aws:sagemaker:us-east-1:000000000000:notebook-instance/my-notebook');
+    const first = await sm.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: 'My-Notebook' }));
+    expect(['Pending', 'InService']).toContain(first.NotebookInstanceStatus);
+    expect(first.InstanceType).toBe('ml.t3.medium');
+    expect(first.RoleArn).toBe(ROLE);
+    expect(first.CreationTime).toBeInstanceOf(Date);
+    await waitUntilNotebookInstanceInService({ client: sm, maxWaitTime: 60, minDelay: 1 }, { NotebookInstanceName: 'My-Notebook' });
+
+    // In use: neither deleted nor updated while it runs (AWS's wording).
+    const inUse = await rejection(sm.send(new DeleteNotebookInstanceCommand({ NotebookInstanceName: 'My-Notebook' })));
+    expect(inUse.name).toBe('ValidationException');
+    expect(inUse.message).toBe(`Status (InService) not in ([Stopped, Failed]). Unable to transition to (Deleting) for Notebook Instance (${created.NotebookInstanceArn}).`);
+    const startAgain = await rejection(sm.send(new StartNotebookInstanceCommand({ NotebookInstanceName: 'My-Notebook' })));
+    expect(startAgain.message).toMatch(/^Status \(InService\) not in \(\[Stopped, Failed\]\)/);
+
+    await sm.send(new StopNotebookInstanceCommand({ NotebookInstanceName: 'My-Notebook' }));
+    await waitUntilNotebookInstanceStopped({ client: sm, maxWaitTime: 60, minDelay: 1 }, { NotebookInstanceName: 'My-Notebook' });
+    await sm.send(new UpdateNotebookInstanceCommand({ NotebookInstanceName: 'My-Notebook', InstanceType: 'ml.t3.large' }));
+    const updated = await sm.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: 'my-notebook' }));
+    expect(updated.InstanceType).toBe('ml.t3.large');
+    expect(updated.NotebookInstanceStatus).toBe('Stopped');
+    expect(updated.LastModifiedTime!.getTime()).toBeGreaterThanOrEqual(updated.CreationTime!.getTime());
+
+    const tags = await sm.send(new ListTagsCommand({ ResourceArn: created.NotebookInstanceArn }));
+    expect(tags.Tags).toEqual([{ Key: 'team', Value: 'a' }]);
+    await sm.send(new DeleteNotebookInstanceCommand({ NotebookInstanceName: 'My-Notebook' }));
+    const gone = await rejection(sm.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: 'My-Notebook' })));
+    expect(gone.name).toBe('ValidationException');
+    expect(gone.message).toBe('RecordNotFound');
+  });
+
+  it('lists with filters, sort order and NextToken', async () => {
+    for (const n of ['nb-a', 'nb-b', 'nb-c']) {
+      await sm.send(new CreateNotebookInstanceCommand({ NotebookInstanceName: n, InstanceType: 'ml.t3.medium', RoleArn: ROLE }));
+    }
+    await sm.send(new CreateNotebookInstanceCommand({ NotebookInstanceName: 'other', InstanceType: 'ml.t3.medium', RoleArn: ROLE }));
+    const byName = await sm.send(new ListNotebookInstancesCommand({ NameContains: 'NB-', SortBy: 'Name', SortOrder: 'Ascending', MaxResults: 2 }));
+    expect(byName.NotebookInstances!.map((n) => n.NotebookInstanceName)).toEqual(['nb-a', 'nb-b']);
+    expect(byName.NotebookInstances![0].NotebookInstanceArn).toMatch(/:notebook-instance\/nb-a$/);
+    expect(byName.NextToken).toBeTruthy();
+    const rest = await sm.send(new ListNotebookInstancesCommand({ NameContains: 'NB-', SortBy: 'Name', SortOrder: 'Ascending', MaxResults: 2, NextToken: byName.NextToken }));
+    expect(rest.NotebookInstances!.map((n) => n.NotebookInstanceName)).toEqual(['nb-c']);
+    expect(rest.NextToken).toBeUndefined();
+    // Default: newest first.
+    const all = await sm.send(new ListNotebookInstancesCommand({}));
+    expect(all.NotebookInstances![0].NotebookInstanceName).toBe('other');
+  });
+
+  it('refuses a taken name and answers the family’s not-found error', async () => {
+    await sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'churn' }));
+    const again = await rejection(sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'Churn' })));
+    expect(again.name).toBe('ValidationException');
+    let group = await sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'churn' }));
+    expect(group.ModelPackageGroupArn).toBe('arn:aws:sagemaker:us-east-1:000000000000:model-package-group/churn');
+    // Pending on the timing profile, then Completed.
+    expect(['Pending', 'Completed']).toContain(group.ModelPackageGroupStatus);
+    for (let i = 0; i < 300 && group.ModelPackageGroupStatus === 'Pending'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      group = await sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'churn' }));
+    }
+    expect(group.ModelPackageGroupStatus).toBe('Completed');
+    // Describe by ARN, as the model allows.
+    const byArn = await sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: group.ModelPackageGroupArn }));
+    expect(byArn.ModelPackageGroupName).toBe('churn');
+    await sm.send(new AddTagsCommand({ ResourceArn: group.ModelPackageGroupArn, Tags: [{ Key: 'k', Value: 'v' }] }));
+    await sm.send(new DeleteModelPackageGroupCommand({ ModelPackageGroupName: 'churn' }));
+    const missing = await rejection(sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'churn' })));
+    expect(missing.name).toBe('ValidationException');
+    const feature = await rejection(sm.send(new DescribeFeatureGroupCommand({ FeatureGroupName: 'nope' })));
+    expect(feature.name).toBe('ResourceNotFound');
+    expect(feature.$metadata.httpStatusCode).toBe(400);
+  });
+});
