@@ -35,16 +35,18 @@ export class ResourceEngine {
 
   operations(family: Family): Record<string, OperationHandler> {
     const life = lifecycleOf(family);
-    const ops: Record<string, OperationHandler> = {
-      [family.ops.create]: (i, c) => this.create(family, life, i, c),
-      [family.ops.describe]: (i, c) => this.describe(family, i, c),
+    const byVerb: Record<keyof Family['ops'], (op: string) => OperationHandler> = {
+      create: () => (i, c) => this.create(family, life, i, c),
+      describe: () => (i, c) => this.describe(family, i, c),
+      list: () => (i, c) => this.list(family, i, c),
+      update: () => (i, c) => this.update(family, life, i, c),
+      delete: () => (i, c) => this.delete(family, life, i, c),
+      start: (op) => (i, c) => this.move(family, life!.start!, life!.startFrom, op, i, c),
+      stop: (op) => (i, c) => this.move(family, life!.stop!, life!.runningStates, op, i, c),
     };
-    if (family.ops.list && family.listMember) ops[family.ops.list] = (i, c) => this.list(family, i, c);
-    if (family.ops.update) ops[family.ops.update] = (i, c) => this.update(family, life, i, c);
-    if (family.ops.delete) ops[family.ops.delete] = (i, c) => this.delete(family, life, i, c);
-    if (family.ops.start && life?.start) ops[family.ops.start] = (i, c) => this.move(family, life, life.start!, life.stoppedStates, family.ops.start!, i, c);
-    if (family.ops.stop && life?.stop) ops[family.ops.stop] = (i, c) => this.move(family, life, life.stop!, life.runningStates, family.ops.stop!, i, c);
-    return ops;
+    const handlers: Record<string, OperationHandler> = {};
+    for (const op of familyOperations(family)) handlers[op] = byVerb[verbOf(family, op)](op);
+    return handlers;
   }
 
   private arn(scope: Scope, family: Family, name: string): string {
@@ -132,14 +134,15 @@ export class ResourceEngine {
     const scope = scopeOf(ctx);
     const { name, record } = this.load(scope, family, String(req[family.key]));
     const now = this.deps.clock.now();
-    // A stoppable resource (a notebook instance) is updated only while stopped, as on AWS.
-    if (life?.stop) this.requireStatus(family, record, life.stoppedStates, life.update?.[0] ?? 'Updating', now);
+    const stoppedOnly = FAMILY_OVERRIDES[family.name]?.onlyWhenStopped ?? [];
+    if (life && stoppedOnly.includes('update')) this.requireStatus(family, record, life.stoppedStates, life.update?.[0] ?? 'Updating', now);
     const { [family.key]: _key, ...changes } = req;
     const describeShape = this.model.shapes[this.outputShape(family.ops.describe) ?? ''];
     for (const [k, v] of Object.entries(changes)) if (describeShape?.members?.[k] || k in record.input) record.input[k] = v;
     record.modified = new Date(now);
-    // A stopped resource stays stopped after an update; others pass through Updating.
-    if (life?.update && !life.stop) record.timeline = transition(life.update, now, this.deps.timing.controlPlaneTransition);
+    // A resource updated while stopped stays stopped; others pass through Updating.
+    const current = statusAt(record.timeline, now);
+    if (life?.update && !(current && life.stoppedStates.includes(current))) record.timeline = transition(life.update, now, this.deps.timing.controlPlaneTransition);
     this.deps.db.update(scope, kindOf(family), name, record);
     return this.shaped(family.ops.update!, family.arnMember ? { [family.arnMember]: record.arn } : {});
   }
@@ -147,12 +150,14 @@ export class ResourceEngine {
   delete(family: Family, life: Lifecycle | undefined, req: Record<string, unknown>, ctx: RequestContext): unknown {
     const scope = scopeOf(ctx);
     const { name, record } = this.load(scope, family, String(req[family.key]));
-    if (life?.stop) this.requireStatus(family, record, life.stoppedStates, 'Deleting', this.deps.clock.now());
+    if (life && FAMILY_OVERRIDES[family.name]?.onlyWhenStopped?.includes('delete')) {
+      this.requireStatus(family, record, life.stoppedStates, 'Deleting', this.deps.clock.now());
+    }
     this.deps.db.delete(scope, kindOf(family), name);
     return this.shaped(family.ops.delete!, family.arnMember ? { [family.arnMember]: record.arn } : {});
   }
 
-  private move(family: Family, _life: Lifecycle, states: [string, string], allowed: string[], op: string, req: Record<string, unknown>, ctx: RequestContext): unknown {
+  private move(family: Family, states: [string, string], allowed: string[], op: string, req: Record<string, unknown>, ctx: RequestContext): unknown {
     const scope = scopeOf(ctx);
     const { name, record } = this.load(scope, family, String(req[family.key]));
     const now = this.deps.clock.now();
@@ -170,6 +175,25 @@ export class ResourceEngine {
     const title = family.readable.replace(/\b\w/g, (c) => c.toUpperCase());
     throw validation(`Status (${current}) not in ([${allowed.join(', ')}]). Unable to transition to (${target}) for ${title} (${record.arn}).`);
   }
+}
+
+/** The operations the engine serves for a family: Start/Stop only where its status enum has a stopped state. */
+export function familyOperations(family: Family): string[] {
+  const life = lifecycleOf(family);
+  const { create, describe, list, update, delete: del, start, stop } = family.ops;
+  return [
+    create,
+    describe,
+    list && family.listMember ? list : undefined,
+    update,
+    del,
+    start && life?.start ? start : undefined,
+    stop && life?.stop ? stop : undefined,
+  ].filter((op): op is string => !!op);
+}
+
+function verbOf(family: Family, op: string): keyof Family['ops'] {
+  return (Object.entries(family.ops).find(([, name]) => name === op)?.[0] ?? 'describe') as keyof Family['ops'];
 }
 
 const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -31,12 +31,15 @@ export interface Family {
 export interface Override {
   /** The exact message AWS gives for a missing resource (default: "Could not find <readable> "<arn>"."). */
   notFoundMessage?: (name: string, arn: string) => string;
+  /** Operations allowed only while the resource is stopped (or failed). */
+  onlyWhenStopped?: ('update' | 'delete')[];
 }
 
 /** Where AWS's behaviour is not in the model. */
 export const FAMILY_OVERRIDES: Record<string, Override> = {
   // DescribeNotebookInstance on a missing name: ValidationException "RecordNotFound".
-  NotebookInstance: { notFoundMessage: () => 'RecordNotFound' },
+  // Update and Delete need a stopped notebook instance (UpdateNotebookInstance, DeleteNotebookInstance docs).
+  NotebookInstance: { notFoundMessage: () => 'RecordNotFound', onlyWhenStopped: ['update', 'delete'] },
 };
 
 /** Families, or operations, this slice does not serve generically, and why. */
@@ -76,7 +79,7 @@ export function deriveFamilies(model: ServiceModel, excluded: (family: string) =
       [`${name}Arn`, ...Object.keys(createOut?.members ?? {}).filter((k) => k.endsWith('Arn'))].find(
         (k) => describeOut?.members?.[k] || createOut?.members?.[k],
       );
-    const statusName = [`${name}Status`, 'Status'].find((k) => describeOut?.members?.[k] && model.shapes[describeOut.members[k].shape]?.enum);
+    const statusName = [`${name}Status`, 'Status', key.replace(/Name$/, 'Status')].find((k) => describeOut?.members?.[k] && model.shapes[describeOut.members[k].shape]?.enum);
     const listOp = [`List${name}s`, `List${name.replace(/y$/, 'ies')}`, `List${name}es`].find((n) => ops[n]);
     const listOut = listOp && ops[listOp].output ? model.shapes[ops[listOp].output!.shape] : undefined;
     const listEntry = Object.entries(listOut?.members ?? {}).find(([, mm]) => model.shapes[mm.shape]?.type === 'list');

@@ -32,6 +32,7 @@ export const NOT_GENERIC: Record<string, string> = {
   AIBenchmarkJob: 'computes output (benchmarks)',
   AIRecommendationJob: 'computes output (recommendations)',
   InferenceComponent: 'hosts a model on an endpoint: needs the endpoint service',
+  InferenceExperiment: "shadow-tests an endpoint's variants: needs the endpoint service",
   ImageVersion: 'a sub-resource of an image, keyed by image name and version',
 };
 

@@ -24,6 +24,7 @@ export interface Lifecycle {
   update?: [string, string];
   /** States from which Start may run (and in which Delete/Update of a stoppable resource may run). */
   stoppedStates: string[];
+  startFrom: string[];
   runningStates: string[];
 }
 
@@ -32,14 +33,20 @@ export function lifecycleOf(family: Family): Lifecycle | undefined {
   if (!values) return undefined;
   const settled = first(values, SETTLED) ?? values[0];
   const starting = first(values, STARTING) ?? settled;
-  const stopped = first(values, ['Stopped', 'STOPPED']);
+  // Where the family has its own "running" state (Started, Running), Start leads there.
+  const running = first(values, ['InService', 'Running', 'Started']) ?? settled;
+  const stopped = first(values, ['Stopped', 'STOPPED', 'Cancelled']);
+  const failed = first(values, ['Failed', 'FAILED']);
+  const stoppedStates = [stopped, failed].filter((s): s is string => !!s);
   return {
     create: [starting, settled],
-    start: family.ops.start && stopped ? [first(values, ['Pending', 'Starting']) ?? starting, settled] : undefined,
+    start: family.ops.start && stopped ? [first(values, ['Pending', 'Starting']) ?? starting, running] : undefined,
     stop: family.ops.stop && stopped ? [first(values, ['Stopping', 'STOPPING']) ?? stopped, stopped] : undefined,
-    update: family.ops.update ? [first(values, ['Updating', 'UpdateInProgress']) ?? settled, first(values, ['UpdateCompleted']) ?? settled] : undefined,
-    stoppedStates: [stopped, first(values, ['Failed', 'FAILED'])].filter((s): s is string => !!s),
-    runningStates: [starting, settled],
+    update: family.ops.update ? [first(values, ['Updating', 'UpdateInProgress']) ?? settled, first(values, ['UpdateCompleted', 'Updated']) ?? settled] : undefined,
+    // A resource created but never started (an inference experiment's Created) may be started too.
+    startFrom: running === settled ? stoppedStates : [...stoppedStates, settled],
+    stoppedStates,
+    runningStates: [...new Set([starting, settled, running, first(values, ['Updated', 'UpdateCompleted'])].filter((s): s is string => !!s))],
   };
 }
 

@@ -31,7 +31,7 @@ export function minimalValue(model: ServiceModel, shapeName: string, memberName 
       return Array.from({ length: n }, () => minimalValue(model, shape.member!.shape, memberName, depth + 1));
     }
     case 'map':
-      return {};
+      return (shape.min ?? 0) > 0 ? { [String(minimalValue(model, shape.key!.shape, memberName, depth + 1))]: minimalValue(model, shape.value!.shape, memberName, depth + 1) } : {};
     case 'string':
       return minimalString(shape, memberName);
     case 'integer':
@@ -54,19 +54,31 @@ export function minimalValue(model: ServiceModel, shapeName: string, memberName 
 function minimalString(shape: Shape, memberName: string): string {
   if (shape.enum?.length) return shape.enum[0];
   const pattern = shape.pattern ?? '';
-  let value: string;
+  const candidates: string[] = [];
   if (/arn/i.test(memberName) || pattern.startsWith('arn:')) {
     const type = /:([a-z-]+)\//.exec(pattern.replace(/\\/g, ''))?.[1] ?? 'resource';
-    value = pattern.includes(':iam:') || /role/i.test(memberName)
-      ? 'arn:aws:iam::123456789012:role/localsage'
-      : `arn:aws:sagemaker:us-east-1:123456789012:${type}/localsage`;
-  } else if (/^s3|Uri$|Url$|S3/i.test(memberName) || pattern.includes('s3|https')) value = 's3://localsage/key';
-  else if (/Id$/.test(memberName) && /\^?d-/.test(pattern)) value = 'd-localsage1';
-  else value = 'localsage';
+    if (pattern.includes(':iam:') || /role/i.test(memberName)) candidates.push('arn:aws:iam::123456789012:role/localsage');
+    candidates.push(`arn:aws:sagemaker:us-east-1:123456789012:${type}/localsage`);
+  }
+  candidates.push('localsage', 's3://localsage/key', 'https://localsage.example/repository', 'd-localsage1', 'localsage.example', '1', 'a');
   const min = shape.min ?? 0;
   const max = shape.max ?? 1024;
-  while (value.length < min) value += 'a';
-  return value.slice(0, Math.max(max, min));
+  const sized = (v: string) => (v.length < min ? v + 'a'.repeat(min - v.length) : v).slice(0, Math.max(max, min));
+  const re = pattern ? javaPattern(pattern) : undefined;
+  for (const c of candidates) if (!re || re.test(sized(c))) return sized(c);
+  return sized(candidates[0]);
+}
+
+/** The model's Java patterns, where JavaScript reads them the same way (most of them). */
+function javaPattern(pattern: string): RegExp | undefined {
+  for (const flags of ['u', '']) {
+    try {
+      return new RegExp(`^(?:${pattern.replace(/^\^/, '').replace(/\$$/, '')})$`, flags);
+    } catch {
+      // try without the unicode flag
+    }
+  }
+  return undefined;
 }
 
 /**
