@@ -85,7 +85,7 @@ export class ResourceEngine {
   private view(family: Family, name: string, r: EngineRecord): Record<string, unknown> {
     const out: Record<string, unknown> = { ...r.input, [family.key]: name, CreationTime: r.created, LastModifiedTime: r.modified };
     if (family.arnMember) out[family.arnMember] = r.arn;
-    if (family.status) out[family.status.member] = statusAt(r.timeline, this.deps.clock.now());
+    if (family.status) out[family.status.member] = statusAt(r.timeline, this.deps.clock.now()) ?? r.input[family.status.member];
     return out;
   }
 
@@ -100,7 +100,8 @@ export class ResourceEngine {
       arn,
       created: new Date(now),
       modified: new Date(now),
-      timeline: life?.create ? transition(life.create, now, this.deps.timing.controlPlaneTransition) : undefined,
+      // A status the caller sets (a model card's ModelCardStatus) is theirs, not a lifecycle.
+      timeline: life?.create && !(family.status!.member in input) ? transition(life.create, now, this.deps.timing.controlPlaneTransition) : undefined,
     };
     if (!this.deps.db.insert(scope, kindOf(family), name, arn, record)) {
       const message = `Cannot create already existing ${family.readable} "${arn}".`;
@@ -142,7 +143,8 @@ export class ResourceEngine {
     record.modified = new Date(now);
     // A resource updated while stopped stays stopped; others pass through Updating.
     const current = statusAt(record.timeline, now);
-    if (life?.update && !(current && life.stoppedStates.includes(current))) record.timeline = transition(life.update, now, this.deps.timing.controlPlaneTransition);
+    if (family.status && family.status.member in changes) record.timeline = undefined;
+    else if (life?.update && record.timeline && !(current && life.stoppedStates.includes(current))) record.timeline = transition(life.update, now, this.deps.timing.controlPlaneTransition);
     this.deps.db.update(scope, kindOf(family), name, record);
     return this.shaped(family.ops.update!, family.arnMember ? { [family.arnMember]: record.arn } : {});
   }
