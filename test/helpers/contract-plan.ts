@@ -42,6 +42,19 @@ export function contractPlan(prefix: string): Step[] {
       steps.push(step);
     }
   }
+  // The model registry: a version in a group, addressed by its ARN (account 000000000000 for the test credentials).
+  const group = `${prefix}registry`;
+  const version = `arn:aws:sagemaker:us-east-1:000000000000:model-package/${group}/1`;
+  steps.push(
+    { op: 'CreateModelPackageGroup', family: 'ModelPackage', input: { ModelPackageGroupName: group } },
+    { op: 'CreateModelPackage', family: 'ModelPackage', input: { ...input('CreateModelPackage'), ModelPackageGroupName: group } },
+    { op: 'DescribeModelPackage', family: 'ModelPackage', input: { ModelPackageName: version } },
+    { op: 'ListModelPackages', family: 'ModelPackage', input: { ModelPackageGroupName: group } },
+    { op: 'UpdateModelPackage', family: 'ModelPackage', input: { ModelPackageArn: version, ModelApprovalStatus: 'Approved' } },
+    { op: 'DeleteModelPackage', family: 'ModelPackage', input: { ModelPackageName: version } },
+    { op: 'DeleteModelPackageGroup', family: 'ModelPackage', input: { ModelPackageGroupName: group } },
+  );
+  for (const s of steps) inFamily.add(s.op);
   for (const op of Object.keys(model.operations)) if (!inFamily.has(op)) steps.push({ op, input: input(op) });
   return steps;
 }

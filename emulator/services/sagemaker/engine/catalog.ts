@@ -1,5 +1,5 @@
 import { sagemakerModel } from '../../../protocol/service-model.js';
-import { engineFamilies, NOT_GENERIC, underivedFamilies } from './index.js';
+import { engineFamilies, MODEL_REGISTRY_OPERATIONS, NOT_GENERIC, underivedFamilies } from './index.js';
 import { familyOperations } from './engine.js';
 
 /**
@@ -43,6 +43,7 @@ export interface OperationCoverage {
 export function operationCoverage(): OperationCoverage[] {
   const engine = new Map<string, string>();
   for (const f of engineFamilies()) for (const op of familyOperations(f)) engine.set(op, f.name);
+  for (const op of MODEL_REGISTRY_OPERATIONS) engine.set(op, 'ModelPackage');
   const hand = new Set(HAND_WRITTEN_OPERATIONS);
   const skipped = underivedFamilies();
   return Object.keys(sagemakerModel().operations).map((op): OperationCoverage => {

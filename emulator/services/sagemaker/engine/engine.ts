@@ -31,6 +31,8 @@ export class ResourceEngine {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly model: ServiceModel,
+    /** Per family: the error a Delete meets while something else still uses the resource. */
+    private readonly deleteGuards: Record<string, (scope: Scope, name: string) => AwsError | undefined> = {},
   ) {}
 
   operations(family: Family): Record<string, OperationHandler> {
@@ -155,6 +157,8 @@ export class ResourceEngine {
     if (life && FAMILY_OVERRIDES[family.name]?.onlyWhenStopped?.includes('delete')) {
       this.requireStatus(family, record, life.stoppedStates, 'Deleting', this.deps.clock.now());
     }
+    const conflict = this.deleteGuards[family.name]?.(scope, name);
+    if (conflict) throw conflict;
     this.deps.db.delete(scope, kindOf(family), name);
     return this.shaped(family.ops.delete!, family.arnMember ? { [family.arnMember]: record.arn } : {});
   }

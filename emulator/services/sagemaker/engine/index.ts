@@ -1,7 +1,9 @@
 import type { OperationHandler } from '../../../protocol/aws-json.js';
 import { sagemakerModel } from '../../../protocol/service-model.js';
 import type { ServiceDeps } from '../../deps.js';
+import { AwsError } from '../../../protocol/errors.js';
 import { ResourceEngine } from './engine.js';
+import { MODEL_REGISTRY_OPERATIONS, ModelRegistry } from './model-registry.js';
 import { deriveFamilies, type Family } from './families.js';
 
 /**
@@ -20,7 +22,7 @@ export const NOT_GENERIC: Record<string, string> = {
   Trial: 'not in this slice (experiments and Search)',
   TrialComponent: 'not in this slice (experiments and Search)',
   ProcessingJob: 'not in this slice (processing jobs run containers)',
-  ModelPackage: 'not in this slice (model registry: versioned packages in groups)',
+  ModelPackage: 'the model registry (model-registry.ts) serves it: versions numbered per group',
   TransformJob: 'computes output: a metadata-only job would report Completed and write nothing',
   AutoMLJob: 'computes output (AutoML candidates)',
   AutoMLJobV2: 'computes output (AutoML candidates)',
@@ -50,12 +52,19 @@ export function underivedFamilies(): Record<string, string> {
   return derived!.skipped;
 }
 
+export { MODEL_REGISTRY_OPERATIONS };
+
 /** Every operation the engine serves, for the families no hand-written service owns. */
 export function createEngineOperations(deps: ServiceDeps, handWritten: Record<string, OperationHandler>): Record<string, OperationHandler> {
-  const engine = new ResourceEngine(deps, sagemakerModel());
+  const registry = new ModelRegistry(deps, sagemakerModel());
+  const engine = new ResourceEngine(deps, sagemakerModel(), {
+    ModelPackageGroup: (scope, name) =>
+      registry.groupInUse(scope, name) ? new AwsError('ConflictException', `Model Package Group ${name} still has model package versions; delete them first.`) : undefined,
+  });
   const out: Record<string, OperationHandler> = {};
   for (const family of engineFamilies()) {
     for (const [op, handler] of Object.entries(engine.operations(family))) if (!handWritten[op]) out[op] = handler;
   }
+  for (const [op, handler] of Object.entries(registry.operations())) if (!handWritten[op]) out[op] = handler;
   return out;
 }

@@ -51,14 +51,17 @@ export function renderOperationsSection(): string {
     const verbs = familyOperations(f).map((op) => op.replace(f.name, '').replace(/^(List).*$/, '$1'));
     lines.push(`| ${f.name} | ${verbs.join(', ')} | \`${f.resourceType}\` | ${states} |`);
   }
+  lines.push(
+    '| ModelPackage (model registry) | Create, Describe, List, Update, Delete | `model-package` | Pending → Completed; versions of a group numbered from 1 (`model-package/<group>/<n>`), ModelApprovalStatus PendingManualApproval → Approved / Rejected by UpdateModelPackage |',
+  );
   lines.push('', 'Make no sense offline:', '');
   const byReason = new Map<string, string[]>();
   for (const c of of('offline-only')) byReason.set(c.reason!, [...(byReason.get(c.reason!) ?? []), c.op]);
   for (const [reason, ops] of byReason) lines.push(`- ${reason}: ${ops.join(', ')}`);
   lines.push(
     '',
-    'Not served yet (pipelines, experiments and Search, processing jobs and the model registry\'s packages',
-    'are the next slices; jobs that compute an output are not faked with a metadata-only record):',
+    'Not served yet (pipelines, experiments and Search, and processing jobs are the next slices;',
+    'jobs that compute an output are not faked with a metadata-only record):',
     '',
     '<details><summary>' + of('not yet').length + ' operations</summary>',
     '',
