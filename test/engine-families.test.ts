@@ -48,6 +48,8 @@ describe('the generic resource engine', () => {
     expect(first.InstanceType).toBe('ml.t3.medium');
     expect(first.RoleArn).toBe(ROLE);
     expect(first.CreationTime).toBeInstanceOf(Date);
+    // AWS's defaults for what the caller left out.
+    expect([first.VolumeSizeInGB, first.DirectInternetAccess, first.RootAccess]).toEqual([5, 'Enabled', 'Enabled']);
     await waitUntilNotebookInstanceInService({ client: sm, maxWaitTime: 60, minDelay: 1 }, { NotebookInstanceName: 'My-Notebook' });
 
     // In use: neither deleted nor updated while it runs (AWS's wording).
@@ -88,6 +90,17 @@ describe('the generic resource engine', () => {
     // Default: newest first.
     const all = await sm.send(new ListNotebookInstancesCommand({}));
     expect(all.NotebookInstances![0].NotebookInstanceName).toBe('other');
+  });
+
+  it('keeps engine resources, their tags and their status across a restart', async () => {
+    await sm.send(new CreateNotebookInstanceCommand({ NotebookInstanceName: 'survivor', InstanceType: 'ml.t3.medium', RoleArn: ROLE, Tags: [{ Key: 'k', Value: 'v' }] }));
+    await waitUntilNotebookInstanceInService({ client: sm, maxWaitTime: 60, minDelay: 1 }, { NotebookInstanceName: 'survivor' });
+    await emu.kill();
+    emu = await startEmulatorProcess({ dataDir: emu.dataDir });
+    sm = clients(emu.url).sagemaker;
+    const d = await sm.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: 'survivor' }));
+    expect(d.NotebookInstanceStatus).toBe('InService');
+    expect((await sm.send(new ListTagsCommand({ ResourceArn: d.NotebookInstanceArn }))).Tags).toEqual([{ Key: 'k', Value: 'v' }]);
   });
 
   it('refuses a taken name and answers the family’s not-found error', async () => {

@@ -98,7 +98,7 @@ export class ResourceEngine {
     const now = this.deps.clock.now();
     const { Tags, ...input } = req;
     const record: EngineRecord = {
-      input,
+      input: { ...FAMILY_OVERRIDES[family.name]?.defaults?.(name, scope.region), ...input },
       arn,
       created: new Date(now),
       modified: new Date(now),

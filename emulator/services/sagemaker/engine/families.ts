@@ -31,6 +31,8 @@ export interface Family {
 export interface Override {
   /** The exact message AWS gives for a missing resource (default: "Could not find <readable> "<arn>"."). */
   notFoundMessage?: (name: string, arn: string) => string;
+  /** Members AWS fills in when the caller leaves them out (the caller's value wins). */
+  defaults?: (name: string, region: string) => Record<string, unknown>;
   /** Operations allowed only while the resource is stopped (or failed). */
   onlyWhenStopped?: ('update' | 'delete')[];
 }
@@ -39,7 +41,18 @@ export interface Override {
 export const FAMILY_OVERRIDES: Record<string, Override> = {
   // DescribeNotebookInstance on a missing name: ValidationException "RecordNotFound".
   // Update and Delete need a stopped notebook instance (UpdateNotebookInstance, DeleteNotebookInstance docs).
-  NotebookInstance: { notFoundMessage: () => 'RecordNotFound', onlyWhenStopped: ['update', 'delete'] },
+  // Defaults per the CreateNotebookInstance API reference (5 GB volume, internet and root access
+  // Enabled); the Url is where AWS would serve Jupyter (nothing serves it here).
+  NotebookInstance: {
+    notFoundMessage: () => 'RecordNotFound',
+    onlyWhenStopped: ['update', 'delete'],
+    defaults: (name, region) => ({
+      DirectInternetAccess: 'Enabled',
+      RootAccess: 'Enabled',
+      VolumeSizeInGB: 5,
+      Url: `${name.toLowerCase()}.notebook.${region}.sagemaker.aws`,
+    }),
+  },
 };
 
 /** Families, or operations, this slice does not serve generically, and why. */
