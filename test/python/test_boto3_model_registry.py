@@ -37,6 +37,9 @@ def test_versions_and_approval(sm):
 
     d = sm.describe_model_package(ModelPackageName=arns[1])
     assert d["ModelPackageVersion"] == 2
+    assert d["ModelPackageName"] == "Churn-Models/2"
+    # The name works as well as the ARN.
+    assert sm.describe_model_package(ModelPackageName="churn-models/2")["ModelPackageArn"] == arns[1]
     assert d["ModelPackageGroupName"] == "Churn-Models"
     assert d["ModelApprovalStatus"] == "PendingManualApproval"
     assert d["InferenceSpecification"]["Containers"][0]["ModelDataUrl"] == "s3://registry-test/model-1.tar.gz"

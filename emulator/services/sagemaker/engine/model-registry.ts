@@ -12,7 +12,7 @@ import { conform } from './shapes.js';
 /**
  * The model registry's packages on top of the engine's groups (kind `engine:ModelPackageGroup`):
  * a package created in a group is version N of it, N counting from 1 per group and never reused
- * after a delete; its ARN is model-package/<group>/<N> and its name the group's. A package
+ * after a delete; its ARN is model-package/<group>/<N> and its name <group>/<N>. A package
  * created by ModelPackageName alone is unversioned (model-package/<name>). Versioned packages
  * start PendingManualApproval unless the caller says otherwise; UpdateModelPackage moves
  * ModelApprovalStatus between Approved, Rejected and PendingManualApproval.
@@ -112,7 +112,9 @@ export class ModelRegistry {
     const status = statusAt(r.timeline, this.deps.clock.now());
     return {
       ...r.input,
-      ModelPackageName: r.group ?? r.input.ModelPackageName,
+      // "For a versioned model, the name is ... ModelPackageGroupName/ModelPackageVersion" (the
+      // ModelPackage API reference); DescribeModelPackage accepts it back (VersionedArnOrName).
+      ModelPackageName: r.group ? `${r.group}/${r.version}` : r.input.ModelPackageName,
       ModelPackageGroupName: r.group,
       ModelPackageVersion: r.version,
       ModelPackageArn: r.arn,
