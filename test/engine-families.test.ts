@@ -87,6 +87,11 @@ describe('the generic resource engine', () => {
     const rest = await sm.send(new ListNotebookInstancesCommand({ NameContains: 'NB-', SortBy: 'Name', SortOrder: 'Ascending', MaxResults: 2, NextToken: byName.NextToken }));
     expect(rest.NotebookInstances!.map((n) => n.NotebookInstanceName)).toEqual(['nb-c']);
     expect(rest.NextToken).toBeUndefined();
+    // A List's own filter, read from its input shape (StatusEquals is the shared one).
+    const stopped = await sm.send(new ListNotebookInstancesCommand({ StatusEquals: 'Stopped' }));
+    expect(stopped.NotebookInstances).toEqual([]);
+    const typed = await sm.send(new ListNotebookInstancesCommand({ NotebookInstanceLifecycleConfigNameContains: 'nothing-has-this' }));
+    expect(typed.NotebookInstances).toEqual([]);
     // Default: newest first.
     const all = await sm.send(new ListNotebookInstancesCommand({}));
     expect(all.NotebookInstances![0].NotebookInstanceName).toBe('other');
@@ -123,6 +128,11 @@ describe('the generic resource engine', () => {
     await sm.send(new DeleteModelPackageGroupCommand({ ModelPackageGroupName: 'churn' }));
     const missing = await rejection(sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'churn' })));
     expect(missing.name).toBe('ValidationException');
+    // An ARN of another family is not found, not mistaken for this one.
+    const wrongFamily = await rejection(
+      sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'arn:aws:sagemaker:us-east-1:000000000000:notebook-instance/nb-a' })),
+    );
+    expect(wrongFamily.name).toBe('ValidationException');
     const feature = await rejection(sm.send(new DescribeFeatureGroupCommand({ FeatureGroupName: 'nope' })));
     expect(feature.name).toBe('ResourceNotFound');
     expect(feature.$metadata.httpStatusCode).toBe(400);

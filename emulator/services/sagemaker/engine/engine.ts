@@ -120,7 +120,8 @@ export class ResourceEngine {
 
   list(family: Family, req: Record<string, any>, ctx: RequestContext): unknown {
     const views = this.deps.db.list<EngineRecord>(scopeOf(ctx), kindOf(family)).map((r) => this.view(family, r.name, r.data));
-    const extra = extraFilters(this.model, family.ops.list!, req);
+    const described = new Set(Object.keys(this.model.shapes[this.outputShape(family.ops.describe) ?? '']?.members ?? {}));
+    const extra = extraFilters(this.model, family.ops.list!, req, described);
     const statusKey = family.status?.member;
     const { page, NextToken } = listPage(views.filter((v) => extra.every((f) => f(v))), req, {
       name: (v) => String(v[family.key]),
@@ -214,16 +215,18 @@ const GENERIC_LIST_MEMBERS = new Set([
  * `<Member>Contains` compare with the resource's <Member>; a member the resource also has
  * (ModelPackageGroupName on ListModelPackages) must match exactly.
  */
-function extraFilters(model: ServiceModel, listOp: string, req: Record<string, any>): ((v: Record<string, unknown>) => boolean)[] {
+function extraFilters(model: ServiceModel, listOp: string, req: Record<string, any>, described: Set<string>): ((v: Record<string, unknown>) => boolean)[] {
   const shape = model.shapes[model.operations[listOp].input?.shape ?? ''];
   const out: ((v: Record<string, unknown>) => boolean)[] = [];
   for (const [member, value] of Object.entries(req)) {
     if (value === undefined || GENERIC_LIST_MEMBERS.has(member) || !shape?.members?.[member] || typeof value !== 'string') continue;
     const contains = /^(.+)Contains$/.exec(member);
     const equals = /^(.+)Equals$/.exec(member);
-    if (contains) out.push((v) => String(v[contains[1]] ?? '').toLowerCase().includes(value.toLowerCase()));
-    else if (equals) out.push((v) => v[equals[1]] === value);
-    else out.push((v) => v[member] === undefined || v[member] === value);
+    // Only filters on a member the resource describes at its top level; others (a member nested
+    // in a config) are not applied rather than guessed.
+    if (contains && described.has(contains[1])) out.push((v) => String(v[contains[1]] ?? '').toLowerCase().includes(value.toLowerCase()));
+    else if (equals && described.has(equals[1])) out.push((v) => v[equals[1]] === value);
+    else if (!contains && !equals && described.has(member)) out.push((v) => v[member] === value);
   }
   return out;
 }
