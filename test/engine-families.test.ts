@@ -12,6 +12,7 @@ import {
   StartNotebookInstanceCommand,
   StopNotebookInstanceCommand,
   UpdateNotebookInstanceCommand,
+  waitUntilNotebookInstanceDeleted,
   waitUntilNotebookInstanceInService,
   waitUntilNotebookInstanceStopped,
 } from '@aws-sdk/client-sagemaker';
@@ -70,6 +71,10 @@ describe('the generic resource engine', () => {
     const tags = await sm.send(new ListTagsCommand({ ResourceArn: created.NotebookInstanceArn }));
     expect(tags.Tags).toEqual([{ Key: 'team', Value: 'a' }]);
     await sm.send(new DeleteNotebookInstanceCommand({ NotebookInstanceName: 'My-Notebook' }));
+    // Deleting, then gone: the SDK's waiter sees the not-found error.
+    const deleting = await sm.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: 'My-Notebook' })).catch(() => undefined);
+    if (deleting) expect(deleting.NotebookInstanceStatus).toBe('Deleting');
+    await waitUntilNotebookInstanceDeleted({ client: sm, maxWaitTime: 60, minDelay: 1 }, { NotebookInstanceName: 'My-Notebook' });
     const gone = await rejection(sm.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: 'My-Notebook' })));
     expect(gone.name).toBe('ValidationException');
     expect(gone.message).toBe('RecordNotFound');
@@ -126,7 +131,14 @@ describe('the generic resource engine', () => {
     expect(byArn.ModelPackageGroupName).toBe('churn');
     await sm.send(new AddTagsCommand({ ResourceArn: group.ModelPackageGroupArn, Tags: [{ Key: 'k', Value: 'v' }] }));
     await sm.send(new DeleteModelPackageGroupCommand({ ModelPackageGroupName: 'churn' }));
-    const missing = await rejection(sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'churn' })));
+    // Deleting for the profile's transition, then not found.
+    let missing: Awaited<ReturnType<typeof rejection>> | undefined;
+    for (let i = 0; i < 300 && !missing; i++) {
+      const d = await sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'churn' })).catch((e) => (missing = e));
+      if (!missing) expect((d as { ModelPackageGroupStatus?: string }).ModelPackageGroupStatus).toBe('Deleting');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (!missing) throw new Error('the group was never deleted');
     expect(missing.name).toBe('ValidationException');
     // An ARN of another family is not found, not mistaken for this one.
     const wrongFamily = await rejection(

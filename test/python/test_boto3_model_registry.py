@@ -77,9 +77,16 @@ def test_versions_and_approval(sm):
     for arn in (arns[0], arns[1], fourth["ModelPackageArn"]):
         sm.delete_model_package(ModelPackageName=arn)
     sm.delete_model_package_group(ModelPackageGroupName="Churn-Models")
-    with pytest.raises(ClientError) as e:
-        sm.describe_model_package_group(ModelPackageGroupName="Churn-Models")
-    assert e.value.response["Error"]["Code"] == "ValidationException"
+    # Deleting for a moment (the timing profile), then not found.
+    error = None
+    for _ in range(200):
+        try:
+            assert sm.describe_model_package_group(ModelPackageGroupName="Churn-Models")["ModelPackageGroupStatus"] == "Deleting"
+        except ClientError as e:
+            error = e
+            break
+        time.sleep(0.05)
+    assert error is not None and error.response["Error"]["Code"] == "ValidationException"
 
 
 def test_status_settles_and_unversioned_packages(sm):

@@ -23,6 +23,7 @@ def test_notebook_instance_lifecycle(boto_session):
     names = [n.notebook_instance_name for n in NotebookInstance.get_all(session=boto_session)]
     assert "core-nb" in names
     nb.delete()
+    nb.wait_for_delete(poll=1, timeout=60)
     with pytest.raises(Exception):
         NotebookInstance.get(notebook_instance_name="core-nb", session=boto_session)
 

@@ -7,7 +7,7 @@ import type { ServiceDeps } from '../../deps.js';
 import { listPage } from '../listing.js';
 import { scopeOf } from '../scope.js';
 import { FAMILY_OVERRIDES, type Family } from './families.js';
-import { lifecycleOf, statusAt, transition, type Lifecycle, type StatusTimeline } from './lifecycle.js';
+import { GONE, lifecycleOf, statusAt, transition, type Lifecycle, type StatusTimeline } from './lifecycle.js';
 import { conform } from './shapes.js';
 
 /** What the engine stores per resource: the caller's input, the server's fields, the status timeline. */
@@ -80,8 +80,15 @@ export class ResourceEngine {
       name = hit.name;
     }
     const found = this.deps.db.get<EngineRecord>(scope, kindOf(family), name);
-    if (!found) throw this.notFound(scope, family, name);
+    if (!found || !this.alive(scope, family, found.name, found.data)) throw this.notFound(scope, family, name);
     return { name: found.name, record: found.data };
+  }
+
+  /** False once a Deleting resource's time is up; then its record (and tags) are removed. */
+  private alive(scope: Scope, family: Family, name: string, record: EngineRecord): boolean {
+    if (statusAt(record.timeline, this.deps.clock.now()) !== GONE) return true;
+    this.deps.db.delete(scope, kindOf(family), name);
+    return false;
   }
 
   private view(family: Family, name: string, r: EngineRecord): Record<string, unknown> {
@@ -105,6 +112,8 @@ export class ResourceEngine {
       // A status the caller sets (a model card's ModelCardStatus) is theirs, not a lifecycle.
       timeline: life?.create && !(family.status!.member in input) ? transition(life.create, now, this.deps.timing.controlPlaneTransition) : undefined,
     };
+    const previous = this.deps.db.get<EngineRecord>(scope, kindOf(family), name);
+    if (previous) this.alive(scope, family, previous.name, previous.data);
     if (!this.deps.db.insert(scope, kindOf(family), name, arn, record)) {
       const message = `Cannot create already existing ${family.readable} "${arn}".`;
       throw family.inUse === 'ResourceInUse' ? new AwsError('ResourceInUse', message) : validation(message);
@@ -119,7 +128,11 @@ export class ResourceEngine {
   }
 
   list(family: Family, req: Record<string, any>, ctx: RequestContext): unknown {
-    const views = this.deps.db.list<EngineRecord>(scopeOf(ctx), kindOf(family)).map((r) => this.view(family, r.name, r.data));
+    const scope = scopeOf(ctx);
+    const views = this.deps.db
+      .list<EngineRecord>(scope, kindOf(family))
+      .filter((r) => this.alive(scope, family, r.name, r.data))
+      .map((r) => this.view(family, r.name, r.data));
     const described = new Set(Object.keys(this.model.shapes[this.outputShape(family.ops.describe) ?? '']?.members ?? {}));
     const extra = extraFilters(this.model, family.ops.list!, req, described);
     const statusKey = family.status?.member;
@@ -160,7 +173,13 @@ export class ResourceEngine {
     }
     const conflict = this.deleteGuards[family.name]?.(scope, name);
     if (conflict) throw conflict;
-    this.deps.db.delete(scope, kindOf(family), name);
+    const now = this.deps.clock.now();
+    if (!life?.deleting) this.deps.db.delete(scope, kindOf(family), name);
+    else if (statusAt(record.timeline, now) !== life.deleting) {
+      // Deleting for the timing profile's transition, then gone (Describe answers not found).
+      record.timeline = { from: life.deleting, to: GONE, at: now + this.deps.timing.controlPlaneTransition };
+      this.deps.db.update(scope, kindOf(family), name, record);
+    }
     return this.shaped(family.ops.delete!, family.arnMember ? { [family.arnMember]: record.arn } : {});
   }
 

@@ -25,6 +25,8 @@ export interface Lifecycle {
   /** States from which Start may run (and in which Delete/Update of a stoppable resource may run). */
   stoppedStates: string[];
   startFrom: string[];
+  /** The family's Deleting state, where it has one: Delete passes through it, then the resource is gone. */
+  deleting?: string;
   runningStates: string[];
 }
 
@@ -46,9 +48,13 @@ export function lifecycleOf(family: Family): Lifecycle | undefined {
     // A resource created but never started (an inference experiment's Created) may be started too.
     startFrom: running === settled ? stoppedStates : [...stoppedStates, settled],
     stoppedStates,
+    deleting: first(values, ['Deleting', 'DELETING', 'DeleteInProgress']),
     runningStates: [...new Set([starting, settled, running, first(values, ['Updated', 'UpdateCompleted'])].filter((s): s is string => !!s))],
   };
 }
+
+/** The timeline's end state for a deleted resource: past it, the record is removed on the next read. */
+export const GONE = '\u0000gone';
 
 export function statusAt(t: StatusTimeline | undefined, now: number): string | undefined {
   return t && (now >= t.at ? t.to : t.from);

@@ -37,7 +37,7 @@ export function renderOperationsSection(): string {
     'MLflow tracking server serves no MLflow. Statuses move on the timing profile (`controlPlaneTransition`:',
     '0.2 s with `--timing fast`, 3 minutes with `realistic`).',
     '',
-    '| family | operations | ARN type | status on Create (→ Start / Stop) |',
+    '| family | operations | ARN type | status lifecycle |',
     '|---|---|---|---|',
   ];
   for (const f of [...families].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -46,7 +46,7 @@ export function renderOperationsSection(): string {
     const states = callerSets
       ? `set by the caller (${f.status!.member})`
       : life
-      ? [life.create!.join(' → '), life.start && `Start: ${life.start.join(' → ')}`, life.stop && `Stop: ${life.stop.join(' → ')}`].filter(Boolean).join('; ')
+      ? [life.create!.join(' → '), life.start && `Start: ${life.start.join(' → ')}`, life.stop && `Stop: ${life.stop.join(' → ')}`, life.deleting && `Delete: ${life.deleting} → gone`].filter(Boolean).join('; ')
       : '';
     const verbs = familyOperations(f).map((op) => op.replace(f.name, '').replace(/^(List).*$/, '$1'));
     lines.push(`| ${f.name} | ${verbs.join(', ')} | \`${f.resourceType}\` | ${states} |`);
