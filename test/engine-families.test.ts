@@ -139,6 +139,8 @@ describe('the generic resource engine', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     if (!missing) throw new Error('the group was never deleted');
+    // Once gone, the name is free again.
+    await sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'churn' }));
     expect(missing.name).toBe('ValidationException');
     // An ARN of another family is not found, not mistaken for this one.
     const wrongFamily = await rejection(

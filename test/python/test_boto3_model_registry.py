@@ -87,6 +87,10 @@ def test_versions_and_approval(sm):
             break
         time.sleep(0.05)
     assert error is not None and error.response["Error"]["Code"] == "ValidationException"
+    # A group created again under the same name is a new group: its versions count from 1.
+    sm.create_model_package_group(ModelPackageGroupName="Churn-Models")
+    again = sm.create_model_package(ModelPackageGroupName="Churn-Models", InferenceSpecification=inference_spec(5))
+    assert again["ModelPackageArn"].endswith("/churn-models/1")
 
 
 def test_status_settles_and_unversioned_packages(sm):

@@ -6,7 +6,7 @@ import type { Scope } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
 import { listPage } from '../listing.js';
 import { scopeOf } from '../scope.js';
-import { statusAt, transition, type StatusTimeline } from './lifecycle.js';
+import { GONE, statusAt, transition, type StatusTimeline } from './lifecycle.js';
 import { conform } from './shapes.js';
 
 /**
@@ -72,11 +72,13 @@ export class ModelRegistry {
     let record: PackageRecord;
     if (req.ModelPackageGroupName) {
       const groupArg = String(req.ModelPackageGroupName);
-      const group = groupArg.startsWith('arn:') ? this.deps.db.byArn(groupArg)?.name : this.deps.db.get(scope, GROUP_KIND, groupArg)?.name;
-      if (!group || !this.deps.db.get(scope, GROUP_KIND, group)) {
-        throw validation(`Model Package Group ${groupArg} does not exist.`);
-      }
-      const counter = `model-package-version:${scope.accountId}:${scope.region}:${group.toLowerCase()}`;
+      const groupName = groupArg.startsWith('arn:') ? this.deps.db.byArn(groupArg)?.name : groupArg;
+      const found = groupName !== undefined ? this.deps.db.get<{ arn: string; created: Date; timeline?: StatusTimeline }>(scope, GROUP_KIND, groupName) : undefined;
+      // A group being deleted takes no new versions.
+      if (!found || found.data.timeline?.to === GONE) throw validation(`Model Package Group ${groupArg} does not exist.`);
+      const group = found.name;
+      // Per group incarnation: a group deleted and created again numbers from 1.
+      const counter = `model-package-version:${found.arn}:${found.data.created.getTime()}`;
       const version = (this.deps.db.counter(counter) ?? 0) + 1;
       this.deps.db.setCounter(counter, version);
       key = `${group}/${version}`;
