@@ -2,11 +2,13 @@ import {
   AddTagsCommand,
   CreateModelPackageGroupCommand,
   CreateNotebookInstanceCommand,
+  CreateWorkteamCommand,
   DeleteModelPackageGroupCommand,
   DeleteNotebookInstanceCommand,
   DescribeFeatureGroupCommand,
   DescribeModelPackageGroupCommand,
   DescribeNotebookInstanceCommand,
+  DescribeWorkteamCommand,
   ListNotebookInstancesCommand,
   ListTagsCommand,
   StartNotebookInstanceCommand,
@@ -150,5 +152,21 @@ describe('the generic resource engine', () => {
     const feature = await rejection(sm.send(new DescribeFeatureGroupCommand({ FeatureGroupName: 'nope' })));
     expect(feature.name).toBe('ResourceNotFound');
     expect(feature.$metadata.httpStatusCode).toBe(400);
+  });
+});
+
+describe('families whose Describe wraps the resource', () => {
+  it('answers DescribeWorkteam with the workteam inside its Workteam member', async () => {
+    await sm.send(
+      new CreateWorkteamCommand({
+        WorkteamName: 'labelers',
+        Description: 'in-house',
+        MemberDefinitions: [{ OidcMemberDefinition: { Groups: ['team'] } }],
+      }),
+    );
+    const d = await sm.send(new DescribeWorkteamCommand({ WorkteamName: 'labelers' }));
+    expect(d.Workteam?.WorkteamName).toBe('labelers');
+    expect(d.Workteam?.Description).toBe('in-house');
+    expect(d.Workteam?.WorkteamArn).toBe('arn:aws:sagemaker:us-east-1:000000000000:workteam/labelers');
   });
 });

@@ -124,7 +124,8 @@ export class ResourceEngine {
 
   describe(family: Family, req: Record<string, unknown>, ctx: RequestContext): unknown {
     const { name, record } = this.load(scopeOf(ctx), family, String(req[family.key]));
-    return this.shaped(family.ops.describe, this.view(family, name, record));
+    const view = this.view(family, name, record);
+    return this.shaped(family.ops.describe, family.describeWrapper ? { [family.describeWrapper]: view } : view);
   }
 
   list(family: Family, req: Record<string, any>, ctx: RequestContext): unknown {

@@ -24,6 +24,8 @@ export interface Family {
   notFound: 'ResourceNotFound' | 'ValidationException';
   /** Whether Create of a taken name is ResourceInUse (the model lists it) or a ValidationException. */
   inUse: 'ResourceInUse' | 'ValidationException';
+  /** Describe's member that wraps the whole resource (DescribeWorkforce answers {Workforce: {...}}). */
+  describeWrapper?: string;
   /** Words for messages: "notebook instance". */
   readable: string;
 }
@@ -115,6 +117,9 @@ export function deriveFamilies(model: ServiceModel, excluded: (family: string) =
       listMember: listEntry ? { member: listEntry[0], shape: model.shapes[listEntry[1].shape].member!.shape } : undefined,
       notFound: errorsOf(`Describe${name}`).includes('ResourceNotFound') ? 'ResourceNotFound' : 'ValidationException',
       inUse: errorsOf(opName).includes('ResourceInUse') ? 'ResourceInUse' : 'ValidationException',
+      describeWrapper: describeOut?.members?.[key]
+        ? undefined
+        : Object.entries(describeOut?.members ?? {}).find(([n, mm]) => describeOut?.required?.includes(n) && model.shapes[mm.shape]?.members?.[key])?.[0],
       readable: name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase(),
     });
   }
