@@ -1,18 +1,21 @@
 import {
   AddTagsCommand,
   CreateModelPackageGroupCommand,
+  CreateModelCardCommand,
   CreateNotebookInstanceCommand,
   CreateWorkteamCommand,
   DeleteModelPackageGroupCommand,
   DeleteNotebookInstanceCommand,
   DescribeFeatureGroupCommand,
   DescribeModelPackageGroupCommand,
+  DescribeModelCardCommand,
   DescribeNotebookInstanceCommand,
   DescribeWorkteamCommand,
   ListNotebookInstancesCommand,
   ListTagsCommand,
   StartNotebookInstanceCommand,
   StopNotebookInstanceCommand,
+  UpdateModelCardCommand,
   UpdateNotebookInstanceCommand,
   waitUntilNotebookInstanceDeleted,
   waitUntilNotebookInstanceInService,
@@ -168,5 +171,16 @@ describe('families whose Describe wraps the resource', () => {
     expect(d.Workteam?.WorkteamName).toBe('labelers');
     expect(d.Workteam?.Description).toBe('in-house');
     expect(d.Workteam?.WorkteamArn).toBe('arn:aws:sagemaker:us-east-1:000000000000:workteam/labelers');
+  });
+});
+
+describe('model cards', () => {
+  it('keep the status the caller sets and count a version per update', async () => {
+    await sm.send(new CreateModelCardCommand({ ModelCardName: 'churn-card', Content: '{}', ModelCardStatus: 'Draft' }));
+    let card = await sm.send(new DescribeModelCardCommand({ ModelCardName: 'churn-card' }));
+    expect([card.ModelCardStatus, card.ModelCardVersion]).toEqual(['Draft', 1]);
+    await sm.send(new UpdateModelCardCommand({ ModelCardName: 'churn-card', ModelCardStatus: 'PendingReview' }));
+    card = await sm.send(new DescribeModelCardCommand({ ModelCardName: 'churn-card' }));
+    expect([card.ModelCardStatus, card.ModelCardVersion]).toEqual(['PendingReview', 2]);
   });
 });

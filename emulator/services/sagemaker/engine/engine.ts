@@ -105,7 +105,7 @@ export class ResourceEngine {
     const now = this.deps.clock.now();
     const { Tags, ...input } = req;
     const record: EngineRecord = {
-      input: { ...FAMILY_OVERRIDES[family.name]?.defaults?.(name, scope.region), ...input },
+      input: { ...FAMILY_OVERRIDES[family.name]?.defaults?.(name, scope.region), ...input, ...versionOne(family) },
       arn,
       created: new Date(now),
       modified: new Date(now),
@@ -158,6 +158,8 @@ export class ResourceEngine {
     const describeShape = this.model.shapes[this.outputShape(family.ops.describe) ?? ''];
     for (const [k, v] of Object.entries(changes)) if (describeShape?.members?.[k] || k in record.input) record.input[k] = v;
     record.modified = new Date(now);
+    const version = FAMILY_OVERRIDES[family.name]?.versionMember;
+    if (version) record.input[version] = Number(record.input[version] ?? 1) + 1;
     // A resource updated while stopped stays stopped; others pass through Updating.
     const current = statusAt(record.timeline, now);
     if (family.status && family.status.member in changes) record.timeline = undefined;
@@ -221,6 +223,11 @@ export function familyOperations(family: Family): string[] {
 
 function verbOf(family: Family, op: string): keyof Family['ops'] {
   return (Object.entries(family.ops).find(([, name]) => name === op)?.[0] ?? 'describe') as keyof Family['ops'];
+}
+
+function versionOne(family: Family): Record<string, number> {
+  const member = FAMILY_OVERRIDES[family.name]?.versionMember;
+  return member ? { [member]: 1 } : {};
 }
 
 const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
