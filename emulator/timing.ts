@@ -12,6 +12,9 @@ export interface TimingProfile {
   endpointCreating: number;
   endpointUpdating: number;
   endpointDeleting: number;
+  /** Instances starting and the model container loading, before the first record is sent. */
+  transformStarting: number;
+  transformStopping: number;
 }
 
 export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
@@ -23,6 +26,8 @@ export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
     endpointCreating: 300,
     endpointUpdating: 200,
     endpointDeleting: 100,
+    transformStarting: 150,
+    transformStopping: 100,
   },
   realistic: {
     trainingStarting: 90_000,
@@ -32,5 +37,7 @@ export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
     endpointCreating: 6 * 60_000,
     endpointUpdating: 6 * 60_000,
     endpointDeleting: 60_000,
+    transformStarting: 4 * 60_000,
+    transformStopping: 30_000,
   },
 };

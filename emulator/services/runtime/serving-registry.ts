@@ -18,6 +18,27 @@ export interface ServingEndpoint {
 export class ModelLoadError extends Error {}
 
 /**
+ * Downloads and unpacks a container's ModelDataUrl into the bytes of `model_algo-1`, failing with
+ * the messages SageMaker gives for a missing object or a bad archive.
+ */
+export async function fetchModelFile(store: ObjectStore, modelDataUrl: string): Promise<Buffer> {
+  let artifact: Buffer;
+  try {
+    const { bucket, key } = parseS3Uri(modelDataUrl);
+    artifact = await readObject(store, bucket, key);
+  } catch {
+    throw new ModelLoadError(
+      `Failed to download model data for container "container_1" from URL: "${modelDataUrl}". Please ensure that there is an object located at the URL and that the role passed to CreateModel has permissions to download the object.`,
+    );
+  }
+  try {
+    return await unpackModelArtifact(artifact);
+  } catch (e) {
+    throw new ModelLoadError(`Failed to extract model data archive from URL "${modelDataUrl}". Please ensure that the object located at the URL is a valid tar.gz archive: ${(e as Error).message}`);
+  }
+}
+
+/**
  * What each InService endpoint serves, in memory, so that InvokeEndpoint touches neither SQLite
  * nor the object store on its hot path.
  */
@@ -53,18 +74,10 @@ export class ServingRegistry {
   async load(modelDataUrl: string): Promise<LoadedModel> {
     const cached = this.models.get(modelDataUrl);
     if (cached) return cached;
-    let artifact: Buffer;
-    try {
-      const { bucket, key } = parseS3Uri(modelDataUrl);
-      artifact = await readObject(this.store, bucket, key);
-    } catch {
-      throw new ModelLoadError(
-        `Failed to download model data for container "container_1" from URL: "${modelDataUrl}". Please ensure that there is an object located at the URL and that the role passed to CreateModel has permissions to download the object.`,
-      );
-    }
+    const file = await fetchModelFile(this.store, modelDataUrl);
     let model: LoadedModel;
     try {
-      model = loadModel(await unpackModelArtifact(artifact));
+      model = loadModel(file);
     } catch (e) {
       throw new ModelLoadError(`Failed to extract model data archive from URL "${modelDataUrl}". Please ensure that the object located at the URL is a valid tar.gz archive: ${(e as Error).message}`);
     }

@@ -6,6 +6,7 @@ import { EndpointService } from './endpoints.js';
 import { ModelService } from './models.js';
 import { TagService } from './tags.js';
 import { TrainingJobService } from './training-jobs.js';
+import { TransformJobService } from './transform-jobs.js';
 
 /** The SageMaker control plane: the services and the operation table the protocol layer calls. */
 export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
@@ -14,11 +15,16 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const configs = new EndpointConfigService(deps);
   const endpoints = new EndpointService(deps, serving);
   const tags = new TagService(deps);
+  const transforms = new TransformJobService(deps);
   const operations: Record<string, OperationHandler> = {
     CreateTrainingJob: (i, c) => training.create(i, c),
     DescribeTrainingJob: (i, c) => training.describe(i, c),
     ListTrainingJobs: (i, c) => training.list(i, c),
     StopTrainingJob: (i, c) => training.stop(i, c),
+    CreateTransformJob: (i, c) => transforms.create(i, c),
+    DescribeTransformJob: (i, c) => transforms.describe(i, c),
+    ListTransformJobs: (i, c) => transforms.list(i, c),
+    StopTransformJob: (i, c) => transforms.stop(i, c),
     CreateModel: (i, c) => models.create(i, c),
     DescribeModel: (i, c) => models.describe(i, c),
     ListModels: (i, c) => models.list(i, c),
@@ -43,8 +49,9 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     endpoints,
     async recover() {
       training.recover();
+      transforms.recover();
       await endpoints.recover();
     },
-    shutdown: () => training.shutdown(),
+    shutdown: () => Promise.all([training.shutdown(), transforms.shutdown()]).then(() => undefined),
   };
 }

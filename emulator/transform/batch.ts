@@ -1,0 +1,62 @@
+import type { LoadedModel } from '../../algorithms/index.js';
+import { DataProcessingError, filterInput, formatOf, joinAndFilter, needsProcessing, splitResponse, type DataProcessing } from './data-processing.js';
+import type { SplitType } from './records.js';
+
+export interface BatchSettings {
+  contentType?: string;
+  accept?: string;
+  split: SplitType;
+  processing: DataProcessing;
+}
+
+export interface BatchFailure {
+  /** The HTTP status the container answered (4xx: ClientError, 5xx: AlgorithmError). */
+  status: number;
+  message: string;
+}
+
+export type BatchOutcome = { ok: true; body: Buffer } | { ok: false; error: BatchFailure };
+
+/**
+ * One mini-batch: InputFilter on each record, the request body as batch transform builds it
+ * (Line records joined by newlines, RecordIO frames concatenated), the model's answer, then
+ * JoinSource and OutputFilter record by record. Runs in the instance's worker thread.
+ */
+export function handleBatch(model: LoadedModel, s: BatchSettings, records: Buffer[]): BatchOutcome {
+  const processing = needsProcessing(s.processing);
+  const inputFormat = formatOf(s.contentType);
+  let texts: string[] | undefined;
+  let payload: Buffer;
+  try {
+    if (processing && s.split === 'Line') {
+      texts = records.map((r) => r.toString('utf8'));
+      payload = Buffer.from(texts.map((t) => filterInput(t, inputFormat, s.processing.inputFilter)).join('\n') + '\n');
+    } else if (s.split === 'Line') {
+      payload = Buffer.concat(records.flatMap((r) => [r, NEWLINE]));
+    } else {
+      payload = records.length === 1 ? records[0] : Buffer.concat(records);
+    }
+  } catch (e) {
+    return { ok: false, error: { status: 400, message: (e as Error).message } };
+  }
+  let out: { body: Buffer; contentType: string };
+  try {
+    out = model.predict(payload, s.contentType, s.accept);
+  } catch (e) {
+    const err = e as Error & { originalStatus?: number };
+    return { ok: false, error: { status: err.originalStatus ?? 500, message: err.message ?? String(err) } };
+  }
+  if (!processing) return { ok: true, body: out.body };
+  try {
+    const inputs = texts ?? records.map((r) => r.toString('utf8'));
+    const pieces = splitResponse(out.body.toString('utf8'), out.contentType, inputs.length);
+    const outputFormat = formatOf(out.contentType);
+    const lines = pieces.map((piece, i) => joinAndFilter(inputs[i], inputFormat, piece, outputFormat, s.processing));
+    return { ok: true, body: Buffer.from(lines.join('\n') + '\n') };
+  } catch (e) {
+    if (e instanceof DataProcessingError || e instanceof SyntaxError) return { ok: false, error: { status: 400, message: e.message } };
+    throw e;
+  }
+}
+
+const NEWLINE = Buffer.from('\n');

@@ -1,0 +1,60 @@
+import { Worker } from 'node:worker_threads';
+import type { BatchFailure, BatchSettings } from './batch.js';
+
+/** The model answered a mini-batch with an error status, as a container answers 4xx/5xx. */
+export class BatchRequestError extends Error {
+  constructor(readonly failure: BatchFailure) {
+    super(failure.message);
+  }
+}
+
+const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './worker.js', import.meta.url);
+
+/**
+ * One transform instance: a worker thread holding the model. Requests are answered in the
+ * order they were sent; the caller bounds how many are in flight (MaxConcurrentTransforms).
+ */
+export class TransformInstance {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private dead: Error | undefined;
+  readonly ready: Promise<void>;
+
+  constructor(model: Buffer, settings: BatchSettings) {
+    this.worker = new Worker(workerUrl, { workerData: { ...settings, model } });
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.on('message', (msg: { ready?: boolean; id: number; body?: Uint8Array; error?: BatchFailure }) => {
+        if (msg.ready) return resolve();
+        const w = this.waiting.get(msg.id);
+        this.waiting.delete(msg.id);
+        if (!w) return;
+        if (msg.error) w.reject(new BatchRequestError(msg.error));
+        else w.resolve(Buffer.from(msg.body!.buffer, msg.body!.byteOffset, msg.body!.byteLength));
+      });
+      const fail = (e: Error) => {
+        this.dead ??= e;
+        reject(e);
+        for (const w of this.waiting.values()) w.reject(e);
+        this.waiting.clear();
+      };
+      this.worker.on('error', fail);
+      this.worker.on('exit', (code) => fail(new Error(`transform worker exited with code ${code}`)));
+    });
+    this.ready.catch(() => {});
+  }
+
+  send(records: Buffer[]): Promise<Buffer> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    const p = new Promise<Buffer>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    this.worker.postMessage({ id, records });
+    // Rejections surface when the caller awaits this request; none is left unhandled meanwhile.
+    p.catch(() => {});
+    return p;
+  }
+
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+  }
+}

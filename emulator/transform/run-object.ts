@@ -1,0 +1,64 @@
+import { once } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { TransformInstance } from './instance.js';
+import { batchRecords, splitRecords, type SplitType } from './records.js';
+
+export interface ObjectPlan {
+  bucket: string;
+  key: string;
+  outBucket: string;
+  outKey: string;
+}
+
+export interface ObjectSettings {
+  split: SplitType;
+  strategy: 'SingleRecord' | 'MultiRecord';
+  maxPayloadBytes: number;
+  maxConcurrent: number;
+  assembleWithLine: boolean;
+  gzip: boolean;
+  accept?: string;
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * Transforms one input object into `<key>.out`: records stream from the object store, go to the
+ * instance in mini-batches with at most MaxConcurrentTransforms in flight, and the answers stream
+ * to the output object in input order. Memory holds a bounded number of batches, whatever the
+ * object's size. On a failure nothing is stored for this object.
+ */
+export async function transformObject(store: ObjectStore, instance: TransformInstance, plan: ObjectPlan, s: ObjectSettings, alive: () => boolean): Promise<number> {
+  const { body } = await store.getObject(plan.bucket, plan.key);
+  const source: Readable = s.gzip ? body.pipe(createGunzip()) : body;
+  const out = new PassThrough();
+  const stored = store.putObject(plan.outBucket, plan.outKey, out, { contentType: s.accept ?? 'application/octet-stream' });
+  stored.catch(() => {});
+  const pending: Promise<Buffer>[] = [];
+  let records = 0;
+  const writeNext = async () => {
+    const answer = await pending.shift()!;
+    if (!out.write(answer)) await once(out, 'drain');
+    if (s.assembleWithLine && answer.length && answer[answer.length - 1] !== 0x0a && !out.write(NEWLINE)) await once(out, 'drain');
+  };
+  try {
+    for await (const batch of batchRecords(splitRecords(source, s.split, s.maxPayloadBytes), s.strategy, s.split, s.maxPayloadBytes)) {
+      if (!alive()) throw new Error('transform job stopped');
+      records += batch.length;
+      pending.push(instance.send(batch));
+      if (pending.length >= s.maxConcurrent) await writeNext();
+    }
+    while (pending.length) await writeNext();
+    out.end();
+    await stored;
+    return records;
+  } catch (e) {
+    body.destroy();
+    source.destroy();
+    out.destroy(e as Error);
+    await stored.catch(() => {});
+    throw e;
+  }
+}
