@@ -12,6 +12,9 @@ import { logsModel, sagemakerModel, sagemakerRuntimeModel } from './protocol/ser
 import { createCloudWatchLogs } from './services/logs/operations.js';
 import type { ServiceDeps } from './services/deps.js';
 import { InvokeEndpointService } from './services/runtime/invoke-endpoint.js';
+import { DataCapture } from './services/runtime/data-capture.js';
+import { EndpointLogs } from './services/runtime/endpoint-logs.js';
+import { InvocationObserver } from './services/runtime/invocation-observer.js';
 import { ServingRegistry } from './services/runtime/serving-registry.js';
 import { createSageMaker } from './services/sagemaker/operations.js';
 import { getRole, simulatePrincipalPolicy } from './services/iam/permissive-iam.js';
@@ -47,6 +50,8 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
   const defaults = { region: config.region, accountId: config.accountId };
 
   const serving = new ServingRegistry(store);
+  const capture = new DataCapture(store, clock);
+  const observer = new InvocationObserver(new EndpointLogs(db, clock), capture);
   const sagemaker = createSageMaker(deps, serving);
   await sagemaker.recover();
 
@@ -54,7 +59,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
     defaults,
     sagemaker: createAwsJsonService({ model: sagemakerModel(), contentType: 'application/x-amz-json-1.1', operations: sagemaker.operations }),
     logs: createAwsJsonService({ model: logsModel(), contentType: 'application/x-amz-json-1.1', operations: createCloudWatchLogs(deps) }),
-    runtime: createRuntimeHandler(new InvokeEndpointService(serving, sagemakerRuntimeModel()), defaults),
+    runtime: createRuntimeHandler(new InvokeEndpointService(serving, sagemakerRuntimeModel(), observer), defaults),
     s3: createS3Handler({ store, dataDir, defaults }),
     query: {
       '2011-06-15': {
@@ -97,6 +102,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
     config,
     async close() {
       await sagemaker.shutdown();
+      await capture.flushAll();
       server.closeAllConnections?.();
       await new Promise<void>((ok) => server.close(() => ok()));
       await store.close?.();

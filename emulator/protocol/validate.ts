@@ -39,7 +39,14 @@ function compile(pattern: string): RegExp | null {
     let re: RegExp | null = null;
     // Patterns are Java regexes; most compile as JS with the unicode flag. Anchored whole-match,
     // as the service applies them.
-    const body = pattern.replace(/^\^/, '').replace(/\$$/, '');
+    // Java's \A and \z anchors and POSIX \p{Print} (printable ASCII) have no JS spelling.
+    const body = pattern
+      .replace(/^\\A/, '')
+      .replace(/\\z$/, '')
+      .replace(/\[\\p\{Print\}/g, '[\\x20-\\x7E')
+      .replace(/\\p\{Print\}/g, '[\\x20-\\x7E]')
+      .replace(/^\^/, '')
+      .replace(/\$$/, '');
     for (const flags of ['u', '']) {
       try {
         re = new RegExp(`^(?:${body})$`, flags);

@@ -4,6 +4,8 @@ import { AwsError } from '../../protocol/errors.js';
 import type { CallerIdentity } from '../../protocol/identity.js';
 import type { ServiceModel } from '../../protocol/service-model.js';
 import { validateInput } from '../../protocol/validate.js';
+import { endpointLogGroup } from './endpoint-logs.js';
+import type { InvocationObserver, InvocationResult } from './invocation-observer.js';
 import type { ServingEndpoint, ServingRegistry, ServingVariant } from './serving-registry.js';
 
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -33,6 +35,7 @@ export class InvokeEndpointService {
   constructor(
     private readonly serving: ServingRegistry,
     private readonly runtimeModel: ServiceModel,
+    private readonly observer?: InvocationObserver,
   ) {}
 
   invoke(identity: CallerIdentity, input: InvokeInput): InvokeOutput {
@@ -56,27 +59,18 @@ export class InvokeEndpointService {
       throw new AwsError('ValidationError', `Endpoint ${input.endpointName} of account ${identity.accountId} not found.`);
     }
     const variant = this.chooseVariant(endpoint, input.targetVariant);
+    let result: InvocationResult;
     try {
       const out = variant.model.predict(input.body, input.contentType, input.accept);
-      return { body: out.body, contentType: out.contentType, invokedVariant: variant.name, customAttributes: input.customAttributes };
+      result = { ok: true, body: out.body, contentType: out.contentType };
     } catch (e) {
       const err = e as Error & { originalStatus?: number };
       const status = err instanceof InferenceInputError || typeof err.originalStatus === 'number' ? (err.originalStatus ?? 400) : 500;
-      const kind = status >= 500 ? 'server' : 'client';
-      const original = err.message ?? String(err);
-      const logGroup = `/aws/sagemaker/Endpoints/${input.endpointName}`;
-      throw new AwsError(
-        'ModelError',
-        `Received ${kind} error (${status}) from primary with message "${original}". See https://${identity.region}.console.aws.amazon.com/cloudwatch/home?region=${identity.region}#logEventViewer:group=${logGroup} in account ${identity.accountId} for more information.`,
-        424,
-        {
-          OriginalStatusCode: status,
-          OriginalMessage: original,
-          LogStreamArn: `arn:aws:logs:${identity.region}:${identity.accountId}:log-group:${logGroup}`,
-          ErrorCode: kind === 'client' ? 'CLIENT_ERROR_FROM_MODEL' : 'SERVER_ERROR_FROM_MODEL',
-        },
-      );
+      result = { ok: false, status, message: err.message ?? String(err) };
     }
+    const stream = this.observer?.observe(scope, endpoint, variant, input, result) ?? '';
+    if (result.ok) return { body: result.body, contentType: result.contentType, invokedVariant: variant.name, customAttributes: input.customAttributes };
+    throw modelError(identity, input.endpointName, stream, result.status, result.message);
   }
 
   private chooseVariant(endpoint: ServingEndpoint, target: string | undefined): ServingVariant {
@@ -96,6 +90,27 @@ export class InvokeEndpointService {
     }
     return endpoint.variants[endpoint.variants.length - 1];
   }
+}
+
+/**
+ * ModelError 424, as SageMaker wraps a container's error status: the message points to the
+ * endpoint's log group, LogStreamArn to the stream of the instance that answered.
+ */
+export function modelError(identity: CallerIdentity, endpointName: string, stream: string, status: number, original: string): AwsError {
+  const kind = status >= 500 ? 'server' : 'client';
+  const logGroup = endpointLogGroup(endpointName);
+  const groupArn = `arn:aws:logs:${identity.region}:${identity.accountId}:log-group:${logGroup}`;
+  return new AwsError(
+    'ModelError',
+    `Received ${kind} error (${status}) from primary with message "${original}". See https://${identity.region}.console.aws.amazon.com/cloudwatch/home?region=${identity.region}#logEventViewer:group=${logGroup} in account ${identity.accountId} for more information.`,
+    424,
+    {
+      OriginalStatusCode: status,
+      OriginalMessage: original,
+      LogStreamArn: stream ? `${groupArn}:log-stream:${stream}` : groupArn,
+      ErrorCode: kind === 'client' ? 'CLIENT_ERROR_FROM_MODEL' : 'SERVER_ERROR_FROM_MODEL',
+    },
+  );
 }
 
 export type { IncomingMessage, ServerResponse };

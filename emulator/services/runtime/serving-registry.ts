@@ -1,17 +1,22 @@
 import { loadModel, unpackModelArtifact, type LoadedModel } from '../../../algorithms/index.js';
 import type { Scope } from '../../storage/database.js';
 import { parseS3Uri, readObject, type ObjectStore } from '../../storage/object-store.js';
+import type { CaptureSettings } from './data-capture.js';
 
 export interface ServingVariant {
   name: string;
   weight: number;
   model: LoadedModel;
+  /** One CloudWatch Logs stream per instance, `<variant>/<instance-id>`; requests go round-robin. */
+  streams: string[];
 }
 
 export interface ServingEndpoint {
   name: string;
   variants: ServingVariant[];
   totalWeight: number;
+  /** DataCaptureConfig, when the endpoint captures. */
+  capture?: CaptureSettings;
 }
 
 /** The model data could not be loaded: the endpoint fails with this reason, as on AWS. */
@@ -56,14 +61,14 @@ export class ServingRegistry {
     return this.endpoints.get(this.key(scope, name));
   }
 
-  set(scope: Scope, name: string, variants: ServingVariant[]): void {
-    this.endpoints.set(this.key(scope, name), { name, variants, totalWeight: variants.reduce((s, v) => s + v.weight, 0) });
+  set(scope: Scope, name: string, variants: ServingVariant[], capture?: CaptureSettings): void {
+    this.endpoints.set(this.key(scope, name), { name, variants, totalWeight: variants.reduce((s, v) => s + v.weight, 0), capture });
   }
 
   setWeights(scope: Scope, name: string, weights: Map<string, number>): void {
     const ep = this.get(scope, name);
     if (!ep) return;
-    this.set(scope, name, ep.variants.map((v) => ({ ...v, weight: weights.get(v.name) ?? v.weight })));
+    this.set(scope, name, ep.variants.map((v) => ({ ...v, weight: weights.get(v.name) ?? v.weight })), ep.capture);
   }
 
   remove(scope: Scope, name: string): void {

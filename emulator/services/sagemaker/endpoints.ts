@@ -17,6 +17,8 @@ import { validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
+import { captureSettings } from '../runtime/data-capture.js';
+import { EndpointLogs, instanceStreams } from '../runtime/endpoint-logs.js';
 import { ModelLoadError, type ServingRegistry, type ServingVariant } from '../runtime/serving-registry.js';
 import { sagemakerArn } from './arns.js';
 import { ENDPOINT_CONFIG_KIND, endpointConfigNotFound, type EndpointConfigRecord } from './endpoint-configs.js';
@@ -34,10 +36,14 @@ const notFound = (scope: Scope, name: string) => validation(`Could not find endp
  * loads every variant's model from its artifact into the serving registry.
  */
 export class EndpointService {
+  private readonly logs: EndpointLogs;
+
   constructor(
     private readonly deps: ServiceDeps,
     private readonly serving: ServingRegistry,
-  ) {}
+  ) {
+    this.logs = new EndpointLogs(deps.db, deps.clock);
+  }
 
   create(req: CreateEndpointInput, ctx: RequestContext): CreateEndpointOutput {
     const scope = scopeOf(ctx);
@@ -139,7 +145,8 @@ export class EndpointService {
       const ep = r.data;
       if (ep.EndpointStatus === 'InService') {
         try {
-          this.serving.set(r.scope, ep.EndpointName!, await this.loadVariants(r.scope, ep.EndpointConfigName!, ep.ProductionVariants));
+          const variants = await this.loadVariants(r.scope, ep, ep.EndpointConfigName!, ep.ProductionVariants);
+          this.serving.set(r.scope, ep.EndpointName!, variants.map((v) => v.serving), this.captureOf(r.scope, ep.EndpointConfigName!));
         } catch (e) {
           this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: (e as Error).message });
         }
@@ -167,7 +174,8 @@ export class EndpointService {
   private scheduleDeploy(scope: Scope, name: string, configName: string, delay: number): void {
     const started = this.deps.clock.now();
     // Model loading runs alongside the state's duration rather than after it.
-    const loading = this.loadVariants(scope, configName).then(
+    const endpoint = this.deps.db.get<EndpointRecord>(scope, ENDPOINT_KIND, name)!.data;
+    const loading = this.loadVariants(scope, endpoint, configName).then(
       (v) => ({ ok: true as const, v }),
       (e: Error) => ({ ok: false as const, e }),
     );
@@ -178,6 +186,8 @@ export class EndpointService {
       const now = new Date(this.deps.clock.now());
       if (!outcome.ok) {
         const reason = outcome.e instanceof ModelLoadError ? outcome.e.message : `Failed to deploy: ${outcome.e.message}`;
+        const first = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data.ProductionVariants?.[0];
+        if (first) this.logs.failedToStart(scope, name, instanceStreams(ep.EndpointArn!, `${first.VariantName}`, 1, this.deployment(ep, configName))[0], reason);
         // A failed update rolls back to the configuration that was serving.
         if (ep.EndpointStatus === 'Updating') this.save(scope, { ...ep, EndpointStatus: 'InService', FailureReason: reason, LastModifiedTime: now });
         else this.save(scope, { ...ep, EndpointStatus: 'Failed', FailureReason: reason, LastModifiedTime: now });
@@ -196,7 +206,8 @@ export class EndpointService {
           DesiredInstanceCount: v.InitialInstanceCount ?? 1,
         };
       });
-      this.serving.set(scope, name, outcome.v);
+      this.serving.set(scope, name, outcome.v.map((v) => v.serving), this.captureOf(scope, configName));
+      for (const v of outcome.v) for (const stream of v.serving.streams) this.logs.started(scope, name, stream, v.modelDataUrl, v.serving.model.algorithm);
       this.save(scope, {
         ...ep,
         EndpointConfigName: configName,
@@ -208,10 +219,24 @@ export class EndpointService {
     });
   }
 
-  private async loadVariants(scope: Scope, configName: string, current?: ProductionVariantSummary[]): Promise<ServingVariant[]> {
+  private captureOf(scope: Scope, configName: string) {
+    return captureSettings(this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data.DataCaptureConfig);
+  }
+
+  /** Identifies one deployment of a config on an endpoint, for stable instance ids. */
+  private deployment(ep: EndpointRecord, configName: string): string {
+    return `${configName}@${ep.CreationTime?.getTime() ?? 0}`;
+  }
+
+  private async loadVariants(
+    scope: Scope,
+    ep: EndpointRecord,
+    configName: string,
+    current?: ProductionVariantSummary[],
+  ): Promise<{ serving: ServingVariant; modelDataUrl: string }[]> {
     const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
     if (!config) throw new ModelLoadError(`Could not find endpoint configuration "${sagemakerArn(scope, 'endpoint-config', configName)}".`);
-    const out: ServingVariant[] = [];
+    const out: { serving: ServingVariant; modelDataUrl: string }[] = [];
     for (const v of config.ProductionVariants ?? []) {
       const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
       if (!model) throw new ModelLoadError(`Could not find model "${sagemakerArn(scope, 'model', v.ModelName!)}".`);
@@ -220,8 +245,11 @@ export class EndpointService {
         throw new ModelLoadError(`The image "${container?.Image}" of model "${model.ModelName}" is not a built-in algorithm image that localsage can serve (linear-learner, kmeans).`);
       }
       if (!container.ModelDataUrl) throw new ModelLoadError(`Model "${model.ModelName}" has no ModelDataUrl; a built-in algorithm needs model data to serve.`);
-      const weight = current?.find((c) => c.VariantName === v.VariantName)?.CurrentWeight ?? v.InitialVariantWeight ?? 1;
-      out.push({ name: v.VariantName!, weight, model: await this.serving.load(container.ModelDataUrl) });
+      const now = current?.find((c) => c.VariantName === v.VariantName);
+      const weight = now?.CurrentWeight ?? v.InitialVariantWeight ?? 1;
+      const count = now?.CurrentInstanceCount ?? v.InitialInstanceCount ?? 1;
+      const streams = instanceStreams(ep.EndpointArn!, v.VariantName!, count, this.deployment(ep, configName));
+      out.push({ serving: { name: v.VariantName!, weight, model: await this.serving.load(container.ModelDataUrl), streams }, modelDataUrl: container.ModelDataUrl });
     }
     return out;
   }
