@@ -3,12 +3,14 @@ import { decodeModelFile } from './artifact.js';
 import { AlgorithmError } from './errors.js';
 import { validateKMeans } from './kmeans/hyperparameters.js';
 import { decodeKMeansModel, predictKMeans } from './kmeans/model.js';
-import { trainKMeans } from './kmeans/train.js';
 import { validateLinearLearner } from './linear-learner/hyperparameters.js';
 import { decodeLinearModel, predictLinear } from './linear-learner/model.js';
-import { trainLinearLearner } from './linear-learner/train.js';
 import { makeLogger } from './log.js';
 import type { AlgorithmName, TrainRequest, TrainResult } from './types.js';
+
+// The trainers (and tfjs behind them) are imported when a job trains, in its worker thread: the
+// emulator's main thread only validates hyperparameters and serves models, and starts faster
+// without loading tfjs.
 
 /** The seed of a job that names none, so the same job always yields the same model. */
 const DEFAULT_SEED = 20240607;
@@ -38,11 +40,13 @@ export async function train(req: TrainRequest): Promise<TrainResult> {
   if (req.algorithm === 'kmeans') {
     const cfg = validateKMeans(req.hyperParameters);
     log(`Reading provided configuration from /opt/ml/input/config/hyperparameters.json: ${JSON.stringify(req.hyperParameters)}`);
+    const { trainKMeans } = await import('./kmeans/train.js');
     return { model: await trainKMeans(cfg, req.channels, log, seed, ctx) };
   }
   if (req.algorithm === 'linear-learner') {
     const cfg = validateLinearLearner(req.hyperParameters);
     log(`Reading provided configuration from /opt/ml/input/config/hyperparameters.json: ${JSON.stringify(req.hyperParameters)}`);
+    const { trainLinearLearner } = await import('./linear-learner/train.js');
     return { model: await trainLinearLearner(cfg, req.channels, log, seed, ctx) };
   }
   throw new AlgorithmError(`Unknown algorithm ${String(req.algorithm)}`);

@@ -23,6 +23,11 @@ const SERVE_OPTIONS = {
   timing: { type: 'string', choices: ['fast', 'realistic'], default: 'fast', describe: 'How long state transitions take' },
   'clock-scale': { type: 'number', default: 1, describe: 'Run emulator time this many times faster than wall time' },
   quiet: { type: 'boolean', default: false, describe: 'Log nothing but errors' },
+  'capacity-mode': {
+    type: 'boolean',
+    default: false,
+    describe: "Each endpoint instance serves with its instance type's workers and service time; requests beyond queue (tag an endpoint localsage:capacity-mode=on|off to choose per endpoint)",
+  },
 } as const satisfies Record<string, Options>;
 
 function withEnvironment(options: Record<string, Options>): Record<string, Options> {
@@ -58,6 +63,7 @@ await yargs(hideBin(process.argv))
         timing: argv.timing as 'fast' | 'realistic',
         clockScale: argv['clock-scale'],
         quiet: argv.quiet,
+        capacityMode: argv['capacity-mode'],
       });
       // Tests and scripts read the bound address from this line.
       if (argv.quiet) console.log(`localsage: listening on ${emulator.url}`);

@@ -18,6 +18,12 @@ export interface EmulatorConfig {
   clockScale: number;
   /** Quiet logs (tests). */
   quiet: boolean;
+  /**
+   * Every endpoint's instances serve with the workers and service time of their instance type
+   * (core/instance-types.ts), queueing beyond; an endpoint tag localsage:capacity-mode=on|off
+   * overrides it per endpoint.
+   */
+  capacityMode: boolean;
 }
 
 export const OPTION_ENV: Record<string, string> = {
@@ -34,6 +40,7 @@ export const OPTION_ENV: Record<string, string> = {
   timing: 'LOCALSAGE_TIMING',
   'clock-scale': 'LOCALSAGE_CLOCK_SCALE',
   quiet: 'LOCALSAGE_QUIET',
+  'capacity-mode': 'LOCALSAGE_CAPACITY_MODE',
 };
 
 export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): EmulatorConfig {
@@ -48,6 +55,7 @@ export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): Emulator
     timing: 'fast',
     clockScale: 1,
     quiet: false,
+    capacityMode: false,
     ...overrides,
   };
 }

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { RealClock, ScaledClock, type Clock } from '../core/clock.js';
@@ -6,8 +6,7 @@ import { defaultConfig, type EmulatorConfig } from './config.js';
 import { createAwsJsonService } from './protocol/aws-json.js';
 import { AwsError } from './protocol/errors.js';
 import { createRouter } from './protocol/router.js';
-import { createRuntimeHandler } from './protocol/runtime-rest-json.js';
-import { createS3Handler } from './protocol/s3/handler.js';
+import { createRestJsonService } from './protocol/rest-json.js';
 import { logsModel, sagemakerModel, sagemakerRuntimeModel } from './protocol/service-model.js';
 import { createCloudWatchLogs } from './services/logs/operations.js';
 import type { ServiceDeps } from './services/deps.js';
@@ -15,13 +14,13 @@ import { InvokeEndpointService } from './services/runtime/invoke-endpoint.js';
 import { DataCapture } from './services/runtime/data-capture.js';
 import { EndpointLogs } from './services/runtime/endpoint-logs.js';
 import { InvocationObserver } from './services/runtime/invocation-observer.js';
+import type { InvocationRecorder } from './services/runtime/invocation-recorder.js';
 import { ServingRegistry } from './services/runtime/serving-registry.js';
 import { createSageMaker } from './services/sagemaker/operations.js';
 import { getRole, simulatePrincipalPolicy } from './services/iam/permissive-iam.js';
 import { getCallerIdentity } from './services/sts/get-caller-identity.js';
 import { Database } from './storage/database.js';
 import { FsObjectStore } from './storage/fs-object-store.js';
-import { MinioObjectStore } from './storage/minio-object-store.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { TIMING_PROFILES } from './timing.js';
 
@@ -33,20 +32,40 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
-function createObjectStore(config: EmulatorConfig, dataDir: string): ObjectStore {
-  if (config.s3Backend === 'minio') return new MinioObjectStore(config.minio);
+// Modules only some runs need are imported on first use, to keep cold start short: the MinIO
+// client (only with --s3-backend minio) and the S3 protocol with its XML library (a run that
+// only invokes endpoints never needs it).
+async function createObjectStore(config: EmulatorConfig, dataDir: string): Promise<ObjectStore> {
+  if (config.s3Backend === 'minio') {
+    const { MinioObjectStore } = await import('./storage/minio-object-store.js');
+    return new MinioObjectStore(config.minio);
+  }
   return new FsObjectStore(join(dataDir, 's3'));
 }
 
+type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** A handler built by `load` on the first request that needs it. */
+function onFirstUse(load: () => Promise<NodeHandler>): NodeHandler {
+  let loading: Promise<NodeHandler> | undefined;
+  return async (req, res) => (await (loading ??= load()))(req, res);
+}
+
 /** Assembles storage, services and protocols, recovers state from the data dir, and listens. */
-export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Promise<RunningEmulator> {
+/** Parts a caller may supply instead of the defaults (benchmarks and embedders). */
+export interface EmulatorWiring {
+  /** Where each invocation is reported (default: nowhere). */
+  invocationRecorder?: InvocationRecorder;
+}
+
+export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wiring: EmulatorWiring = {}): Promise<RunningEmulator> {
   const config = defaultConfig(overrides);
   const dataDir = resolve(config.dataDir);
   const clock: Clock = config.clockScale === 1 ? new RealClock() : new ScaledClock(config.clockScale);
   const db = new Database(join(dataDir, 'localsage.db'));
-  const store = createObjectStore(config, dataDir);
+  const store = await createObjectStore(config, dataDir);
   const log = config.quiet ? () => {} : (m: string) => console.log(`localsage: ${m}`);
-  const deps: ServiceDeps = { db, store, clock, timing: TIMING_PROFILES[config.timing], dataDir, log };
+  const deps: ServiceDeps = { db, store, clock, timing: TIMING_PROFILES[config.timing], dataDir, log, capacityMode: config.capacityMode };
   const defaults = { region: config.region, accountId: config.accountId };
 
   const serving = new ServingRegistry(store);
@@ -59,8 +78,12 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}): Pr
     defaults,
     sagemaker: createAwsJsonService({ model: sagemakerModel(), contentType: 'application/x-amz-json-1.1', operations: sagemaker.operations }),
     logs: createAwsJsonService({ model: logsModel(), contentType: 'application/x-amz-json-1.1', operations: createCloudWatchLogs(deps) }),
-    runtime: createRuntimeHandler(new InvokeEndpointService(serving, sagemakerRuntimeModel(), observer), defaults),
-    s3: createS3Handler({ store, dataDir, defaults }),
+    runtime: createRestJsonService({
+      model: sagemakerRuntimeModel(),
+      defaults,
+      operations: { InvokeEndpoint: new InvokeEndpointService(serving, wiring.invocationRecorder, observer) },
+    }),
+    s3: onFirstUse(async () => (await import('./protocol/s3/handler.js')).createS3Handler({ store, dataDir, defaults })),
     query: {
       '2011-06-15': {
         xmlns: 'https://sts.amazonaws.com/doc/2011-06-15/',

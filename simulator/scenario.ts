@@ -27,7 +27,7 @@ import { parseDurationMs, ScenarioError } from './units.js';
  *   serving:   { instanceType, initialInstanceCount, concurrency, maxQueue, queueTimeout,
  *                routing: random|least-outstanding-requests, serviceTime, warmup,
  *                cpuCoresPerRequest, errorLatency, failures: { meanTimeBetweenFailures, replacement } }
- *   instanceTypes: { <type>: { vcpu, memoryGiB, pricePerHour } }    overrides / additions
+ *   instanceTypes: { <type>: { vcpu, memoryGiB, pricePerHour, modelServerWorkers, serviceTimeMs } }    overrides / additions
  *   scaling:   { scalableTarget: RegisterScalableTarget request,
  *                policies: [PutScalingPolicy requests], alarms: [PutMetricAlarm requests],
  *                scheduledActions: [PutScheduledAction requests],
@@ -119,7 +119,7 @@ export function parseScenario(raw: Obj, opts: { baseDir?: string; defaultName?: 
   if (raw.instanceTypes !== undefined) {
     for (const [k, v] of Object.entries(obj(raw.instanceTypes, 'instanceTypes'))) {
       const o = obj(v, `instanceTypes.${k}`);
-      onlyKeys(o, ['vcpu', 'memoryGiB', 'pricePerHour', 'accelerator'], `instanceTypes.${k}`);
+      onlyKeys(o, ['vcpu', 'memoryGiB', 'pricePerHour', 'accelerator', 'modelServerWorkers', 'serviceTimeMs'], `instanceTypes.${k}`);
       const base = types[k];
       types[k] = {
         name: k,
@@ -127,7 +127,11 @@ export function parseScenario(raw: Obj, opts: { baseDir?: string; defaultName?: 
         memoryGiB: o.memoryGiB === undefined ? need(base?.memoryGiB, `instanceTypes.${k}.memoryGiB`) : num(o.memoryGiB, `instanceTypes.${k}.memoryGiB`, 0),
         pricePerHour: o.pricePerHour === undefined ? need(base?.pricePerHour, `instanceTypes.${k}.pricePerHour`) : num(o.pricePerHour, `instanceTypes.${k}.pricePerHour`, 0),
         accelerator: o.accelerator === undefined ? base?.accelerator : str(o.accelerator, `instanceTypes.${k}.accelerator`),
+        modelServerWorkers: 0, // filled below: it defaults to the (possibly overridden) vCPU count
+        serviceTimeMs: o.serviceTimeMs === undefined ? (base?.serviceTimeMs ?? 5) : num(o.serviceTimeMs, `instanceTypes.${k}.serviceTimeMs`, 0),
       };
+      types[k].modelServerWorkers =
+        o.modelServerWorkers !== undefined ? int(o.modelServerWorkers, `instanceTypes.${k}.modelServerWorkers`, 1) : o.vcpu === undefined && base ? base.modelServerWorkers : Math.max(1, Math.round(types[k].vcpu));
     }
   }
 
@@ -280,7 +284,7 @@ function parseServing(s: unknown, types: Record<string, InstanceProfile>): Servi
   const typeName = str(o.instanceType, 'serving.instanceType');
   const instance = types[typeName];
   if (!instance) throw new ScenarioError('serving.instanceType', `unknown instance type ${typeName}; known: ${Object.keys(types).join(', ')} (add it under instanceTypes)`);
-  const concurrency = o.concurrency === undefined ? Math.max(1, Math.round(instance.vcpu)) : int(o.concurrency, 'serving.concurrency', 1);
+  const concurrency = o.concurrency === undefined ? instance.modelServerWorkers : int(o.concurrency, 'serving.concurrency', 1);
   const routing = (o.routing ?? 'random') as Serving['routing'];
   if (!['random', 'least-outstanding-requests'].includes(routing)) throw new ScenarioError('serving.routing', 'must be random or least-outstanding-requests');
   if (o.serviceTime === undefined) throw new ScenarioError('serving.serviceTime', 'is required (the time one request takes on one worker)');

@@ -29,3 +29,24 @@ export function identityFromHeaders(
   const accountId = /^\d{12}$/.test(accessKeyId) ? accessKeyId : defaults.accountId;
   return { accessKeyId, region, service, accountId };
 }
+
+const identities = new Map<string, CallerIdentity>();
+
+/**
+ * identityFromHeaders for hot paths: the credential scope (the Authorization header up to its
+ * first comma) repeats across a client's requests while the signature changes, so the parsed
+ * identity is kept per scope.
+ */
+export function cachedIdentity(headers: IncomingHttpHeaders, defaults: IdentityDefaults): CallerIdentity {
+  const auth = headers.authorization;
+  if (auth === undefined) return identityFromHeaders(headers, undefined, defaults);
+  const comma = auth.indexOf(',');
+  const key = `${defaults.accountId}\u0000${defaults.region}\u0000${comma < 0 ? auth : auth.slice(0, comma)}`;
+  let identity = identities.get(key);
+  if (!identity) {
+    if (identities.size >= 1024) identities.clear(); // bounded: scopes are few, but never grow without limit
+    identity = identityFromHeaders(headers, undefined, defaults);
+    identities.set(key, identity);
+  }
+  return identity;
+}

@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express from 'express';
 import { readBody } from './body.js';
 import { AwsError } from './errors.js';
 import { newRequestId, type RequestContext } from './context.js';
 import { identityFromHeaders, type IdentityDefaults } from './identity.js';
 import { sendJsonError, type AwsJsonHandler } from './aws-json.js';
 import { sendQueryError, sendQueryResult } from './query.js';
-import { isRuntimeRequest } from './runtime-rest-json.js';
+import type { RestJsonService } from './rest-json.js';
 import type { CallerIdentity } from './identity.js';
 
 export interface QueryService {
@@ -20,7 +19,8 @@ export interface RouterTargets {
   defaults: IdentityDefaults;
   sagemaker: AwsJsonHandler;
   logs: AwsJsonHandler;
-  runtime: NodeHandler;
+  /** SageMaker Runtime (rest-json): it claims its own paths from the service model. */
+  runtime: RestJsonService;
   s3: NodeHandler;
   /** Query-protocol services by API version (STS 2011-06-15, IAM 2010-05-08). */
   query: Record<string, QueryService>;
@@ -32,24 +32,23 @@ const tooLarge = () => new AwsError('SerializationException', 'The request body 
 /**
  * Routes every request on the one port to the service it is for, most specific sign first:
  * X-Amz-Target, the runtime's invocation paths, query-protocol forms, then S3 (path-style or
- * virtual-host style) for everything else.
+ * virtual-host style) for everything else. Plain node:http: every service parses its own
+ * requests, so a web framework would only add start-up and per-request cost.
  */
 export function createRouter(t: RouterTargets): NodeHandler {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-
-  app.use(async (req, res) => {
+  function route(req: IncomingMessage, res: ServerResponse) {
+    // The runtime's invocation path is the hot one: it is tested first and costs one regex.
+    if (t.runtime.matches(req.method, req.url)) return t.runtime.handle(req, res);
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string') return routeTarget(target, req, res);
     const ct = req.headers['content-type'] ?? '';
-    if (req.method === 'POST' && req.path === '/' && ct.startsWith('application/x-www-form-urlencoded')) return routeQuery(req, res);
+    if (req.method === 'POST' && pathOf(req.url) === '/' && ct.startsWith('application/x-www-form-urlencoded')) return routeQuery(req, res);
     if (req.headers['smithy-protocol'] === 'rpc-v2-cbor') {
       req.resume();
       return sendJsonError(res, 'application/json', newRequestId(), new AwsError('NotImplemented', 'localsage does not speak rpc-v2-cbor yet.', 501));
     }
     return t.s3(req, res);
-  });
+  }
 
   async function routeTarget(target: string, req: IncomingMessage, res: ServerResponse) {
     const requestId = newRequestId();
@@ -84,6 +83,10 @@ export function createRouter(t: RouterTargets): NodeHandler {
     }
   }
 
-  // The runtime's invocation path is the hot one: it skips Express's per-request machinery.
-  return (req, res) => (isRuntimeRequest(req.method, req.url) ? t.runtime(req, res) : app(req, res));
+  return route;
+}
+
+function pathOf(url: string | undefined): string {
+  const q = url?.indexOf('?') ?? -1;
+  return url === undefined ? '/' : q < 0 ? url : url.slice(0, q);
 }

@@ -9,6 +9,8 @@ export interface Shape {
   type: string;
   members?: Record<string, { shape: string; location?: string; locationName?: string }>;
   required?: string[];
+  /** rest protocols: the member that is the whole HTTP body. */
+  payload?: string;
   member?: { shape: string };
   key?: { shape: string };
   value?: { shape: string };

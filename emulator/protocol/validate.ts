@@ -11,11 +11,14 @@ import type { ServiceModel, Shape } from './service-model.js';
 export function validateInput(model: ServiceModel, shapeName: string, input: unknown, errorCode = 'ValidationException'): any {
   const errors: string[] = [];
   const out = walk(model, shapeName, input, '', errors, true);
-  if (errors.length) {
-    const n = errors.length;
-    throw new AwsError(errorCode, `${n} validation error${n > 1 ? 's' : ''} detected: ${errors.join('; ')}`);
-  }
+  if (errors.length) throw validationFailure(errorCode, errors);
   return out;
+}
+
+/** AWS's "N validation error(s) detected: a; b" error, for constraint violations found elsewhere. */
+export function validationFailure(errorCode: string, errors: string[]): AwsError {
+  const n = errors.length;
+  return new AwsError(errorCode, `${n} validation error${n > 1 ? 's' : ''} detected: ${errors.join('; ')}`);
 }
 
 /** AWS names members in lowerCamelCase in validation messages: 'resourceConfig.instanceCount'. */
@@ -33,20 +36,55 @@ function show(value: unknown): string {
   return ` '${String(value)}'`;
 }
 
+/**
+ * Java regex constructs the service models use that JavaScript spells differently: the input
+ * anchors \A and \z, and the POSIX classes \p{Print} and friends (ASCII-only in Java, see
+ * java.util.regex.Pattern). \p{ASCII} is left alone: JavaScript's unicode mode knows it.
+ */
+const JAVA_CLASSES: Record<string, string> = {
+  Print: '\\x20-\\x7E',
+  Graph: '\\x21-\\x7E',
+  Alnum: '0-9A-Za-z',
+  Alpha: 'A-Za-z',
+  Digit: '0-9',
+  Punct: '!-\\/:-@\\[-`{-~',
+  Space: ' \\t\\n\\x0B\\f\\r',
+  Upper: 'A-Z',
+  Lower: 'a-z',
+};
+function fromJavaRegex(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === '\\') {
+      const cls = /^p\{(\w+)\}/.exec(pattern.slice(i + 1));
+      if (cls && JAVA_CLASSES[cls[1]]) {
+        out += inClass ? JAVA_CLASSES[cls[1]] : `[${JAVA_CLASSES[cls[1]]}]`;
+        i += cls[0].length;
+      } else if (!inClass && (pattern[i + 1] === 'A' || pattern[i + 1] === 'z' || pattern[i + 1] === 'Z')) {
+        out += pattern[i + 1] === 'A' ? '^' : '$';
+        i++;
+      } else {
+        out += ch + (pattern[i + 1] ?? '');
+        i++;
+      }
+      continue;
+    }
+    if (ch === '[' && !inClass) inClass = true;
+    else if (ch === ']' && inClass) inClass = false;
+    out += ch;
+  }
+  return out;
+}
+
 const regexCache = new Map<string, RegExp | null>();
 function compile(pattern: string): RegExp | null {
   if (!regexCache.has(pattern)) {
     let re: RegExp | null = null;
     // Patterns are Java regexes; most compile as JS with the unicode flag. Anchored whole-match,
     // as the service applies them.
-    // Java's \A and \z anchors and POSIX \p{Print} (printable ASCII) have no JS spelling.
-    const body = pattern
-      .replace(/^\\A/, '')
-      .replace(/\\z$/, '')
-      .replace(/\[\\p\{Print\}/g, '[\\x20-\\x7E')
-      .replace(/\\p\{Print\}/g, '[\\x20-\\x7E]')
-      .replace(/^\^/, '')
-      .replace(/\$$/, '');
+    const body = fromJavaRegex(pattern).replace(/^\^/, '').replace(/\$$/, '');
     for (const flags of ['u', '']) {
       try {
         re = new RegExp(`^(?:${body})$`, flags);
@@ -59,6 +97,8 @@ function compile(pattern: string): RegExp | null {
   }
   return regexCache.get(pattern)!;
 }
+
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 function serialization(message: string): AwsError {
   return new AwsError('SerializationException', message);
@@ -103,7 +143,8 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
     }
     case 'string': {
       if (typeof value !== 'string') throw serialization(`STRING_VALUE can not be converted to a String at '${at}'`);
-      checkLength(shape, [...value].length, value, at, errors);
+      // Lengths count code points; only strings with surrogate pairs need the slower count.
+      checkLength(shape, SURROGATE.test(value) ? [...value].length : value.length, value, at, errors);
       if (shape.enum && !shape.enum.includes(value)) {
         errors.push(`Value${show(value)} at '${at}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
       }

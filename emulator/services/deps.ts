@@ -11,4 +11,9 @@ export interface ServiceDeps {
   timing: TimingProfile;
   dataDir: string;
   log: (message: string) => void;
+  /**
+   * Capacity mode for every endpoint (`--capacity-mode`): each instance serves with its type's
+   * workers and service time. An endpoint's `localsage:capacity-mode` tag (on/off) overrides it.
+   */
+  capacityMode?: boolean;
 }

@@ -16,14 +16,15 @@ export interface EmulatorProcess {
 }
 
 /**
- * Starts `localsage serve` as a real child process on a free port, the way a user does, and
- * waits for its "listening on" line.
+ * Starts `localsage serve` as a real child process on a free port, the way a user does (through
+ * emulator/bin.mjs, which runs the ahead-of-time build and rebuilds it when a source changed),
+ * and waits for its "listening on" line.
  */
 export async function startEmulatorProcess(opts: { dataDir?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<EmulatorProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'localsage-test-'));
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'emulator/cli.ts'), 'serve', '--port', '0', '--data-dir', dataDir, '--quiet', ...(opts.args ?? [])],
+    [join(ROOT, 'emulator/bin.mjs'), 'serve', '--port', '0', '--data-dir', dataDir, '--quiet', ...(opts.args ?? [])],
     { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

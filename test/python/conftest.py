@@ -19,7 +19,7 @@ def endpoint_url():
         return
     data_dir = tempfile.mkdtemp(prefix="localsage-py-")
     proc = subprocess.Popen(
-        ["node", "--import", "tsx", "emulator/cli.ts", "serve", "--port", "0", "--data-dir", data_dir, "--quiet"],
+        ["node", "emulator/bin.mjs", "serve", "--port", "0", "--data-dir", data_dir, "--quiet"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

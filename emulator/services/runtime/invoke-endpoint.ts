@@ -1,76 +1,119 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { InvokeEndpointInput, InvokeEndpointOutput } from '@aws-sdk/client-sagemaker-runtime';
 import { InferenceInputError } from '../../../algorithms/index.js';
 import { AwsError } from '../../protocol/errors.js';
 import type { CallerIdentity } from '../../protocol/identity.js';
-import type { ServiceModel } from '../../protocol/service-model.js';
-import { validateInput } from '../../protocol/validate.js';
+import type { RestJsonOperation, RestRequestContext } from '../../protocol/rest-json.js';
+import type { Scope } from '../../storage/database.js';
 import { endpointLogGroup } from './endpoint-logs.js';
-import type { InvocationObserver, InvocationResult } from './invocation-observer.js';
+import type { InvocationObserver } from './invocation-observer.js';
+import { NO_RECORDING, type InvocationRecorder } from './invocation-recorder.js';
 import type { ServingEndpoint, ServingRegistry, ServingVariant } from './serving-registry.js';
 
-export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
-
-export interface InvokeInput {
-  endpointName: string;
-  body: Buffer;
-  contentType?: string;
-  accept?: string;
-  targetVariant?: string;
-  customAttributes?: string;
-  inferenceId?: string;
-}
-
-export interface InvokeOutput {
-  body: Buffer;
-  contentType: string;
-  invokedVariant: string;
-  customAttributes?: string;
-}
+type Prediction = { body: Buffer; contentType: string };
 
 /**
- * InvokeEndpoint's service logic: pick the variant (by header, else by weight), run the model,
- * and map a model's refusal to ModelError 424 the way SageMaker wraps a container's 4xx.
+ * InvokeEndpoint's service logic: pick the variant (by header, else by weight), run the model
+ * (in capacity mode, on a worker of one of the variant's instances), map a model's refusal to
+ * ModelError 424 the way SageMaker wraps a container's 4xx, and report every invocation to the
+ * InvocationRecorder (CloudWatch's endpoint metrics). Input arrives parsed and validated by the
+ * rest-json protocol layer.
  */
-export class InvokeEndpointService {
+export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointInput, InvokeEndpointOutput> {
   constructor(
     private readonly serving: ServingRegistry,
-    private readonly runtimeModel: ServiceModel,
+    private readonly recorder: InvocationRecorder = NO_RECORDING,
+    /** Endpoint logs and data capture: one call per invocation that reached the model. */
     private readonly observer?: InvocationObserver,
   ) {}
 
-  invoke(identity: CallerIdentity, input: InvokeInput): InvokeOutput {
-    validateInput(
-      this.runtimeModel,
-      'InvokeEndpointInput',
-      {
-        EndpointName: input.endpointName,
-        Body: input.body,
-        ContentType: input.contentType,
-        Accept: input.accept,
-        TargetVariant: input.targetVariant,
-        CustomAttributes: input.customAttributes,
-        InferenceId: input.inferenceId,
-      },
-      'ValidationError',
-    );
-    const scope = { accountId: identity.accountId, region: identity.region };
-    const endpoint = this.serving.get(scope, input.endpointName);
-    if (!endpoint) {
-      throw new AwsError('ValidationError', `Endpoint ${input.endpointName} of account ${identity.accountId} not found.`);
-    }
-    const variant = this.chooseVariant(endpoint, input.targetVariant);
-    let result: InvocationResult;
+  handle(input: InvokeEndpointInput, ctx: RestRequestContext): InvokeEndpointOutput | Promise<InvokeEndpointOutput> {
+    const scope = { accountId: ctx.identity.accountId, region: ctx.identity.region };
+    const endpoint = this.endpoint(scope, input.EndpointName!);
+    let variant: ServingVariant;
     try {
-      const out = variant.model.predict(input.body, input.contentType, input.accept);
-      result = { ok: true, body: out.body, contentType: out.contentType };
+      variant = this.chooseVariant(endpoint, input.TargetVariant);
     } catch (e) {
-      const err = e as Error & { originalStatus?: number };
-      const status = err instanceof InferenceInputError || typeof err.originalStatus === 'number' ? (err.originalStatus ?? 400) : 500;
-      result = { ok: false, status, message: err.message ?? String(err) };
+      this.record(scope, endpoint, undefined, ctx, 0, 400);
+      throw e;
     }
-    const stream = this.observer?.observe(scope, endpoint, variant, input, result) ?? '';
-    if (result.ok) return { body: result.body, contentType: result.contentType, invokedVariant: variant.name, customAttributes: input.customAttributes };
-    throw modelError(identity, input.endpointName, stream, result.status, result.message);
+    const body = input.Body as Buffer;
+    const predict = () => variant.model.predict(body, input.ContentType, input.Accept);
+    if (variant.capacity) return this.invokeOnInstance(scope, endpoint, variant, input, ctx, predict);
+    const modelStart = performance.now();
+    let out: Prediction;
+    try {
+      out = predict();
+    } catch (e) {
+      throw this.modelError(scope, endpoint, variant, input, ctx, modelStart, e);
+    }
+    this.record(scope, endpoint, variant, ctx, performance.now() - modelStart, 200);
+    this.observer?.observe(scope, endpoint, variant, this.request(input), { ok: true, body: out.body, contentType: out.contentType });
+    return this.output(out, variant, input);
+  }
+
+  /** A request refused by the protocol layer (validation, body too large) still counts as a 4xx. */
+  rejected(input: Partial<InvokeEndpointInput>, error: AwsError, ctx: RestRequestContext): void {
+    if (typeof input.EndpointName !== 'string') return;
+    const scope = { accountId: ctx.identity.accountId, region: ctx.identity.region };
+    const endpoint = this.serving.get(scope, input.EndpointName);
+    if (endpoint) this.record(scope, endpoint, undefined, ctx, 0, error.status);
+  }
+
+  private async invokeOnInstance(
+    scope: Scope,
+    endpoint: ServingEndpoint,
+    variant: ServingVariant,
+    input: InvokeEndpointInput,
+    ctx: RestRequestContext,
+    predict: () => Prediction,
+  ): Promise<InvokeEndpointOutput> {
+    // The container's time (ModelLatency) includes the wait for a worker, as in a real model server.
+    const modelStart = performance.now();
+    let out: Prediction;
+    try {
+      out = (await variant.capacity!.serve(predict)).value;
+    } catch (e) {
+      throw this.modelError(scope, endpoint, variant, input, ctx, modelStart, e);
+    }
+    this.record(scope, endpoint, variant, ctx, performance.now() - modelStart, 200);
+    this.observer?.observe(scope, endpoint, variant, this.request(input), { ok: true, body: out.body, contentType: out.contentType });
+    return this.output(out, variant, input);
+  }
+
+  private request(input: InvokeEndpointInput) {
+    return { body: input.Body as Buffer, contentType: input.ContentType, inferenceId: input.InferenceId };
+  }
+
+  private output(out: Prediction, variant: ServingVariant, input: InvokeEndpointInput): InvokeEndpointOutput {
+    return { Body: out.body, ContentType: out.contentType, InvokedProductionVariant: variant.name, CustomAttributes: input.CustomAttributes };
+  }
+
+  private endpoint(scope: Scope, name: string): ServingEndpoint {
+    const endpoint = this.serving.get(scope, name);
+    if (!endpoint) throw new AwsError('ValidationError', `Endpoint ${name} of account ${scope.accountId} not found.`);
+    return endpoint;
+  }
+
+  /**
+   * One call to the recorder per invocation. Latencies in microseconds; OverheadLatency is the
+   * time from the request's arrival to the answer, less the model's time.
+   */
+  private record(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant | undefined, ctx: RestRequestContext, modelMs: number, status: number): void {
+    const v = variant ?? this.routedVariant(endpoint);
+    if (!v) return;
+    const totalMs = performance.now() - ctx.arrivedMs;
+    this.recorder.record(scope, endpoint.name, v.name, {
+      modelLatencyUs: Math.round(modelMs * 1000),
+      overheadLatencyUs: Math.max(0, Math.round((totalMs - modelMs) * 1000)),
+      status,
+    });
+  }
+
+  private modelError(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant, input: InvokeEndpointInput, ctx: RestRequestContext, modelStart: number, e: unknown): AwsError {
+    this.record(scope, endpoint, variant, ctx, performance.now() - modelStart, 424);
+    const { status, message } = modelFailure(e);
+    const stream = this.observer?.observe(scope, endpoint, variant, this.request(input), { ok: false, status, message }) ?? '';
+    return modelError(ctx.identity, input.EndpointName!, stream, status, message);
   }
 
   private chooseVariant(endpoint: ServingEndpoint, target: string | undefined): ServingVariant {
@@ -79,10 +122,15 @@ export class InvokeEndpointService {
       if (!v) throw new AwsError('ValidationError', `Target variant ${target} not found for endpoint ${endpoint.name}.`);
       return v;
     }
+    const v = this.routedVariant(endpoint);
+    if (!v) throw new AwsError('ValidationError', `Endpoint ${endpoint.name} has no variant with a positive weight to route to.`);
+    return v;
+  }
+
+  /** The variant weighted routing picks (the one a refused request is counted against). */
+  private routedVariant(endpoint: ServingEndpoint): ServingVariant | undefined {
     if (endpoint.variants.length === 1) return endpoint.variants[0];
-    if (endpoint.totalWeight <= 0) {
-      throw new AwsError('ValidationError', `Endpoint ${endpoint.name} has no variant with a positive weight to route to.`);
-    }
+    if (endpoint.totalWeight <= 0) return undefined;
     let r = Math.random() * endpoint.totalWeight;
     for (const v of endpoint.variants) {
       r -= v.weight;
@@ -90,6 +138,13 @@ export class InvokeEndpointService {
     }
     return endpoint.variants[endpoint.variants.length - 1];
   }
+}
+
+/** The status a model's refusal maps to: its own (400, 406, 415), or 500 for a fault. */
+export function modelFailure(e: unknown): { status: number; message: string } {
+  const err = e as Error & { originalStatus?: number };
+  const status = err instanceof InferenceInputError || typeof err.originalStatus === 'number' ? (err.originalStatus ?? 400) : 500;
+  return { status, message: err?.message ?? String(err) };
 }
 
 /**
@@ -112,5 +167,3 @@ export function modelError(identity: CallerIdentity, endpointName: string, strea
     },
   );
 }
-
-export type { IncomingMessage, ServerResponse };

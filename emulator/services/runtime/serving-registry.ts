@@ -1,4 +1,5 @@
 import { loadModel, unpackModelArtifact, type LoadedModel } from '../../../algorithms/index.js';
+import type { InstancePool } from './capacity.js';
 import type { Scope } from '../../storage/database.js';
 import { parseS3Uri, readObject, type ObjectStore } from '../../storage/object-store.js';
 import type { CaptureSettings } from './data-capture.js';
@@ -9,6 +10,10 @@ export interface ServingVariant {
   model: LoadedModel;
   /** One CloudWatch Logs stream per instance, `<variant>/<instance-id>`; requests go round-robin. */
   streams: string[];
+  /** CurrentInstanceCount: the instances in service. */
+  instanceCount: number;
+  /** In capacity mode: the variant's instances, with their workers and queues. */
+  capacity?: InstancePool;
 }
 
 export interface ServingEndpoint {
@@ -69,6 +74,21 @@ export class ServingRegistry {
     const ep = this.get(scope, name);
     if (!ep) return;
     this.set(scope, name, ep.variants.map((v) => ({ ...v, weight: weights.get(v.name) ?? v.weight })), ep.capture);
+  }
+
+  /**
+   * Follows a change of CurrentInstanceCount (the endpoint service calls it whenever one
+   * changes): capacity mode routes over exactly the instances in service.
+   */
+  setInstanceCounts(scope: Scope, name: string, counts: Map<string, number>): void {
+    const ep = this.get(scope, name);
+    if (!ep) return;
+    for (const v of ep.variants) {
+      const n = counts.get(v.name);
+      if (n === undefined) continue;
+      v.instanceCount = n;
+      v.capacity?.setInstanceCount(n);
+    }
   }
 
   remove(scope: Scope, name: string): void {

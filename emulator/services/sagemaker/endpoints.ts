@@ -13,12 +13,14 @@ import type {
   UpdateEndpointWeightsAndCapacitiesOutput,
 } from '@aws-sdk/client-sagemaker';
 import { algorithmForImage } from '../../../algorithms/index.js';
+import { instanceProfile } from '../../../core/instance-types.js';
 import { validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { captureSettings } from '../runtime/data-capture.js';
 import { EndpointLogs, instanceStreams } from '../runtime/endpoint-logs.js';
+import { InstancePool, type RoutingStrategy } from '../runtime/capacity.js';
 import { ModelLoadError, type ServingRegistry, type ServingVariant } from '../runtime/serving-registry.js';
 import { sagemakerArn } from './arns.js';
 import { ENDPOINT_CONFIG_KIND, endpointConfigNotFound, type EndpointConfigRecord } from './endpoint-configs.js';
@@ -28,6 +30,9 @@ import { scopeOf } from './scope.js';
 
 export const ENDPOINT_KIND = 'endpoint';
 type EndpointRecord = DescribeEndpointOutput;
+
+/** The endpoint tag that turns capacity mode on or off for one endpoint (values: on, off). */
+export const CAPACITY_MODE_TAG = 'localsage:capacity-mode';
 
 const notFound = (scope: Scope, name: string) => validation(`Could not find endpoint "${sagemakerArn(scope, 'endpoint', name)}".`);
 
@@ -124,6 +129,7 @@ export class EndpointService {
       if (!now || now.EndpointStatus !== 'Updating') return;
       const applied = (now.ProductionVariants ?? []).map((v) => ({ ...v, CurrentWeight: v.DesiredWeight, CurrentInstanceCount: v.DesiredInstanceCount }));
       this.serving.setWeights(scope, req.EndpointName!, new Map(applied.map((v) => [v.VariantName!, v.CurrentWeight ?? 0])));
+      this.serving.setInstanceCounts(scope, req.EndpointName!, new Map(applied.map((v) => [v.VariantName!, v.CurrentInstanceCount ?? 1])));
       this.save(scope, { ...now, ProductionVariants: applied, EndpointStatus: 'InService', LastModifiedTime: new Date(this.deps.clock.now()) });
     });
     return { EndpointArn: ep.EndpointArn };
@@ -237,6 +243,7 @@ export class EndpointService {
     const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
     if (!config) throw new ModelLoadError(`Could not find endpoint configuration "${sagemakerArn(scope, 'endpoint-config', configName)}".`);
     const out: { serving: ServingVariant; modelDataUrl: string }[] = [];
+    const capacityMode = this.capacityModeOf(scope, ep.EndpointName!);
     for (const v of config.ProductionVariants ?? []) {
       const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
       if (!model) throw new ModelLoadError(`Could not find model "${sagemakerArn(scope, 'model', v.ModelName!)}".`);
@@ -247,10 +254,24 @@ export class EndpointService {
       if (!container.ModelDataUrl) throw new ModelLoadError(`Model "${model.ModelName}" has no ModelDataUrl; a built-in algorithm needs model data to serve.`);
       const now = current?.find((c) => c.VariantName === v.VariantName);
       const weight = now?.CurrentWeight ?? v.InitialVariantWeight ?? 1;
-      const count = now?.CurrentInstanceCount ?? v.InitialInstanceCount ?? 1;
-      const streams = instanceStreams(ep.EndpointArn!, v.VariantName!, count, this.deployment(ep, configName));
-      out.push({ serving: { name: v.VariantName!, weight, model: await this.serving.load(container.ModelDataUrl), streams }, modelDataUrl: container.ModelDataUrl });
+      const instanceCount = now?.CurrentInstanceCount ?? v.InitialInstanceCount ?? 1;
+      const streams = instanceStreams(ep.EndpointArn!, v.VariantName!, instanceCount, this.deployment(ep, configName));
+      const capacity = capacityMode
+        ? new InstancePool(this.deps.clock, instanceProfile(v.InstanceType), instanceCount, (v.RoutingConfig?.RoutingStrategy as RoutingStrategy | undefined) ?? 'RANDOM')
+        : undefined;
+      out.push({
+        serving: { name: v.VariantName!, weight, model: await this.serving.load(container.ModelDataUrl), instanceCount, capacity, streams },
+        modelDataUrl: container.ModelDataUrl,
+      });
     }
     return out;
+  }
+
+  /** --capacity-mode, unless the endpoint's CAPACITY_MODE_TAG says otherwise. */
+  private capacityModeOf(scope: Scope, endpointName: string): boolean {
+    const tag = this.deps.db.tags(sagemakerArn(scope, 'endpoint', endpointName)).find((t) => t.Key === CAPACITY_MODE_TAG)?.Value.toLowerCase();
+    if (tag === 'on' || tag === 'true') return true;
+    if (tag === 'off' || tag === 'false') return false;
+    return this.deps.capacityMode ?? false;
   }
 }
