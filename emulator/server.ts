@@ -10,10 +10,7 @@ import { createRestJsonService } from './protocol/rest-json.js';
 import { logsModel, sagemakerModel, sagemakerRuntimeModel } from './protocol/service-model.js';
 import { createCloudWatchLogs } from './services/logs/operations.js';
 import type { ServiceDeps } from './services/deps.js';
-import { InvokeEndpointService } from './services/runtime/invoke-endpoint.js';
-import { DataCapture } from './services/runtime/data-capture.js';
-import { EndpointLogs } from './services/runtime/endpoint-logs.js';
-import { InvocationObserver } from './services/runtime/invocation-observer.js';
+import { createRuntime } from './services/runtime/operations.js';
 import type { InvocationRecorder } from './services/runtime/invocation-recorder.js';
 import { ServingRegistry } from './services/runtime/serving-registry.js';
 import { createSageMaker } from './services/sagemaker/operations.js';
@@ -69,8 +66,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
   const defaults = { region: config.region, accountId: config.accountId };
 
   const serving = new ServingRegistry(store);
-  const capture = new DataCapture(store, clock);
-  const observer = new InvocationObserver(new EndpointLogs(db, clock), capture);
+  const runtime = createRuntime({ serving, store, clock, db, recorder: wiring.invocationRecorder });
   const sagemaker = createSageMaker(deps, serving);
   await sagemaker.recover();
 
@@ -81,7 +77,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
     runtime: createRestJsonService({
       model: sagemakerRuntimeModel(),
       defaults,
-      operations: { InvokeEndpoint: new InvokeEndpointService(serving, wiring.invocationRecorder, observer) },
+      operations: runtime.operations,
     }),
     s3: onFirstUse(async () => (await import('./protocol/s3/handler.js')).createS3Handler({ store, dataDir, defaults })),
     query: {
@@ -125,7 +121,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
     config,
     async close() {
       await sagemaker.shutdown();
-      await capture.flushAll();
+      await runtime.flush();
       server.closeAllConnections?.();
       await new Promise<void>((ok) => server.close(() => ok()));
       await store.close?.();

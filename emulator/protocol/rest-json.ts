@@ -4,6 +4,7 @@ import { AwsError } from './errors.js';
 import { newRequestId, type RequestContext } from './context.js';
 import { cachedIdentity, type IdentityDefaults } from './identity.js';
 import { asAwsError } from './aws-json.js';
+import { writeEventStream } from './event-stream.js';
 import { toWireJson } from './json-wire.js';
 import type { Operation, ServiceModel, Shape } from './service-model.js';
 import { validateInput, validationFailure } from './validate.js';
@@ -205,7 +206,7 @@ export function createRestJsonService(opts: {
       handled = true;
       const result = operation.handle(input, ctx);
       const output = result instanceof Promise ? await result : result;
-      writeOutput(c, output as Record<string, unknown>, requestId, res);
+      await writeOutput(model, c, output as Record<string, unknown>, requestId, res);
     } catch (err) {
       const e = asAwsError(err);
       if (operation?.rejected && !handled) operation.rejected(raw, e, ctx);
@@ -283,7 +284,7 @@ function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
-function writeOutput(c: CompiledOperation, output: Record<string, unknown>, requestId: string, res: ServerResponse): void {
+async function writeOutput(model: ServiceModel, c: CompiledOperation, output: Record<string, unknown>, requestId: string, res: ServerResponse): Promise<void> {
   const o = c.output;
   const headers: Record<string, string | number> = {};
   let status = c.successStatus;
@@ -296,6 +297,10 @@ function writeOutput(c: CompiledOperation, output: Record<string, unknown>, requ
       headers[header] = v instanceof Date ? v.toUTCString() : String(v);
     }
     if (o.statusMember && typeof output[o.statusMember] === 'number') status = output[o.statusMember] as number;
+    if (o.payload?.shape.eventstream) {
+      headers['x-amzn-RequestId'] = requestId;
+      return writeEventStream(model, o.payload.shape, output[o.payload.member] as AsyncIterable<Record<string, Record<string, unknown>>>, status, headers, res);
+    }
     if (o.payload) {
       const v = output[o.payload.member];
       if (v instanceof Uint8Array) {

@@ -15,7 +15,7 @@ export interface BatchFailure {
   message: string;
 }
 
-export type BatchOutcome = { ok: true; body: Buffer } | { ok: false; error: BatchFailure };
+export type BatchOutcome = { ok: true; body: Buffer; contentType: string } | { ok: false; error: BatchFailure };
 
 /**
  * One mini-batch: InputFilter on each record, the request body as batch transform builds it
@@ -46,13 +46,13 @@ export function handleBatch(model: LoadedModel, s: BatchSettings, records: Buffe
     const err = e as Error & { originalStatus?: number };
     return { ok: false, error: { status: err.originalStatus ?? 500, message: err.message ?? String(err) } };
   }
-  if (!processing) return { ok: true, body: out.body };
+  if (!processing) return { ok: true, body: out.body, contentType: out.contentType };
   try {
     const inputs = texts ?? records.map((r) => r.toString('utf8'));
     const pieces = splitResponse(out.body.toString('utf8'), out.contentType, inputs.length);
     const outputFormat = formatOf(out.contentType);
     const lines = pieces.map((piece, i) => joinAndFilter(inputs[i], inputFormat, piece, outputFormat, s.processing));
-    return { ok: true, body: Buffer.from(lines.join('\n') + '\n') };
+    return { ok: true, body: Buffer.from(lines.join('\n') + '\n'), contentType: out.contentType };
   } catch (e) {
     if (e instanceof DataProcessingError || e instanceof SyntaxError) return { ok: false, error: { status: 400, message: e.message } };
     throw e;

@@ -8,15 +8,25 @@ export class BatchRequestError extends Error {
   }
 }
 
+export interface ModelAnswer {
+  body: Buffer;
+  contentType: string;
+}
+
 const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './worker.js', import.meta.url);
 
 /**
- * One transform instance: a worker thread holding the model. Requests are answered in the
+ * One model instance (of a batch transform job or an asynchronous endpoint): a worker thread
+ * holding the model. Requests are answered in the
  * order they were sent; the caller bounds how many are in flight (MaxConcurrentTransforms).
  */
-export class TransformInstance {
+export class ModelInstance {
   private readonly worker: Worker;
-  private readonly waiting = new Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (a: ModelAnswer) => void; reject: (e: Error) => void }>();
+  /** Requests sent and not yet answered. */
+  get inFlight(): number {
+    return this.waiting.size;
+  }
   private nextId = 0;
   private dead: Error | undefined;
   readonly ready: Promise<void>;
@@ -24,13 +34,13 @@ export class TransformInstance {
   constructor(model: Buffer, settings: BatchSettings) {
     this.worker = new Worker(workerUrl, { workerData: { ...settings, model } });
     this.ready = new Promise((resolve, reject) => {
-      this.worker.on('message', (msg: { ready?: boolean; id: number; body?: Uint8Array; error?: BatchFailure }) => {
+      this.worker.on('message', (msg: { ready?: boolean; id: number; body?: Uint8Array; contentType?: string; error?: BatchFailure }) => {
         if (msg.ready) return resolve();
         const w = this.waiting.get(msg.id);
         this.waiting.delete(msg.id);
         if (!w) return;
         if (msg.error) w.reject(new BatchRequestError(msg.error));
-        else w.resolve(Buffer.from(msg.body!.buffer, msg.body!.byteOffset, msg.body!.byteLength));
+        else w.resolve({ body: Buffer.from(msg.body!.buffer, msg.body!.byteOffset, msg.body!.byteLength), contentType: msg.contentType! });
       });
       const fail = (e: Error) => {
         this.dead ??= e;
@@ -44,11 +54,11 @@ export class TransformInstance {
     this.ready.catch(() => {});
   }
 
-  send(records: Buffer[]): Promise<Buffer> {
+  send(records: Buffer[], media?: { contentType?: string; accept?: string }): Promise<ModelAnswer> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
-    const p = new Promise<Buffer>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    this.worker.postMessage({ id, records });
+    const p = new Promise<ModelAnswer>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    this.worker.postMessage({ id, records, media });
     // Rejections surface when the caller awaits this request; none is left unhandled meanwhile.
     p.catch(() => {});
     return p;

@@ -7,7 +7,7 @@ import type { Scope } from '../storage/database.js';
 import { parseS3Uri } from '../storage/object-store.js';
 import { ChannelDataError, resolveObjects, type SourceObject } from '../training/channels.js';
 import type { BatchSettings } from './batch.js';
-import { BatchRequestError, TransformInstance } from './instance.js';
+import { BatchRequestError, ModelInstance } from './instance.js';
 import { PayloadTooLargeError, RecordFormatError, type SplitType } from './records.js';
 import { transformObject, type ObjectPlan, type ObjectSettings } from './run-object.js';
 
@@ -50,7 +50,7 @@ function outputPlan(job: DescribeTransformJobResponse, objects: SourceObject[]):
  */
 export function runTransform(deps: ServiceDeps, scope: Scope, job: DescribeTransformJobResponse, modelDataUrl: string, hooks: { started: () => void }): TransformRun {
   const { clock, db, store } = deps;
-  const instances: TransformInstance[] = [];
+  const instances: ModelInstance[] = [];
   let stopped = false;
   const alive = () => !stopped;
   const count = Math.max(1, job.TransformResources?.InstanceCount ?? 1);
@@ -102,7 +102,7 @@ export function runTransform(deps: ServiceDeps, scope: Scope, job: DescribeTrans
     for (let i = 0; i < count && alive(); i++) {
       log(i, formatLogLine('Docker entrypoint called with argument(s): serve'));
       log(i, formatLogLine(`Loading the model of transform job ${job.TransformJobName} (${job.ModelName}) from ${modelDataUrl}`));
-      const instance = new TransformInstance(model, batch);
+      const instance = new ModelInstance(model, batch);
       instances.push(instance);
       await instance.ready;
       log(i, formatLogLine('Model loaded; serving POST /invocations'));

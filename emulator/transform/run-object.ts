@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { ObjectStore } from '../storage/object-store.js';
-import type { TransformInstance } from './instance.js';
+import type { ModelAnswer, ModelInstance } from './instance.js';
 import { batchRecords, splitRecords, type SplitType } from './records.js';
 
 export interface ObjectPlan {
@@ -30,16 +30,16 @@ const NEWLINE = Buffer.from('\n');
  * to the output object in input order. Memory holds a bounded number of batches, whatever the
  * object's size. On a failure nothing is stored for this object.
  */
-export async function transformObject(store: ObjectStore, instance: TransformInstance, plan: ObjectPlan, s: ObjectSettings, alive: () => boolean): Promise<number> {
+export async function transformObject(store: ObjectStore, instance: ModelInstance, plan: ObjectPlan, s: ObjectSettings, alive: () => boolean): Promise<number> {
   const { body } = await store.getObject(plan.bucket, plan.key);
   const source: Readable = s.gzip ? body.pipe(createGunzip()) : body;
   const out = new PassThrough();
   const stored = store.putObject(plan.outBucket, plan.outKey, out, { contentType: s.accept ?? 'application/octet-stream' });
   stored.catch(() => {});
-  const pending: Promise<Buffer>[] = [];
+  const pending: Promise<ModelAnswer>[] = [];
   let records = 0;
   const writeNext = async () => {
-    const answer = await pending.shift()!;
+    const { body: answer } = await pending.shift()!;
     if (!out.write(answer)) await once(out, 'drain');
     if (s.assembleWithLine && answer.length && answer[answer.length - 1] !== 0x0a && !out.write(NEWLINE)) await once(out, 'drain');
   };

@@ -50,6 +50,11 @@ export class EndpointLogs {
     this.write(scope, endpoint, stream, [formatLogLine('Docker entrypoint called with argument(s): serve'), formatLogLine(reason, 'ERROR')]);
   }
 
+  /** An asynchronous endpoint's per-request outcomes, in `<variant>/<instance-id>/data-log`. */
+  dataLog(scope: Scope, endpoint: string, stream: string, line: string): void {
+    this.write(scope, endpoint, `${stream}/data-log`, [`${new Date(this.clock.now()).toISOString()} ${line}`]);
+  }
+
   modelError(scope: Scope, endpoint: string, stream: string, status: number, reason: string): void {
     this.write(scope, endpoint, stream, [formatLogLine(`POST /invocations ${status}: ${reason}`, 'ERROR')]);
   }

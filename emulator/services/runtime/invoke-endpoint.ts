@@ -116,7 +116,8 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
     return modelError(ctx.identity, input.EndpointName!, stream, status, message);
   }
 
-  private chooseVariant(endpoint: ServingEndpoint, target: string | undefined): ServingVariant {
+  /** The variant a request goes to: the one it targets, else one picked by weight. */
+  chooseVariant(endpoint: ServingEndpoint, target: string | undefined): ServingVariant {
     if (target !== undefined) {
       const v = endpoint.variants.find((x) => x.name === target);
       if (!v) throw new AwsError('ValidationError', `Target variant ${target} not found for endpoint ${endpoint.name}.`);

@@ -8,6 +8,8 @@ export interface ServingVariant {
   name: string;
   weight: number;
   model: LoadedModel;
+  /** Where the model came from (asynchronous inference loads it into worker threads). */
+  modelDataUrl: string;
   /** One CloudWatch Logs stream per instance, `<variant>/<instance-id>`; requests go round-robin. */
   streams: string[];
   /** CurrentInstanceCount: the instances in service. */
@@ -22,6 +24,20 @@ export interface ServingEndpoint {
   totalWeight: number;
   /** DataCaptureConfig, when the endpoint captures. */
   capture?: CaptureSettings;
+  /** AsyncInferenceConfig, on an asynchronous endpoint. */
+  async?: AsyncSettings;
+}
+
+/** What an endpoint serves besides its variants: from its endpoint configuration. */
+export interface EndpointFeatures {
+  capture?: CaptureSettings;
+  async?: AsyncSettings;
+}
+
+export interface AsyncSettings {
+  outputPath: string;
+  failurePath?: string;
+  maxConcurrentPerInstance: number;
 }
 
 /** The model data could not be loaded: the endpoint fails with this reason, as on AWS. */
@@ -66,14 +82,14 @@ export class ServingRegistry {
     return this.endpoints.get(this.key(scope, name));
   }
 
-  set(scope: Scope, name: string, variants: ServingVariant[], capture?: CaptureSettings): void {
-    this.endpoints.set(this.key(scope, name), { name, variants, totalWeight: variants.reduce((s, v) => s + v.weight, 0), capture });
+  set(scope: Scope, name: string, variants: ServingVariant[], features: EndpointFeatures = {}): void {
+    this.endpoints.set(this.key(scope, name), { name, variants, totalWeight: variants.reduce((s, v) => s + v.weight, 0), ...features });
   }
 
   setWeights(scope: Scope, name: string, weights: Map<string, number>): void {
     const ep = this.get(scope, name);
     if (!ep) return;
-    this.set(scope, name, ep.variants.map((v) => ({ ...v, weight: weights.get(v.name) ?? v.weight })), ep.capture);
+    this.set(scope, name, ep.variants.map((v) => ({ ...v, weight: weights.get(v.name) ?? v.weight })), { capture: ep.capture, async: ep.async });
   }
 
   /**

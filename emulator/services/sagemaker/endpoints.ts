@@ -21,7 +21,8 @@ import type { ServiceDeps } from '../deps.js';
 import { captureSettings } from '../runtime/data-capture.js';
 import { EndpointLogs, instanceStreams } from '../runtime/endpoint-logs.js';
 import { InstancePool, type RoutingStrategy } from '../runtime/capacity.js';
-import { ModelLoadError, type ServingRegistry, type ServingVariant } from '../runtime/serving-registry.js';
+import { ModelLoadError, type EndpointFeatures, type ServingRegistry, type ServingVariant } from '../runtime/serving-registry.js';
+import { DEFAULT_ASYNC_CONCURRENCY } from './endpoint-configs.js';
 import { sagemakerArn } from './arns.js';
 import { ENDPOINT_CONFIG_KIND, endpointConfigNotFound, type EndpointConfigRecord } from './endpoint-configs.js';
 import { listPage } from './listing.js';
@@ -152,7 +153,7 @@ export class EndpointService {
       if (ep.EndpointStatus === 'InService') {
         try {
           const variants = await this.loadVariants(r.scope, ep, ep.EndpointConfigName!, ep.ProductionVariants);
-          this.serving.set(r.scope, ep.EndpointName!, variants.map((v) => v.serving), this.captureOf(r.scope, ep.EndpointConfigName!));
+          this.serving.set(r.scope, ep.EndpointName!, variants.map((v) => v.serving), this.featuresOf(r.scope, ep.EndpointConfigName!));
         } catch (e) {
           this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: (e as Error).message });
         }
@@ -212,7 +213,7 @@ export class EndpointService {
           DesiredInstanceCount: v.InitialInstanceCount ?? 1,
         };
       });
-      this.serving.set(scope, name, outcome.v.map((v) => v.serving), this.captureOf(scope, configName));
+      this.serving.set(scope, name, outcome.v.map((v) => v.serving), this.featuresOf(scope, configName));
       for (const v of outcome.v) for (const stream of v.serving.streams) this.logs.started(scope, name, stream, v.modelDataUrl, v.serving.model.algorithm);
       this.save(scope, {
         ...ep,
@@ -225,8 +226,17 @@ export class EndpointService {
     });
   }
 
-  private captureOf(scope: Scope, configName: string) {
-    return captureSettings(this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data.DataCaptureConfig);
+  private featuresOf(scope: Scope, configName: string): EndpointFeatures {
+    const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
+    const async = config?.AsyncInferenceConfig;
+    return {
+      capture: captureSettings(config?.DataCaptureConfig),
+      async: async && {
+        outputPath: async.OutputConfig!.S3OutputPath!,
+        failurePath: async.OutputConfig!.S3FailurePath,
+        maxConcurrentPerInstance: async.ClientConfig?.MaxConcurrentInvocationsPerInstance ?? DEFAULT_ASYNC_CONCURRENCY,
+      },
+    };
   }
 
   /** Identifies one deployment of a config on an endpoint, for stable instance ids. */
@@ -260,7 +270,7 @@ export class EndpointService {
         ? new InstancePool(this.deps.clock, instanceProfile(v.InstanceType), instanceCount, (v.RoutingConfig?.RoutingStrategy as RoutingStrategy | undefined) ?? 'RANDOM')
         : undefined;
       out.push({
-        serving: { name: v.VariantName!, weight, model: await this.serving.load(container.ModelDataUrl), instanceCount, capacity, streams },
+        serving: { name: v.VariantName!, weight, model: await this.serving.load(container.ModelDataUrl), modelDataUrl: container.ModelDataUrl, instanceCount, capacity, streams },
         modelDataUrl: container.ModelDataUrl,
       });
     }

@@ -1,0 +1,211 @@
+import type { InvokeEndpointAsyncInput, InvokeEndpointAsyncOutput } from '@aws-sdk/client-sagemaker-runtime';
+import type { Clock } from '../../../core/clock.js';
+import { Rng } from '../../../core/random.js';
+import { AwsError } from '../../protocol/errors.js';
+import type { RestJsonOperation, RestRequestContext } from '../../protocol/rest-json.js';
+import type { Scope } from '../../storage/database.js';
+import { parseS3Uri, readObject, type ObjectStore } from '../../storage/object-store.js';
+import { BatchRequestError, ModelInstance } from '../../transform/instance.js';
+import type { EndpointLogs } from './endpoint-logs.js';
+import type { InvocationObserver } from './invocation-observer.js';
+import { fetchModelFile, type ServingEndpoint, type ServingRegistry, type ServingVariant } from './serving-registry.js';
+
+const DEFAULT_TTL_SECONDS = 21_600;
+const DEFAULT_TIMEOUT_SECONDS = 900;
+/** An idle endpoint's instance workers are ended after this long without requests. */
+const IDLE_MS = 30_000;
+
+interface AsyncRequest {
+  scope: Scope;
+  inferenceId: string;
+  input: string;
+  output: string;
+  failure?: string;
+  contentType?: string;
+  accept?: string;
+  receivedAt: number;
+  ttlMs: number;
+  timeoutMs: number;
+}
+
+/** The queue and instance workers of one deployed asynchronous endpoint. */
+interface EndpointQueue {
+  endpoint: ServingEndpoint;
+  variant: ServingVariant;
+  waiting: AsyncRequest[];
+  running: number;
+  /** Requests running on each instance. */
+  busy: number[];
+  workers: (Promise<ModelInstance> | undefined)[];
+  idleTimer?: () => void;
+}
+
+const join = (...parts: (string | undefined)[]) =>
+  parts
+    .filter((p): p is string => !!p)
+    .map((p, i) => (i === 0 ? p.replace(/\/+$/, '') : p.replace(/^\/+|\/+$/g, '')))
+    .join('/');
+
+/**
+ * InvokeEndpointAsync: the request is queued and answered 202 at once with where its result
+ * will be. Each endpoint instance runs its model in a worker thread, at most
+ * MaxConcurrentInvocationsPerInstance requests per instance at a time; a request that waited in
+ * the queue longer than RequestTTLSeconds expires, one that runs longer than
+ * InvocationTimeoutSeconds is cut off. Results go to `<S3OutputPath>/<InferenceId>.out`, failures
+ * to `<S3FailurePath>/<InferenceId>-error.out`.
+ */
+export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAsyncInput, InvokeEndpointAsyncOutput> {
+  private readonly queues = new WeakMap<ServingEndpoint, EndpointQueue>();
+  private readonly rng = new Rng(Date.now() % 2 ** 32);
+
+  constructor(
+    private readonly serving: ServingRegistry,
+    private readonly store: ObjectStore,
+    private readonly clock: Clock,
+    private readonly logs: EndpointLogs,
+    private readonly observer?: InvocationObserver,
+  ) {}
+
+  handle(input: InvokeEndpointAsyncInput, ctx: RestRequestContext): InvokeEndpointAsyncOutput {
+    const scope = { accountId: ctx.identity.accountId, region: ctx.identity.region };
+    const endpoint = this.serving.get(scope, input.EndpointName!);
+    if (!endpoint) throw new AwsError('ValidationError', `Endpoint ${input.EndpointName} of account ${scope.accountId} not found.`);
+    const settings = endpoint.async;
+    if (!settings) {
+      throw new AwsError('ValidationError', `Endpoint ${input.EndpointName} of account ${scope.accountId} is not an asynchronous inference endpoint: its endpoint configuration has no AsyncInferenceConfig.`);
+    }
+    if (!/^s3:\/\/[^/]+\/.+/.test(input.InputLocation!)) {
+      throw new AwsError('ValidationError', `Value '${input.InputLocation}' at 'inputLocation' failed to satisfy constraint: Member must be an S3 URI of an object`);
+    }
+    const inferenceId = input.InferenceId ?? this.rng.uuid();
+    const request: AsyncRequest = {
+      scope,
+      inferenceId,
+      input: input.InputLocation!,
+      output: join(settings.outputPath, input.S3OutputPathExtension, input.Filename ?? `${inferenceId}.out`),
+      failure: settings.failurePath ? join(settings.failurePath, input.S3OutputPathExtension, `${inferenceId}-error.out`) : undefined,
+      contentType: input.ContentType,
+      accept: input.Accept,
+      receivedAt: this.clock.now(),
+      ttlMs: (input.RequestTTLSeconds ?? DEFAULT_TTL_SECONDS) * 1000,
+      timeoutMs: (input.InvocationTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
+    };
+    const queue = this.queueOf(endpoint);
+    queue.waiting.push(request);
+    this.pump(queue);
+    return { InferenceId: inferenceId, OutputLocation: request.output, FailureLocation: request.failure };
+  }
+
+  private queueOf(endpoint: ServingEndpoint): EndpointQueue {
+    let q = this.queues.get(endpoint);
+    if (!q) {
+      const variant = endpoint.variants[0];
+      const n = Math.max(1, variant.instanceCount);
+      q = { endpoint, variant, waiting: [], running: 0, busy: new Array(n).fill(0), workers: new Array(n).fill(undefined) };
+      this.queues.set(endpoint, q);
+    }
+    return q;
+  }
+
+  private pump(q: EndpointQueue): void {
+    q.idleTimer?.();
+    q.idleTimer = undefined;
+    const capacity = q.workers.length * q.endpoint.async!.maxConcurrentPerInstance;
+    while (q.running < capacity && q.waiting.length) {
+      const request = q.waiting.shift()!;
+      q.running++;
+      // The least busy instance takes it.
+      const slot = q.busy.indexOf(Math.min(...q.busy));
+      q.busy[slot]++;
+      void this.run(q, slot, request).finally(() => {
+        q.running--;
+        q.busy[slot]--;
+        this.pump(q);
+      });
+    }
+    if (q.running === 0 && !q.waiting.length) {
+      q.idleTimer = this.clock.schedule(IDLE_MS, () => this.retire(q));
+    }
+  }
+
+  private retire(q: EndpointQueue): void {
+    const workers = q.workers;
+    q.workers = new Array(workers.length).fill(undefined);
+    for (const w of workers) void w?.then((x) => x.terminate(), () => undefined);
+  }
+
+  private worker(q: EndpointQueue, slot: number): Promise<ModelInstance> {
+    let w = q.workers[slot];
+    if (!w) {
+      w = fetchModelFile(this.store, q.variant.modelDataUrl).then(async (model) => {
+        const instance = new ModelInstance(model, { split: 'None', processing: {} });
+        await instance.ready;
+        return instance;
+      });
+      w.catch(() => (q.workers[slot] = undefined));
+      q.workers[slot] = w;
+    }
+    return w;
+  }
+
+  private async run(q: EndpointQueue, slot: number, r: AsyncRequest): Promise<void> {
+    const stream = q.variant.streams[slot % q.variant.streams.length];
+    const waited = this.clock.now() - r.receivedAt;
+    if (waited > r.ttlMs) {
+      return this.fail(q, stream, r, `Request ${r.inferenceId} expired: it waited ${Math.round(waited / 1000)} s in the queue, longer than its RequestTTLSeconds of ${r.ttlMs / 1000} s.`);
+    }
+    let body: Buffer;
+    try {
+      const { bucket, key } = parseS3Uri(r.input);
+      body = await readObject(this.store, bucket, key);
+    } catch (e) {
+      return this.fail(q, stream, r, `Failed to download the input of request ${r.inferenceId} from ${r.input}: ${(e as Error).message}`);
+    }
+    let instance: ModelInstance;
+    try {
+      instance = await this.worker(q, slot);
+    } catch (e) {
+      return this.fail(q, stream, r, `The model could not be loaded: ${(e as Error).message}`);
+    }
+    let cancelTimeout = () => {};
+    const timedOut = new Promise<'timeout'>((resolve) => (cancelTimeout = this.clock.schedule(r.timeoutMs, () => resolve('timeout'))));
+    const answer = await Promise.race([instance.send([body], { contentType: r.contentType, accept: r.accept }), timedOut]).catch((e: Error) => e);
+    cancelTimeout();
+    if (answer === 'timeout') {
+      // The instance is still busy with it: replace the worker, as SageMaker restarts the container.
+      if (q.workers[slot]) this.retireSlot(q, slot);
+      return this.fail(q, stream, r, `Request ${r.inferenceId} did not finish within its InvocationTimeoutSeconds of ${r.timeoutMs / 1000} s.`);
+    }
+    if (answer instanceof BatchRequestError) {
+      this.observer?.observe(r.scope, q.endpoint, q.variant, { body, contentType: r.contentType, inferenceId: r.inferenceId }, { ok: false, ...answer.failure });
+      return this.fail(q, stream, r, answer.failure.message, answer.failure.status);
+    }
+    if (answer instanceof Error) return this.fail(q, stream, r, `The model failed: ${answer.message}`);
+    this.observer?.observe(r.scope, q.endpoint, q.variant, { body, contentType: r.contentType, inferenceId: r.inferenceId }, { ok: true, ...answer });
+    try {
+      const { bucket, key } = parseS3Uri(r.output);
+      await this.store.putObject(bucket, key, answer.body, { contentType: answer.contentType });
+      this.logs.dataLog(r.scope, q.endpoint.name, stream, `Inference request succeeded. InferenceId: ${r.inferenceId}. Output: ${r.output}`);
+    } catch (e) {
+      this.logs.dataLog(r.scope, q.endpoint.name, stream, `Inference request failed. InferenceId: ${r.inferenceId}. Unable to upload the result to ${r.output}: ${(e as Error).message}`);
+    }
+  }
+
+  private retireSlot(q: EndpointQueue, slot: number): void {
+    const w = q.workers[slot];
+    q.workers[slot] = undefined;
+    void w?.then((x) => x.terminate(), () => undefined);
+  }
+
+  /** Logs the failure and writes it to the failure location, when the config has one. */
+  private async fail(q: EndpointQueue, stream: string, r: AsyncRequest, message: string, status?: number): Promise<void> {
+    this.logs.dataLog(r.scope, q.endpoint.name, stream, `Inference request failed. InferenceId: ${r.inferenceId}.${status ? ` Status: ${status}.` : ''} ${message}`);
+    if (!r.failure) return;
+    try {
+      const { bucket, key } = parseS3Uri(r.failure);
+      await this.store.putObject(bucket, key, Buffer.from(message), { contentType: 'text/plain' });
+    } catch (e) {
+      this.logs.dataLog(r.scope, q.endpoint.name, stream, `Unable to write the failure of ${r.inferenceId} to ${r.failure}: ${(e as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import type { InvokeEndpointWithResponseStreamInput } from '@aws-sdk/client-sagemaker-runtime';
+import type { LoadedModel } from '../../../algorithms/index.js';
+import { AwsError } from '../../protocol/errors.js';
+import type { RestJsonOperation, RestRequestContext } from '../../protocol/rest-json.js';
+import type { InvocationObserver } from './invocation-observer.js';
+import { modelError, modelFailure, type InvokeEndpointService } from './invoke-endpoint.js';
+import type { ServingRegistry } from './serving-registry.js';
+
+/** The largest PayloadPart a whole-body answer is cut into. */
+export const PART_BYTES = 4096;
+
+const LINE_INPUTS = new Set(['', 'text/csv', 'text/x-csv', 'application/jsonlines', 'application/x-jsonlines', 'application/jsonl']);
+const LINE_OUTPUTS = new Set(['text/csv', 'application/jsonlines', 'application/x-jsonlines', 'application/jsonl']);
+const mimeOf = (t: string | undefined) => (t ?? '').split(';')[0].trim().toLowerCase();
+
+type Part = { body: Buffer; contentType: string };
+type StreamEvent = { PayloadPart: { Bytes: Uint8Array } } | { ModelStreamError: { Message: string; ErrorCode: string } };
+
+/**
+ * How the built-in algorithms stream: a CSV or JSON Lines request answered in CSV or JSON Lines
+ * is predicted record by record, each answer its own part as soon as it is computed; any other
+ * answer is computed whole and sent in parts of at most PART_BYTES. A model error on a later
+ * record ends the stream with ModelStreamError.
+ */
+function* predictionParts(model: LoadedModel, body: Buffer, contentType: string | undefined, accept: string | undefined): Generator<Part> {
+  if (LINE_INPUTS.has(mimeOf(contentType)) && LINE_OUTPUTS.has(mimeOf(accept))) {
+    for (const line of body.toString('utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      yield model.predict(Buffer.from(line), contentType, accept);
+    }
+    return;
+  }
+  const out = model.predict(body, contentType, accept);
+  for (let at = 0; at < out.body.length || at === 0; at += PART_BYTES) yield { body: out.body.subarray(at, at + PART_BYTES), contentType: out.contentType };
+}
+
+/**
+ * InvokeEndpointWithResponseStream. A model error before the first part is a ModelError 424, as
+ * for InvokeEndpoint; after it, the 200 is already sent and the stream ends with
+ * ModelStreamError (ErrorCode StreamBroken: the container stopped answering mid-stream).
+ */
+export class StreamInferenceService implements RestJsonOperation<InvokeEndpointWithResponseStreamInput, Record<string, unknown>> {
+  constructor(
+    private readonly serving: ServingRegistry,
+    private readonly invoke: InvokeEndpointService,
+    private readonly observer?: InvocationObserver,
+  ) {}
+
+  handle(input: InvokeEndpointWithResponseStreamInput, ctx: RestRequestContext): Record<string, unknown> {
+    const scope = { accountId: ctx.identity.accountId, region: ctx.identity.region };
+    const endpoint = this.serving.get(scope, input.EndpointName!);
+    if (!endpoint) throw new AwsError('ValidationError', `Endpoint ${input.EndpointName} of account ${scope.accountId} not found.`);
+    const variant = this.invoke.chooseVariant(endpoint, input.TargetVariant);
+    const body = input.Body as Buffer;
+    const request = { body, contentType: input.ContentType, inferenceId: input.InferenceId };
+    const parts = predictionParts(variant.model, body, input.ContentType, input.Accept);
+    let first: Part | undefined;
+    try {
+      first = parts.next().value ?? undefined;
+    } catch (e) {
+      const { status, message } = modelFailure(e);
+      const stream = this.observer?.observe(scope, endpoint, variant, request, { ok: false, status, message }) ?? '';
+      throw modelError(ctx.identity, input.EndpointName!, stream, status, message);
+    }
+    const observer = this.observer;
+    const sent: Buffer[] = [];
+    async function* events(): AsyncGenerator<StreamEvent> {
+      let part = first;
+      for (;;) {
+        if (part) {
+          if (endpoint!.capture) sent.push(part.body);
+          yield { PayloadPart: { Bytes: part.body } };
+        }
+        // Let each part go out on its own before the next is computed.
+        await new Promise((r) => setImmediate(r));
+        let next: IteratorResult<Part>;
+        try {
+          next = parts.next();
+        } catch (e) {
+          const { status, message } = modelFailure(e);
+          observer?.observe(scope, endpoint!, variant, request, { ok: false, status, message });
+          yield { ModelStreamError: { Message: `Received ${status >= 500 ? 'server' : 'client'} error (${status}) from primary with message "${message}".`, ErrorCode: 'StreamBroken' } };
+          return;
+        }
+        if (next.done) break;
+        part = next.value;
+      }
+      observer?.observe(scope, endpoint!, variant, request, { ok: true, body: Buffer.concat(sent), contentType: first?.contentType ?? '' });
+    }
+    return {
+      Body: events(),
+      ContentType: first?.contentType,
+      InvokedProductionVariant: variant.name,
+      CustomAttributes: input.CustomAttributes,
+    };
+  }
+}
