@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 
 const required = process.env.LOCALSAGE_REQUIRE_PYTHON === '1';
 const suites = [
-  { name: 'boto3', python: process.env.PYTHON ?? 'python3', probe: 'import boto3, pytest', paths: ['test/python/test_boto3_pipeline.py'] },
+  { name: 'boto3', python: process.env.PYTHON ?? 'python3', probe: 'import boto3, pytest', paths: ['test/python/test_boto3_pipeline.py', 'test/python/test_boto3_inference.py'] },
   { name: 'SageMaker Python SDK v2', python: '.venv-sdk-v2/bin/python', probe: 'import sagemaker, pytest', paths: ['test/python/sdk_v2'] },
   { name: 'SageMaker Python SDK v3', python: '.venv-sdk-v3/bin/python', probe: 'import sagemaker.core, pytest', paths: ['test/python/sdk_v3'] },
 ];

@@ -4,7 +4,7 @@ import { Rng } from '../../../core/random.js';
 import { AwsError } from '../../protocol/errors.js';
 import type { RestJsonOperation, RestRequestContext } from '../../protocol/rest-json.js';
 import type { Scope } from '../../storage/database.js';
-import { parseS3Uri, readObject, type ObjectStore } from '../../storage/object-store.js';
+import { parseS3Uri, type ObjectStore } from '../../storage/object-store.js';
 import { BatchRequestError, ModelInstance } from '../../transform/instance.js';
 import type { EndpointLogs } from './endpoint-logs.js';
 import type { InvocationObserver } from './invocation-observer.js';
@@ -155,9 +155,16 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
       return this.fail(q, stream, r, `Request ${r.inferenceId} expired: it waited ${Math.round(waited / 1000)} s in the queue, longer than its RequestTTLSeconds of ${r.ttlMs / 1000} s.`);
     }
     let body: Buffer;
+    let contentType = r.contentType;
     try {
       const { bucket, key } = parseS3Uri(r.input);
-      body = await readObject(this.store, bucket, key);
+      const { info, body: stream } = await this.store.getObject(bucket, key);
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      body = Buffer.concat(chunks);
+      // Without X-Amzn-SageMaker-Content-Type the input object's own Content-Type is the
+      // request's: the Python SDK's predict_async uploads with it and sends none.
+      contentType ??= info.contentType;
     } catch (e) {
       return this.fail(q, stream, r, `Failed to download the input of request ${r.inferenceId} from ${r.input}: ${(e as Error).message}`);
     }
@@ -169,7 +176,7 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
     }
     let cancelTimeout = () => {};
     const timedOut = new Promise<'timeout'>((resolve) => (cancelTimeout = this.clock.schedule(r.timeoutMs, () => resolve('timeout'))));
-    const answer = await Promise.race([instance.send([body], { contentType: r.contentType, accept: r.accept }), timedOut]).catch((e: Error) => e);
+    const answer = await Promise.race([instance.send([body], { contentType, accept: r.accept }), timedOut]).catch((e: Error) => e);
     cancelTimeout();
     if (answer === 'timeout') {
       // The instance is still busy with it: replace the worker, as SageMaker restarts the container.
@@ -177,11 +184,11 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
       return this.fail(q, stream, r, `Request ${r.inferenceId} did not finish within its InvocationTimeoutSeconds of ${r.timeoutMs / 1000} s.`);
     }
     if (answer instanceof BatchRequestError) {
-      this.observer?.observe(r.scope, q.endpoint, q.variant, { body, contentType: r.contentType, inferenceId: r.inferenceId }, { ok: false, ...answer.failure });
+      this.observer?.observe(r.scope, q.endpoint, q.variant, { body, contentType, inferenceId: r.inferenceId }, { ok: false, ...answer.failure });
       return this.fail(q, stream, r, answer.failure.message, answer.failure.status);
     }
     if (answer instanceof Error) return this.fail(q, stream, r, `The model failed: ${answer.message}`);
-    this.observer?.observe(r.scope, q.endpoint, q.variant, { body, contentType: r.contentType, inferenceId: r.inferenceId }, { ok: true, ...answer });
+    this.observer?.observe(r.scope, q.endpoint, q.variant, { body, contentType, inferenceId: r.inferenceId }, { ok: true, ...answer });
     try {
       const { bucket, key } = parseS3Uri(r.output);
       await this.store.putObject(bucket, key, answer.body, { contentType: answer.contentType });
