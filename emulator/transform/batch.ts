@@ -18,26 +18,21 @@ export interface BatchFailure {
 export type BatchOutcome = { ok: true; body: Buffer; contentType: string } | { ok: false; error: BatchFailure };
 
 /**
- * One mini-batch: InputFilter on each record, the request body as batch transform builds it
- * (Line records joined by newlines, RecordIO frames concatenated), the model's answer, then
+ * One request (a packed mini-batch): InputFilter on each Line record, the model's answer, then
  * JoinSource and OutputFilter record by record. Runs in the instance's worker thread.
  */
-export function handleBatch(model: LoadedModel, s: BatchSettings, records: Buffer[]): BatchOutcome {
-  const processing = needsProcessing(s.processing);
+export function handleBatch(model: LoadedModel, s: BatchSettings, request: Buffer): BatchOutcome {
+  const processing = needsProcessing(s.processing) && s.split === 'Line';
   const inputFormat = formatOf(s.contentType);
-  let texts: string[] | undefined;
-  let payload: Buffer;
-  try {
-    if (processing && s.split === 'Line') {
-      texts = records.map((r) => r.toString('utf8'));
-      payload = Buffer.from(texts.map((t) => filterInput(t, inputFormat, s.processing.inputFilter)).join('\n') + '\n');
-    } else if (s.split === 'Line') {
-      payload = Buffer.concat(records.flatMap((r) => [r, NEWLINE]));
-    } else {
-      payload = records.length === 1 ? records[0] : Buffer.concat(records);
+  let inputs: string[] | undefined;
+  let payload = request;
+  if (processing) {
+    try {
+      inputs = request.toString('utf8').split('\n').filter((l) => l !== '');
+      payload = Buffer.from(inputs.map((t) => filterInput(t, inputFormat, s.processing.inputFilter)).join('\n') + '\n');
+    } catch (e) {
+      return { ok: false, error: { status: 400, message: (e as Error).message } };
     }
-  } catch (e) {
-    return { ok: false, error: { status: 400, message: (e as Error).message } };
   }
   let out: { body: Buffer; contentType: string };
   try {
@@ -48,10 +43,9 @@ export function handleBatch(model: LoadedModel, s: BatchSettings, records: Buffe
   }
   if (!processing) return { ok: true, body: out.body, contentType: out.contentType };
   try {
-    const inputs = texts ?? records.map((r) => r.toString('utf8'));
-    const pieces = splitResponse(out.body.toString('utf8'), out.contentType, inputs.length);
+    const pieces = splitResponse(out.body.toString('utf8'), out.contentType, inputs!.length);
     const outputFormat = formatOf(out.contentType);
-    const lines = pieces.map((piece, i) => joinAndFilter(inputs[i], inputFormat, piece, outputFormat, s.processing));
+    const lines = pieces.map((piece, i) => joinAndFilter(inputs![i], inputFormat, piece, outputFormat, s.processing));
     return { ok: true, body: Buffer.from(lines.join('\n') + '\n'), contentType: out.contentType };
   } catch (e) {
     if (e instanceof DataProcessingError || e instanceof SyntaxError) return { ok: false, error: { status: 400, message: e.message } };
@@ -59,4 +53,3 @@ export function handleBatch(model: LoadedModel, s: BatchSettings, records: Buffe
   }
 }
 
-const NEWLINE = Buffer.from('\n');

@@ -54,11 +54,12 @@ export class ModelInstance {
     this.ready.catch(() => {});
   }
 
-  send(records: Buffer[], media?: { contentType?: string; accept?: string }): Promise<ModelAnswer> {
+  /** Sends one request body (a packed mini-batch, or an asynchronous request's input). */
+  send(request: Buffer, media?: { contentType?: string; accept?: string }): Promise<ModelAnswer> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     const p = new Promise<ModelAnswer>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    this.worker.postMessage({ id, records, media });
+    this.worker.postMessage({ id, request, media });
     // Rejections surface when the caller awaits this request; none is left unhandled meanwhile.
     p.catch(() => {});
     return p;

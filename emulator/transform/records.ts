@@ -34,20 +34,20 @@ export async function* splitRecords(body: AsyncIterable<Buffer>, split: SplitTyp
 
 async function* splitLines(body: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<Buffer> {
   let carry: Buffer | undefined;
-  const emit = function* (line: Buffer) {
-    const end = line.length && line[line.length - 1] === 0x0d ? line.length - 1 : line.length;
-    const record = line.subarray(0, end);
+  const isRecord = (line: Buffer) => line.some((b) => b !== 0x20 && b !== 0x09 && b !== 0x0d);
+  const trimmed = (line: Buffer) => {
+    const record = line.length && line[line.length - 1] === 0x0d ? line.subarray(0, line.length - 1) : line;
     if (record.length > maxBytes) throw new PayloadTooLargeError(maxBytes);
-    if (record.some((b) => b !== 0x20 && b !== 0x09)) yield record;
+    return record;
   };
   for await (const chunk of body) {
     let start = 0;
     let nl = chunk.indexOf(0x0a);
     while (nl >= 0) {
-      const piece = chunk.subarray(start, nl);
-      // Copy: the record outlives this chunk (it travels to a worker), the chunk does not.
-      yield* emit(carry ? Buffer.concat([carry, piece]) : Buffer.from(piece));
+      // Views into the chunk, not copies: batchRecords packs them into one request buffer.
+      const line = carry ? Buffer.concat([carry, chunk.subarray(start, nl)]) : chunk.subarray(start, nl);
       carry = undefined;
+      if (isRecord(line)) yield trimmed(line);
       start = nl + 1;
       nl = chunk.indexOf(0x0a, start);
     }
@@ -56,7 +56,7 @@ async function* splitLines(body: AsyncIterable<Buffer>, maxBytes: number): Async
       if (carry.length > maxBytes) throw new PayloadTooLargeError(maxBytes);
     }
   }
-  if (carry) yield* emit(carry);
+  if (carry && isRecord(carry)) yield trimmed(carry);
 }
 
 async function* splitRecordIO(body: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<Buffer> {
@@ -90,24 +90,24 @@ async function* splitRecordIO(body: AsyncIterable<Buffer>, maxBytes: number): As
 
 /**
  * Groups records into requests: one per record (SingleRecord) or as many as fit in
- * MaxPayloadInMB (MultiRecord), counting the newline that joins Line records.
+ * MaxPayloadInMB (MultiRecord). Each request is one buffer, as the container receives it: Line
+ * records each followed by a newline, RecordIO frames back to back, a None object whole.
  */
-export async function* batchRecords(records: AsyncIterable<Buffer>, strategy: 'SingleRecord' | 'MultiRecord', split: SplitType, maxBytes: number): AsyncGenerator<Buffer[]> {
+export async function* batchRecords(records: AsyncIterable<Buffer>, strategy: 'SingleRecord' | 'MultiRecord', split: SplitType, maxBytes: number): AsyncGenerator<Buffer> {
   const sep = split === 'Line' ? 1 : 0;
   let batch: Buffer[] = [];
   let size = 0;
+  const pack = () => Buffer.concat(sep ? batch.flatMap((r) => [r, NEWLINE]) : batch, size);
   for await (const r of records) {
-    if (strategy === 'SingleRecord' || split === 'None') {
-      yield [r];
-      continue;
-    }
-    if (batch.length && size + sep + r.length > maxBytes) {
-      yield batch;
+    if (batch.length && (strategy === 'SingleRecord' || split === 'None' || size + r.length + sep > maxBytes)) {
+      yield pack();
       batch = [];
       size = 0;
     }
     batch.push(r);
-    size += r.length + (batch.length > 1 ? sep : 0);
+    size += r.length + sep;
   }
-  if (batch.length) yield batch;
+  if (batch.length) yield pack();
 }
+
+const NEWLINE = Buffer.from('\n');

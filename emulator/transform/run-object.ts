@@ -30,6 +30,7 @@ const NEWLINE = Buffer.from('\n');
  * to the output object in input order. Memory holds a bounded number of batches, whatever the
  * object's size. On a failure nothing is stored for this object.
  */
+/** Returns the number of requests the object took. */
 export async function transformObject(store: ObjectStore, instance: ModelInstance, plan: ObjectPlan, s: ObjectSettings, alive: () => boolean): Promise<number> {
   const { body } = await store.getObject(plan.bucket, plan.key);
   const source: Readable = s.gzip ? body.pipe(createGunzip()) : body;
@@ -37,7 +38,7 @@ export async function transformObject(store: ObjectStore, instance: ModelInstanc
   const stored = store.putObject(plan.outBucket, plan.outKey, out, { contentType: s.accept ?? 'application/octet-stream' });
   stored.catch(() => {});
   const pending: Promise<ModelAnswer>[] = [];
-  let records = 0;
+  let requests = 0;
   const writeNext = async () => {
     const { body: answer } = await pending.shift()!;
     if (!out.write(answer)) await once(out, 'drain');
@@ -46,14 +47,14 @@ export async function transformObject(store: ObjectStore, instance: ModelInstanc
   try {
     for await (const batch of batchRecords(splitRecords(source, s.split, s.maxPayloadBytes), s.strategy, s.split, s.maxPayloadBytes)) {
       if (!alive()) throw new Error('transform job stopped');
-      records += batch.length;
+      requests++;
       pending.push(instance.send(batch));
       if (pending.length >= s.maxConcurrent) await writeNext();
     }
     while (pending.length) await writeNext();
     out.end();
     await stored;
-    return records;
+    return requests;
   } catch (e) {
     body.destroy();
     source.destroy();

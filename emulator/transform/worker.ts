@@ -11,10 +11,10 @@ const settings = workerData as BatchSettings & { model: Uint8Array };
 const port = parentPort!;
 const model = loadModel(Buffer.from(settings.model.buffer, settings.model.byteOffset, settings.model.byteLength));
 
-port.on('message', (msg: { id: number; records: Uint8Array[]; media?: { contentType?: string; accept?: string } }) => {
+port.on('message', (msg: { id: number; request: Uint8Array; media?: { contentType?: string; accept?: string } }) => {
   // An asynchronous invocation names its own Content-Type and Accept.
   const s = msg.media ? { ...settings, ...msg.media } : settings;
-  const outcome = handleBatch(model, s, msg.records.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength)));
+  const outcome = handleBatch(model, s, Buffer.from(msg.request.buffer, msg.request.byteOffset, msg.request.byteLength));
   if (outcome.ok) {
     port.postMessage({ id: msg.id, body: outcome.body, contentType: outcome.contentType }, [outcome.body.buffer as ArrayBuffer].filter((b) => b.byteLength === outcome.body.byteLength));
   }

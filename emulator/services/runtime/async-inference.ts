@@ -176,7 +176,7 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
     }
     let cancelTimeout = () => {};
     const timedOut = new Promise<'timeout'>((resolve) => (cancelTimeout = this.clock.schedule(r.timeoutMs, () => resolve('timeout'))));
-    const answer = await Promise.race([instance.send([body], { contentType, accept: r.accept }), timedOut]).catch((e: Error) => e);
+    const answer = await Promise.race([instance.send(body, { contentType, accept: r.accept }), timedOut]).catch((e: Error) => e);
     cancelTimeout();
     if (answer === 'timeout') {
       // The instance is still busy with it: replace the worker, as SageMaker restarts the container.
