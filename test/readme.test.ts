@@ -42,7 +42,7 @@ function run(lang: string, code: string) {
 
 describe('README examples', () => {
   it('has the boto3, AWS CLI and JS SDK examples marked runnable', () => {
-    expect(examples.map((e) => e.lang)).toEqual(['python', 'sh', 'js', 'sagemaker-v2', 'sagemaker-v3']);
+    expect(examples.map((e) => e.lang)).toEqual(['python', 'python', 'sh', 'js', 'sagemaker-v2', 'sagemaker-v3']);
   });
 
   for (const [i, { lang, code }] of examples.entries()) {
@@ -59,6 +59,8 @@ describe('README examples', () => {
       expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
       if (lang === 'python') expect(r.stdout).toMatch(/^Completed /m);
       if (lang === 'python') expect(r.stdout).toContain("'predicted_label': 1");
+      // The batch/async/stream example ends with the endpoint's one instance log stream.
+      if (lang === 'python' && i === 1) expect(r.stdout).toMatch(/\['AllTraffic\/i-[0-9a-f]{17}'\]/);
       if (lang === 'sh') expect(r.stdout).toContain('s3://cli-demo/output/cli-kmeans/output/model.tar.gz');
       if (lang === 'js') expect(r.stdout).toMatch(/AllTraffic \{"score":[0-9.e-]+,"predicted_label":1\}/);
       if (lang === 'sagemaker-v2') expect(Number(/accuracy ([0-9.]+)/.exec(r.stdout)?.[1])).toBeGreaterThan(0.95);
