@@ -11,6 +11,7 @@ import {
   type DescribeTransformJobCommandOutput,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRecordIO } from '../algorithms/index.js';
 import { clients, LINEAR_LEARNER_IMAGE, ROLE } from './helpers/clients.js';
@@ -96,11 +97,33 @@ describe('batch transform', () => {
     }
   }
 
-  it('SplitType RecordIO with MultiRecord batches under a small MaxPayloadInMB matches InvokeEndpoint row by row', async () => {
-    const job = await transform('tf-recordio', { uri: `s3://${BUCKET}/in/recordio/`, contentType: 'application/x-recordio-protobuf', split: 'RecordIO', accept: 'application/jsonlines', BatchStrategy: 'MultiRecord', MaxPayloadInMB: 1 });
+  for (const strategy of ['SingleRecord', 'MultiRecord'] as const) {
+    it(`SplitType RecordIO with ${strategy} matches InvokeEndpoint row by row`, async () => {
+      const name = `tf-recordio-${strategy.toLowerCase()}`;
+      const job = await transform(name, { uri: `s3://${BUCKET}/in/recordio/`, contentType: 'application/x-recordio-protobuf', split: 'RecordIO', accept: 'application/jsonlines', BatchStrategy: strategy, MaxPayloadInMB: 1 });
+      expect(job.TransformJobStatus, job.FailureReason).toBe('Completed');
+      const expected = await Promise.all(rows.map(async (r) => lines(await invoke(r.join(','), 'text/csv', 'application/jsonlines'))[0]));
+      expect(lines(await read(`out/${name}/a.rec.out`))).toEqual(expected);
+    });
+  }
+
+  it('a gzipped input of many 1 MB mini-batches, MaxConcurrentTransforms 3: the same lines as one InvokeEndpoint of the whole input', async () => {
+    const many = separableBinary(60_000, 3, 23).x;
+    const body = csv(many);
+    await upload(c.s3, BUCKET, 'in/gz/many.csv.gz', gzipSync(body));
+    const job = await transform('tf-gzip', {
+      uri: `s3://${BUCKET}/in/gz/`,
+      contentType: 'text/csv',
+      split: 'Line',
+      accept: 'application/jsonlines',
+      BatchStrategy: 'MultiRecord',
+      MaxPayloadInMB: 1,
+      MaxConcurrentTransforms: 3,
+      TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/in/gz/` } }, ContentType: 'text/csv', SplitType: 'Line', CompressionType: 'Gzip' },
+    });
     expect(job.TransformJobStatus, job.FailureReason).toBe('Completed');
-    const expected = await Promise.all(rows.map(async (r) => lines(await invoke(r.join(','), 'text/csv', 'application/jsonlines'))[0]));
-    expect(lines(await read('out/tf-recordio/a.rec.out'))).toEqual(expected);
+    expect(body.length).toBeGreaterThan(3 * 1024 * 1024);
+    expect(lines(await read('out/tf-gzip/many.csv.gz.out'))).toEqual(lines(await invoke(body, 'text/csv', 'application/jsonlines')));
   });
 
   it('CSV: InputFilter drops the id column, JoinSource Input appends the prediction, OutputFilter keeps id and label', async () => {

@@ -47,6 +47,11 @@ export class TransformJobService {
     if (maxPayload * concurrency > 100) {
       throw validation(`MaxConcurrentTransforms (${concurrency}) * MaxPayloadInMB (${maxPayload}) must not exceed 100 MB.`);
     }
+    if (maxPayload === 0) {
+      throw validation('MaxPayloadInMB 0 (chunked requests without a size limit) is not supported by the built-in algorithms localsage serves: give a size in MB.');
+    }
+    // Refused rather than accepted and ignored: localsage does not capture batch transform data.
+    if (req.DataCaptureConfig) throw validation('localsage does not implement DataCaptureConfig for batch transform jobs.');
     const split = req.TransformInput!.SplitType ?? 'None';
     if (split === 'TFRecord') throw validation('localsage does not implement SplitType TFRecord: the built-in algorithms it serves read CSV, JSON and RecordIO-protobuf.');
     const dp = req.DataProcessing;
