@@ -10,6 +10,8 @@ COPY core ./core
 COPY algorithms ./algorithms
 COPY simulator ./simulator
 COPY tsconfig.json ./
+# The ahead-of-time build (emulator/build.mjs), so the container starts from plain JavaScript.
+RUN node emulator/build.mjs
 ENV LOCALSAGE_HOST=0.0.0.0 LOCALSAGE_DATA_DIR=/data
 VOLUME /data
 EXPOSE 4599

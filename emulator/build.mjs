@@ -18,7 +18,7 @@
  * Run directly (`node emulator/build.mjs`) it builds and prints the folder.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,7 +56,10 @@ export function sources() {
 export async function ensureBuilt() {
   const { files, fingerprint } = sources();
   const out = join(DIST, fingerprint);
-  if (existsSync(join(out, '.complete'))) return out;
+  if (existsSync(join(out, '.complete'))) {
+    touch(out);
+    return out;
+  }
   await build(files, out);
   return out;
 }
@@ -100,22 +103,44 @@ async function build(files, out) {
   prune(out);
 }
 
+/** Marks a build as used now (prune keeps recently used builds). @param {string} dir */
+function touch(dir) {
+  try {
+    const now = new Date();
+    utimesSync(dir, now, now);
+  } catch {
+    // a read-only install still runs
+  }
+}
+
+/** How many builds to keep: emulators still running may start worker threads from theirs. */
+const KEEP_BUILDS = 8;
+
 /**
- * Removes builds other than `keep` that nobody has started from for an hour (a running emulator
- * may still start worker threads from the build it was started with).
+ * Removes old builds: beyond the KEEP_BUILDS most recently used, those nobody has started from
+ * for an hour.
  * @param {string} keep
  */
 function prune(keep) {
   const hourAgo = Date.now() - 3_600_000;
+  const builds = [];
   for (const e of readdirSync(DIST, { withFileTypes: true })) {
     const p = join(DIST, e.name);
     if (p === keep || !e.isDirectory()) continue;
     try {
-      if (statSync(p).mtimeMs < hourAgo) rmSync(p, { recursive: true, force: true });
+      const used = statSync(p).mtimeMs;
+      // A temporary folder an hour old belongs to a build that was killed.
+      if (e.name.startsWith('.tmp-')) {
+        if (used < hourAgo) rmSync(p, { recursive: true, force: true });
+        continue;
+      }
+      builds.push({ p, used });
     } catch {
       // raced with another pruner
     }
   }
+  builds.sort((a, b) => b.used - a.used);
+  for (const b of builds.slice(KEEP_BUILDS - 1)) if (b.used < hourAgo) rmSync(b.p, { recursive: true, force: true });
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

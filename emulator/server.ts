@@ -99,12 +99,19 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
     },
   });
 
+  const unhandled = (res: ServerResponse) => (e: unknown) => {
+    console.error('localsage: unhandled error', e);
+    if (!res.headersSent) res.writeHead(500);
+    res.end();
+  };
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    Promise.resolve(handler(req, res)).catch((e) => {
-      console.error('localsage: unhandled error', e);
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
+    // The runtime answers synchronously or by callback: only async handlers cost a promise.
+    try {
+      const pending = handler(req, res);
+      if (pending instanceof Promise) pending.catch(unhandled(res));
+    } catch (e) {
+      unhandled(res)(e);
+    }
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);

@@ -6,6 +6,13 @@ import type { ServiceModel, Shape } from './service-model.js';
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const str = (value: string) => ({ type: 'string' as const, value });
 
+/** An event stream union's members, resolved once when the operation is compiled. */
+export type EventStreamShapes = Record<string, Shape>;
+
+export function eventStreamShapes(model: ServiceModel, union: Shape): EventStreamShapes {
+  return Object.fromEntries(Object.entries(union.members ?? {}).map(([name, m]) => [name, model.shapes[m.shape]]));
+}
+
 /**
  * An output payload of an `eventstream` union shape (e.g. SageMaker Runtime's ResponseStream),
  * written as application/vnd.amazon.eventstream messages framed by @smithy/eventstream-codec.
@@ -13,23 +20,21 @@ const str = (value: string) => ({ type: 'string' as const, value });
  * shape is an event (`PayloadPart`) becomes `:message-type event` / `:event-type <MemberName>`,
  * its `eventpayload` member the raw body; a member whose shape is an exception
  * (`ModelStreamError`) becomes `:message-type exception` / `:exception-type <MemberName>`, its
- * fields a JSON body. The HTTP status and headers are sent before the first event.
+ * fields a JSON body. The HTTP status and headers (a flat name, value list) go out first.
  */
 export async function writeEventStream(
-  model: ServiceModel,
-  union: Shape,
+  shapes: EventStreamShapes,
   events: AsyncIterable<Record<string, Record<string, unknown>>>,
   status: number,
-  headers: Record<string, string | number>,
+  headers: (string | number)[],
   res: ServerResponse,
 ): Promise<void> {
-  res.writeHead(status, { ...headers, 'Content-Type': 'application/vnd.amazon.eventstream', 'Transfer-Encoding': 'chunked' });
+  res.writeHead(status, [...headers, 'Content-Type', 'application/vnd.amazon.eventstream'].map(String));
   try {
     for await (const event of events) {
       const [name, value] = Object.entries(event)[0];
-      const member = union.members?.[name];
-      if (!member) throw new Error(`${name} is not a member of the event stream`);
-      const shape = model.shapes[member.shape];
+      const shape = shapes[name];
+      if (!shape) throw new Error(`${name} is not a member of the event stream`);
       if (!res.write(encode(name, shape, value))) await new Promise((r) => res.once('drain', r));
       if (res.destroyed) break;
     }

@@ -30,7 +30,7 @@ export function identityFromHeaders(
   return { accessKeyId, region, service, accountId };
 }
 
-const identities = new Map<string, CallerIdentity>();
+const identities = new WeakMap<IdentityDefaults, Map<string, CallerIdentity>>();
 
 /**
  * identityFromHeaders for hot paths: the credential scope (the Authorization header up to its
@@ -41,12 +41,14 @@ export function cachedIdentity(headers: IncomingHttpHeaders, defaults: IdentityD
   const auth = headers.authorization;
   if (auth === undefined) return identityFromHeaders(headers, undefined, defaults);
   const comma = auth.indexOf(',');
-  const key = `${defaults.accountId}\u0000${defaults.region}\u0000${comma < 0 ? auth : auth.slice(0, comma)}`;
-  let identity = identities.get(key);
+  const key = comma < 0 ? auth : auth.slice(0, comma);
+  let known = identities.get(defaults);
+  if (!known) identities.set(defaults, (known = new Map()));
+  let identity = known.get(key);
   if (!identity) {
-    if (identities.size >= 1024) identities.clear(); // bounded: scopes are few, but never grow without limit
+    if (known.size >= 1024) known.clear(); // bounded: scopes are few, but never grow without limit
     identity = identityFromHeaders(headers, undefined, defaults);
-    identities.set(key, identity);
+    known.set(key, identity);
   }
   return identity;
 }

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readBody } from './body.js';
+import { ClientAborted, readBodyThen } from './body.js';
 import { AwsError } from './errors.js';
 import { newRequestId, type RequestContext } from './context.js';
 import { cachedIdentity, type IdentityDefaults } from './identity.js';
 import { asAwsError } from './aws-json.js';
-import { writeEventStream } from './event-stream.js';
+import { eventStreamShapes, writeEventStream, type EventStreamShapes } from './event-stream.js';
 import { toWireJson } from './json-wire.js';
 import type { Operation, ServiceModel, Shape } from './service-model.js';
 import { validateInput, validationFailure } from './validate.js';
@@ -47,9 +47,13 @@ interface CompiledOperation {
 
 interface CompiledOutput {
   headers: { member: string; header: string }[];
+  /** The payload is an event stream: its union's members (events and exceptions) by name. */
+  eventStream?: EventStreamShapes;
   payload?: { member: string; shape: Shape };
   bodyMembers: string[];
   statusMember?: string;
+  /** The header member that is the Content-Type (InvokeEndpoint's ContentType): when set, it wins. */
+  contentTypeMember?: string;
 }
 
 /** Bodies without a modelled size limit (JSON bodies) may be this large. */
@@ -113,9 +117,14 @@ function compileOperation(model: ServiceModel, op: Operation): CompiledOperation
 function compileOutput(model: ServiceModel, shape: Shape): CompiledOutput {
   const out: CompiledOutput = { headers: [], bodyMembers: [] };
   for (const [name, m] of Object.entries(shape.members ?? {}) as [string, Member & { location?: string }][]) {
-    if (m.location === 'header') out.headers.push({ member: name, header: m.locationName ?? name });
-    else if (m.location === 'statusCode') out.statusMember = name;
-    else if (shape.payload === name) out.payload = { member: name, shape: model.shapes[m.shape] };
+    if (m.location === 'header') {
+      out.headers.push({ member: name, header: m.locationName ?? name });
+      if ((m.locationName ?? name).toLowerCase() === 'content-type') out.contentTypeMember = name;
+    } else if (m.location === 'statusCode') out.statusMember = name;
+    else if (shape.payload === name) {
+      out.payload = { member: name, shape: model.shapes[m.shape] };
+      if (out.payload.shape.eventstream) out.eventStream = eventStreamShapes(model, out.payload.shape);
+    }
     else if (!m.location) out.bodyMembers.push(name);
   }
   return out;
@@ -174,23 +183,38 @@ export function createRestJsonService(opts: {
     return undefined;
   }
 
-  /** Whether a request is for one of this service's operations (the router asks, per request). */
-  function matches(method: string | undefined, url: string | undefined): boolean {
+  /**
+   * Serves the request if it is for one of this service's operations and says whether it was
+   * (the router asks first, per request): a prefix test, then one regex per operation.
+   */
+  function serve(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url;
     if (url === undefined) return false;
     let known = false;
     for (const p of prefixes) if (url.startsWith(p)) known = true;
-    return known && find(method, url) !== undefined;
+    const found = known ? find(req.method, url) : undefined;
+    if (!found) return false;
+    handle(found.c, found.m, req, res);
+    return true;
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * Serves one request. Callback-style rather than async: a synchronous handler's request then
+   * costs no promise and no microtask hop between reading the body and answering.
+   */
+  function handle(c: CompiledOperation, m: RegExpExecArray, req: IncomingMessage, res: ServerResponse): void {
     const arrivedMs = performance.now();
     const requestId = newRequestId();
     const ctx: RestRequestContext = { identity: cachedIdentity(req.headers, defaults), requestId, arrivedMs };
-    const found = find(req.method, req.url)!;
-    const { c, m } = found;
     const operation = operations[c.op.name];
     const raw: Record<string, unknown> = {};
     let handled = false; // past this point the handler counts its own outcomes
+    const fail = (err: unknown) => {
+      if (err instanceof ClientAborted) return void res.destroy(); // nobody left to answer
+      const e = asAwsError(err);
+      if (operation?.rejected && !handled) operation.rejected(raw, e, ctx);
+      writeError(e, requestId, req, res);
+    };
     try {
       if (!operation) {
         req.resume();
@@ -198,20 +222,24 @@ export function createRestJsonService(opts: {
       }
       readLabels(c, m, raw);
       readHeadersAndQuery(c, req, raw);
-      const body = await readBody(req, c.bodyLimit, () =>
-        validationFailure(validationCode, [`Value at '${lowerFirst(c.payload?.member ?? 'body')}' failed to satisfy constraint: Member must have length less than or equal to ${c.bodyLimit}`]),
-      );
-      readBodyMembers(c, body, raw);
-      const input = c.op.input ? validateInput(model, c.op.input.shape, raw, validationCode) : {};
-      handled = true;
-      const result = operation.handle(input, ctx);
-      const output = result instanceof Promise ? await result : result;
-      await writeOutput(model, c, output as Record<string, unknown>, requestId, res);
     } catch (err) {
-      const e = asAwsError(err);
-      if (operation?.rejected && !handled) operation.rejected(raw, e, ctx);
-      writeError(e, requestId, req, res);
+      return fail(err);
     }
+    const tooLarge = () =>
+      validationFailure(validationCode, [`Value at '${lowerFirst(c.payload?.member ?? 'body')}' failed to satisfy constraint: Member must have length less than or equal to ${c.bodyLimit}`]);
+    readBodyThen(req, c.bodyLimit, tooLarge, (err, body) => {
+      if (err) return fail(err);
+      try {
+        readBodyMembers(c, body!, raw);
+        const input = c.op.input ? validateInput(model, c.op.input.shape, raw, validationCode) : {};
+        handled = true;
+        const result = operation.handle(input, ctx);
+        if (result instanceof Promise) result.then((output) => writeOutput(c, output, requestId, res), fail);
+        else writeOutput(c, result, requestId, res);
+      } catch (e) {
+        fail(e);
+      }
+    });
   }
 
   function readLabels(c: CompiledOperation, m: RegExpExecArray, raw: Record<string, unknown>): void {
@@ -269,7 +297,7 @@ export function createRestJsonService(opts: {
     for (const name of c.bodyMembers) if ((parsed as Record<string, unknown>)[name] !== undefined) raw[name] = (parsed as Record<string, unknown>)[name];
   }
 
-  return { matches, handle };
+  return { serve };
 }
 
 function parseJson(body: Buffer): unknown {
@@ -284,9 +312,10 @@ function lowerFirst(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
-async function writeOutput(model: ServiceModel, c: CompiledOperation, output: Record<string, unknown>, requestId: string, res: ServerResponse): Promise<void> {
+function writeOutput(c: CompiledOperation, output: Record<string, unknown>, requestId: string, res: ServerResponse): void {
   const o = c.output;
-  const headers: Record<string, string | number> = {};
+  // A flat [name, value, ...] list: writeHead takes it as is, without building an object per response.
+  const headers: (string | number)[] = [];
   let status = c.successStatus;
   let body: Buffer | string = '';
   let contentType: string | undefined;
@@ -294,12 +323,15 @@ async function writeOutput(model: ServiceModel, c: CompiledOperation, output: Re
     for (const { member, header } of o.headers) {
       const v = output[member];
       if (v === undefined || v === null) continue;
-      headers[header] = v instanceof Date ? v.toUTCString() : String(v);
+      headers.push(header, v instanceof Date ? v.toUTCString() : String(v));
     }
     if (o.statusMember && typeof output[o.statusMember] === 'number') status = output[o.statusMember] as number;
-    if (o.payload?.shape.eventstream) {
-      headers['x-amzn-RequestId'] = requestId;
-      return writeEventStream(model, o.payload.shape, output[o.payload.member] as AsyncIterable<Record<string, Record<string, unknown>>>, status, headers, res);
+    if (o.eventStream) {
+      headers.push('x-amzn-RequestId', requestId);
+      const events = output[o.payload!.member] as AsyncIterable<Record<string, Record<string, unknown>>>;
+      // A failure after the headers went out can only cut the connection.
+      writeEventStream(o.eventStream, events, status, headers, res).catch(() => res.destroy());
+      return;
     }
     if (o.payload) {
       const v = output[o.payload.member];
@@ -321,9 +353,8 @@ async function writeOutput(model: ServiceModel, c: CompiledOperation, output: Re
     }
   }
   // A modelled Content-Type header member (e.g. InvokeEndpoint's ContentType) wins.
-  if (contentType && !Object.keys(headers).some((k) => k.length === 12 && k.toLowerCase() === 'content-type')) headers['Content-Type'] = contentType;
-  headers['Content-Length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  headers['x-amzn-RequestId'] = requestId;
+  if (contentType && (o?.contentTypeMember === undefined || output[o.contentTypeMember] === undefined)) headers.push('Content-Type', contentType);
+  headers.push('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.length, 'x-amzn-RequestId', requestId);
   res.writeHead(status, headers);
   res.end(body);
 }

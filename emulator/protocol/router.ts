@@ -38,7 +38,7 @@ const tooLarge = () => new AwsError('SerializationException', 'The request body 
 export function createRouter(t: RouterTargets): NodeHandler {
   function route(req: IncomingMessage, res: ServerResponse) {
     // The runtime's invocation path is the hot one: it is tested first and costs one regex.
-    if (t.runtime.matches(req.method, req.url)) return t.runtime.handle(req, res);
+    if (t.runtime.serve(req, res)) return;
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string') return routeTarget(target, req, res);
     const ct = req.headers['content-type'] ?? '';

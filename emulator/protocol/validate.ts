@@ -21,9 +21,13 @@ export function validationFailure(errorCode: string, errors: string[]): AwsError
   return new AwsError(errorCode, `${n} validation error${n > 1 ? 's' : ''} detected: ${errors.join('; ')}`);
 }
 
+const lowerCamel = new Map<string, string>();
+
 /** AWS names members in lowerCamelCase in validation messages: 'resourceConfig.instanceCount'. */
 function memberPath(parent: string, member: string): string {
-  const name = member.charAt(0).toLowerCase() + member.slice(1);
+  // Cached: every request's top-level members would otherwise allocate their names again.
+  let name = lowerCamel.get(member);
+  if (name === undefined) lowerCamel.set(member, (name = member.charAt(0).toLowerCase() + member.slice(1)));
   return parent ? `${parent}.${name}` : name;
 }
 
@@ -118,10 +122,11 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       for (const req of shape.required ?? []) {
         if (obj[req] === undefined || obj[req] === null) errors.push(`Value null at '${memberPath(path, req)}' failed to satisfy constraint: Member must not be null`);
       }
-      for (const [name, v] of Object.entries(obj)) {
-        const member = shape.members?.[name];
+      const members = shape.members ?? {};
+      for (const name in obj) {
+        const member = members[name];
         if (!member) continue; // unknown members are ignored, as the service does
-        out[name] = walk(model, member.shape, v, memberPath(path, name), errors);
+        out[name] = walk(model, member.shape, obj[name], memberPath(path, name), errors);
       }
       return out;
     }

@@ -27,7 +27,7 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
   ) {}
 
   handle(input: InvokeEndpointInput, ctx: RestRequestContext): InvokeEndpointOutput | Promise<InvokeEndpointOutput> {
-    const scope = { accountId: ctx.identity.accountId, region: ctx.identity.region };
+    const scope: Scope = ctx.identity; // an identity names its account and region: no copy per request
     const endpoint = this.endpoint(scope, input.EndpointName!);
     let variant: ServingVariant;
     try {
@@ -54,7 +54,7 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
   /** A request refused by the protocol layer (validation, body too large) still counts as a 4xx. */
   rejected(input: Partial<InvokeEndpointInput>, error: AwsError, ctx: RestRequestContext): void {
     if (typeof input.EndpointName !== 'string') return;
-    const scope = { accountId: ctx.identity.accountId, region: ctx.identity.region };
+    const scope: Scope = ctx.identity;
     const endpoint = this.serving.get(scope, input.EndpointName);
     if (endpoint) this.record(scope, endpoint, undefined, ctx, 0, error.status);
   }
