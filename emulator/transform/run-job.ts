@@ -80,6 +80,8 @@ export function runTransform(deps: ServiceDeps, scope: Scope, job: DescribeTrans
     assembleWithLine: job.TransformOutput!.AssembleWith === 'Line',
     gzip: job.TransformInput!.CompressionType === 'Gzip',
     accept: job.TransformOutput!.Accept,
+    timeoutMs: (job.ModelClientConfig?.InvocationsTimeoutInSeconds ?? 600) * 1000,
+    schedule: (ms, fn) => clock.schedule(ms, fn),
   };
 
   const done = (async () => {
@@ -147,6 +149,7 @@ function failure(e: unknown, where: string, dataLog: (line: string) => void): st
     dataLog(`${where}: ${(e as Error).message}`);
     return CLIENT_ERROR;
   }
+  // Includes InvocationTimeoutError: the model server did not answer in time.
   dataLog(`${where}: ${(e as Error)?.message ?? String(e)}`);
   return ALGORITHM_ERROR;
 }

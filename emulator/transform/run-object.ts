@@ -20,9 +20,31 @@ export interface ObjectSettings {
   assembleWithLine: boolean;
   gzip: boolean;
   accept?: string;
+  /** ModelClientConfig.InvocationsTimeoutInSeconds, in ms, on the emulator clock. */
+  timeoutMs: number;
+  schedule: (ms: number, fn: () => void) => () => void;
+}
+
+/** The model did not answer one request within InvocationsTimeoutInSeconds. */
+export class InvocationTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`Model server did not respond to /invocations request within ${ms / 1000} seconds`);
+  }
 }
 
 const NEWLINE = Buffer.from('\n');
+
+function timed(answer: Promise<ModelAnswer>, s: ObjectSettings): Promise<ModelAnswer> {
+  const p = new Promise<ModelAnswer>((resolve, reject) => {
+    const cancel = s.schedule(s.timeoutMs, () => reject(new InvocationTimeoutError(s.timeoutMs)));
+    answer.then(
+      (a) => (cancel(), resolve(a)),
+      (e) => (cancel(), reject(e)),
+    );
+  });
+  p.catch(() => {});
+  return p;
+}
 
 /**
  * Transforms one input object into `<key>.out`: records stream from the object store, go to the
@@ -48,7 +70,7 @@ export async function transformObject(store: ObjectStore, instance: ModelInstanc
     for await (const batch of batchRecords(splitRecords(source, s.split, s.maxPayloadBytes), s.strategy, s.split, s.maxPayloadBytes)) {
       if (!alive()) throw new Error('transform job stopped');
       requests++;
-      pending.push(instance.send(batch));
+      pending.push(timed(instance.send(batch), s));
       if (pending.length >= s.maxConcurrent) await writeNext();
     }
     while (pending.length) await writeNext();

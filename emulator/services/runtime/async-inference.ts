@@ -184,11 +184,11 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
       return this.fail(q, stream, r, `Request ${r.inferenceId} did not finish within its InvocationTimeoutSeconds of ${r.timeoutMs / 1000} s.`);
     }
     if (answer instanceof BatchRequestError) {
-      this.observer?.observe(r.scope, q.endpoint, q.variant, { body, contentType, inferenceId: r.inferenceId }, { ok: false, ...answer.failure });
+      this.observer?.failed(r.scope, q.endpoint, q.variant, answer.failure.status, answer.failure.message);
       return this.fail(q, stream, r, answer.failure.message, answer.failure.status);
     }
     if (answer instanceof Error) return this.fail(q, stream, r, `The model failed: ${answer.message}`);
-    this.observer?.observe(r.scope, q.endpoint, q.variant, { body, contentType, inferenceId: r.inferenceId }, { ok: true, ...answer });
+    this.observer?.succeeded(r.scope, q.endpoint, q.variant, { Body: body, ContentType: contentType, InferenceId: r.inferenceId }, answer);
     try {
       const { bucket, key } = parseS3Uri(r.output);
       await this.store.putObject(bucket, key, answer.body, { contentType: answer.contentType });

@@ -3,20 +3,18 @@ import type { DataCapture } from './data-capture.js';
 import type { EndpointLogs } from './endpoint-logs.js';
 import type { ServingEndpoint, ServingVariant } from './serving-registry.js';
 
-export type InvocationResult =
-  | { ok: true; body: Buffer; contentType: string }
-  | { ok: false; status: number; message: string };
-
+/** The request as the invoke path already holds it (InvokeEndpointInput's members). */
 export interface ObservedRequest {
-  body: Buffer;
-  contentType?: string;
-  inferenceId?: string;
+  Body?: unknown;
+  ContentType?: string;
+  InferenceId?: string;
 }
 
 /**
- * What the invoke path tells the rest of the emulator about each invocation, in one call: data
- * capture of sampled successes, and the container's log line for each ModelError. A success on
- * an endpoint without capture costs one property check.
+ * What the invoke path tells the rest of the emulator about each invocation, in one call per
+ * invocation: `succeeded` (data capture of sampled successes) or `failed` (the container's log
+ * line for a ModelError). A success on an endpoint without capture costs one property check and
+ * allocates nothing.
  */
 export class InvocationObserver {
   private readonly turn = new WeakMap<ServingVariant, number>();
@@ -26,25 +24,24 @@ export class InvocationObserver {
     private readonly capture: DataCapture,
   ) {}
 
-  /** Returns the log stream of the instance that answered a failed request ('' on success). */
-  observe(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant, request: ObservedRequest, result: InvocationResult): string {
-    if (result.ok) {
-      if (endpoint.capture) {
-        this.capture.capture(endpoint.capture, {
-          endpoint: endpoint.name,
-          variant: variant.name,
-          inferenceId: request.inferenceId,
-          input: { body: request.body, contentType: request.contentType },
-          output: { body: result.body, contentType: result.contentType },
-        });
-      }
-      return '';
-    }
-    // Requests spread over the variant's instances; the failing one logs the reason.
+  succeeded(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant, request: ObservedRequest, answer: { body: Buffer; contentType: string }): void {
+    if (!endpoint.capture) return;
+    this.capture.capture(endpoint.capture, {
+      endpoint: endpoint.name,
+      variant: variant.name,
+      inferenceId: request.InferenceId,
+      input: { body: request.Body as Buffer, contentType: request.ContentType },
+      output: answer,
+    });
+  }
+
+  /** Logs the model's refusal on the instance that answered; returns that instance's log stream. */
+  failed(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant, status: number, message: string): string {
+    // Requests spread over the variant's instances round-robin.
     const n = this.turn.get(variant) ?? 0;
     this.turn.set(variant, n + 1);
     const stream = variant.streams[n % variant.streams.length];
-    this.logs.modelError(scope, endpoint.name, stream, result.status, result.message);
+    this.logs.modelError(scope, endpoint.name, stream, status, message);
     return stream;
   }
 }

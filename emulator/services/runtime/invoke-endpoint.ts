@@ -47,7 +47,7 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
       throw this.modelError(scope, endpoint, variant, input, ctx, modelStart, e);
     }
     this.record(scope, endpoint, variant, ctx, performance.now() - modelStart, 200);
-    this.observer?.observe(scope, endpoint, variant, this.request(input), { ok: true, body: out.body, contentType: out.contentType });
+    this.observer?.succeeded(scope, endpoint, variant, input, out);
     return this.output(out, variant, input);
   }
 
@@ -76,12 +76,8 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
       throw this.modelError(scope, endpoint, variant, input, ctx, modelStart, e);
     }
     this.record(scope, endpoint, variant, ctx, performance.now() - modelStart, 200);
-    this.observer?.observe(scope, endpoint, variant, this.request(input), { ok: true, body: out.body, contentType: out.contentType });
+    this.observer?.succeeded(scope, endpoint, variant, input, out);
     return this.output(out, variant, input);
-  }
-
-  private request(input: InvokeEndpointInput) {
-    return { body: input.Body as Buffer, contentType: input.ContentType, inferenceId: input.InferenceId };
   }
 
   private output(out: Prediction, variant: ServingVariant, input: InvokeEndpointInput): InvokeEndpointOutput {
@@ -112,7 +108,7 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
   private modelError(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant, input: InvokeEndpointInput, ctx: RestRequestContext, modelStart: number, e: unknown): AwsError {
     this.record(scope, endpoint, variant, ctx, performance.now() - modelStart, 424);
     const { status, message } = modelFailure(e);
-    const stream = this.observer?.observe(scope, endpoint, variant, this.request(input), { ok: false, status, message }) ?? '';
+    const stream = this.observer?.failed(scope, endpoint, variant, status, message) ?? '';
     return modelError(ctx.identity, input.EndpointName!, stream, status, message);
   }
 

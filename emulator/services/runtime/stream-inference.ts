@@ -52,14 +52,13 @@ export class StreamInferenceService implements RestJsonOperation<InvokeEndpointW
     if (!endpoint) throw new AwsError('ValidationError', `Endpoint ${input.EndpointName} of account ${scope.accountId} not found.`);
     const variant = this.invoke.chooseVariant(endpoint, input.TargetVariant);
     const body = input.Body as Buffer;
-    const request = { body, contentType: input.ContentType, inferenceId: input.InferenceId };
     const parts = predictionParts(variant.model, body, input.ContentType, input.Accept);
     let first: Part | undefined;
     try {
       first = parts.next().value ?? undefined;
     } catch (e) {
       const { status, message } = modelFailure(e);
-      const stream = this.observer?.observe(scope, endpoint, variant, request, { ok: false, status, message }) ?? '';
+      const stream = this.observer?.failed(scope, endpoint, variant, status, message) ?? '';
       throw modelError(ctx.identity, input.EndpointName!, stream, status, message);
     }
     const observer = this.observer;
@@ -78,14 +77,14 @@ export class StreamInferenceService implements RestJsonOperation<InvokeEndpointW
           next = parts.next();
         } catch (e) {
           const { status, message } = modelFailure(e);
-          observer?.observe(scope, endpoint!, variant, request, { ok: false, status, message });
+          observer?.failed(scope, endpoint!, variant, status, message);
           yield { ModelStreamError: { Message: `Received ${status >= 500 ? 'server' : 'client'} error (${status}) from primary with message "${message}".`, ErrorCode: 'StreamBroken' } };
           return;
         }
         if (next.done) break;
         part = next.value;
       }
-      observer?.observe(scope, endpoint!, variant, request, { ok: true, body: Buffer.concat(sent), contentType: first?.contentType ?? '' });
+      observer?.succeeded(scope, endpoint!, variant, input, { body: Buffer.concat(sent), contentType: first?.contentType ?? '' });
     }
     return {
       Body: events(),
