@@ -4,7 +4,7 @@ import { Rng } from '../../core/random.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { fetchModelFile } from '../services/runtime/serving-registry.js';
 import type { Scope } from '../storage/database.js';
-import { parseS3Uri } from '../storage/object-store.js';
+import { parseS3Uri, StoreError } from '../storage/object-store.js';
 import { ChannelDataError, resolveObjects, type SourceObject } from '../training/channels.js';
 import type { BatchSettings } from './batch.js';
 import { BatchRequestError, ModelInstance } from './instance.js';
@@ -145,7 +145,8 @@ function failure(e: unknown, where: string, dataLog: (line: string) => void): st
     for (const line of e.failure.message.split('\n')) dataLog(`${where}: ${line}`);
     return kind === 'ClientError' ? CLIENT_ERROR : ALGORITHM_ERROR;
   }
-  if (e instanceof PayloadTooLargeError || e instanceof RecordFormatError || (e as NodeJS.ErrnoException)?.code === 'Z_DATA_ERROR') {
+  // The input's own faults, and S3 refusing a read or write (a missing output bucket), are the user's.
+  if (e instanceof PayloadTooLargeError || e instanceof RecordFormatError || e instanceof StoreError || (e as NodeJS.ErrnoException)?.code === 'Z_DATA_ERROR') {
     dataLog(`${where}: ${(e as Error).message}`);
     return CLIENT_ERROR;
   }

@@ -40,6 +40,20 @@ interface EndpointQueue {
   idleTimer?: () => void;
 }
 
+/**
+ * The object an InputLocation names: `s3://bucket/key`, or an S3 HTTPS URL in virtual-host
+ * (`https://bucket.s3.region.amazonaws.com/key`) or path style (`https://s3.region.amazonaws.com/bucket/key`).
+ */
+function objectOf(location: string): { bucket: string; key: string } {
+  if (location.startsWith('s3://')) return parseS3Uri(location);
+  const url = new URL(location);
+  const path = decodeURIComponent(url.pathname.slice(1));
+  const virtual = /^(.+)\.s3[.-]/.exec(url.hostname);
+  if (virtual) return { bucket: virtual[1], key: path };
+  const slash = path.indexOf('/');
+  return { bucket: path.slice(0, slash), key: path.slice(slash + 1) };
+}
+
 const join = (...parts: (string | undefined)[]) =>
   parts
     .filter((p): p is string => !!p)
@@ -73,9 +87,6 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
     const settings = endpoint.async;
     if (!settings) {
       throw new AwsError('ValidationError', `Endpoint ${input.EndpointName} of account ${scope.accountId} is not an asynchronous inference endpoint: its endpoint configuration has no AsyncInferenceConfig.`);
-    }
-    if (!/^s3:\/\/[^/]+\/.+/.test(input.InputLocation!)) {
-      throw new AwsError('ValidationError', `Value '${input.InputLocation}' at 'inputLocation' failed to satisfy constraint: Member must be an S3 URI of an object`);
     }
     const inferenceId = input.InferenceId ?? this.rng.uuid();
     const request: AsyncRequest = {
@@ -157,7 +168,7 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
     let body: Buffer;
     let contentType = r.contentType;
     try {
-      const { bucket, key } = parseS3Uri(r.input);
+      const { bucket, key } = objectOf(r.input);
       const { info, body: stream } = await this.store.getObject(bucket, key);
       const chunks: Buffer[] = [];
       for await (const chunk of stream) chunks.push(chunk as Buffer);
