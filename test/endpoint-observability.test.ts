@@ -1,6 +1,13 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, waitUntilEndpointInService, type DataCaptureConfig } from '@aws-sdk/client-sagemaker';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
+  waitUntilEndpointInService,
+  type DataCaptureConfig,
+} from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, ModelError } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, LINEAR_LEARNER_IMAGE, ROLE } from './helpers/clients.js';
@@ -80,6 +87,13 @@ describe('endpoint logs', () => {
     const last = events.events!.at(-1)!.message!;
     expect(last).toContain('POST /invocations 400');
     expect(last).toContain(err.OriginalMessage);
+
+    // A third instance brought into service logs its own start-up in its own stream.
+    await c.sagemaker.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: 'obs-logs', DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 3 }] }));
+    await waitUntilEndpointInService({ client: c.sagemaker, maxWaitTime: 120, minDelay: 1, maxDelay: 1 }, { EndpointName: 'obs-logs' });
+    const after = (await logs.send(new DescribeLogStreamsCommand({ logGroupName: group }))).logStreams!.map((s) => s.logStreamName!);
+    expect(after).toHaveLength(3);
+    expect(after).toEqual(expect.arrayContaining(names));
   });
 });
 

@@ -131,6 +131,7 @@ export class EndpointService {
       const applied = (now.ProductionVariants ?? []).map((v) => ({ ...v, CurrentWeight: v.DesiredWeight, CurrentInstanceCount: v.DesiredInstanceCount }));
       this.serving.setWeights(scope, req.EndpointName!, new Map(applied.map((v) => [v.VariantName!, v.CurrentWeight ?? 0])));
       this.serving.setInstanceCounts(scope, req.EndpointName!, new Map(applied.map((v) => [v.VariantName!, v.CurrentInstanceCount ?? 1])));
+      this.followInstanceLogs(scope, now);
       this.save(scope, { ...now, ProductionVariants: applied, EndpointStatus: 'InService', LastModifiedTime: new Date(this.deps.clock.now()) });
     });
     return { EndpointArn: ep.EndpointArn };
@@ -237,6 +238,15 @@ export class EndpointService {
         maxConcurrentPerInstance: async.ClientConfig?.MaxConcurrentInvocationsPerInstance ?? DEFAULT_ASYNC_CONCURRENCY,
       },
     };
+  }
+
+  /** After a change of instance count: one log stream per instance in service, new ones started. */
+  private followInstanceLogs(scope: Scope, ep: EndpointRecord): void {
+    for (const v of this.serving.get(scope, ep.EndpointName!)?.variants ?? []) {
+      const streams = instanceStreams(ep.EndpointArn!, v.name, v.instanceCount, this.deployment(ep, ep.EndpointConfigName!));
+      for (const stream of streams) if (!v.streams.includes(stream)) this.logs.started(scope, ep.EndpointName!, stream, v.modelDataUrl, v.model.algorithm);
+      v.streams = streams;
+    }
   }
 
   /** Identifies one deployment of a config on an endpoint, for stable instance ids. */
