@@ -52,7 +52,9 @@ export function runTransform(deps: ServiceDeps, scope: Scope, job: DescribeTrans
   const { clock, db, store } = deps;
   const instances: ModelInstance[] = [];
   let stopped = false;
-  const alive = () => !stopped;
+  // Set by the first failure: the other instances end quietly instead of logging their cut-off work.
+  let failed = false;
+  const alive = () => !stopped && !failed;
   const count = Math.max(1, job.TransformResources?.InstanceCount ?? 1);
   const rng = new Rng(clock.now() % 2 ** 32);
   const epoch = Math.floor(clock.now() / 1000);
@@ -101,29 +103,40 @@ export function runTransform(deps: ServiceDeps, scope: Scope, job: DescribeTrans
       throw `ClientError: ${(e as Error).message}`;
     }
     const plans = outputPlan(job, objects);
-    for (let i = 0; i < count && alive(); i++) {
-      log(i, formatLogLine('Docker entrypoint called with argument(s): serve'));
-      log(i, formatLogLine(`Loading the model of transform job ${job.TransformJobName} (${job.ModelName}) from ${modelDataUrl}`));
-      const instance = new ModelInstance(model, batch);
-      instances.push(instance);
-      await instance.ready;
-      log(i, formatLogLine('Model loaded; serving POST /invocations'));
-      dataLog(i, `MaxConcurrentTransforms=${objectSettings.maxConcurrent}, MaxPayloadInMB=${job.MaxPayloadInMB ?? 6}, BatchStrategy=${strategy === 'SingleRecord' ? 'SINGLE_RECORD' : 'MULTI_RECORD'}`);
-    }
-    await Promise.all(
-      instances.map(async (instance, i) => {
-        for (let n = i; n < plans.length && alive(); n += count) {
-          const plan = plans[n];
-          const where = `${plan.bucket}/${plan.key}`;
-          try {
-            await transformObject(store, instance, plan, objectSettings, alive);
-          } catch (e) {
-            if (!alive()) return;
-            throw failure(e, where, (line) => dataLog(i, line));
-          }
+    try {
+      for (let i = 0; i < count && alive(); i++) {
+        log(i, formatLogLine('Docker entrypoint called with argument(s): serve'));
+        log(i, formatLogLine(`Loading the model of transform job ${job.TransformJobName} (${job.ModelName}) from ${modelDataUrl}`));
+        const instance = new ModelInstance(model, batch);
+        instances.push(instance);
+        try {
+          await instance.ready;
+        } catch (e) {
+          log(i, formatLogLine(`Failed to load the model: ${(e as Error).message}`, 'ERROR'));
+          throw `ClientError: Failed to load the model from ${modelDataUrl}: ${(e as Error).message}`;
         }
-      }),
-    ).finally(() => Promise.all(instances.map((x) => x.terminate())));
+        log(i, formatLogLine('Model loaded; serving POST /invocations'));
+        dataLog(i, `MaxConcurrentTransforms=${objectSettings.maxConcurrent}, MaxPayloadInMB=${job.MaxPayloadInMB ?? 6}, BatchStrategy=${strategy === 'SingleRecord' ? 'SINGLE_RECORD' : 'MULTI_RECORD'}`);
+      }
+      await Promise.all(
+        instances.map(async (instance, i) => {
+          for (let n = i; n < plans.length && alive(); n += count) {
+            const plan = plans[n];
+            const where = `${plan.bucket}/${plan.key}`;
+            try {
+              await transformObject(store, instance, plan, objectSettings, alive);
+            } catch (e) {
+              if (!alive()) return;
+              failed = true;
+              throw failure(e, where, (line) => dataLog(i, line));
+            }
+          }
+        }),
+      );
+    } finally {
+      // Every instance ends with the job, whichever way it ends.
+      await Promise.all(instances.map((x) => x.terminate()));
+    }
   })();
   done.catch(() => {});
   return {
