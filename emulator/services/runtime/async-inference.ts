@@ -169,13 +169,13 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
     let contentType = r.contentType;
     try {
       const { bucket, key } = objectOf(r.input);
-      const { info, body: stream } = await this.store.getObject(bucket, key);
+      const object = await this.store.getObject(bucket, key);
       const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      for await (const chunk of object.body) chunks.push(chunk as Buffer);
       body = Buffer.concat(chunks);
       // Without X-Amzn-SageMaker-Content-Type the input object's own Content-Type is the
       // request's: the Python SDK's predict_async uploads with it and sends none.
-      contentType ??= info.contentType;
+      contentType ??= object.info.contentType;
     } catch (e) {
       return this.fail(q, stream, r, `Failed to download the input of request ${r.inferenceId} from ${r.input}: ${(e as Error).message}`);
     }
@@ -198,7 +198,11 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
       this.observer?.failed(r.scope, q.endpoint, q.variant, answer.failure.status, answer.failure.message);
       return this.fail(q, stream, r, answer.failure.message, answer.failure.status);
     }
-    if (answer instanceof Error) return this.fail(q, stream, r, `The model failed: ${answer.message}`);
+    if (answer instanceof Error) {
+      // The worker died: the next request gets a fresh one, as SageMaker replaces a crashed container.
+      if (q.workers[slot]) this.retireSlot(q, slot);
+      return this.fail(q, stream, r, `The model failed: ${answer.message}`);
+    }
     this.observer?.succeeded(r.scope, q.endpoint, q.variant, { Body: body, ContentType: contentType, InferenceId: r.inferenceId }, answer);
     try {
       const { bucket, key } = parseS3Uri(r.output);
