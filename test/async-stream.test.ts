@@ -106,8 +106,8 @@ describe('InvokeEndpointAsync', () => {
   });
 });
 
-describe('RequestTTLSeconds', () => {
-  it('requests that wait in the queue longer than their TTL expire to the failure location', async () => {
+describe('RequestTTLSeconds and InvocationTimeoutSeconds', () => {
+  it('requests that wait in the queue longer than their TTL expire, and one running longer than InvocationTimeoutSeconds is cut off', async () => {
     // Emulator time runs 10,000 times faster: a 60 s TTL is 6 ms of queueing behind a running request.
     const fast = await startEmulatorProcess({ args: ['--clock-scale', '10000'] });
     try {
@@ -127,6 +127,13 @@ describe('RequestTTLSeconds', () => {
       expect(expired.length).toBeGreaterThan(0);
       for (const r of expired) expect(r.body).toMatch(/expired: it waited \d+ s in the queue, longer than its RequestTTLSeconds of 60 s/);
       for (const r of results.filter((x) => x.at.startsWith('s3://async/out/'))) expect(r.body).toContain('predicted_label');
+
+      // InvocationTimeoutSeconds 1 is 0.1 ms of wall time here: a 1 MB request takes longer, and is cut off.
+      const big = await upload(cl.s3, 'async', 'in/big.csv', csv(separableBinary(40_000, 3, 5).x));
+      const slow = await cl.runtime.send(new InvokeEndpointAsyncCommand({ EndpointName: 'queued', InputLocation: big, ContentType: 'text/csv', InvocationTimeoutSeconds: 1 }));
+      const cut = await outcome(cl, [slow.OutputLocation, slow.FailureLocation]);
+      expect(cut.at).toBe(slow.FailureLocation);
+      expect(cut.body).toBe(`Request ${slow.InferenceId} did not finish within its InvocationTimeoutSeconds of 1 s.`);
     } finally {
       await fast.stop();
       removeDir(fast.dataDir);
