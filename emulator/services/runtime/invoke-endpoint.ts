@@ -92,9 +92,10 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
 
   /**
    * One call to the recorder per invocation. Latencies in microseconds; OverheadLatency is the
-   * time from the request's arrival to the answer, less the model's time.
+   * time from the request's arrival to the answer, less the model's time. Response streams
+   * (stream-inference.ts) report through it too.
    */
-  private record(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant | undefined, ctx: RestRequestContext, modelMs: number, status: number): void {
+  record(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant | undefined, ctx: RestRequestContext, modelMs: number, status: number): void {
     const v = variant ?? this.routedVariant(endpoint);
     if (!v) return;
     const totalMs = performance.now() - ctx.arrivedMs;

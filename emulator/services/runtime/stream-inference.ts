@@ -54,9 +54,14 @@ export class StreamInferenceService implements RestJsonOperation<InvokeEndpointW
     const body = input.Body as Buffer;
     const parts = predictionParts(variant.model, body, input.ContentType, input.Accept);
     let first: Part | undefined;
+    const modelStart = performance.now();
+    let modelMs = 0;
+    const invoke = this.invoke;
     try {
       first = parts.next().value ?? undefined;
+      modelMs += performance.now() - modelStart;
     } catch (e) {
+      invoke.record(scope, endpoint, variant, ctx, performance.now() - modelStart, 424);
       const { status, message } = modelFailure(e);
       const stream = this.observer?.failed(scope, endpoint, variant, status, message) ?? '';
       throw modelError(ctx.identity, input.EndpointName!, stream, status, message);
@@ -73,9 +78,13 @@ export class StreamInferenceService implements RestJsonOperation<InvokeEndpointW
         // Let each part go out on its own before the next is computed.
         await new Promise((r) => setImmediate(r));
         let next: IteratorResult<Part>;
+        const partStart = performance.now();
         try {
           next = parts.next();
+          modelMs += performance.now() - partStart;
         } catch (e) {
+          // The 200 went out with the first part: CloudWatch counts the invocation as answered.
+          invoke.record(scope, endpoint!, variant, ctx, modelMs + performance.now() - partStart, 200);
           const { status, message } = modelFailure(e);
           observer?.failed(scope, endpoint!, variant, status, message);
           yield { ModelStreamError: { Message: `Received ${status >= 500 ? 'server' : 'client'} error (${status}) from primary with message "${message}".`, ErrorCode: 'StreamBroken' } };
@@ -84,6 +93,7 @@ export class StreamInferenceService implements RestJsonOperation<InvokeEndpointW
         if (next.done) break;
         part = next.value;
       }
+      invoke.record(scope, endpoint!, variant, ctx, modelMs, 200);
       observer?.succeeded(scope, endpoint!, variant, input, { body: Buffer.concat(sent), contentType: first?.contentType ?? '' });
     }
     return {
