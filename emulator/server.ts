@@ -128,7 +128,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
     config,
     async close() {
       await sagemaker.shutdown();
-      await runtime.flush();
+      await runtime.close();
       server.closeAllConnections?.();
       await new Promise<void>((ok) => server.close(() => ok()));
       await store.close?.();

@@ -69,7 +69,7 @@ const join = (...parts: (string | undefined)[]) =>
  * to `<S3FailurePath>/<InferenceId>-error.out`.
  */
 export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAsyncInput, InvokeEndpointAsyncOutput> {
-  private readonly queues = new WeakMap<ServingEndpoint, EndpointQueue>();
+  private readonly queues = new Map<ServingEndpoint, EndpointQueue>();
   private readonly rng = new Rng(Date.now() % 2 ** 32);
 
   constructor(
@@ -139,10 +139,23 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
     }
   }
 
-  private retire(q: EndpointQueue): void {
+  /** An idle endpoint gives its workers back; its queue is forgotten until the next request. */
+  private retire(q: EndpointQueue): Promise<unknown> {
     const workers = q.workers;
     q.workers = new Array(workers.length).fill(undefined);
-    for (const w of workers) void w?.then((x) => x.terminate(), () => undefined);
+    if (q.running === 0 && !q.waiting.length) this.queues.delete(q.endpoint);
+    return Promise.all(workers.map((w) => w?.then((x) => x.terminate(), () => undefined)));
+  }
+
+  /** Ends every worker thread (emulator shutdown); requests still queued are dropped. */
+  async shutdown(): Promise<void> {
+    const queues = [...this.queues.values()];
+    for (const q of queues) {
+      q.waiting.length = 0;
+      q.idleTimer?.();
+    }
+    await Promise.all(queues.map((q) => this.retire(q)));
+    this.queues.clear();
   }
 
   private worker(q: EndpointQueue, slot: number): Promise<ModelInstance> {

@@ -18,14 +18,15 @@ export function createRuntime(deps: { serving: ServingRegistry; store: ObjectSto
   const capture = new DataCapture(store, clock);
   const observer = new InvocationObserver(logs, capture);
   const invoke = new InvokeEndpointService(serving, deps.recorder, observer);
+  const asyncInference = new AsyncInferenceService(serving, store, clock, logs, observer);
   const operations: Record<string, RestJsonOperation> = {
     InvokeEndpoint: invoke,
-    InvokeEndpointAsync: new AsyncInferenceService(serving, store, clock, logs, observer),
+    InvokeEndpointAsync: asyncInference,
     InvokeEndpointWithResponseStream: new StreamInferenceService(serving, invoke, observer),
   };
   return {
     operations,
-    /** Writes captured data still buffered (emulator shutdown). */
-    flush: () => capture.flushAll(),
+    /** Emulator shutdown: ends the asynchronous endpoints' workers, writes captured data still buffered. */
+    close: () => Promise.all([asyncInference.shutdown(), capture.flushAll()]).then(() => undefined),
   };
 }
