@@ -74,6 +74,8 @@ async function transform(name: string, bytes: number): Promise<{ growth: number;
   }
   const job = await c.sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: name }));
   expect(job.TransformJobStatus, job.FailureReason).toBe('Completed');
+  const seconds = (job.TransformEndTime!.getTime() - job.TransformStartTime!.getTime()) / 1000;
+  console.log(`${name}: ${rows} rows (${(bytes / MB).toFixed(0)} MiB) in ${seconds.toFixed(1)} s, ${Math.round(rows / seconds)} rows/s`);
   const out = await c.s3.send(new GetObjectCommand({ Bucket: 'bigtf', Key: `out/${name}/in.csv.out` }));
   let outputLines = 0;
   for await (const chunk of out.Body as AsyncIterable<Buffer>) for (const b of chunk) if (b === 0x0a) outputLines++;
