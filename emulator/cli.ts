@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import yargs, { type Options } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { parseArgs } from 'node:util';
+import type { Options } from 'yargs';
 import { OPTION_ENV } from './config.js';
 import { startEmulator } from './server.js';
 
@@ -45,51 +45,95 @@ function withEnvironment(options: Record<string, Options>): Record<string, Optio
   );
 }
 
-await yargs(hideBin(process.argv))
-  .scriptName('localsage')
-  .command(
-    'serve',
-    'Start the emulator: SageMaker, SageMaker Runtime, S3 and STS on one port',
-    (y) => y.options(withEnvironment(SERVE_OPTIONS) as typeof SERVE_OPTIONS),
-    async (argv) => {
-      const emulator = await startEmulator({
-        port: argv.port,
-        host: argv.host,
-        dataDir: argv['data-dir'],
-        region: argv.region,
-        accountId: argv['account-id'],
-        s3Backend: argv['s3-backend'] as 'embedded' | 'minio',
-        minio: { endpoint: argv['minio-endpoint'], accessKey: argv['minio-access-key'], secretKey: argv['minio-secret-key'], region: argv['minio-region'] },
-        timing: argv.timing as 'fast' | 'realistic',
-        clockScale: argv['clock-scale'],
-        quiet: argv.quiet,
-        capacityMode: argv['capacity-mode'],
-      });
-      // Tests and scripts read the bound address from this line.
-      if (argv.quiet) console.log(`localsage: listening on ${emulator.url}`);
-      const stop = () => void emulator.close().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    },
-  )
-  .command(
-    'simulate <scenario>',
-    'Simulate endpoint auto scaling for a scenario file (YAML or JSON) and write a report folder with charts',
-    (y) =>
-      y
-        .positional('scenario', { type: 'string', demandOption: true, describe: 'Scenario file, e.g. examples/seed-target-15000.yaml' })
-        .option('out', { type: 'string', describe: 'Report folder (default reports/<scenario name>)' })
-        .option('seed', { type: 'number', describe: 'Override the scenario seed' })
-        .option('set', { type: 'string', array: true, describe: 'Override a scenario value: path=value (YAML value), repeatable' })
-        .option('sweep', { type: 'string', array: true, describe: 'Sweep a scenario value: path=v1,v2,... (repeatable: a grid)' })
-        .option('quiet', { type: 'boolean', default: false, describe: 'Print only where the report is' }),
-    async (argv) => {
-      // Loaded on demand: `serve` does not need the simulator, nor `simulate` the emulator.
-      const { simulate } = await import('../simulator/cli.js');
-      process.exitCode = simulate({ scenario: argv.scenario as string, out: argv.out, seed: argv.seed, set: argv.set, sweep: argv.sweep, quiet: argv.quiet });
-    },
-  )
-  .demandCommand(1, 'Name a command: serve or simulate')
-  .strict()
-  .help()
-  .parse();
+type ServeArgs = { [K in keyof typeof SERVE_OPTIONS]: (typeof SERVE_OPTIONS)[K]['default'] };
+
+async function serve(argv: ServeArgs): Promise<void> {
+  const emulator = await startEmulator({
+    port: argv.port,
+    host: argv.host,
+    dataDir: argv['data-dir'],
+    region: argv.region,
+    accountId: argv['account-id'],
+    s3Backend: argv['s3-backend'] as 'embedded' | 'minio',
+    minio: { endpoint: argv['minio-endpoint'], accessKey: argv['minio-access-key'], secretKey: argv['minio-secret-key'], region: argv['minio-region'] },
+    timing: argv.timing as 'fast' | 'realistic',
+    clockScale: argv['clock-scale'],
+    quiet: argv.quiet,
+    capacityMode: argv['capacity-mode'],
+  });
+  // Tests and scripts read the bound address from this line.
+  if (argv.quiet) console.log(`localsage: listening on ${emulator.url}`);
+  const stop = () => void emulator.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+/**
+ * `serve` with plain options, read by node:util's parseArgs: the common start (tests and CI start
+ * many emulators) skips loading yargs and building its help text, a good part of cold start.
+ * Anything else (--help, a mistake, another command, yargs' --no-x or camelCase spellings)
+ * returns undefined and goes to yargs, which owns the messages.
+ */
+function plainServeArgs(args: string[]): ServeArgs | undefined {
+  if (args[0] !== 'serve') return undefined;
+  const options = withEnvironment(SERVE_OPTIONS);
+  let parsed: Record<string, string | boolean | undefined>;
+  try {
+    parsed = parseArgs({
+      args: args.slice(1),
+      options: Object.fromEntries(Object.entries(options).map(([name, o]) => [name, { type: o.type === 'boolean' ? 'boolean' : 'string' }] as const)),
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch {
+    return undefined;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, o] of Object.entries(options)) {
+    const given = parsed[name];
+    let value: unknown = given ?? o.default;
+    if (o.type === 'number' && typeof given === 'string') value = Number(given);
+    if (o.type === 'number' && (typeof value !== 'number' || Number.isNaN(value))) return undefined;
+    if (o.choices && !(o.choices as unknown[]).includes(value)) return undefined;
+    out[name] = value;
+  }
+  return out as ServeArgs;
+}
+
+const plain = plainServeArgs(process.argv.slice(2));
+if (plain) await serve(plain);
+else await runYargs();
+
+async function runYargs(): Promise<void> {
+  const { default: yargs } = await import('yargs');
+  const { hideBin } = await import('yargs/helpers');
+  await yargs(hideBin(process.argv))
+    .scriptName('localsage')
+    .command(
+      'serve',
+      'Start the emulator: SageMaker, SageMaker Runtime, S3 and STS on one port',
+      (y) => y.options(withEnvironment(SERVE_OPTIONS) as typeof SERVE_OPTIONS),
+      (argv) => serve(argv as unknown as ServeArgs),
+    )
+    .command(
+      'simulate <scenario>',
+      'Simulate endpoint auto scaling for a scenario file (YAML or JSON) and write a report folder with charts',
+      (y) =>
+        y
+          .positional('scenario', { type: 'string', demandOption: true, describe: 'Scenario file, e.g. examples/seed-target-15000.yaml' })
+          .option('out', { type: 'string', describe: 'Report folder (default reports/<scenario name>)' })
+          .option('seed', { type: 'number', describe: 'Override the scenario seed' })
+          .option('set', { type: 'string', array: true, describe: 'Override a scenario value: path=value (YAML value), repeatable' })
+          .option('sweep', { type: 'string', array: true, describe: 'Sweep a scenario value: path=v1,v2,... (repeatable: a grid)' })
+          .option('quiet', { type: 'boolean', default: false, describe: 'Print only where the report is' }),
+      async (argv) => {
+        // Loaded on demand: `serve` does not need the simulator, nor `simulate` the emulator.
+        const { simulate } = await import('../simulator/cli.js');
+        process.exitCode = simulate({ scenario: argv.scenario as string, out: argv.out, seed: argv.seed, set: argv.set, sweep: argv.sweep, quiet: argv.quiet });
+      },
+    )
+    .demandCommand(1, 'Name a command: serve or simulate')
+    .strict()
+    .help()
+    .parse();
+}
