@@ -24,10 +24,14 @@ type StreamEvent = { PayloadPart: { Bytes: Uint8Array } } | { ModelStreamError: 
  */
 function* predictionParts(model: LoadedModel, body: Buffer, contentType: string | undefined, accept: string | undefined): Generator<Part> {
   if (LINE_INPUTS.has(mimeOf(contentType)) && LINE_OUTPUTS.has(mimeOf(accept))) {
+    let records = 0;
     for (const line of body.toString('utf8').split('\n')) {
       if (line.trim() === '') continue;
+      records++;
       yield model.predict(Buffer.from(line), contentType, accept);
     }
+    // No record at all: the model answers the (empty) body as InvokeEndpoint would, with its error.
+    if (records === 0) yield model.predict(body, contentType, accept);
     return;
   }
   const out = model.predict(body, contentType, accept);
