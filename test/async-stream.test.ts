@@ -107,7 +107,7 @@ describe('InvokeEndpointAsync', () => {
 });
 
 describe('RequestTTLSeconds and InvocationTimeoutSeconds', () => {
-  it('requests that wait in the queue longer than their TTL expire, and one running longer than InvocationTimeoutSeconds is cut off', async () => {
+  it('requests that wait in the queue longer than their TTL expire (one at a time), none when MaxConcurrentInvocationsPerInstance lets them all start; one running longer than InvocationTimeoutSeconds is cut off', async () => {
     // Emulator time runs 10,000 times faster: a 60 s TTL is 6 ms of queueing behind a running request.
     const fast = await startEmulatorProcess({ args: ['--clock-scale', '10000'] });
     try {
@@ -127,6 +127,16 @@ describe('RequestTTLSeconds and InvocationTimeoutSeconds', () => {
       expect(expired.length).toBeGreaterThan(0);
       for (const r of expired) expect(r.body).toMatch(/expired: it waited \d+ s in the queue, longer than its RequestTTLSeconds of 60 s/);
       for (const r of results.filter((x) => x.at.startsWith('s3://async/out/'))) expect(r.body).toContain('predicted_label');
+
+      // With MaxConcurrentInvocationsPerInstance 4, four requests all start at once: none waits, none expires.
+      await endpoint(cl, 'wide', { OutputConfig: { S3OutputPath: 's3://async/wide', S3FailurePath: 's3://async/wide-fail' }, ClientConfig: { MaxConcurrentInvocationsPerInstance: 4 } });
+      const wide = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          cl.runtime.send(new InvokeEndpointAsyncCommand({ EndpointName: 'wide', InputLocation: input, ContentType: 'text/csv', RequestTTLSeconds: 60, InvocationTimeoutSeconds: 3600 })),
+        ),
+      );
+      const wideResults = await Promise.all(wide.map((s) => outcome(cl, [s.OutputLocation, s.FailureLocation])));
+      expect(wideResults.map((r) => r.at)).toEqual(wide.map((s) => s.OutputLocation));
 
       // InvocationTimeoutSeconds 1 is 0.1 ms of wall time here: a 1 MB request takes longer, and is cut off.
       const big = await upload(cl.s3, 'async', 'in/big.csv', csv(separableBinary(40_000, 3, 5).x));
