@@ -69,6 +69,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
   const runtime = createRuntime({ serving, store, clock, db, recorder: wiring.invocationRecorder });
   const sagemaker = createSageMaker(deps, serving);
   await sagemaker.recover();
+  runtime.recover();
 
   const handler = createRouter({
     defaults,

@@ -3,7 +3,7 @@ import type { Clock } from '../../../core/clock.js';
 import { Rng } from '../../../core/random.js';
 import { AwsError } from '../../protocol/errors.js';
 import type { RestJsonOperation, RestRequestContext } from '../../protocol/rest-json.js';
-import type { Scope } from '../../storage/database.js';
+import type { Database, Scope } from '../../storage/database.js';
 import { parseS3Uri, type ObjectStore } from '../../storage/object-store.js';
 import { BatchRequestError, ModelInstance } from '../../transform/instance.js';
 import type { EndpointLogs } from './endpoint-logs.js';
@@ -15,7 +15,12 @@ const DEFAULT_TIMEOUT_SECONDS = 900;
 /** An idle endpoint's instance workers are ended after this long without requests. */
 const IDLE_MS = 30_000;
 
+const REQUEST_KIND = 'async-request';
+
 interface AsyncRequest {
+  /** Our own id for the stored request (InferenceId may be the caller's and need not be unique). */
+  id: string;
+  endpointName: string;
   scope: Scope;
   inferenceId: string;
   input: string;
@@ -71,14 +76,35 @@ const join = (...parts: (string | undefined)[]) =>
 export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAsyncInput, InvokeEndpointAsyncOutput> {
   private readonly queues = new Map<ServingEndpoint, EndpointQueue>();
   private readonly rng = new Rng(Date.now() % 2 ** 32);
+  /** Set at shutdown: requests cut short stay stored, to run again after the restart. */
+  private closing = false;
 
   constructor(
     private readonly serving: ServingRegistry,
     private readonly store: ObjectStore,
     private readonly clock: Clock,
+    private readonly db: Database,
     private readonly logs: EndpointLogs,
     private readonly observer?: InvocationObserver,
   ) {}
+
+  /**
+   * After a restart: requests accepted but not answered are queued again, in the order they
+   * arrived, their TTL still counted from their arrival (the 202 promised an answer).
+   */
+  recover(): void {
+    const stored = this.db.listEverywhere<AsyncRequest>(REQUEST_KIND).map((r) => r.data);
+    for (const r of stored.sort((a, b) => a.receivedAt - b.receivedAt)) {
+      const endpoint = this.serving.get(r.scope, r.endpointName);
+      if (!endpoint?.async) {
+        this.db.delete(r.scope, REQUEST_KIND, r.id);
+        continue;
+      }
+      const q = this.queueOf(endpoint);
+      q.waiting.push(r);
+      this.pump(q);
+    }
+  }
 
   handle(input: InvokeEndpointAsyncInput, ctx: RestRequestContext): InvokeEndpointAsyncOutput {
     const scope = { accountId: ctx.identity.accountId, region: ctx.identity.region };
@@ -88,8 +114,11 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
     if (!settings) {
       throw new AwsError('ValidationError', `Endpoint ${input.EndpointName} of account ${scope.accountId} is not an asynchronous inference endpoint: its endpoint configuration has no AsyncInferenceConfig.`);
     }
-    const inferenceId = input.InferenceId ?? this.rng.uuid();
+    const id = this.rng.uuid();
+    const inferenceId = input.InferenceId ?? id;
     const request: AsyncRequest = {
+      id,
+      endpointName: endpoint.name,
       scope,
       inferenceId,
       input: input.InputLocation!,
@@ -101,6 +130,7 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
       ttlMs: (input.RequestTTLSeconds ?? DEFAULT_TTL_SECONDS) * 1000,
       timeoutMs: (input.InvocationTimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
     };
+    this.db.insert(scope, REQUEST_KIND, id, `${REQUEST_KIND}/${id}`, request);
     const queue = this.queueOf(endpoint);
     queue.waiting.push(request);
     this.pump(queue);
@@ -129,6 +159,7 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
       const slot = q.busy.indexOf(Math.min(...q.busy));
       q.busy[slot]++;
       void this.run(q, slot, request).finally(() => {
+        if (!this.closing) this.db.delete(request.scope, REQUEST_KIND, request.id);
         q.running--;
         q.busy[slot]--;
         this.pump(q);
@@ -147,8 +178,9 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
     return Promise.all(workers.map((w) => w?.then((x) => x.terminate(), () => undefined)));
   }
 
-  /** Ends every worker thread (emulator shutdown); requests still queued are dropped. */
+  /** Ends every worker thread (emulator shutdown); requests not answered stay stored for the restart. */
   async shutdown(): Promise<void> {
+    this.closing = true;
     const queues = [...this.queues.values()];
     for (const q of queues) {
       q.waiting.length = 0;
@@ -202,6 +234,7 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
     const timedOut = new Promise<'timeout'>((resolve) => (cancelTimeout = this.clock.schedule(r.timeoutMs, () => resolve('timeout'))));
     const answer = await Promise.race([instance.send(body, { contentType, accept: r.accept }), timedOut]).catch((e: Error) => e);
     cancelTimeout();
+    if (this.closing) return;
     if (answer === 'timeout') {
       // The instance is still busy with it: replace the worker, as SageMaker restarts the container.
       if (q.workers[slot]) this.retireSlot(q, slot);

@@ -18,7 +18,7 @@ export function createRuntime(deps: { serving: ServingRegistry; store: ObjectSto
   const capture = new DataCapture(store, clock);
   const observer = new InvocationObserver(logs, capture);
   const invoke = new InvokeEndpointService(serving, deps.recorder, observer);
-  const asyncInference = new AsyncInferenceService(serving, store, clock, logs, observer);
+  const asyncInference = new AsyncInferenceService(serving, store, clock, db, logs, observer);
   const operations: Record<string, RestJsonOperation> = {
     InvokeEndpoint: invoke,
     InvokeEndpointAsync: asyncInference,
@@ -26,6 +26,8 @@ export function createRuntime(deps: { serving: ServingRegistry; store: ObjectSto
   };
   return {
     operations,
+    /** After the endpoints have recovered: asynchronous requests accepted before a restart run. */
+    recover: () => asyncInference.recover(),
     /** Emulator shutdown: ends the asynchronous endpoints' workers, writes captured data still buffered. */
     close: () => Promise.all([asyncInference.shutdown(), capture.flushAll()]).then(() => undefined),
   };
