@@ -23,8 +23,11 @@
  *   - Warm-up on each side on its own: within [5, 7] minutes (+ LAG_BUDGET live).
  *   - LAG_BUDGET: 250 real ms of timer lag at scale 60 = 15 emulator seconds. The anchor (policy
  *     CreationTime vs the first request) is off by one loopback round trip, well inside it. The test
- *     samples event-loop lag on this machine during the run; above the budget the machine is too
- *     loaded for a scaled clock, and the test says so and skips rather than compare.
+ *     measures, during the run, its own timer lateness and the longest DescribeEndpoint round trip
+ *     (an emulator event-loop stall delays its timers and its answers alike); above the budget the
+ *     machine is too loaded for a scaled clock, and the test says so and skips rather than compare.
+ *     The decision times themselves do not move with lag: the autoscaler evaluates each tick at
+ *     the tick's own time, however late its timer fires.
  *   - Instance counts: the desired count is exactly 3 on both sides (the scenario puts any
  *     achievable load far above the target); per minute, the live count must equal a count the
  *     simulator shows within IN_SERVICE_TOL of that minute.
@@ -164,12 +167,17 @@ describe('one scale-out, simulated and live', () => {
     const load = Promise.all(Array.from({ length: WORKERS }, worker));
     const counts: { real: number; count: number }[] = [];
     let done: Awaited<ReturnType<typeof activities>>[number] | undefined;
+    let maxPollMs = 0;
     try {
       // Poll DescribeEndpoint (the instances in service) and the activities until the scale-out is
       // fulfilled, then one more emulator minute; the load's own bounds end a hung run.
       let until = Infinity;
       while (performance.now() < Math.min(deadline, until)) {
+        const sentAt = performance.now();
         const v = (await c.sagemaker.send(new DescribeEndpointCommand({ EndpointName: EP }))).ProductionVariants![0];
+        // A stall of the emulator's event loop delays its timers and this answer alike: the
+        // longest round trip bounds how late the emulator's scaled-clock timers can have fired.
+        maxPollMs = Math.max(maxPollMs, performance.now() - sentAt);
         counts.push({ real: performance.now(), count: v.CurrentInstanceCount! });
         done ??= (await activities(s.aas, EP)).find((a) => a.StatusCode === 'Successful');
         if (done && until === Infinity) until = performance.now() + MIN / CLOCK_SCALE;
@@ -179,8 +187,8 @@ describe('one scale-out, simulated and live', () => {
       running = false;
       await load;
     }
-    const maxLag = lag.stop();
-    if (maxLag > LAG_BUDGET_REAL_MS) ctx.skip(`machine too loaded for a scaled clock: timer lag reached ${maxLag.toFixed(0)} ms during the run (budget ${LAG_BUDGET_REAL_MS} ms)`);
+    const maxLag = Math.max(lag.stop(), maxPollMs);
+    if (maxLag > LAG_BUDGET_REAL_MS) ctx.skip(`machine too loaded for a scaled clock: timer lag (this process) or emulator stall (DescribeEndpoint round trip) reached ${maxLag.toFixed(0)} ms during the run (budget ${LAG_BUDGET_REAL_MS} ms)`);
     expect(failed).toBe(0);
     expect(done, `no successful scale-out within ${LOAD_LIMIT_MS / S} s of load (${sent} requests sent)`).toBeDefined();
 
@@ -189,7 +197,7 @@ describe('one scale-out, simulated and live', () => {
     const live = timelineOf(done!.Description!, done!.StartTime!.getTime() - origin, done!.EndTime!.getTime() - origin);
     const report = {
       simulated: { decisionS: sim.timeline.decision / S, inServiceS: sim.timeline.inService / S, to: sim.timeline.toCapacity },
-      live: { decisionS: live.decision / S, inServiceS: live.inService / S, to: live.toCapacity, requests: sent, maxTimerLagMs: Math.round(maxLag) },
+      live: { decisionS: live.decision / S, inServiceS: live.inService / S, to: live.toCapacity, requests: sent, maxLagMs: Math.round(maxLag) },
     };
     console.log(`sim vs live: ${JSON.stringify(report)}`);
 
