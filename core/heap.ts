@@ -11,7 +11,9 @@
 export class MinHeap {
   private keys: Float64Array;
   private order: Float64Array;
-  private values: Float64Array;
+  // Values are indices into the caller's own table (see above): 32-bit integers, which halve
+  // what a sift step moves and let callers index typed arrays with them directly.
+  private values: Int32Array;
   private nextOrder = 0;
   /** Number of entries. */
   size = 0;
@@ -22,7 +24,7 @@ export class MinHeap {
     const cap = Math.max(1, initialCapacity);
     this.keys = new Float64Array(cap);
     this.order = new Float64Array(cap);
-    this.values = new Float64Array(cap);
+    this.values = new Int32Array(cap);
   }
 
   /** Smallest key, or Infinity when empty. */
@@ -40,6 +42,7 @@ export class MinHeap {
     return this.values[0];
   }
 
+  /** `value` must be a 32-bit integer (an index into the caller's table). */
   push(key: number, value: number): void {
     if (this.size === this.keys.length) this.grow();
     const keys = this.keys;
@@ -113,6 +116,8 @@ export class MinHeap {
     };
     this.keys = g(this.keys);
     this.order = g(this.order);
-    this.values = g(this.values);
+    const v = new Int32Array(cap);
+    v.set(this.values);
+    this.values = v;
   }
 }

@@ -18,6 +18,9 @@ export interface TimingProfile {
    */
   instanceWarmupMin: number;
   instanceWarmupMax: number;
+  /** Instances starting and the model container loading, before the first record is sent. */
+  transformStarting: number;
+  transformStopping: number;
   /**
    * A metadata-only resource's transitional state (a notebook instance's Pending, Stopping):
    * AWS takes minutes to start a notebook instance; nothing runs here, so the state only lasts.
@@ -36,6 +39,8 @@ export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
     endpointDeleting: 100,
     instanceWarmupMin: 200,
     instanceWarmupMax: 400,
+    transformStarting: 150,
+    transformStopping: 100,
     controlPlaneTransition: 200,
   },
   realistic: {
@@ -48,6 +53,8 @@ export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
     endpointDeleting: 60_000,
     instanceWarmupMin: 5 * 60_000,
     instanceWarmupMax: 7 * 60_000,
+    transformStarting: 4 * 60_000,
+    transformStopping: 30_000,
     controlPlaneTransition: 3 * 60_000,
   },
 };

@@ -1,5 +1,5 @@
 import { invalid } from './errors.js';
-import type { MetricQuery, MetricSource } from './types.js';
+import type { MetricQuery, MetricSource, PutMetricAlarmInput, Statistic } from './types.js';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 export type ComparisonOperator =
@@ -108,4 +108,38 @@ function breachWord(op: ComparisonOperator): string {
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/**
+ * PutMetricAlarm's request as an alarm definition, checked as the autoscaler supports it (no metric
+ * math, no extended statistics). `resolveAction` turns each AlarmActions entry into a policy ARN,
+ * or throws.
+ */
+export function alarmDefinitionFromRequest(req: PutMetricAlarmInput, resolveAction: (action: string) => string): AlarmDefinition {
+  if (!req.AlarmName || !req.MetricName || !req.Namespace || req.Threshold === undefined || !req.ComparisonOperator) {
+    throw invalid('PutMetricAlarm needs AlarmName, MetricName, Namespace, Threshold and ComparisonOperator');
+  }
+  if (req.Metrics?.length || req.ExtendedStatistic) throw invalid(`alarm ${req.AlarmName}: metric math and extended statistics are not supported by localsage`);
+  const op = req.ComparisonOperator as ComparisonOperator;
+  if (!['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'].includes(op)) {
+    throw invalid(`alarm ${req.AlarmName}: ComparisonOperator ${op} is not supported`);
+  }
+  const actions = (req.AlarmActions ?? []).map(resolveAction);
+  const periods = req.EvaluationPeriods ?? 1;
+  return {
+    AlarmName: req.AlarmName,
+    metric: {
+      Namespace: req.Namespace,
+      MetricName: req.MetricName,
+      Dimensions: (req.Dimensions ?? []).map((d) => ({ Name: d.Name!, Value: d.Value! })),
+      Statistic: (req.Statistic ?? 'Average') as Statistic,
+    },
+    Period: req.Period ?? 60,
+    EvaluationPeriods: periods,
+    DatapointsToAlarm: req.DatapointsToAlarm ?? periods,
+    Threshold: req.Threshold,
+    ComparisonOperator: op,
+    AlarmActions: actions,
+    TreatMissingData: (req.TreatMissingData ?? 'missing') as TreatMissingData,
+  };
 }

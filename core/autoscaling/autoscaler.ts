@@ -1,24 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { MetricAlarm, type AlarmDefinition, type AlarmEvaluation, type ComparisonOperator, type TreatMissingData } from './alarm.js';
+import { toSdkActivity, type ActivityRecord } from './activities.js';
+import { alarmDefinitionFromRequest, MetricAlarm, type AlarmDefinition, type AlarmEvaluation } from './alarm.js';
 import { invalid, objectNotFound } from './errors.js';
+import { evaluateTarget, fitToBounds, runScheduledAction, type ScalerContext } from './evaluation.js';
+import { targetTrackingMetric, validateSteps } from './policies.js';
 import { parseSchedule, type Schedule } from './schedule.js';
+import { targetKey, type PolicyState, type TargetState } from './state.js';
 import {
   DEFAULT_COOLDOWN_SECONDS,
   DEFAULT_TARGET_TRACKING_ALARMS,
   type CapacityOutcome,
   type CapacityTarget,
-  type MetricQuery,
   type MetricSource,
-  type NotScaledReason,
   type PutMetricAlarmInput,
   type PutScalingPolicyRequest,
   type PutScalingPolicyResponse,
   type PutScheduledActionRequest,
   type RegisterScalableTargetRequest,
   type ScalingActivity,
-  type Statistic,
-  type StepAdjustment,
   type TargetTrackingAlarmSettings,
 } from './types.js';
 
@@ -68,72 +68,9 @@ export interface AutoScalerOptions {
   tickSeconds?: number;
 }
 
-interface TargetState {
-  key: string;
-  ServiceNamespace: string;
-  ResourceId: string;
-  ScalableDimension: string;
-  min: number;
-  max: number;
-  suspended: { in: boolean; out: boolean; scheduled: boolean };
-  resource: CapacityTarget;
-  policies: PolicyState[];
-}
 
-interface PolicyState {
-  name: string;
-  arn: string;
-  target: TargetState;
-  type: 'TargetTrackingScaling' | 'StepScaling';
-  tt?: {
-    targetValue: number;
-    metric: MetricQuery;
-    outCooldownMs: number;
-    inCooldownMs: number;
-    disableScaleIn: boolean;
-    high: MetricAlarm;
-    low?: MetricAlarm;
-    /** Latest datapoint any of its alarms saw, for the "largest capacity wins" check on scale-in. */
-    lastMetric?: number;
-  };
-  step?: {
-    adjustmentType: 'ChangeInCapacity' | 'PercentChangeInCapacity' | 'ExactCapacity';
-    steps: StepAdjustment[];
-    minAdjustmentMagnitude?: number;
-    cooldownMs: number;
-  };
-  /** Scale-out cooldown: until when, and the capacity the chain of scale-outs started from. */
-  outUntil: number;
-  outBase: number;
-  /** Scale-in blocked until. */
-  inUntil: number;
-  lastNotScaled?: string;
-}
 
-interface Proposal {
-  policy: PolicyState;
-  alarm: MetricAlarm;
-  desired: number;
-}
 
-/** Activity with epoch-ms times; turned into the SDK shape (Dates) by describeScalingActivities. */
-export interface ActivityRecord {
-  ActivityId: string;
-  ServiceNamespace: string;
-  ResourceId: string;
-  ScalableDimension: string;
-  Description: string;
-  Cause: string;
-  StartTime: number;
-  EndTime?: number;
-  StatusCode: 'Pending' | 'InProgress' | 'Successful' | 'Overridden' | 'Unfulfilled' | 'Failed';
-  StatusMessage?: string;
-  Details?: string;
-  NotScaledReasons?: NotScaledReason[];
-  /** Not part of the AWS shape: capacity before and after, for reports. */
-  fromCapacity: number;
-  toCapacity: number;
-}
 
 export class ApplicationAutoScaler {
   private readonly clock: Clock;
@@ -149,6 +86,8 @@ export class ApplicationAutoScaler {
   private readonly notScaled: ActivityRecord[] = [];
   private readonly scheduled: { name: string; key: string; cancel: () => void }[] = [];
   private cancelTick: (() => void) | undefined;
+  /** The registry as the evaluation rules (evaluation.ts) see it; the arrays are shared, not copied. */
+  private readonly ctx: ScalerContext;
 
   constructor(opts: AutoScalerOptions) {
     this.clock = opts.clock;
@@ -164,6 +103,7 @@ export class ApplicationAutoScaler {
       low: { ...DEFAULT_TARGET_TRACKING_ALARMS.low, ...t.low },
     };
     this.tickMs = (opts.tickSeconds ?? 10) * 1000;
+    this.ctx = { clock: this.clock, region: this.region, account: this.account, uuid: this.uuid, alarms: this.alarms, activities: this.activities, notScaled: this.notScaled };
   }
 
   // ---- API (request shapes of Application Auto Scaling / CloudWatch) ----
@@ -195,7 +135,7 @@ export class ApplicationAutoScaler {
     }
     const s = req.SuspendedState;
     if (s) t.suspended = { in: !!s.DynamicScalingInSuspended, out: !!s.DynamicScalingOutSuspended, scheduled: !!s.ScheduledScalingSuspended };
-    this.fitToBounds(t, undefined);
+    fitToBounds(this.ctx, t, undefined);
     return { ScalableTargetARN: `arn:aws:application-autoscaling:${this.region}:${this.account}:scalable-target/${this.uuid().replace(/-/g, '').slice(0, 28)}` };
   }
 
@@ -224,7 +164,7 @@ export class ApplicationAutoScaler {
       if (!c || typeof c.TargetValue !== 'number' || !(c.TargetValue > 0)) {
         throw invalid('TargetTrackingScalingPolicyConfiguration.TargetValue must be a number > 0');
       }
-      const metric = this.targetMetric(t, c);
+      const metric = targetTrackingMetric(t.ResourceId, c);
       const mk = (which: 'High' | 'Low'): MetricAlarm => {
         const s = which === 'High' ? this.tt.high : this.tt.low;
         const def: AlarmDefinition = {
@@ -278,43 +218,16 @@ export class ApplicationAutoScaler {
 
   /** A CloudWatch alarm for step scaling; AlarmActions name policies by ARN or by PolicyName. */
   putMetricAlarm(req: PutMetricAlarmInput): void {
-    if (!req.AlarmName || !req.MetricName || !req.Namespace || req.Threshold === undefined || !req.ComparisonOperator) {
-      throw invalid('PutMetricAlarm needs AlarmName, MetricName, Namespace, Threshold and ComparisonOperator');
-    }
-    if (req.Metrics?.length || req.ExtendedStatistic) throw invalid(`alarm ${req.AlarmName}: metric math and extended statistics are not supported by localsage`);
-    const op = req.ComparisonOperator as ComparisonOperator;
-    if (!['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'].includes(op)) {
-      throw invalid(`alarm ${req.AlarmName}: ComparisonOperator ${op} is not supported`);
-    }
-    const actions = (req.AlarmActions ?? []).map((a) => {
+    const def = alarmDefinitionFromRequest(req, (a) => {
       const p = this.findPolicy(a);
       if (!p) throw invalid(`alarm ${req.AlarmName}: AlarmActions names ${a}, which is no scaling policy`);
       if (p.type !== 'StepScaling') throw invalid(`alarm ${req.AlarmName}: ${a} is not a step scaling policy`);
       return p.arn;
     });
-    const periods = req.EvaluationPeriods ?? 1;
     // PutMetricAlarm with an existing name replaces that alarm.
     const old = this.alarms.findIndex((a) => a.alarm.def.AlarmName === req.AlarmName);
     if (old >= 0) this.alarms.splice(old, 1);
-    this.alarms.push({
-      alarm: new MetricAlarm({
-        AlarmName: req.AlarmName,
-        metric: {
-          Namespace: req.Namespace,
-          MetricName: req.MetricName,
-          Dimensions: (req.Dimensions ?? []).map((d) => ({ Name: d.Name!, Value: d.Value! })),
-          Statistic: (req.Statistic ?? 'Average') as Statistic,
-        },
-        Period: req.Period ?? 60,
-        EvaluationPeriods: periods,
-        DatapointsToAlarm: req.DatapointsToAlarm ?? periods,
-        Threshold: req.Threshold,
-        ComparisonOperator: op,
-        AlarmActions: actions,
-        TreatMissingData: (req.TreatMissingData ?? 'missing') as TreatMissingData,
-      }),
-      user: true,
-    });
+    this.alarms.push({ alarm: new MetricAlarm(def), user: true });
   }
 
   /** Creates or replaces a scheduled action; `createdMs` restores a stored one's creation time. */
@@ -336,7 +249,7 @@ export class ApplicationAutoScaler {
       const at = sched.nextAtOrAfter(from);
       if (at === undefined) return;
       entry.cancel = this.clock.schedule(at - this.clock.now(), () => {
-        this.runScheduledAction(t, name, action.MinCapacity, action.MaxCapacity);
+        runScheduledAction(this.ctx, t, name, action.MinCapacity, action.MaxCapacity);
         arm(at + 1);
       });
     };
@@ -478,303 +391,12 @@ export class ApplicationAutoScaler {
       results.set(alarm, alarm.evaluate(this.metrics, end));
     }
     if (results.size === 0) return;
-    for (const t of this.targets.values()) this.evaluateTarget(t, results, now);
+    for (const t of this.targets.values()) evaluateTarget(this.ctx, t, results, now);
   }
 
-  private evaluateTarget(t: TargetState, results: Map<MetricAlarm, AlarmEvaluation>, now: number): void {
-    const C = t.resource.desiredCapacity();
-    const outs: Proposal[] = [];
-    const ins: Proposal[] = [];
-    for (const p of t.policies) {
-      if (p.tt) {
-        const hi = results.get(p.tt.high);
-        const lo = p.tt.low && results.get(p.tt.low);
-        const latest = hi?.latest ?? lo?.latest;
-        if (hi || lo) p.tt.lastMetric = latest;
-        if (hi?.state === 'ALARM' && hi.latest !== undefined) {
-          const base = now < p.outUntil ? p.outBase : C;
-          outs.push({ policy: p, alarm: p.tt.high, desired: proportional(base, hi.latest, p.tt.targetValue) });
-        }
-        if (p.tt.low && lo?.state === 'ALARM' && lo.latest !== undefined) {
-          ins.push({ policy: p, alarm: p.tt.low, desired: proportional(C, lo.latest, p.tt.targetValue) });
-        }
-      } else if (p.step) {
-        for (const { alarm, user } of this.alarms) {
-          if (!user || !alarm.def.AlarmActions.includes(p.arn)) continue;
-          const r = results.get(alarm);
-          if (r?.state !== 'ALARM' || r.latest === undefined) continue;
-          const adj = stepAdjustment(p.step.steps, r.latest - alarm.def.Threshold, alarm.def.ComparisonOperator);
-          if (adj === undefined) continue;
-          // The direction is the step's, not the result's: a scale-out step computed from the
-          // cooldown's base may land at or below the current capacity, which means "nothing".
-          const growing = p.step.adjustmentType === 'ExactCapacity' ? adj > C : adj > 0;
-          const base = growing && now < p.outUntil ? p.outBase : C;
-          const desired = applyAdjustment(p.step.adjustmentType, base, adj, p.step.minAdjustmentMagnitude);
-          (growing ? outs : ins).push({ policy: p, alarm, desired });
-        }
-      }
-    }
-
-    // Scale out: the largest proposal wins, at once, whatever scale-in cooldown is running.
-    const out = outs.filter((o) => o.desired > C).reduce<Proposal | undefined>((a, b) => (a && a.desired >= b.desired ? a : b), undefined);
-    if (out) {
-      if (t.suspended.out) return;
-      const to = Math.min(Math.max(out.desired, t.min), t.max);
-      if (to <= C) {
-        this.recordNotScaled(t, out, C, to, 'AlreadyAtMaxCapacity', now);
-        return;
-      }
-      // Refused while Updating: no cooldown starts, no scale-in cooldown ends; the alarm is still
-      // in ALARM, so the policy tries again next period, against whatever fleet is then in service.
-      if (this.refusedWhileUpdating(t, C, to, alarmCause(out), now)) return;
-      // The activity starts (or continues) the scale-out cooldown of every policy that asked for
-      // more capacity in this evaluation, and ends every scale-in cooldown on the target.
-      for (const o of outs) {
-        if (!(o.desired > C)) continue;
-        const p = o.policy;
-        if (!(now < p.outUntil)) p.outBase = C;
-        p.outUntil = now + (p.tt ? p.tt.outCooldownMs : p.step!.cooldownMs);
-        p.lastNotScaled = undefined;
-      }
-      for (const q of t.policies) q.inUntil = -Infinity;
-      this.setCapacity(t, C, to, alarmCause(out), now);
-      return;
-    }
-
-    // Scale in: only the policies out of their scale-in cooldown, never below what any other
-    // target-tracking policy wants now (the largest capacity wins).
-    const eligible = ins.filter((i) => i.desired < C && now >= i.policy.inUntil && !(i.policy.tt?.disableScaleIn));
-    if (!eligible.length || t.suspended.in) return;
-    const win = eligible.reduce((a, b) => (a.desired >= b.desired ? a : b));
-    let floor = win.desired;
-    for (const q of t.policies) {
-      if (!q.tt || q === win.policy || q.tt.lastMetric === undefined) continue;
-      floor = Math.max(floor, proportional(C, q.tt.lastMetric, q.tt.targetValue));
-    }
-    const to = Math.min(Math.max(floor, t.min), t.max);
-    if (to >= C) {
-      if (C <= t.min) this.recordNotScaled(t, win, C, to, 'AlreadyAtMinCapacity', now);
-      return;
-    }
-    if (this.refusedWhileUpdating(t, C, to, alarmCause(win), now)) return;
-    // Every policy that agreed to scale in now starts its scale-in cooldown.
-    for (const i of eligible) {
-      i.policy.inUntil = now + (i.policy.tt ? i.policy.tt.inCooldownMs : i.policy.step!.cooldownMs);
-      i.policy.lastNotScaled = undefined;
-    }
-    this.setCapacity(t, C, to, alarmCause(win), now);
-  }
-
-  private runScheduledAction(t: TargetState, name: string, min: number | undefined, max: number | undefined): void {
-    if (t.suspended.scheduled) return;
-    const now = this.clock.now();
-    if (min !== undefined) t.min = min;
-    if (max !== undefined) t.max = max;
-    if (t.max < t.min) t.max = t.min;
-    const parts = [min !== undefined ? `min capacity to ${min}` : '', max !== undefined ? `max capacity to ${max}` : ''].filter(Boolean);
-    const C = t.resource.desiredCapacity();
-    this.activities.push({
-      ActivityId: this.uuid(),
-      ServiceNamespace: t.ServiceNamespace,
-      ResourceId: t.ResourceId,
-      ScalableDimension: t.ScalableDimension,
-      Description: `Setting ${parts.join(' and ')}.`,
-      Cause: `scheduled action name ${name} was triggered`,
-      StartTime: now,
-      EndTime: now,
-      StatusCode: 'Successful',
-      StatusMessage: `Successfully set ${parts.join(' and ')}.`,
-      fromCapacity: C,
-      toCapacity: C,
-    });
-    this.fitToBounds(t, name);
-  }
-
-  /** Scales into [Min, Max] after they changed (registration or a scheduled action). */
-  private fitToBounds(t: TargetState, scheduledName: string | undefined): void {
-    const C = t.resource.desiredCapacity();
-    if (C >= t.min && C <= t.max) return;
-    const now = this.clock.now();
-    const to = C < t.min ? t.min : t.max;
-    const cause = `${C < t.min ? 'minimum' : 'maximum'} capacity was set to ${to}${scheduledName ? ` by scheduled action ${scheduledName}` : ''}`;
-    if (this.refusedWhileUpdating(t, C, to, cause, now)) return;
-    this.setCapacity(t, C, to, cause, now);
-  }
-
-  /**
-   * SageMaker refuses UpdateEndpointWeightsAndCapacities while the endpoint is not InService
-   * (ValidationException "Cannot update in-progress endpoint"), and that includes the Updating a
-   * scale-out itself started: until the instances it added are in service, no further capacity is
-   * applied (SageMaker Developer Guide, "Update endpoints that use auto scaling": auto scaling is
-   * blocked while an update is in progress). Application Auto Scaling records the refused call
-   * as a Failed activity whose StatusMessage carries the service's answer, in the form
-   * "Failed to set desired instance count to N. Reason: <message> (Service: ...; Status Code: ...;
-   * Error Code: ...; Request ID: ...)" (Developer Guide, "Check the status of a scaling activity
-   * by describing scaling activities"). Returns true when the change was refused.
-   */
-  private refusedWhileUpdating(t: TargetState, from: number, to: number, cause: string, now: number): boolean {
-    if (!t.resource.isUpdating?.()) return false;
-    const endpoint = /^endpoint\/([^/]+)\//.exec(t.ResourceId)?.[1] ?? t.ResourceId;
-    const reason =
-      t.ServiceNamespace === 'sagemaker'
-        ? `Cannot update in-progress endpoint "arn:aws:sagemaker:${this.region}:${this.account}:endpoint/${endpoint.toLowerCase()}". (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException; Request ID: ${this.uuid()})`
-        : `the resource is being updated`;
-    this.activities.push({
-      ActivityId: this.uuid(),
-      ServiceNamespace: t.ServiceNamespace,
-      ResourceId: t.ResourceId,
-      ScalableDimension: t.ScalableDimension,
-      Description: `Setting desired instance count to ${to}.`,
-      Cause: cause,
-      StartTime: now,
-      EndTime: now,
-      StatusCode: 'Failed',
-      StatusMessage: `Failed to set desired instance count to ${to}. Reason: ${reason}`,
-      fromCapacity: from,
-      toCapacity: from,
-    });
-    return true;
-  }
-
-  private setCapacity(t: TargetState, from: number, to: number, cause: string, now: number): void {
-    const a: ActivityRecord = {
-      ActivityId: this.uuid(),
-      ServiceNamespace: t.ServiceNamespace,
-      ResourceId: t.ResourceId,
-      ScalableDimension: t.ScalableDimension,
-      Description: `Setting desired instance count to ${to}.`,
-      Cause: cause,
-      StartTime: now,
-      StatusCode: 'InProgress',
-      StatusMessage: `Waiting for change to be fulfilled by ${t.ServiceNamespace}.`,
-      fromCapacity: from,
-      toCapacity: to,
-    };
-    this.activities.push(a);
-    t.resource.setDesiredCapacity(to, (o: CapacityOutcome) => {
-      if (a.EndTime !== undefined) return;
-      a.EndTime = this.clock.now();
-      a.StatusCode = o.status;
-      a.StatusMessage =
-        o.message ??
-        (o.status === 'Successful'
-          ? `Successfully set desired instance count to ${to}. Change successfully fulfilled by ${t.ServiceNamespace}.`
-          : `Failed to set desired instance count to ${to}.`);
-    });
-  }
-
-  private recordNotScaled(t: TargetState, p: Proposal, C: number, to: number, code: string, now: number): void {
-    if (p.policy.lastNotScaled === code) return; // once per streak, not once per minute
-    p.policy.lastNotScaled = code;
-    this.notScaled.push({
-      ActivityId: this.uuid(),
-      ServiceNamespace: t.ServiceNamespace,
-      ResourceId: t.ResourceId,
-      ScalableDimension: t.ScalableDimension,
-      Description: `Attempting to set desired instance count to ${p.desired}.`,
-      Cause: alarmCause(p),
-      StartTime: now,
-      EndTime: now,
-      StatusCode: 'Failed',
-      StatusMessage: `Failed to set desired instance count to ${p.desired}.`,
-      NotScaledReasons: [{ Code: code, MinCapacity: t.min, MaxCapacity: t.max, CurrentCapacity: C }],
-      fromCapacity: C,
-      toCapacity: to,
-    });
-  }
 
   private findPolicy(ref: string): PolicyState | undefined {
     for (const t of this.targets.values()) for (const p of t.policies) if (p.arn === ref || p.name === ref) return p;
     return undefined;
   }
-
-  private targetMetric(t: TargetState, c: NonNullable<PutScalingPolicyRequest['TargetTrackingScalingPolicyConfiguration']>): MetricQuery {
-    if (c.PredefinedMetricSpecification) {
-      const type = c.PredefinedMetricSpecification.PredefinedMetricType;
-      if (type !== 'SageMakerVariantInvocationsPerInstance') {
-        throw invalid(`PredefinedMetricType ${type} is not supported by localsage (SageMakerVariantInvocationsPerInstance, or a CustomizedMetricSpecification)`);
-      }
-      return { Namespace: 'AWS/SageMaker', MetricName: 'InvocationsPerInstance', Dimensions: sageMakerDimensions(t.ResourceId), Statistic: 'Sum' };
-    }
-    const m = c.CustomizedMetricSpecification;
-    if (!m) throw invalid('a target tracking policy needs PredefinedMetricSpecification or CustomizedMetricSpecification');
-    if (m.Metrics?.length) throw invalid('metric math in CustomizedMetricSpecification is not supported by localsage');
-    if (!m.MetricName || !m.Namespace) throw invalid('CustomizedMetricSpecification needs MetricName and Namespace');
-    return {
-      Namespace: m.Namespace,
-      MetricName: m.MetricName,
-      Dimensions: (m.Dimensions ?? []).map((d) => ({ Name: d.Name!, Value: d.Value! })),
-      Statistic: (m.Statistic ?? 'Average') as Statistic,
-    };
-  }
-}
-
-/** ceil(capacity x metric / target), with a little slack so that 2.0000000001 is still 2. */
-export function proportional(capacity: number, metric: number, target: number): number {
-  return Math.ceil((capacity * metric) / target - 1e-9);
-}
-
-/** The adjustment of the step holding `breach` (metric - threshold), or undefined. */
-export function stepAdjustment(steps: StepAdjustment[], breach: number, op: ComparisonOperator): number | undefined {
-  const above = op.startsWith('Greater');
-  for (const s of steps) {
-    const lo = s.MetricIntervalLowerBound ?? -Infinity;
-    const hi = s.MetricIntervalUpperBound ?? Infinity;
-    const inside = above ? breach >= lo && breach < hi : breach > lo && breach <= hi;
-    if (inside) return s.ScalingAdjustment;
-  }
-  return undefined;
-}
-
-/** New capacity from an adjustment, with AWS's rounding for percentages. */
-export function applyAdjustment(type: 'ChangeInCapacity' | 'PercentChangeInCapacity' | 'ExactCapacity', capacity: number, adj: number, minMagnitude?: number): number {
-  if (type === 'ExactCapacity') return adj;
-  if (type === 'ChangeInCapacity') return capacity + adj;
-  let change = (capacity * adj) / 100;
-  // Above 1: round down; between 0 and 1: 1; between -1 and 0: -1; below -1: round up (toward 0).
-  if (change > 1) change = Math.floor(change);
-  else if (change > 0) change = 1;
-  else if (change < -1) change = Math.ceil(change);
-  else if (change < 0) change = -1;
-  if (minMagnitude !== undefined && change !== 0 && Math.abs(change) < minMagnitude) change = Math.sign(change) * minMagnitude;
-  return capacity + change;
-}
-
-function validateSteps(steps: StepAdjustment[]): void {
-  for (const s of steps) {
-    if (typeof s.ScalingAdjustment !== 'number') throw invalid('each step needs ScalingAdjustment');
-    if (s.MetricIntervalLowerBound === undefined && s.MetricIntervalUpperBound === undefined && steps.length > 1) {
-      throw invalid('only a single step may leave both bounds open');
-    }
-  }
-  const sorted = steps.map((s) => [s.MetricIntervalLowerBound ?? -Infinity, s.MetricIntervalUpperBound ?? Infinity]).sort((a, b) => a[0] - b[0]);
-  for (let i = 0; i < sorted.length; i++) {
-    if (sorted[i][1] <= sorted[i][0]) throw invalid('a step upper bound must be greater than its lower bound');
-    if (i > 0 && sorted[i][0] !== sorted[i - 1][1]) throw invalid('step intervals must not overlap or leave gaps');
-  }
-}
-
-function alarmCause(p: Proposal): string {
-  return `monitor alarm ${p.alarm.def.AlarmName} in state ALARM triggered policy ${p.policy.name}`;
-}
-
-function targetKey(r: { ServiceNamespace?: string; ResourceId?: string; ScalableDimension?: string }): string {
-  return `${r.ServiceNamespace}|${r.ResourceId}|${r.ScalableDimension}`;
-}
-
-/** endpoint/<e>/variant/<v> -> the EndpointName and VariantName dimensions of AWS/SageMaker metrics. */
-export function sageMakerDimensions(resourceId: string): { Name: string; Value: string }[] {
-  const m = /^endpoint\/([^/]+)\/variant\/([^/]+)$/.exec(resourceId);
-  return m ? [{ Name: 'EndpointName', Value: m[1] }, { Name: 'VariantName', Value: m[2] }] : [];
-}
-
-function toSdkActivity(a: ActivityRecord): ScalingActivity {
-  const { fromCapacity: _f, toCapacity: _t, StartTime, EndTime, ...rest } = a;
-  return {
-    ...rest,
-    ServiceNamespace: rest.ServiceNamespace as ScalingActivity['ServiceNamespace'],
-    ScalableDimension: rest.ScalableDimension as ScalingActivity['ScalableDimension'],
-    StartTime: new Date(StartTime),
-    ...(EndTime !== undefined ? { EndTime: new Date(EndTime) } : {}),
-  };
 }

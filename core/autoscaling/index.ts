@@ -8,3 +8,6 @@ export * from './errors.js';
 export * from './alarm.js';
 export * from './schedule.js';
 export * from './autoscaler.js';
+export * from './activities.js';
+export * from './policies.js';
+export { sageMakerDimensions } from './state.js';

@@ -12,6 +12,8 @@ import {
   type ObjectStore,
   type PutOptions,
 } from './object-store.js';
+import { isMissing, loadShards, toInfo, writeAll, type StoredMeta } from './fs-records.js';
+import { listSorted, type Entry } from './sorted-listing.js';
 
 /**
  * The embedded object store: one directory per bucket under `root`.
@@ -39,27 +41,6 @@ const WRITE_BATCH = 1 << 20;
  * rescanned next time instead of trusted.
  */
 const RACY_WINDOW_MS = 100;
-/** Metadata files read at once when (re)loading shards: bounded to stay clear of EMFILE. */
-const LOAD_CONCURRENCY = 64;
-
-interface StoredMeta {
-  key: string;
-  size: number;
-  etag: string;
-  lastModified: string;
-  contentType?: string;
-  metadata?: Record<string, string>;
-  checksums?: Record<string, string>;
-  /** File name of the bytes, in the same shard directory. */
-  data: string;
-}
-
-interface Entry {
-  key: string;
-  /** UTF-8 bytes of the key: S3 lists in byte order, which differs from UTF-16 order. */
-  bytes: Buffer;
-  info: ObjectInfo;
-}
 
 interface ShardCache {
   mtimeMs: number;
@@ -73,20 +54,7 @@ interface BucketIndex {
 }
 
 const keyId = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
-const isMissing = (err: unknown) => (err as NodeJS.ErrnoException)?.code === 'ENOENT';
 const rand = () => randomBytes(8).toString('hex');
-
-function toInfo(meta: StoredMeta): ObjectInfo {
-  return {
-    key: meta.key,
-    size: meta.size,
-    etag: meta.etag,
-    lastModified: new Date(meta.lastModified),
-    contentType: meta.contentType,
-    metadata: meta.metadata ?? {},
-    checksums: meta.checksums ?? {},
-  };
-}
 
 export class FsObjectStore implements ObjectStore {
   readonly kind = 'embedded' as const;
@@ -443,119 +411,4 @@ export class FsObjectStore implements ObjectStore {
     }
     return idx.sorted;
   }
-}
-
-async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
-  let pending = bufs;
-  while (pending.length > 0) {
-    const { bytesWritten } = await fh.writev(pending);
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of pending) {
-      if (skip >= b.length) skip -= b.length;
-      else {
-        rest.push(skip > 0 ? b.subarray(skip) : b);
-        skip = 0;
-      }
-    }
-    pending = rest;
-  }
-}
-
-/** Reads the metadata of every object in the given shard directories. */
-async function loadShards(dirs: string[]): Promise<Entry[][]> {
-  const result: Entry[][] = dirs.map(() => []);
-  const files: { shard: number; file: string }[] = [];
-  await Promise.all(
-    dirs.map(async (dir, shard) => {
-      const names = await fsp.readdir(dir).catch((err) => {
-        if (isMissing(err)) return [] as string[];
-        throw err;
-      });
-      for (const name of names) if (name.endsWith('.json')) files.push({ shard, file: path.join(dir, name) });
-    }),
-  );
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const { shard, file } = files[next++];
-      try {
-        const meta = JSON.parse(await fsp.readFile(file, 'utf8')) as StoredMeta;
-        result[shard].push({ key: meta.key, bytes: Buffer.from(meta.key, 'utf8'), info: toInfo(meta) });
-      } catch {
-        // Deleted since readdir: not an object any more.
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, files.length) }, worker));
-  return result;
-}
-
-// ---- listing over a byte-sorted array ----
-
-/** First index whose key is >= target (or > target when `strict`). */
-function bound(entries: Entry[], target: Buffer, strict: boolean): number {
-  let lo = 0;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const c = Buffer.compare(entries[mid].bytes, target);
-    if (c < 0 || (strict && c === 0)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index at or after `from` whose key does not start with `prefix` (matches are contiguous). */
-function endOfPrefix(entries: Entry[], from: number, prefix: string): number {
-  let lo = from;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (entries[mid].key.startsWith(prefix)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** S3's ListObjects semantics: prefix, delimiter roll-up, startAfter/marker and maxKeys. */
-function listSorted(entries: Entry[], opts: ListOptions): ListResult {
-  const prefix = opts.prefix ?? '';
-  const delimiter = opts.delimiter || undefined;
-  const maxKeys = opts.maxKeys ?? 1000;
-  const result: ListResult = { objects: [], commonPrefixes: [], isTruncated: false };
-  if (maxKeys <= 0) return result;
-  let i = bound(entries, Buffer.from(prefix, 'utf8'), false);
-  const after = opts.startAfter;
-  if (after) {
-    i = Math.max(i, bound(entries, Buffer.from(after, 'utf8'), true));
-    // A marker that is itself a common prefix (a previous page's last entry) skips its whole group.
-    if (delimiter && after.startsWith(prefix)) {
-      const at = after.indexOf(delimiter, prefix.length);
-      if (at >= 0 && at + delimiter.length === after.length) i = endOfPrefix(entries, i, after);
-    }
-  }
-  let count = 0;
-  while (i < entries.length) {
-    const e = entries[i];
-    if (!e.key.startsWith(prefix)) break;
-    if (count === maxKeys) {
-      result.isTruncated = true;
-      break;
-    }
-    const at = delimiter ? e.key.indexOf(delimiter, prefix.length) : -1;
-    if (delimiter && at >= 0) {
-      const cp = e.key.slice(0, at + delimiter.length);
-      result.commonPrefixes.push(cp);
-      result.nextMarker = cp;
-      i = endOfPrefix(entries, i, cp);
-    } else {
-      result.objects.push(e.info);
-      result.nextMarker = e.key;
-      i++;
-    }
-    count++;
-  }
-  if (!result.isTruncated) result.nextMarker = undefined;
-  return result;
 }

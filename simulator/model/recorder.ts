@@ -134,21 +134,48 @@ export class Recorder {
     this.perPhaseLatencySum = f(phases);
   }
 
+  // The second and minute of the latest call: simulated time only moves forward, so nearly every
+  // call lands in the cached one and skips a floating-point division (several per request).
+  private secFrom = Infinity;
+  private secTo = -Infinity;
+  private sec = 0;
+  private minFrom = Infinity;
+  private minTo = -Infinity;
+  private min = 0;
+
+  private secondOf(now: number): number {
+    if (now >= this.secFrom && now < this.secTo) return this.sec;
+    const k = ((now - this.origin) / 1000) | 0;
+    this.sec = k;
+    this.secFrom = this.origin + k * 1000;
+    this.secTo = this.secFrom + 1000;
+    return k;
+  }
+
+  private minuteOf(now: number): number {
+    if (now >= this.minFrom && now < this.minTo) return this.min;
+    const k = ((now - this.origin) / 60_000) | 0;
+    this.min = k;
+    this.minFrom = this.origin + k * 60_000;
+    this.minTo = this.minFrom + 60_000;
+    return k;
+  }
+
   sent(now: number, phase: number): void {
-    this.perSecondSent[((now - this.origin) / 1000) | 0]++;
+    this.perSecondSent[this.secondOf(now)]++;
     this.perPhaseSent[phase]++;
   }
 
   /** A request reached an instance of a fleet of `inService`. */
   invocation(now: number, inService: number): void {
-    const m = ((now - this.origin) / 60_000) | 0;
+    const m = this.minuteOf(now);
     this.perMinuteInvocations[m]++;
     this.perMinuteInvocationsPerInstance[m] += 1 / inService;
   }
 
   /** The endpoint answered (instance part of the path: queue wait + service); CloudWatch's view. */
   endpointAnswered(now: number, outcome: Outcome, instanceMs: number, routed: boolean): void {
-    const m = ((now - this.origin) / 60_000) | 0;
+    const m = this.minuteOf(now);
     if (outcome === Outcome.Ok) {
       this.perMinuteModelLatencySum[m] += instanceMs;
       this.perMinuteModelLatencyCount[m]++;
@@ -166,9 +193,8 @@ export class Recorder {
 
   /** The response (or error) is back at the sender `latency` ms after it was sent. */
   roundTrip(now: number, phase: number, outcome: Outcome, latency: number): void {
-    const rel = now - this.origin;
-    const sec = (rel / 1000) | 0;
-    const m = (rel / 60_000) | 0;
+    const sec = this.secondOf(now);
+    const m = this.minuteOf(now);
     this.completed++;
     this.completedLatencySum += latency;
     this.perSecondResponses[sec]++;

@@ -13,6 +13,7 @@ export const HAND_WRITTEN_OPERATIONS = [
   'CreateTrainingJob', 'DescribeTrainingJob', 'ListTrainingJobs', 'StopTrainingJob',
   'CreateHyperParameterTuningJob', 'DescribeHyperParameterTuningJob', 'ListHyperParameterTuningJobs',
   'ListTrainingJobsForHyperParameterTuningJob', 'StopHyperParameterTuningJob', 'DeleteHyperParameterTuningJob',
+  'CreateTransformJob', 'DescribeTransformJob', 'ListTransformJobs', 'StopTransformJob',
   'CreateModel', 'DescribeModel', 'ListModels', 'DeleteModel',
   'CreateEndpointConfig', 'DescribeEndpointConfig', 'ListEndpointConfigs', 'DeleteEndpointConfig',
   'CreateEndpoint', 'DescribeEndpoint', 'ListEndpoints', 'UpdateEndpoint', 'UpdateEndpointWeightsAndCapacities', 'DeleteEndpoint',

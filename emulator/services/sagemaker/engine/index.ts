@@ -23,7 +23,7 @@ export const NOT_GENERIC: Record<string, string> = {
   TrialComponent: 'not in this slice (experiments and Search)',
   ProcessingJob: 'not in this slice (processing jobs run containers)',
   ModelPackage: 'the model registry (model-registry.ts) serves it: versions numbered per group',
-  TransformJob: 'computes output: a metadata-only job would report Completed and write nothing',
+  TransformJob: 'hand-written service (runs real batch transform)',
   AutoMLJob: 'computes output (AutoML candidates)',
   AutoMLJobV2: 'computes output (AutoML candidates)',
   CompilationJob: 'computes output (a compiled model)',
