@@ -170,7 +170,9 @@ describe('families whose Describe wraps the resource', () => {
     const d = await sm.send(new DescribeWorkteamCommand({ WorkteamName: 'labelers' }));
     expect(d.Workteam?.WorkteamName).toBe('labelers');
     expect(d.Workteam?.Description).toBe('in-house');
-    expect(d.Workteam?.WorkteamArn).toBe('arn:aws:sagemaker:us-east-1:000000000000:workteam/labelers');
+    expect(d.Workteam?.WorkteamArn).toBe('arn:aws:sagemaker:us-east-1:000000000000:workteam/private-crowd/labelers');
+    const tags = await sm.send(new ListTagsCommand({ ResourceArn: d.Workteam?.WorkteamArn }));
+    expect(tags.Tags).toEqual([]);
   });
 });
 

@@ -52,7 +52,8 @@ export class ResourceEngine {
   }
 
   private arn(scope: Scope, family: Family, name: string): string {
-    return `arn:aws:sagemaker:${scope.region}:${scope.accountId}:${family.resourceType}/${name.toLowerCase()}`;
+    const path = FAMILY_OVERRIDES[family.name]?.arnPath?.(name) ?? name.toLowerCase();
+    return `arn:aws:sagemaker:${scope.region}:${scope.accountId}:${family.resourceType}/${path}`;
   }
 
   private outputShape(op: string): string | undefined {

@@ -35,6 +35,8 @@ export interface Override {
   notFoundMessage?: (name: string, arn: string) => string;
   /** Members AWS fills in when the caller leaves them out (the caller's value wins). */
   defaults?: (name: string, region: string) => Record<string, unknown>;
+  /** The ARN's path after the resource type, where it is not the lower-cased name. */
+  arnPath?: (name: string) => string;
   /** A member counting the resource's versions: 1 on Create, one more on each Update. */
   versionMember?: string;
   /** Operations allowed only while the resource is stopped (or failed). */
@@ -47,6 +49,8 @@ export const FAMILY_OVERRIDES: Record<string, Override> = {
   // Update and Delete need a stopped notebook instance (UpdateNotebookInstance, DeleteNotebookInstance docs).
   // Defaults per the CreateNotebookInstance API reference (5 GB volume, internet and root access
   // Enabled); the Url is where AWS would serve Jupyter (nothing serves it here).
+  // Private work teams live under private-crowd/ (arn:aws:sagemaker:<region>:<account>:workteam/private-crowd/<name>).
+  Workteam: { arnPath: (name) => `private-crowd/${name.toLowerCase()}` },
   // Each UpdateModelCard makes a new version of the card (DescribeModelCard's ModelCardVersion).
   ModelCard: { versionMember: 'ModelCardVersion' },
   NotebookInstance: {
