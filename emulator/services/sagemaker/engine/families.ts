@@ -1,4 +1,4 @@
-import type { ServiceModel } from '../../../protocol/service-model.js';
+import type { ServiceModel, Shape } from '../../../protocol/service-model.js';
 
 /**
  * Resource families derived from SageMaker's service model: every Create<X> that has a
@@ -64,11 +64,6 @@ export const FAMILY_OVERRIDES: Record<string, Override> = {
     }),
   },
 };
-
-/** Families, or operations, this slice does not serve generically, and why. */
-export interface Exclusion {
-  reason: string;
-}
 
 export function deriveFamilies(model: ServiceModel, excluded: (family: string) => boolean): { families: Family[]; skipped: Record<string, string> } {
   const ops = model.operations;
@@ -139,7 +134,7 @@ export function deriveFamilies(model: ServiceModel, excluded: (family: string) =
  * (`...:[0-9]{12}:notebook-instance/...`), else the family name in kebab case, which is what
  * SageMaker uses (model-package-group, code-repository, ...).
  */
-function resourceTypeOf(model: ServiceModel, name: string, arnMember: string | undefined, shapes: (ReturnType<() => ServiceModel['shapes'][string]> | undefined)[]): string {
+function resourceTypeOf(model: ServiceModel, name: string, arnMember: string | undefined, shapes: (Shape | undefined)[]): string {
   for (const s of shapes) {
     const member = arnMember && s?.members?.[arnMember];
     const pattern = member ? model.shapes[member.shape]?.pattern : undefined;
