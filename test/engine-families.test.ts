@@ -3,6 +3,7 @@ import {
   CreateModelPackageGroupCommand,
   CreateModelCardCommand,
   CreateNotebookInstanceCommand,
+  CreateProjectCommand,
   CreateWorkteamCommand,
   DeleteModelPackageGroupCommand,
   DeleteNotebookInstanceCommand,
@@ -10,6 +11,7 @@ import {
   DescribeModelPackageGroupCommand,
   DescribeModelCardCommand,
   DescribeNotebookInstanceCommand,
+  DescribeProjectCommand,
   DescribeWorkteamCommand,
   ListNotebookInstancesCommand,
   ListTagsCommand,
@@ -184,5 +186,15 @@ describe('model cards', () => {
     await sm.send(new UpdateModelCardCommand({ ModelCardName: 'churn-card', ModelCardStatus: 'PendingReview' }));
     card = await sm.send(new DescribeModelCardCommand({ ModelCardName: 'churn-card' }));
     expect([card.ModelCardStatus, card.ModelCardVersion]).toEqual(['PendingReview', 2]);
+  });
+});
+
+describe('projects', () => {
+  it('get a ProjectId the service assigns, the same in Create and Describe', async () => {
+    const created = await sm.send(new CreateProjectCommand({ ProjectName: 'mlops' }));
+    expect(created.ProjectId).toMatch(/^p-[a-z0-9]{12}$/);
+    const d = await sm.send(new DescribeProjectCommand({ ProjectName: 'mlops' }));
+    expect(d.ProjectId).toBe(created.ProjectId);
+    expect(d.ProjectArn).toBe(created.ProjectArn);
   });
 });

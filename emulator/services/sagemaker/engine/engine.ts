@@ -1,3 +1,4 @@
+import { Rng } from '../../../../core/random.js';
 import type { OperationHandler } from '../../../protocol/aws-json.js';
 import type { RequestContext } from '../../../protocol/context.js';
 import { AwsError, validation } from '../../../protocol/errors.js';
@@ -28,6 +29,9 @@ const kindOf = (family: Family) => `engine:${family.name}`;
  * output shapes, with AWS's ARNs, times, status lifecycles and errors; nothing runs.
  */
 export class ResourceEngine {
+  /** For identifiers the service assigns; seeded from the wall clock like the runtime's ids. */
+  private readonly rng = new Rng(Date.now() % 2 ** 32);
+
   constructor(
     private readonly deps: ServiceDeps,
     private readonly model: ServiceModel,
@@ -106,7 +110,12 @@ export class ResourceEngine {
     const now = this.deps.clock.now();
     const { Tags, ...input } = req;
     const record: EngineRecord = {
-      input: { ...FAMILY_OVERRIDES[family.name]?.defaults?.(name, scope.region), ...input, ...versionOne(family) },
+      input: {
+        ...FAMILY_OVERRIDES[family.name]?.defaults?.(name, scope.region),
+        ...input,
+        ...versionOne(family),
+        ...FAMILY_OVERRIDES[family.name]?.assigned?.(this.rng),
+      },
       arn,
       created: new Date(now),
       modified: new Date(now),
@@ -120,7 +129,7 @@ export class ResourceEngine {
       throw family.inUse === 'ResourceInUse' ? new AwsError('ResourceInUse', message) : validation(message);
     }
     if (Array.isArray(Tags) && Tags.length) this.deps.db.addTags(arn, Tags as { Key: string; Value: string }[]);
-    return this.shaped(family.ops.create, family.arnMember ? { [family.arnMember]: arn } : {});
+    return this.shaped(family.ops.create, { ...record.input, ...(family.arnMember ? { [family.arnMember]: arn } : {}) });
   }
 
   describe(family: Family, req: Record<string, unknown>, ctx: RequestContext): unknown {

@@ -1,3 +1,4 @@
+import type { Rng } from '../../../../core/random.js';
 import type { ServiceModel, Shape } from '../../../protocol/service-model.js';
 
 /**
@@ -35,6 +36,8 @@ export interface Override {
   notFoundMessage?: (name: string, arn: string) => string;
   /** Members AWS fills in when the caller leaves them out (the caller's value wins). */
   defaults?: (name: string, region: string) => Record<string, unknown>;
+  /** Identifiers the service assigns on Create (a project's ProjectId). */
+  assigned?: (rng: Rng) => Record<string, unknown>;
   /** The ARN's path after the resource type, where it is not the lower-cased name. */
   arnPath?: (name: string) => string;
   /** A member counting the resource's versions: 1 on Create, one more on each Update. */
@@ -49,6 +52,8 @@ export const FAMILY_OVERRIDES: Record<string, Override> = {
   // Update and Delete need a stopped notebook instance (UpdateNotebookInstance, DeleteNotebookInstance docs).
   // Defaults per the CreateNotebookInstance API reference (5 GB volume, internet and root access
   // Enabled); the Url is where AWS would serve Jupyter (nothing serves it here).
+  // CreateProject answers a ProjectId the service assigns (p- and 12 lower-case letters or digits).
+  Project: { assigned: (rng) => ({ ProjectId: `p-${Array.from({ length: 12 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[rng.int(36)]).join('')}` }) },
   // Private work teams live under private-crowd/ (arn:aws:sagemaker:<region>:<account>:workteam/private-crowd/<name>).
   Workteam: { arnPath: (name) => `private-crowd/${name.toLowerCase()}` },
   // Each UpdateModelCard makes a new version of the card (DescribeModelCard's ModelCardVersion).
