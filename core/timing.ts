@@ -21,6 +21,11 @@ export interface TimingProfile {
   /** Instances starting and the model container loading, before the first record is sent. */
   transformStarting: number;
   transformStopping: number;
+  /**
+   * A metadata-only resource's transitional state (a notebook instance's Pending, Stopping):
+   * AWS takes minutes to start a notebook instance; nothing runs here, so the state only lasts.
+   */
+  controlPlaneTransition: number;
 }
 
 export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
@@ -36,6 +41,7 @@ export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
     instanceWarmupMax: 400,
     transformStarting: 150,
     transformStopping: 100,
+    controlPlaneTransition: 200,
   },
   realistic: {
     trainingStarting: 90_000,
@@ -49,5 +55,6 @@ export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
     instanceWarmupMax: 7 * 60_000,
     transformStarting: 4 * 60_000,
     transformStopping: 30_000,
+    controlPlaneTransition: 3 * 60_000,
   },
 };

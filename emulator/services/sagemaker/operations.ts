@@ -3,6 +3,7 @@ import type { ServiceDeps } from '../deps.js';
 import type { ServingRegistry } from '../runtime/serving-registry.js';
 import { ContainerRuntime } from '../../containers/index.js';
 import { EndpointConfigService } from './endpoint-configs.js';
+import { createEngineOperations } from './engine/index.js';
 import { EndpointService } from './endpoints.js';
 import { ModelService } from './models.js';
 import { TagService } from './tags.js';
@@ -20,7 +21,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const tags = new TagService(deps);
   const tuning = new TuningJobService(deps, training);
   const transforms = new TransformJobService(deps);
-  const operations: Record<string, OperationHandler> = {
+  const handWritten: Record<string, OperationHandler> = {
     CreateTrainingJob: (i, c) => training.create(i, c),
     DescribeTrainingJob: (i, c) => training.describe(i, c),
     ListTrainingJobs: (i, c) => training.list(i, c),
@@ -53,6 +54,8 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     ListTags: (i) => tags.list(i),
     DeleteTags: (i) => tags.delete(i),
   };
+  // Hand-written services take precedence; the engine serves the other families from the model.
+  const operations = { ...createEngineOperations(deps, handWritten), ...handWritten };
   return {
     operations,
     training,

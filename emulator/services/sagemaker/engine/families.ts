@@ -1,0 +1,150 @@
+import type { Rng } from '../../../../core/random.js';
+import type { ServiceModel, Shape } from '../../../protocol/service-model.js';
+
+/**
+ * Resource families derived from SageMaker's service model: every Create<X> that has a
+ * Describe<X> keyed by one member the caller names is a family, with whichever of List, Update,
+ * Delete, Start and Stop the model declares for it. Nothing here is written per family except
+ * the overrides in `FAMILY_OVERRIDES`, which say where AWS behaves in a way the model cannot tell.
+ */
+export interface Family {
+  /** `NotebookInstance`: the operation names are `<Verb><name>`. */
+  name: string;
+  /** The member that names a resource in Create and Describe (`NotebookInstanceName`). */
+  key: string;
+  /** ARN resource type: `notebook-instance` in arn:aws:sagemaker:<region>:<account>:notebook-instance/<name>. */
+  resourceType: string;
+  /** The member that carries the ARN in Describe's and Create's outputs. */
+  arnMember?: string;
+  /** Describe output's status member and its enum. */
+  status?: { member: string; values: string[] };
+  ops: { create: string; describe: string; list?: string; update?: string; delete?: string; start?: string; stop?: string };
+  /** List output's member with the summaries, and the summary shape. */
+  listMember?: { member: string; shape: string };
+  /** Whether a missing resource is ResourceNotFound (per the Describe operation's errors) or a ValidationException. */
+  notFound: 'ResourceNotFound' | 'ValidationException';
+  /** Whether Create of a taken name is ResourceInUse (the model lists it) or a ValidationException. */
+  inUse: 'ResourceInUse' | 'ValidationException';
+  /** Describe's member that wraps the whole resource (DescribeWorkforce answers {Workforce: {...}}). */
+  describeWrapper?: string;
+  /** Words for messages: "notebook instance". */
+  readable: string;
+}
+
+export interface Override {
+  /** The exact message AWS gives for a missing resource (default: "Could not find <readable> "<arn>"."). */
+  notFoundMessage?: (name: string, arn: string) => string;
+  /** Members AWS fills in when the caller leaves them out (the caller's value wins). */
+  defaults?: (name: string, region: string) => Record<string, unknown>;
+  /** Identifiers the service assigns on Create (a project's ProjectId). */
+  assigned?: (rng: Rng) => Record<string, unknown>;
+  /** The ARN's path after the resource type, where it is not the lower-cased name. */
+  arnPath?: (name: string) => string;
+  /** A member counting the resource's versions: 1 on Create, one more on each Update. */
+  versionMember?: string;
+  /** Operations allowed only while the resource is stopped (or failed). */
+  onlyWhenStopped?: ('update' | 'delete')[];
+}
+
+/** Where AWS's behaviour is not in the model. */
+export const FAMILY_OVERRIDES: Record<string, Override> = {
+  // DescribeNotebookInstance on a missing name: ValidationException "RecordNotFound".
+  // Update and Delete need a stopped notebook instance (UpdateNotebookInstance, DeleteNotebookInstance docs).
+  // Defaults per the CreateNotebookInstance API reference (5 GB volume, internet and root access
+  // Enabled); the Url is where AWS would serve Jupyter (nothing serves it here).
+  // CreateProject answers a ProjectId the service assigns (p- and 12 lower-case letters or digits).
+  Project: { assigned: (rng) => ({ ProjectId: `p-${Array.from({ length: 12 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[rng.int(36)]).join('')}` }) },
+  // Private work teams live under private-crowd/ (arn:aws:sagemaker:<region>:<account>:workteam/private-crowd/<name>).
+  Workteam: { arnPath: (name) => `private-crowd/${name.toLowerCase()}` },
+  // Each UpdateModelCard makes a new version of the card (DescribeModelCard's ModelCardVersion).
+  ModelCard: { versionMember: 'ModelCardVersion' },
+  NotebookInstance: {
+    notFoundMessage: () => 'RecordNotFound',
+    onlyWhenStopped: ['update', 'delete'],
+    defaults: (name, region) => ({
+      DirectInternetAccess: 'Enabled',
+      RootAccess: 'Enabled',
+      VolumeSizeInGB: 5,
+      Url: `${name.toLowerCase()}.notebook.${region}.sagemaker.aws`,
+    }),
+  },
+};
+
+export function deriveFamilies(model: ServiceModel, excluded: (family: string) => boolean): { families: Family[]; skipped: Record<string, string> } {
+  const ops = model.operations;
+  const families: Family[] = [];
+  const skipped: Record<string, string> = {};
+  for (const opName of Object.keys(ops)) {
+    const m = /^Create(.+)$/.exec(opName);
+    if (!m) continue;
+    const name = m[1];
+    if (excluded(name)) continue;
+    const describe = ops[`Describe${name}`];
+    if (!describe?.input || !ops[opName].input) {
+      skipped[name] = 'no Describe operation to read the resource back';
+      continue;
+    }
+    const describeInput = model.shapes[describe.input.shape];
+    const required = describeInput.required ?? [];
+    if (required.length !== 1) {
+      skipped[name] = `Describe${name} is keyed by ${required.length ? required.join(' + ') : 'no required member'}`;
+      continue;
+    }
+    const key = required[0];
+    const createInput = model.shapes[ops[opName].input!.shape];
+    if (!createInput.members?.[key]) {
+      skipped[name] = `the service assigns ${key} (not named by the caller)`;
+      continue;
+    }
+    const describeOut = describe.output ? model.shapes[describe.output.shape] : undefined;
+    const createOut = ops[opName].output ? model.shapes[ops[opName].output!.shape] : undefined;
+    const arnMember =
+      [`${name}Arn`, ...Object.keys(createOut?.members ?? {}).filter((k) => k.endsWith('Arn'))].find(
+        (k) => describeOut?.members?.[k] || createOut?.members?.[k],
+      );
+    const statusName = [`${name}Status`, 'Status', key.replace(/Name$/, 'Status')].find((k) => describeOut?.members?.[k] && model.shapes[describeOut.members[k].shape]?.enum);
+    const listOp = [`List${name}s`, `List${name.replace(/y$/, 'ies')}`, `List${name}es`].find((n) => ops[n]);
+    const listOut = listOp && ops[listOp].output ? model.shapes[ops[listOp].output!.shape] : undefined;
+    const listEntry = Object.entries(listOut?.members ?? {}).find(([, mm]) => model.shapes[mm.shape]?.type === 'list');
+    const errorsOf = (op: string) => (ops[op]?.errors ?? []).map((e) => e.shape);
+    families.push({
+      name,
+      key,
+      resourceType: resourceTypeOf(model, name, arnMember, [describeOut, createOut]),
+      arnMember,
+      status: statusName ? { member: statusName, values: model.shapes[describeOut!.members![statusName].shape].enum! } : undefined,
+      ops: {
+        create: opName,
+        describe: `Describe${name}`,
+        list: listOp,
+        update: ops[`Update${name}`] ? `Update${name}` : undefined,
+        delete: ops[`Delete${name}`] ? `Delete${name}` : undefined,
+        start: ops[`Start${name}`] ? `Start${name}` : undefined,
+        stop: ops[`Stop${name}`] ? `Stop${name}` : undefined,
+      },
+      listMember: listEntry ? { member: listEntry[0], shape: model.shapes[listEntry[1].shape].member!.shape } : undefined,
+      notFound: errorsOf(`Describe${name}`).includes('ResourceNotFound') ? 'ResourceNotFound' : 'ValidationException',
+      inUse: errorsOf(opName).includes('ResourceInUse') ? 'ResourceInUse' : 'ValidationException',
+      describeWrapper: describeOut?.members?.[key]
+        ? undefined
+        : Object.entries(describeOut?.members ?? {}).find(([n, mm]) => describeOut?.required?.includes(n) && model.shapes[mm.shape]?.members?.[key])?.[0],
+      readable: name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase(),
+    });
+  }
+  return { families, skipped };
+}
+
+/**
+ * The ARN's resource type, read from the ARN member's pattern where the model spells it out
+ * (`...:[0-9]{12}:notebook-instance/...`), else the family name in kebab case, which is what
+ * SageMaker uses (model-package-group, code-repository, ...).
+ */
+function resourceTypeOf(model: ServiceModel, name: string, arnMember: string | undefined, shapes: (Shape | undefined)[]): string {
+  for (const s of shapes) {
+    const member = arnMember && s?.members?.[arnMember];
+    const pattern = member ? model.shapes[member.shape]?.pattern : undefined;
+    const m = pattern && /\{12\}:([a-z][a-z0-9-]*)\//.exec(pattern);
+    if (m) return m[1];
+  }
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}

@@ -1,0 +1,36 @@
+"""The SageMaker Python SDK v2's model registry calls: Model.register into a package group, then
+approval through ModelPackage, as a CI pipeline's register step does."""
+import pytest
+
+IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
+ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
+
+
+@pytest.fixture(scope="module")
+def session(aws_env):
+    import boto3
+    import sagemaker
+
+    boto_session = boto3.Session(region_name="us-east-1")
+    return sagemaker.Session(boto_session=boto_session, default_bucket="sdk-v2")
+
+
+def test_register_and_approve(session):
+    from sagemaker.model import Model
+
+    sm = session.sagemaker_client
+    sm.create_model_package_group(ModelPackageGroupName="sdk-registry")
+    model = Model(image_uri=IMAGE, model_data="s3://sdk-v2/model.tar.gz", role=ROLE, sagemaker_session=session)
+    package = model.register(
+        content_types=["text/csv"],
+        response_types=["text/csv"],
+        inference_instances=["ml.m5.large"],
+        transform_instances=["ml.m5.large"],
+        model_package_group_name="sdk-registry",
+        approval_status="PendingManualApproval",
+    )
+    assert package.model_package_arn.endswith(":model-package/sdk-registry/1")
+    package.update_approval_status(approval_status="Approved", approval_description="ok")
+    d = sm.describe_model_package(ModelPackageName=package.model_package_arn)
+    assert d["ModelApprovalStatus"] == "Approved"
+    assert d["InferenceSpecification"]["SupportedRealtimeInferenceInstanceTypes"] == ["ml.m5.large"]
