@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClientAborted, readBodyThen } from './body.js';
 import { AwsError } from './errors.js';
+import { setOwn } from './own.js';
 import { newRequestId, type RequestContext } from './context.js';
 import { cachedIdentity, type IdentityDefaults } from './identity.js';
 import { asAwsError } from './aws-json.js';
@@ -257,8 +258,8 @@ export function createRestJsonService(opts: {
       raw[member] = shape.type === 'list' ? text.split(',').map((s) => s.trim()) : fromText(text, shape, lowerFirst(member));
     }
     for (const { member, prefix } of c.prefixHeaders) {
-      const map: Record<string, string> = {};
-      for (const [k, v] of Object.entries(h)) if (k.startsWith(prefix) && v !== undefined) map[k.slice(prefix.length)] = Array.isArray(v) ? v.join(',') : v;
+      const map: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(h)) if (k.startsWith(prefix) && v !== undefined) setOwn(map, k.slice(prefix.length), Array.isArray(v) ? v.join(',') : v);
       if (Object.keys(map).length) raw[member] = map;
     }
     if (c.query.length === 0) return;

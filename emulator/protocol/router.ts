@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from './body.js';
 import { AwsError } from './errors.js';
+import { own } from './own.js';
 import { newRequestId, type RequestContext } from './context.js';
 import { identityFromHeaders, type IdentityDefaults } from './identity.js';
-import { sendJsonError, type AwsJsonHandler } from './aws-json.js';
+import { asAwsError, sendJsonError, type AwsJsonHandler } from './aws-json.js';
 import { sendQueryError, sendQueryResult } from './query.js';
 import { RPC_V2_CBOR_PATH, sendCborError } from './rpc-v2-cbor.js';
 import type { RestJsonService } from './rest-json.js';
@@ -71,7 +72,7 @@ const SERVICE_NAMES: Record<string, string> = {
 };
 
 export function serviceNameForTarget(prefix: string): string {
-  return SERVICE_NAMES[prefix] ?? `the service with X-Amz-Target prefix "${prefix}"`;
+  return own(SERVICE_NAMES, prefix) ?? `the service with X-Amz-Target prefix "${prefix}"`;
 }
 
 const JSON_BODY_LIMIT = 16 * 1024 * 1024;
@@ -119,12 +120,12 @@ export function createRouter(t: RouterTargets): NodeHandler {
   async function routeCbor(req: IncomingMessage, res: ServerResponse) {
     const requestId = newRequestId();
     const m = RPC_V2_CBOR_PATH.exec(req.url ?? '');
-    const service = m ? decodeURIComponent(m[1]) : '';
     try {
       const body = await readBody(req, JSON_BODY_LIMIT, tooLarge);
       if (req.method !== 'POST' || !m) throw new AwsError('UnknownOperationException', 'rpc-v2-cbor requests are POST /service/<Service>/operation/<Operation>.');
+      const service = decodeLabel(m[1]);
       const ctx: RequestContext = { identity: identityFromHeaders(req.headers, undefined, t.defaults), requestId };
-      if (service === 'GraniteServiceVersion20100801') return await t.cloudwatchCbor(decodeURIComponent(m[2]), body, ctx, res);
+      if (service === 'GraniteServiceVersion20100801') return await t.cloudwatchCbor(decodeLabel(m[2]), body, ctx, res);
       throw new AwsError('UnknownOperationException', `localsage does not serve ${serviceNameForTarget(service)} over rpc-v2-cbor.`);
     } catch (e) {
       sendCborError(res, requestId, e);
@@ -138,17 +139,26 @@ export function createRouter(t: RouterTargets): NodeHandler {
       const params = new URLSearchParams((await readBody(req, JSON_BODY_LIMIT, tooLarge)).toString('utf8'));
       const action = params.get('Action') ?? '';
       const version = params.get('Version') ?? '';
-      const service = t.query[version];
-      if (!service) throw new AwsError('InvalidAction', `localsage does not serve the query API version ${version} (${QUERY_VERSIONS[version] ?? 'an AWS query-protocol service'}).`);
+      const service = own(t.query, version);
+      if (!service) throw new AwsError('InvalidAction', `localsage does not serve the query API version ${version} (${own(QUERY_VERSIONS, version) ?? 'an AWS query-protocol service'}).`);
       xmlns = service.xmlns;
       const identity = identityFromHeaders(req.headers, params, t.defaults);
       sendQueryResult(res, xmlns, action, await service.handle(action, params, identity), requestId);
     } catch (e) {
-      sendQueryError(res, xmlns, e instanceof AwsError ? e : new AwsError('InternalFailure', String(e), 500), requestId);
+      sendQueryError(res, xmlns, asAwsError(e), requestId);
     }
   }
 
   return route;
+}
+
+/** A %-encoded path segment; a malformed escape is the client's error, not ours. */
+function decodeLabel(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new AwsError('SerializationException', `The path segment '${text.slice(0, 256)}' is not valid %-encoding.`);
+  }
 }
 
 function pathOf(url: string | undefined): string {

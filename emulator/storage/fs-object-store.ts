@@ -31,6 +31,8 @@ import {
 const BUCKET_FILE = '.bucket.json';
 /** Bucket names that are also safe directory names (S3's rules are stricter; see s3/names.ts). */
 const SAFE_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** What putObject names data files: `<sha256 hex>.<random hex>.data`. */
+const DATA_FILE = /^[0-9a-f]{64}\.[0-9a-f]{16}\.data$/;
 /** Batch small network chunks into larger writes. */
 const WRITE_BATCH = 1 << 20;
 /**
@@ -193,7 +195,7 @@ export class FsObjectStore implements ObjectStore {
         try {
           const old = await this.readMeta(dir, id).catch(() => undefined);
           await this.writeJsonAtomic(path.join(dir, `${id}.json`), meta);
-          if (old && old.data !== dataName) await fsp.rm(path.join(dir, old.data), { force: true });
+          if (old && old.data !== dataName) await fsp.rm(this.dataPath(dir, old), { force: true }).catch(() => undefined);
         } catch (err) {
           await fsp.rm(path.join(dir, dataName), { force: true });
           throw err;
@@ -217,7 +219,7 @@ export class FsObjectStore implements ObjectStore {
       const meta = await this.loadMeta(bucket, key);
       let fh: FileHandle;
       try {
-        fh = await fsp.open(path.join(this.shardDir(bucket, keyId(key)), meta.data), 'r');
+        fh = await fsp.open(this.dataPath(this.shardDir(bucket, keyId(key)), meta), 'r');
       } catch (err) {
         if (isMissing(err) && attempt < 5) continue;
         if (isMissing(err)) throw new StoreError('NoSuchKey', `No such key: ${key}`);
@@ -246,7 +248,7 @@ export class FsObjectStore implements ObjectStore {
       const meta = await this.readMeta(dir, id).catch(() => undefined);
       if (!meta) return;
       await fsp.rm(path.join(dir, `${id}.json`), { force: true });
-      await fsp.rm(path.join(dir, meta.data), { force: true });
+      await fsp.rm(this.dataPath(dir, meta), { force: true }).catch(() => undefined);
       this.invalidate(bucket, id);
     });
   }
@@ -277,12 +279,29 @@ export class FsObjectStore implements ObjectStore {
 
   // ---- internals ----
 
+  /**
+   * The bucket's directory. Every filesystem path of a bucket goes through here: a name that is
+   * not a safe directory name is "no such bucket" before anything on disk is touched, and the
+   * resolved path must still lie directly under the root.
+   */
   private bucketDir(bucket: string): string {
-    return path.join(this.root, bucket);
+    const dir = path.resolve(this.root, bucket);
+    if (!SAFE_BUCKET.test(bucket) || path.dirname(dir) !== path.resolve(this.root)) throw new StoreError('NoSuchBucket', `No such bucket: ${bucket}`);
+    return dir;
   }
 
   private shardDir(bucket: string, id: string): string {
-    return path.join(this.root, bucket, 'objects', id.slice(0, 2));
+    return path.join(this.bucketDir(bucket), 'objects', id.slice(0, 2));
+  }
+
+  /**
+   * The data file a metadata file names. Only a plain file name in the same shard directory is
+   * accepted: a metadata file edited (or planted) to point elsewhere must not be served.
+   */
+  private dataPath(dir: string, meta: StoredMeta): string {
+    const name = meta.data;
+    if (typeof name !== 'string' || !DATA_FILE.test(name)) throw new StoreError('NoSuchKey', `No such key: ${String(meta.key)}`);
+    return path.join(dir, name);
   }
 
   private async requireBucket(bucket: string): Promise<void> {

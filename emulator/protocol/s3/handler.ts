@@ -11,6 +11,7 @@ import * as listing from './operations/listing.js';
 import * as multipart from './operations/multipart.js';
 import * as objects from './operations/objects.js';
 import { sendError } from './respond.js';
+import { couldBeBucketName } from './names.js';
 import { resolveAddress } from './routing.js';
 
 type Operation = (ctx: S3Context) => Promise<void>;
@@ -121,6 +122,9 @@ export function createS3Handler(opts: {
     req.on('error', () => undefined);
     const run = async () => {
       Object.assign(ctx, resolveAddress(req));
+      // Refused before any operation (and so any filesystem access) runs: a name no bucket can
+      // have (a NUL, a slash, `..`, over 255 characters) is InvalidBucketName, as S3 answers it.
+      if (ctx.bucket !== undefined && !couldBeBucketName(ctx.bucket)) throw s3Error('InvalidBucketName', { BucketName: ctx.bucket.slice(0, 255) });
       ctx.identity = identityFromHeaders(req.headers, ctx.query, opts.defaults);
       const op = route(ctx, (req.method ?? 'GET').toUpperCase(), req.headers['x-amz-copy-source'] !== undefined);
       await op(ctx);
