@@ -1,3 +1,4 @@
+import { reclaimStaleFiles } from './storage/reclaim.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -87,6 +88,8 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
   };
   const defaults = { region: config.region, accountId: config.accountId };
 
+  // Before anything runs: temp files and work dirs a killed process left behind.
+  await reclaimStaleFiles(dataDir);
   const serving = new ServingRegistry(store);
   const sagemaker = createSageMaker(deps, serving);
   await sagemaker.recover();

@@ -42,7 +42,8 @@ function memberPath(parent: string, member: string): string {
 function show(value: unknown): string {
   if (value === null || value === undefined) return ' null';
   if (value === '') return '';
-  if (typeof value === 'string') return ` '${value.length > 256 ? `${value.slice(0, 256)}...` : value}'`;
+  // Strings are shown whole as AWS does, up to a bound that keeps a message of a huge value small.
+  if (typeof value === 'string') return ` '${value.length > 16_384 ? `${value.slice(0, 16_384)}...` : value}'`;
   if (Array.isArray(value) || typeof value === 'object') return ` '${boundedJson(value)}'`;
   return ` '${String(value)}'`;
 }
