@@ -28,6 +28,11 @@ export interface EmulatorConfig {
   dashboard: boolean;
   /** Folder of simulator reports the dashboard lists (`localsage simulate` writes to reports/). */
   reportsDir: string;
+  /**
+   * Host names (besides localhost, 127.0.0.1, [::1] and the bound address) that requests may
+   * name in their Host header; `*` allows any. See protocol/browser-guard.ts.
+   */
+  allowedHosts: string[];
   /** JSON file mapping image URIs to local commands / Python environments (Bring your own model). */
   imageConfig?: string;
 }
@@ -50,6 +55,7 @@ export const OPTION_ENV: Record<string, string> = {
   dashboard: 'LOCALSAGE_DASHBOARD',
   'reports-dir': 'LOCALSAGE_REPORTS_DIR',
   'image-config': 'LOCALSAGE_IMAGE_CONFIG',
+  'allowed-hosts': 'LOCALSAGE_ALLOWED_HOSTS',
 };
 
 export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): EmulatorConfig {
@@ -67,6 +73,7 @@ export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): Emulator
     capacityMode: false,
     dashboard: true,
     reportsDir: 'reports',
+    allowedHosts: [],
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
 import { reclaimStaleFiles } from './storage/reclaim.js';
+import { createBrowserGuard } from './protocol/browser-guard.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -122,6 +123,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
       })
     : undefined;
 
+  const guard = createBrowserGuard({ bindHost: config.host, allowedHosts: config.allowedHosts });
   const handler = createRouter({
     defaults,
     sagemaker: sagemakerJson,
@@ -135,7 +137,10 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
       defaults,
       operations: { InvokeEndpoint: new InvokeEndpointService(serving, wiring.invocationRecorder ?? recorder) },
     }),
-    s3: onFirstUse(async () => (await import('./protocol/s3/handler.js')).createS3Handler({ store, dataDir, defaults })),
+    s3: onFirstUse(async () =>
+      (await import('./protocol/s3/handler.js')).createS3Handler({ store, dataDir, defaults, guard, cors: new (await import('./protocol/s3/cors.js')).BucketCorsStore(db) }),
+    ),
+    guard,
     query: {
       '2010-08-01': cloudwatch.query,
       '2011-06-15': {

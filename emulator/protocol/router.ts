@@ -9,6 +9,7 @@ import { sendQueryError, sendQueryResult } from './query.js';
 import { RPC_V2_CBOR_PATH, sendCborError } from './rpc-v2-cbor.js';
 import type { RestJsonService } from './rest-json.js';
 import type { CallerIdentity } from './identity.js';
+import type { BrowserGuard } from './browser-guard.js';
 
 export interface QueryService {
   xmlns: string;
@@ -43,6 +44,8 @@ export interface RouterTargets {
   s3: NodeHandler;
   /** Query-protocol services by API version (STS 2011-06-15, IAM 2010-05-08). */
   query: Record<string, QueryService>;
+  /** Browser safety: Host allow-list and cross-site refusal (browser-guard.ts). */
+  guard?: BrowserGuard;
   /** The web dashboard, on paths no AWS request uses (absent with --no-dashboard). */
   dashboard?: { matches: (req: IncomingMessage) => boolean; handle: NodeHandler };
 }
@@ -87,6 +90,13 @@ const tooLarge = () => new AwsError('SerializationException', 'The request body 
  */
 export function createRouter(t: RouterTargets): NodeHandler {
   function route(req: IncomingMessage, res: ServerResponse) {
+    if (t.guard) {
+      if (!t.guard.hostAllowed(req)) {
+        return refuse(req, res, `localsage does not answer requests for the host '${String(req.headers.host).slice(0, 256)}' (a web page may have rebound its name to this machine). Start localsage with --allowed-hosts (LOCALSAGE_ALLOWED_HOSTS) naming it to serve it.`);
+      }
+      // Only S3 serves cross-site browser requests, and only as a bucket's CORS rules allow.
+      if (t.guard.isCrossSite(req) && !mayBeS3(req)) return refuse(req, res, 'localsage refuses cross-site browser requests: a web page may not call the AWS APIs of this machine.');
+    }
     // The runtime's invocation path is the hot one: it is tested first and costs one regex.
     if (t.runtime.serve(req, res)) return;
     const target = req.headers['x-amz-target'];
@@ -96,6 +106,14 @@ export function createRouter(t: RouterTargets): NodeHandler {
     if (req.method === 'POST' && pathOf(req.url) === '/' && ct.startsWith('application/x-www-form-urlencoded')) return routeQuery(req, res);
     if (req.headers['smithy-protocol'] === 'rpc-v2-cbor') return routeCbor(req, res);
     return t.s3(req, res);
+  }
+
+  /** Whether the request would reach S3 (everything that no other service claims). */
+  function mayBeS3(req: IncomingMessage): boolean {
+    const url = req.url ?? '/';
+    if (req.headers['x-amz-target'] !== undefined || req.headers['smithy-protocol'] !== undefined) return false;
+    if (t.dashboard?.matches(req) || url.startsWith('/endpoints/') || url.startsWith('/inference-components/')) return false;
+    return !(req.method === 'POST' && pathOf(url) === '/' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'));
   }
 
   async function routeTarget(target: string, req: IncomingMessage, res: ServerResponse) {
@@ -159,6 +177,14 @@ function decodeLabel(text: string): string {
   } catch {
     throw new AwsError('SerializationException', `The path segment '${text.slice(0, 256)}' is not valid %-encoding.`);
   }
+}
+
+/** A 403 for a request browser safety refuses, after draining its body. */
+function refuse(req: IncomingMessage, res: ServerResponse, message: string): void {
+  req.resume();
+  const body = JSON.stringify({ __type: 'AccessDeniedException', message, Message: message });
+  res.writeHead(403, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'x-amzn-errortype': 'AccessDeniedException', 'x-amzn-RequestId': newRequestId() });
+  res.end(body);
 }
 
 function pathOf(url: string | undefined): string {
