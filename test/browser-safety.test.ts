@@ -75,7 +75,7 @@ describe('cross-site browser requests', () => {
   });
 
   it('refuses cross-site calls to the JSON APIs, by Sec-Fetch-Site or by a foreign Origin alone', async () => {
-    for (const headers of [EVIL, { origin: 'http://evil.example' }, { 'sec-fetch-site': 'same-site' }]) {
+    for (const headers of [EVIL, { origin: 'http://evil.example' }, { 'sec-fetch-site': 'same-site' }] as Record<string, string>[]) {
       const r = await raw('POST', '/', { ...headers, 'x-amz-target': 'SageMaker.ListEndpoints', 'content-type': 'text/plain' }, '{}');
       expect(r.status).toBe(403);
       expect(JSON.parse(r.body).__type).toBe('AccessDeniedException');
