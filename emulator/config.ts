@@ -33,6 +33,10 @@ export interface EmulatorConfig {
    * name in their Host header; `*` allows any. See protocol/browser-guard.ts.
    */
   allowedHosts: string[];
+  /** `none` (default): any or no signature is accepted. `sigv4`: every request must verify. */
+  auth: 'none' | 'sigv4';
+  /** With --auth sigv4: `id:secret,id:secret`. */
+  accessKeys: string;
   /** JSON file mapping image URIs to local commands / Python environments (Bring your own model). */
   imageConfig?: string;
 }
@@ -56,6 +60,8 @@ export const OPTION_ENV: Record<string, string> = {
   'reports-dir': 'LOCALSAGE_REPORTS_DIR',
   'image-config': 'LOCALSAGE_IMAGE_CONFIG',
   'allowed-hosts': 'LOCALSAGE_ALLOWED_HOSTS',
+  auth: 'LOCALSAGE_AUTH',
+  'access-keys': 'LOCALSAGE_ACCESS_KEYS',
 };
 
 export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): EmulatorConfig {
@@ -74,6 +80,8 @@ export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): Emulator
     dashboard: true,
     reportsDir: 'reports',
     allowedHosts: [],
+    auth: 'none',
+    accessKeys: '',
     ...overrides,
   };
 }

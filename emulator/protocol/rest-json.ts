@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClientAborted, readBodyThen } from './body.js';
 import { AwsError } from './errors.js';
 import { setOwn } from './own.js';
+import { payloadSha256, type Authenticator } from './sigv4.js';
 import { newRequestId, type RequestContext } from './context.js';
 import { cachedIdentity, type IdentityDefaults } from './identity.js';
 import { asAwsError } from './aws-json.js';
@@ -161,6 +162,8 @@ export function createRestJsonService(opts: {
   model: ServiceModel;
   operations: Record<string, RestJsonOperation>;
   defaults: IdentityDefaults;
+  /** SigV4 verification (--auth sigv4), once the body is read. */
+  auth?: Authenticator;
 }) {
   const { model, operations, defaults } = opts;
   // A service's own validation error code: SageMaker Runtime models a synthetic ValidationError.
@@ -225,6 +228,7 @@ export function createRestJsonService(opts: {
     readBodyThen(req, c.bodyLimit, tooLarge, (err, body) => {
       if (err) return fail(err);
       try {
+        opts.auth?.verify(req, 'json', payloadSha256(body!));
         readBodyMembers(c, body!, raw);
         const input = c.op.input ? validateInput(model, c.op.input.shape, raw, validationCode) : {};
         handled = true;

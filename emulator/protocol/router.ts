@@ -10,6 +10,7 @@ import { RPC_V2_CBOR_PATH, sendCborError } from './rpc-v2-cbor.js';
 import type { RestJsonService } from './rest-json.js';
 import type { CallerIdentity } from './identity.js';
 import type { BrowserGuard } from './browser-guard.js';
+import { payloadSha256, type Authenticator } from './sigv4.js';
 
 export interface QueryService {
   xmlns: string;
@@ -44,6 +45,8 @@ export interface RouterTargets {
   s3: NodeHandler;
   /** Query-protocol services by API version (STS 2011-06-15, IAM 2010-05-08). */
   query: Record<string, QueryService>;
+  /** SigV4 verification (--auth sigv4); absent: permissive. */
+  auth?: Authenticator;
   /** Browser safety: Host allow-list and cross-site refusal (browser-guard.ts). */
   guard?: BrowserGuard;
   /** The web dashboard, on paths no AWS request uses (absent with --no-dashboard). */
@@ -124,6 +127,7 @@ export function createRouter(t: RouterTargets): NodeHandler {
     const ctx: RequestContext = { identity: identityFromHeaders(req.headers, undefined, t.defaults), requestId };
     try {
       const body = await readBody(req, JSON_BODY_LIMIT, tooLarge);
+      t.auth?.verify(req, 'json', payloadSha256(body));
       if (prefix === 'SageMaker') return await t.sagemaker(operation, body, ctx, res);
       if (prefix === 'Logs_20140328') return await t.logs(operation, body, ctx, res);
       if (prefix === 'AnyScaleFrontendService') return await t.autoscaling(operation, body, ctx, res);
@@ -140,6 +144,7 @@ export function createRouter(t: RouterTargets): NodeHandler {
     const m = RPC_V2_CBOR_PATH.exec(req.url ?? '');
     try {
       const body = await readBody(req, JSON_BODY_LIMIT, tooLarge);
+      t.auth?.verify(req, 'json', payloadSha256(body));
       if (req.method !== 'POST' || !m) throw new AwsError('UnknownOperationException', 'rpc-v2-cbor requests are POST /service/<Service>/operation/<Operation>.');
       const service = decodeLabel(m[1]);
       const ctx: RequestContext = { identity: identityFromHeaders(req.headers, undefined, t.defaults), requestId };
@@ -154,7 +159,9 @@ export function createRouter(t: RouterTargets): NodeHandler {
     const requestId = newRequestId();
     let xmlns = 'https://sts.amazonaws.com/doc/2011-06-15/';
     try {
-      const params = new URLSearchParams((await readBody(req, JSON_BODY_LIMIT, tooLarge)).toString('utf8'));
+      const body = await readBody(req, JSON_BODY_LIMIT, tooLarge);
+      t.auth?.verify(req, 'query', payloadSha256(body));
+      const params = new URLSearchParams(body.toString('utf8'));
       const action = params.get('Action') ?? '';
       const version = params.get('Version') ?? '';
       const service = own(t.query, version);

@@ -12,6 +12,7 @@ import * as multipart from './operations/multipart.js';
 import * as objects from './operations/objects.js';
 import { sendError } from './respond.js';
 import type { BrowserGuard } from '../browser-guard.js';
+import type { Authenticator } from '../sigv4.js';
 import { admitCrossSite, deleteBucketCors, getBucketCors, preflight, putBucketCors, type BucketCorsStore } from './cors.js';
 import { couldBeBucketName } from './names.js';
 import { resolveAddress } from './routing.js';
@@ -110,6 +111,8 @@ export function createS3Handler(opts: {
   cors?: BucketCorsStore;
   /** Tells cross-site browser requests, which need a bucket's CORS rule to get in. */
   guard?: BrowserGuard;
+  /** SigV4 verification (--auth sigv4): S3 signs x-amz-content-sha256 and checks the body against it. */
+  auth?: Authenticator;
 }): (req: IncomingMessage, res: ServerResponse) => void {
   const uploads = new MultipartStore(path.join(opts.dataDir, 'multipart'));
   return (req, res) => {
@@ -134,6 +137,8 @@ export function createS3Handler(opts: {
       ctx.identity = identityFromHeaders(req.headers, ctx.query, opts.defaults);
       const method = (req.method ?? 'GET').toUpperCase();
       const cors = opts.cors;
+      // Preflights carry no credentials (browsers never sign them): CORS rules decide those.
+      if (opts.auth && method !== 'OPTIONS') opts.auth.verify(req, 's3', String(req.headers['x-amz-content-sha256'] ?? 'UNSIGNED-PAYLOAD'));
       if (method === 'OPTIONS') {
         if (!cors || ctx.bucket === undefined) throw s3Error('AccessForbidden', { Method: 'OPTIONS', ResourceType: 'BUCKET' }, 'CORSResponse: CORS is not enabled for this bucket.');
         return await preflight(ctx, cors);
