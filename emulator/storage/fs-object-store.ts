@@ -95,6 +95,9 @@ export class FsObjectStore implements ObjectStore {
   private readonly tmpDir: string;
   private readonly indexes = new Map<string, BucketIndex>();
   private readonly locks = new Map<string, Promise<void>>();
+  /** Writes under way per bucket, and buckets being deleted: DeleteBucket and writes exclude each other. */
+  private readonly writers = new Map<string, number>();
+  private readonly deleting = new Set<string>();
 
   constructor(private readonly root: string) {
     this.tmpDir = path.join(root, '.tmp');
@@ -157,20 +160,46 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async deleteBucket(bucket: string): Promise<void> {
-    await this.requireBucket(bucket);
-    const entries = await this.index(bucket);
-    if (entries.length > 0) throw new StoreError('BucketNotEmpty', `Bucket ${bucket} is not empty`);
-    // Rename first so the bucket disappears at once, then remove at leisure.
-    await fsp.mkdir(this.tmpDir, { recursive: true });
-    const grave = path.join(this.tmpDir, `deleted-${rand()}`);
-    await fsp.rename(this.bucketDir(bucket), grave);
-    this.indexes.delete(bucket);
-    await fsp.rm(grave, { recursive: true, force: true });
+    // A write under way will add an object: the bucket is not empty. While the delete runs, new
+    // writes find no bucket (the check and the mark happen with no await in between).
+    if ((this.writers.get(bucket) ?? 0) > 0) throw new StoreError('BucketNotEmpty', `Bucket ${bucket} is not empty`);
+    if (this.deleting.has(bucket)) throw new StoreError('NoSuchBucket', `No such bucket: ${bucket}`);
+    this.deleting.add(bucket);
+    try {
+      await this.requireBucket(bucket);
+      const entries = await this.index(bucket);
+      if (entries.length > 0) throw new StoreError('BucketNotEmpty', `Bucket ${bucket} is not empty`);
+      // Rename first so the bucket disappears at once, then remove at leisure.
+      await fsp.mkdir(this.tmpDir, { recursive: true });
+      const grave = path.join(this.tmpDir, `deleted-${rand()}`);
+      await fsp.rename(this.bucketDir(bucket), grave);
+      this.indexes.delete(bucket);
+      await fsp.rm(grave, { recursive: true, force: true });
+    } finally {
+      this.deleting.delete(bucket);
+    }
+  }
+
+  /** Runs a write to a bucket so that a concurrent DeleteBucket cannot remove the bucket under it. */
+  private async writing<T>(bucket: string, fn: () => Promise<T>): Promise<T> {
+    if (this.deleting.has(bucket)) throw new StoreError('NoSuchBucket', `No such bucket: ${bucket}`);
+    this.writers.set(bucket, (this.writers.get(bucket) ?? 0) + 1);
+    try {
+      return await fn();
+    } finally {
+      const left = this.writers.get(bucket)! - 1;
+      if (left > 0) this.writers.set(bucket, left);
+      else this.writers.delete(bucket);
+    }
   }
 
   // ---- objects ----
 
   async putObject(bucket: string, key: string, body: Buffer | Readable, opts: PutOptions = {}): Promise<ObjectInfo> {
+    return this.writing(bucket, () => this.putObjectNow(bucket, key, body, opts));
+  }
+
+  private async putObjectNow(bucket: string, key: string, body: Buffer | Readable, opts: PutOptions): Promise<ObjectInfo> {
     await this.requireBucket(bucket);
     const { tmp, size, md5 } = await this.spool(body);
     const id = keyId(key);
