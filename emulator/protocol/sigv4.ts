@@ -13,6 +13,39 @@ import { AwsError } from './errors.js';
  */
 export type AuthFlavour = 's3' | 'query' | 'json';
 
+/**
+ * What verifying an `aws-chunked` body signed per chunk needs: each chunk's signature chains from
+ * the previous one, starting at the request's (seed) signature.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html
+ */
+export interface ChunkSigning {
+  signingKey: Buffer;
+  amzDate: string;
+  scope: string;
+  seedSignature: string;
+}
+
+const chunkSignings = new WeakMap<IncomingMessage, ChunkSigning>();
+
+/** The chunk-signing context of a verified S3 request whose body is signed per chunk. */
+export function chunkSigningFor(req: IncomingMessage): ChunkSigning | undefined {
+  return chunkSignings.get(req);
+}
+
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
+
+/** The signature of one chunk (`AWS4-HMAC-SHA256-PAYLOAD`) given the previous signature. */
+export function chunkSignature(s: ChunkSigning, previous: string, chunkSha256Hex: string): string {
+  const toSign = `AWS4-HMAC-SHA256-PAYLOAD\n${s.amzDate}\n${s.scope}\n${previous}\n${EMPTY_SHA256}\n${chunkSha256Hex}`;
+  return createHmac('sha256', s.signingKey).update(toSign, 'utf8').digest('hex');
+}
+
+/** The signature of the trailing headers (`AWS4-HMAC-SHA256-TRAILER`). */
+export function trailerSignature(s: ChunkSigning, previous: string, trailerText: string): string {
+  const toSign = `AWS4-HMAC-SHA256-TRAILER\n${s.amzDate}\n${s.scope}\n${previous}\n${createHash('sha256').update(trailerText, 'utf8').digest('hex')}`;
+  return createHmac('sha256', s.signingKey).update(toSign, 'utf8').digest('hex');
+}
+
 export interface Authenticator {
   /**
    * Throws the AWS error for a request whose signature does not verify. `payloadHash` is the hex
@@ -185,6 +218,9 @@ export function createSigV4Authenticator(keys: Map<string, string>, now: () => n
       const expected = Buffer.from(createHmac('sha256', key).update(toSign, 'utf8').digest('hex'));
       const given = Buffer.from(p.signature);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) fail(flavour, 'mismatch');
+      if (flavour === 's3' && payloadHash.startsWith('STREAMING-AWS4-HMAC-SHA256-PAYLOAD')) {
+        chunkSignings.set(req, { signingKey: key, amzDate: p.amzDate, scope, seedSignature: p.signature });
+      }
     },
   };
 }
