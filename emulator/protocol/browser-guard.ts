@@ -36,11 +36,20 @@ export function createBrowserGuard(opts: { bindHost: string; allowedHosts: strin
 
   const allowedName = (name: string) => any || exact.has(name) || name.endsWith('.localhost') || suffixes.some((s) => name.endsWith(s));
 
+  // A client sends the same Host on every request: the last verdict is kept (the invocation path
+  // is hot).
+  let lastHost = '';
+  let lastVerdict = false;
   return {
     hostAllowed(req) {
       const host = req.headers.host;
       // HTTP/1.0 clients may send no Host; a browser always sends one.
-      return host === undefined || allowedName(hostName(host));
+      if (host === undefined) return true;
+      if (host !== lastHost) {
+        lastVerdict = allowedName(hostName(host));
+        lastHost = host;
+      }
+      return lastVerdict;
     },
     isCrossSite(req) {
       const site = req.headers['sec-fetch-site'];
