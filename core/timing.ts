@@ -18,6 +18,9 @@ export interface TimingProfile {
    */
   instanceWarmupMin: number;
   instanceWarmupMax: number;
+  /** Instances starting and the model container loading, before the first record is sent. */
+  transformStarting: number;
+  transformStopping: number;
 }
 
 export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
@@ -31,6 +34,8 @@ export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
     endpointDeleting: 100,
     instanceWarmupMin: 200,
     instanceWarmupMax: 400,
+    transformStarting: 150,
+    transformStopping: 100,
   },
   realistic: {
     trainingStarting: 90_000,
@@ -42,5 +47,7 @@ export const TIMING_PROFILES: Record<'fast' | 'realistic', TimingProfile> = {
     endpointDeleting: 60_000,
     instanceWarmupMin: 5 * 60_000,
     instanceWarmupMax: 7 * 60_000,
+    transformStarting: 4 * 60_000,
+    transformStopping: 30_000,
   },
 };

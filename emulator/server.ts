@@ -19,7 +19,7 @@ import { MetricStore } from './services/cloudwatch/metric-store.js';
 import { createCloudWatch } from './services/cloudwatch/service.js';
 import { createCloudWatchLogs } from './services/logs/operations.js';
 import type { ServiceDeps } from './services/deps.js';
-import { InvokeEndpointService } from './services/runtime/invoke-endpoint.js';
+import { createRuntime } from './services/runtime/operations.js';
 import type { InvocationRecorder } from './services/runtime/invocation-recorder.js';
 import { ServingRegistry } from './services/runtime/serving-registry.js';
 import { createSageMaker } from './services/sagemaker/operations.js';
@@ -100,6 +100,9 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
   autoscaling.recover();
   const recorder = new EndpointMetricsRecorder(metrics, clock, sagemaker.endpoints, db);
   recorder.start();
+  const runtime = createRuntime({ serving, store, clock, db, recorder: wiring.invocationRecorder ?? recorder });
+  // After the endpoints have recovered: asynchronous requests accepted before a restart run again.
+  runtime.recover();
   const cloudwatch = createCloudWatch(deps, metrics, autoscaling);
   // Metric minutes reach SQLite off the invoke path, every two seconds and at shutdown.
   const flushMetrics = setInterval(() => metrics.flush(clock.now()), 2000);
@@ -143,7 +146,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
       model: sagemakerRuntimeModel(),
       defaults,
       auth,
-      operations: { InvokeEndpoint: new InvokeEndpointService(serving, wiring.invocationRecorder ?? recorder) },
+      operations: runtime.operations,
     }),
     s3: onFirstUse(async () =>
       (await import('./protocol/s3/handler.js')).createS3Handler({ store, dataDir, defaults, guard, auth, cors: new (await import('./protocol/s3/cors.js')).BucketCorsStore(db) }),
@@ -200,6 +203,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
     config,
     async close() {
       await sagemaker.shutdown();
+      await runtime.close();
       recorder.stop();
       autoscaling.close();
       clearInterval(flushMetrics);

@@ -39,7 +39,7 @@ import { ScenarioError } from './units.js';
  *              endpoint, both legs; requestShare (default 0.5) of it before the endpoint
  *     gateway: { latency: <distribution>, throttle: { rate, burst } }   e.g. API Gateway: its
  *              own latency, and a token bucket (requests/s, bucket size) that answers 429
- *   instanceTypes: { <type>: { vcpu, memoryGiB, pricePerHour } }    overrides / additions
+ *   instanceTypes: { <type>: { vcpu, memoryGiB, pricePerHour, modelServerWorkers, serviceTimeMs } }    overrides / additions
  *   scaling:   { scalableTarget: RegisterScalableTarget request,
  *                policies: [PutScalingPolicy requests], alarms: [PutMetricAlarm requests],
  *                scheduledActions: [PutScheduledAction requests],

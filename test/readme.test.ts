@@ -51,7 +51,7 @@ function run(lang: string, code: string) {
 
 describe('README examples', () => {
   it('has the boto3, AWS CLI and JS SDK examples marked runnable', () => {
-    expect(examples.map((e) => e.lang)).toEqual(['python', 'sh', 'js', 'sagemaker-v2', 'sagemaker-v3', 'autoscaling', 'python-tuning', 'sagemaker-v2-byom']);
+    expect(examples.map((e) => e.lang)).toEqual(['python', 'python', 'sh', 'js', 'sagemaker-v2', 'sagemaker-v3', 'autoscaling', 'python-tuning', 'sagemaker-v2-byom']);
   });
 
   for (const [i, { lang, code }] of examples.entries()) {
@@ -75,10 +75,12 @@ describe('README examples', () => {
         expect(r.stdout).toMatch(/^GreaterThanThreshold 15000(\.0)? INSUFFICIENT_DATA$/m);
         expect(r.stdout).toMatch(/^LessThanThreshold 13500(\.0)? INSUFFICIENT_DATA$/m);
         expect(r.stdout).toContain('Successful Setting desired instance count to 2. | minimum capacity was set to 2 by scheduled action more');
-        // The boto3 and JS examples invoked demo-ll once each.
-        expect(r.stdout).toMatch(/^invocations 2$/m);
+        // The boto3 and JS examples invoked demo-ll once each, and the inference example streamed once.
+        expect(r.stdout).toMatch(/^invocations 3$/m);
       }
       if (lang === 'python-tuning') expect(r.stdout).toMatch(/^Completed 4 jobs, best demo-tune-00[1-4]-[0-9a-f]{8} /m);
+      // The batch/async/stream example ends with the endpoint's one instance log stream.
+      if (lang === 'python' && i === 1) expect(r.stdout).toMatch(/\['AllTraffic\/i-[0-9a-f]{17}'\]/);
       if (lang === 'sh') expect(r.stdout).toContain('s3://cli-demo/output/cli-kmeans/output/model.tar.gz');
       if (lang === 'js') expect(r.stdout).toMatch(/AllTraffic \{"score":[0-9.e-]+,"predicted_label":1\}/);
       if (lang === 'sagemaker-v2') expect(Number(/accuracy ([0-9.]+)/.exec(r.stdout)?.[1])).toBeGreaterThan(0.95);

@@ -140,12 +140,20 @@ describe('validation in the protocol layer', () => {
   });
 });
 
-describe('operations not served yet', () => {
-  it('InvokeEndpointAsync and InvokeEndpointWithResponseStream answer 501', async () => {
+describe('the other runtime operations, through the same reader', () => {
+  it('InvokeEndpointAsync: the InputLocation header is required; an endpoint without AsyncInferenceConfig refuses it', async () => {
+    const missing = await rejection(c.runtime.send(new InvokeEndpointAsyncCommand({ EndpointName: 'rt-protocol' } as never)));
+    expect(missing.$metadata.httpStatusCode).toBe(400);
+    expect(missing.name).toBe('ValidationError');
+    expect(missing.message).toMatch(/inputLocation/);
     const a = await rejection(c.runtime.send(new InvokeEndpointAsyncCommand({ EndpointName: 'rt-protocol', InputLocation: 's3://rt-protocol/in.csv' })));
-    expect(a.$metadata.httpStatusCode).toBe(501);
-    expect(a.message).toMatch(/InvokeEndpointAsync/);
-    const s = await rejection(c.runtime.send(new InvokeEndpointWithResponseStreamCommand({ EndpointName: 'rt-protocol', Body: Buffer.from(row), ContentType: 'text/csv' })));
-    expect(s.$metadata.httpStatusCode).toBe(501);
+    expect(a.$metadata.httpStatusCode).toBe(400);
+    expect(a.name).toBe('ValidationError');
+  });
+
+  it('InvokeEndpointWithResponseStream: a missing endpoint is a ValidationError before any stream starts', async () => {
+    const s = await rejection(c.runtime.send(new InvokeEndpointWithResponseStreamCommand({ EndpointName: 'no-such-endpoint', Body: Buffer.from(row), ContentType: 'text/csv' })));
+    expect(s.$metadata.httpStatusCode).toBe(400);
+    expect(s.message).toBe('Endpoint no-such-endpoint of account 000000000000 not found.');
   });
 });

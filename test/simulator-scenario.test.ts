@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../simulator/scenario.js';
+import { INSTANCE_TYPES } from '../core/instance-types.js';
 import { TIMING_PROFILES } from '../core/timing.js';
 
 const ok = {
@@ -40,8 +41,16 @@ describe('scenario errors name the path to the bad value', () => {
 });
 
 describe('references to the emulator profiles', () => {
-  it('serviceTime: instance-profile needs a serviceTimeMs in the profile, given under instanceTypes', () => {
-    expect(withChange((o) => (o.serving.serviceTime = 'instance-profile'))).toThrow("serving.serviceTime: the profile of ml.m5.xlarge has no serviceTimeMs");
+  it('serviceTime: instance-profile is the profile\'s serviceTimeMs; a new type without one is refused', () => {
+    const builtIn = withChange((o) => (o.serving.serviceTime = 'instance-profile'))();
+    expect(builtIn.serving.serviceTime.mean).toBe(INSTANCE_TYPES['ml.m5.xlarge'].serviceTimeMs);
+    expect(
+      withChange((o) => {
+        o.serving.serviceTime = 'instance-profile';
+        o.serving.instanceType = 'ml.new.large';
+        o.instanceTypes = { 'ml.new.large': { vcpu: 2, memoryGiB: 8, pricePerHour: 0.1 } };
+      }),
+    ).toThrow('serving.serviceTime: the profile of ml.new.large has no serviceTimeMs');
     const sc = withChange((o) => {
       o.serving.serviceTime = 'instance-profile';
       o.instanceTypes = { 'ml.m5.xlarge': { serviceTimeMs: 7, modelServerWorkers: 3 } };

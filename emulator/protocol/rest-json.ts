@@ -6,6 +6,7 @@ import { payloadSha256, type Authenticator } from './sigv4.js';
 import { newRequestId, type RequestContext } from './context.js';
 import { cachedIdentity, type IdentityDefaults } from './identity.js';
 import { asAwsError } from './aws-json.js';
+import { eventStreamShapes, writeEventStream, type EventStreamShapes } from './event-stream.js';
 import { toWireJson } from './json-wire.js';
 import type { Operation, ServiceModel, Shape } from './service-model.js';
 import { validateInput, validationFailure } from './validate.js';
@@ -48,6 +49,8 @@ interface CompiledOperation {
 
 interface CompiledOutput {
   headers: { member: string; header: string }[];
+  /** The payload is an event stream: its union's members (events and exceptions) by name. */
+  eventStream?: EventStreamShapes;
   payload?: { member: string; shape: Shape };
   bodyMembers: string[];
   statusMember?: string;
@@ -120,7 +123,10 @@ function compileOutput(model: ServiceModel, shape: Shape): CompiledOutput {
       out.headers.push({ member: name, header: m.locationName ?? name });
       if ((m.locationName ?? name).toLowerCase() === 'content-type') out.contentTypeMember = name;
     } else if (m.location === 'statusCode') out.statusMember = name;
-    else if (shape.payload === name) out.payload = { member: name, shape: model.shapes[m.shape] };
+    else if (shape.payload === name) {
+      out.payload = { member: name, shape: model.shapes[m.shape] };
+      if (out.payload.shape.eventstream) out.eventStream = eventStreamShapes(model, out.payload.shape);
+    }
     else if (!m.location) out.bodyMembers.push(name);
   }
   return out;
@@ -325,6 +331,13 @@ function writeOutput(c: CompiledOperation, output: Record<string, unknown>, requ
       headers.push(header, v instanceof Date ? v.toUTCString() : String(v));
     }
     if (o.statusMember && typeof output[o.statusMember] === 'number') status = output[o.statusMember] as number;
+    if (o.eventStream) {
+      headers.push('x-amzn-RequestId', requestId);
+      const events = output[o.payload!.member] as AsyncIterable<Record<string, Record<string, unknown>>>;
+      // A failure after the headers went out can only cut the connection.
+      writeEventStream(o.eventStream, events, status, headers, res).catch(() => res.destroy());
+      return;
+    }
     if (o.payload) {
       const v = output[o.payload.member];
       if (v instanceof Uint8Array) {

@@ -19,6 +19,8 @@ export interface Shape {
   pattern?: string;
   enum?: string[];
   exception?: boolean;
+  /** A union whose members are the events of an event stream (rest-json output payloads). */
+  eventstream?: boolean;
   error?: { httpStatusCode?: number; code?: string };
 }
 

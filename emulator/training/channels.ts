@@ -9,7 +9,7 @@ import { listAll, parseS3Uri, readObject, type ObjectStore } from '../storage/ob
 /** A channel's data could not be fetched: the job fails as a ClientError, as on AWS. */
 export class ChannelDataError extends Error {}
 
-interface SourceObject {
+export interface SourceObject {
   bucket: string;
   key: string;
 }
@@ -72,7 +72,8 @@ async function unreachable<T>(where: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function resolveObjects(store: ObjectStore, type: string, uri: string): Promise<SourceObject[]> {
+/** The objects an S3DataSource names: every object under an S3Prefix, or a manifest's list. */
+export async function resolveObjects(store: ObjectStore, type: string, uri: string): Promise<SourceObject[]> {
   const { bucket, key } = parseS3Uri(uri);
   if (!(await store.bucketExists(bucket))) return [];
   if (type === 'ManifestFile') return readManifest(store, bucket, key);

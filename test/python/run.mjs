@@ -2,12 +2,13 @@
 // SDK v2 and v3 suites, each in the virtual environment `npm run setup:python` makes. A suite
 // whose environment is missing says so and is skipped; CI sets LOCALSAGE_REQUIRE_PYTHON=1 so
 // that a missing install fails instead.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 const required = process.env.LOCALSAGE_REQUIRE_PYTHON === '1';
 const suites = [
-  { name: 'boto3', python: process.env.PYTHON ?? 'python3', probe: 'import boto3, pytest', paths: ['test/python/test_boto3_pipeline.py', 'test/python/test_boto3_autoscaling.py', 'test/python/test_boto3_tuning.py'] },
+  // Every test_*.py at this level runs under python3 with boto3 (the SDK suites have their own venvs).
+  { name: 'boto3', python: process.env.PYTHON ?? 'python3', probe: 'import boto3, pytest', paths: readdirSync('test/python').filter((f) => /^test_.*\.py$/.test(f)).sort().map((f) => `test/python/${f}`) },
   { name: 'SageMaker Python SDK v2', python: '.venv-sdk-v2/bin/python', probe: 'import sagemaker, pytest', paths: ['test/python/sdk_v2'] },
   { name: 'SageMaker Python SDK v3', python: '.venv-sdk-v3/bin/python', probe: 'import sagemaker.core, pytest', paths: ['test/python/sdk_v3'] },
 ];

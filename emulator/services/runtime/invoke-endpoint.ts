@@ -4,6 +4,8 @@ import { AwsError } from '../../protocol/errors.js';
 import type { CallerIdentity } from '../../protocol/identity.js';
 import type { RestJsonOperation, RestRequestContext } from '../../protocol/rest-json.js';
 import type { Scope } from '../../storage/database.js';
+import { endpointLogGroup } from './endpoint-logs.js';
+import type { InvocationObserver } from './invocation-observer.js';
 import { NO_RECORDING, type InvocationRecorder } from './invocation-recorder.js';
 import type { ServingEndpoint, ServingRegistry, ServingVariant } from './serving-registry.js';
 
@@ -20,6 +22,8 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
   constructor(
     private readonly serving: ServingRegistry,
     private readonly recorder: InvocationRecorder = NO_RECORDING,
+    /** Endpoint logs and data capture: one call per invocation that reached the model. */
+    private readonly observer?: InvocationObserver,
   ) {}
 
   handle(input: InvokeEndpointInput, ctx: RestRequestContext): InvokeEndpointOutput | Promise<InvokeEndpointOutput> {
@@ -47,6 +51,7 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
       return out.then(
         (answer) => {
           this.record(scope, endpoint, variant, ctx, performance.now() - modelStart, 200);
+          this.observer?.succeeded(scope, endpoint, variant, input, answer);
           return this.output(answer, variant, input);
         },
         (e: unknown) => {
@@ -55,6 +60,7 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
       );
     }
     this.record(scope, endpoint, variant, ctx, performance.now() - modelStart, 200);
+    this.observer?.succeeded(scope, endpoint, variant, input, out);
     return this.output(out, variant, input);
   }
 
@@ -83,6 +89,7 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
       throw this.modelError(scope, endpoint, variant, input, ctx, modelStart, e);
     }
     this.record(scope, endpoint, variant, ctx, performance.now() - modelStart, 200);
+    this.observer?.succeeded(scope, endpoint, variant, input, out);
     return this.output(out, variant, input);
   }
 
@@ -98,9 +105,10 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
 
   /**
    * One call to the recorder per invocation. Latencies in microseconds; OverheadLatency is the
-   * time from the request's arrival to the answer, less the model's time.
+   * time from the request's arrival to the answer, less the model's time. Response streams
+   * (stream-inference.ts) report through it too.
    */
-  private record(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant | undefined, ctx: RestRequestContext, modelMs: number, status: number): void {
+  record(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant | undefined, ctx: RestRequestContext, modelMs: number, status: number): void {
     const v = variant ?? this.routedVariant(endpoint);
     if (!v) return;
     const totalMs = performance.now() - ctx.arrivedMs;
@@ -112,13 +120,15 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
   }
 
   private modelError(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant, input: InvokeEndpointInput, ctx: RestRequestContext, modelStart: number, e: unknown): AwsError {
-    const error = modelErrorOf(ctx.identity, input.EndpointName!, e);
+    const { status, message } = modelFailure(e);
     // CloudWatch counts the model's own status: Invocation4XXErrors / 5XXErrors are what it answered.
-    this.record(scope, endpoint, variant, ctx, performance.now() - modelStart, error.extra.OriginalStatusCode as number);
-    return error;
+    this.record(scope, endpoint, variant, ctx, performance.now() - modelStart, status);
+    const stream = this.observer?.failed(scope, endpoint, variant, status, message) ?? '';
+    return modelError(ctx.identity, input.EndpointName!, stream, status, message);
   }
 
-  private chooseVariant(endpoint: ServingEndpoint, target: string | undefined): ServingVariant {
+  /** The variant a request goes to: the one it targets, else one picked by weight. */
+  chooseVariant(endpoint: ServingEndpoint, target: string | undefined): ServingVariant {
     if (target !== undefined) {
       const v = endpoint.variants.find((x) => x.name === target);
       if (!v) throw new AwsError('ValidationError', `Target variant ${target} not found for endpoint ${endpoint.name}.`);
@@ -142,13 +152,21 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
   }
 }
 
-/** A model's refusal, wrapped as SageMaker wraps a container's 4xx/5xx: ModelError 424. */
-function modelErrorOf(identity: CallerIdentity, endpointName: string, e: unknown): AwsError {
+/** The status a model's refusal maps to: its own (400, 406, 415), or 500 for a fault. */
+export function modelFailure(e: unknown): { status: number; message: string } {
   const err = e as Error & { originalStatus?: number };
   const status = err instanceof InferenceInputError || typeof err.originalStatus === 'number' ? (err.originalStatus ?? 400) : 500;
+  return { status, message: err?.message ?? String(err) };
+}
+
+/**
+ * ModelError 424, as SageMaker wraps a container's error status: the message points to the
+ * endpoint's log group, LogStreamArn to the stream of the instance that answered.
+ */
+export function modelError(identity: CallerIdentity, endpointName: string, stream: string, status: number, original: string): AwsError {
   const kind = status >= 500 ? 'server' : 'client';
-  const original = err.message ?? String(err);
-  const logGroup = `/aws/sagemaker/Endpoints/${endpointName}`;
+  const logGroup = endpointLogGroup(endpointName);
+  const groupArn = `arn:aws:logs:${identity.region}:${identity.accountId}:log-group:${logGroup}`;
   return new AwsError(
     'ModelError',
     `Received ${kind} error (${status}) from primary with message "${original}". See https://${identity.region}.console.aws.amazon.com/cloudwatch/home?region=${identity.region}#logEventViewer:group=${logGroup} in account ${identity.accountId} for more information.`,
@@ -156,7 +174,7 @@ function modelErrorOf(identity: CallerIdentity, endpointName: string, e: unknown
     {
       OriginalStatusCode: status,
       OriginalMessage: original,
-      LogStreamArn: `arn:aws:logs:${identity.region}:${identity.accountId}:log-group:${logGroup}`,
+      LogStreamArn: stream ? `${groupArn}:log-stream:${stream}` : groupArn,
       ErrorCode: kind === 'client' ? 'CLIENT_ERROR_FROM_MODEL' : 'SERVER_ERROR_FROM_MODEL',
     },
   );

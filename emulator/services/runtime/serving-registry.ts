@@ -3,12 +3,17 @@ import type { ContainerModel } from '../../containers/index.js';
 import type { InstancePool } from './capacity.js';
 import type { Scope } from '../../storage/database.js';
 import { parseS3Uri, readObject, type ObjectStore } from '../../storage/object-store.js';
+import type { CaptureSettings } from './data-capture.js';
 
 export interface ServingVariant {
   name: string;
   weight: number;
   /** A built-in algorithm answers synchronously; a container (emulator/containers) asynchronously. */
   model: LoadedModel | ContainerModel;
+  /** Where the model came from (asynchronous inference loads it into worker threads). */
+  modelDataUrl: string;
+  /** One CloudWatch Logs stream per instance, `<variant>/<instance-id>`; requests go round-robin. */
+  streams: string[];
   /** CurrentInstanceCount: the instances in service. */
   instanceCount: number;
   /** In capacity mode: the variant's instances, with their workers and queues. */
@@ -19,10 +24,47 @@ export interface ServingEndpoint {
   name: string;
   variants: ServingVariant[];
   totalWeight: number;
+  /** DataCaptureConfig, when the endpoint captures. */
+  capture?: CaptureSettings;
+  /** AsyncInferenceConfig, on an asynchronous endpoint. */
+  async?: AsyncSettings;
+}
+
+/** What an endpoint serves besides its variants: from its endpoint configuration. */
+export interface EndpointFeatures {
+  capture?: CaptureSettings;
+  async?: AsyncSettings;
+}
+
+export interface AsyncSettings {
+  outputPath: string;
+  failurePath?: string;
+  maxConcurrentPerInstance: number;
 }
 
 /** The model data could not be loaded: the endpoint fails with this reason, as on AWS. */
 export class ModelLoadError extends Error {}
+
+/**
+ * Downloads and unpacks a container's ModelDataUrl into the bytes of `model_algo-1`, failing with
+ * the messages SageMaker gives for a missing object or a bad archive.
+ */
+export async function fetchModelFile(store: ObjectStore, modelDataUrl: string): Promise<Buffer> {
+  let artifact: Buffer;
+  try {
+    const { bucket, key } = parseS3Uri(modelDataUrl);
+    artifact = await readObject(store, bucket, key);
+  } catch {
+    throw new ModelLoadError(
+      `Failed to download model data for container "container_1" from URL: "${modelDataUrl}". Please ensure that there is an object located at the URL and that the role passed to CreateModel has permissions to download the object.`,
+    );
+  }
+  try {
+    return await unpackModelArtifact(artifact);
+  } catch (e) {
+    throw new ModelLoadError(`Failed to extract model data archive from URL "${modelDataUrl}". Please ensure that the object located at the URL is a valid tar.gz archive: ${(e as Error).message}`);
+  }
+}
 
 /**
  * What each InService endpoint serves, in memory, so that InvokeEndpoint touches neither SQLite
@@ -42,14 +84,14 @@ export class ServingRegistry {
     return this.endpoints.get(this.key(scope, name));
   }
 
-  set(scope: Scope, name: string, variants: ServingVariant[]): void {
-    this.endpoints.set(this.key(scope, name), { name, variants, totalWeight: variants.reduce((s, v) => s + v.weight, 0) });
+  set(scope: Scope, name: string, variants: ServingVariant[], features: EndpointFeatures = {}): void {
+    this.endpoints.set(this.key(scope, name), { name, variants, totalWeight: variants.reduce((s, v) => s + v.weight, 0), ...features });
   }
 
   setWeights(scope: Scope, name: string, weights: Map<string, number>): void {
     const ep = this.get(scope, name);
     if (!ep) return;
-    this.set(scope, name, ep.variants.map((v) => ({ ...v, weight: weights.get(v.name) ?? v.weight })));
+    this.set(scope, name, ep.variants.map((v) => ({ ...v, weight: weights.get(v.name) ?? v.weight })), { capture: ep.capture, async: ep.async });
   }
 
   /**
@@ -75,18 +117,10 @@ export class ServingRegistry {
   async load(modelDataUrl: string): Promise<LoadedModel> {
     const cached = this.models.get(modelDataUrl);
     if (cached) return cached;
-    let artifact: Buffer;
-    try {
-      const { bucket, key } = parseS3Uri(modelDataUrl);
-      artifact = await readObject(this.store, bucket, key);
-    } catch {
-      throw new ModelLoadError(
-        `Failed to download model data for container "container_1" from URL: "${modelDataUrl}". Please ensure that there is an object located at the URL and that the role passed to CreateModel has permissions to download the object.`,
-      );
-    }
+    const file = await fetchModelFile(this.store, modelDataUrl);
     let model: LoadedModel;
     try {
-      model = loadModel(await unpackModelArtifact(artifact));
+      model = loadModel(file);
     } catch (e) {
       throw new ModelLoadError(`Failed to extract model data archive from URL "${modelDataUrl}". Please ensure that the object located at the URL is a valid tar.gz archive: ${(e as Error).message}`);
     }

@@ -22,6 +22,25 @@ export type EndpointConfigRecord = DescribeEndpointConfigOutput;
 export const endpointConfigNotFound = (scope: Scope, name: string) =>
   validation(`Could not find endpoint configuration "${sagemakerArn(scope, 'endpoint-config', name)}".`);
 
+/** MaxConcurrentInvocationsPerInstance when the config names none (AWS picks one; we pick 4). */
+export const DEFAULT_ASYNC_CONCURRENCY = 4;
+
+/**
+ * Refuses an AsyncInferenceConfig that localsage could not honour, rather than accepting it and
+ * ignoring part of it: SNS notifications and KMS encryption of the results are not emulated.
+ */
+function checkAsyncConfig(req: CreateEndpointConfigInput): void {
+  const a = req.AsyncInferenceConfig;
+  if (!a) return;
+  if (!a.OutputConfig?.S3OutputPath) throw validation('AsyncInferenceConfig.OutputConfig.S3OutputPath is required.');
+  if (a.OutputConfig.NotificationConfig) {
+    throw validation('localsage does not implement SNS notifications for asynchronous inference: remove AsyncInferenceConfig.OutputConfig.NotificationConfig.');
+  }
+  if (a.OutputConfig.KmsKeyId) throw validation('localsage does not encrypt asynchronous inference results with KMS: remove AsyncInferenceConfig.OutputConfig.KmsKeyId.');
+  if ((req.ProductionVariants ?? []).length !== 1) throw validation('An endpoint configuration with AsyncInferenceConfig must have exactly one production variant.');
+  if (req.ProductionVariants![0].ServerlessConfig) throw validation('AsyncInferenceConfig is not supported with ServerlessConfig.');
+}
+
 export class EndpointConfigService {
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -41,6 +60,7 @@ export class EndpointConfigService {
         throw validation(`Invalid ProductionVariant "${v.VariantName}": InstanceType and InitialInstanceCount are required unless ServerlessConfig is given.`);
       }
     }
+    checkAsyncConfig(req);
     const record: EndpointConfigRecord = {
       EndpointConfigName: req.EndpointConfigName,
       EndpointConfigArn: arn,

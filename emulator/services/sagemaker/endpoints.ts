@@ -21,8 +21,11 @@ import { validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
+import { captureSettings } from '../runtime/data-capture.js';
+import { EndpointLogs, instanceStreams } from '../runtime/endpoint-logs.js';
 import { InstancePool, type RoutingStrategy } from '../runtime/capacity.js';
-import { ModelLoadError, type ServingRegistry, type ServingVariant } from '../runtime/serving-registry.js';
+import { ModelLoadError, type EndpointFeatures, type ServingRegistry, type ServingVariant } from '../runtime/serving-registry.js';
+import { DEFAULT_ASYNC_CONCURRENCY } from './endpoint-configs.js';
 import { sagemakerArn } from './arns.js';
 import { ENDPOINT_CONFIG_KIND, endpointConfigNotFound, type EndpointConfigRecord } from './endpoint-configs.js';
 import { listPage } from './listing.js';
@@ -58,12 +61,15 @@ export class EndpointService {
   /** Warm-up draws: one stream of the project's PRNG, seeded per process. */
   private readonly warmupRng = new Rng(Date.now() >>> 0, STREAM.warmup);
   private readonly capacityWaiters = new Map<string, (() => void)[]>();
+  private readonly logs: EndpointLogs;
 
   constructor(
     private readonly deps: ServiceDeps,
     private readonly serving: ServingRegistry,
     private readonly containers?: ContainerRuntime,
-  ) {}
+  ) {
+    this.logs = new EndpointLogs(deps.db, deps.clock);
+  }
 
   create(req: CreateEndpointInput, ctx: RequestContext): CreateEndpointOutput {
     const scope = scopeOf(ctx);
@@ -190,6 +196,7 @@ export class EndpointService {
         const applied = (now.ProductionVariants ?? []).map((v) => ({ ...v, CurrentWeight: v.DesiredWeight, CurrentInstanceCount: v.DesiredInstanceCount }));
         this.serving.setWeights(scope, name, new Map(applied.map((v) => [v.VariantName!, v.CurrentWeight ?? 0])));
         this.serving.setInstanceCounts(scope, name, new Map(applied.map((v) => [v.VariantName!, v.CurrentInstanceCount ?? 1])));
+        this.followInstanceLogs(scope, now);
         this.save(scope, { ...now, ProductionVariants: applied, EndpointStatus: 'InService', LastModifiedTime: new Date(this.deps.clock.now()), CapacityChangeDoneAt: undefined });
       }
       for (const w of waiters) w();
@@ -231,8 +238,8 @@ export class EndpointService {
       const ep = r.data;
       if (ep.EndpointStatus === 'InService') {
         try {
-          const loaded = await this.loadVariants(r.scope, ep.EndpointName!, ep.EndpointConfigName!, ep.ProductionVariants);
-          this.serving.set(r.scope, ep.EndpointName!, loaded.variants);
+          const loaded = await this.loadVariants(r.scope, ep, ep.EndpointConfigName!, ep.ProductionVariants);
+          this.serving.set(r.scope, ep.EndpointName!, loaded.variants, this.featuresOf(r.scope, ep.EndpointConfigName!));
           this.containers?.adopt(r.scope, ep.EndpointName!, loaded.deployed);
         } catch (e) {
           this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: hideHostPaths((e as Error).message, this.deps.dataDir) });
@@ -240,8 +247,8 @@ export class EndpointService {
       } else if (ep.EndpointStatus === 'Updating' && ep.CapacityChangeDoneAt !== undefined) {
         // A capacity change under way finishes when it would have, on the serving variants.
         try {
-          const loaded = await this.loadVariants(r.scope, ep.EndpointName!, ep.EndpointConfigName!, ep.ProductionVariants);
-          this.serving.set(r.scope, ep.EndpointName!, loaded.variants);
+          const loaded = await this.loadVariants(r.scope, ep, ep.EndpointConfigName!, ep.ProductionVariants);
+          this.serving.set(r.scope, ep.EndpointName!, loaded.variants, this.featuresOf(r.scope, ep.EndpointConfigName!));
           this.containers?.adopt(r.scope, ep.EndpointName!, loaded.deployed);
         } catch (e) {
           this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: hideHostPaths((e as Error).message, this.deps.dataDir) });
@@ -272,7 +279,8 @@ export class EndpointService {
   private scheduleDeploy(scope: Scope, name: string, configName: string, delay: number): void {
     const started = this.deps.clock.now();
     // Model loading runs alongside the state's duration rather than after it.
-    const loading = this.loadVariants(scope, name, configName).then(
+    const endpoint = this.deps.db.get<EndpointRecord>(scope, ENDPOINT_KIND, name)!.data;
+    const loading = this.loadVariants(scope, endpoint, configName).then(
       (v) => ({ ok: true as const, v }),
       (e: Error) => ({ ok: false as const, e }),
     );
@@ -286,6 +294,8 @@ export class EndpointService {
       const now = new Date(this.deps.clock.now());
       if (!outcome.ok) {
         const reason = hideHostPaths(outcome.e instanceof ModelLoadError ? outcome.e.message : `Failed to deploy: ${outcome.e.message}`, this.deps.dataDir);
+        const first = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data.ProductionVariants?.[0];
+        if (first) this.logs.failedToStart(scope, name, instanceStreams(ep.EndpointArn!, `${first.VariantName}`, 1, this.deployment(ep, configName))[0], reason);
         // A failed update rolls back to the configuration that was serving.
         if (ep.EndpointStatus === 'Updating') this.save(scope, { ...ep, EndpointStatus: 'InService', FailureReason: reason, LastModifiedTime: now });
         else this.save(scope, { ...ep, EndpointStatus: 'Failed', FailureReason: reason, LastModifiedTime: now });
@@ -304,8 +314,9 @@ export class EndpointService {
           DesiredInstanceCount: v.InitialInstanceCount ?? 1,
         };
       });
-      this.serving.set(scope, name, outcome.v.variants);
+      this.serving.set(scope, name, outcome.v.variants, this.featuresOf(scope, configName));
       this.containers?.adopt(scope, name, outcome.v.deployed);
+      for (const v of outcome.v.variants) for (const stream of v.streams) this.logs.started(scope, name, stream, v.modelDataUrl, v.model.algorithm);
       this.save(scope, {
         ...ep,
         EndpointConfigName: configName,
@@ -317,9 +328,36 @@ export class EndpointService {
     });
   }
 
+  private featuresOf(scope: Scope, configName: string): EndpointFeatures {
+    const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
+    const async = config?.AsyncInferenceConfig;
+    return {
+      capture: captureSettings(config?.DataCaptureConfig),
+      async: async && {
+        outputPath: async.OutputConfig!.S3OutputPath!,
+        failurePath: async.OutputConfig!.S3FailurePath,
+        maxConcurrentPerInstance: async.ClientConfig?.MaxConcurrentInvocationsPerInstance ?? DEFAULT_ASYNC_CONCURRENCY,
+      },
+    };
+  }
+
+  /** After a change of instance count: one log stream per instance in service, new ones started. */
+  private followInstanceLogs(scope: Scope, ep: EndpointRecord): void {
+    for (const v of this.serving.get(scope, ep.EndpointName!)?.variants ?? []) {
+      const streams = instanceStreams(ep.EndpointArn!, v.name, v.instanceCount, this.deployment(ep, ep.EndpointConfigName!));
+      for (const stream of streams) if (!v.streams.includes(stream)) this.logs.started(scope, ep.EndpointName!, stream, v.modelDataUrl, v.model.algorithm);
+      v.streams = streams;
+    }
+  }
+
+  /** Identifies one deployment of a config on an endpoint, for stable instance ids. */
+  private deployment(ep: EndpointRecord, configName: string): string {
+    return `${configName}@${ep.CreationTime?.getTime() ?? 0}`;
+  }
+
   private async loadVariants(
     scope: Scope,
-    endpointName: string,
+    ep: EndpointRecord,
     configName: string,
     current?: ProductionVariantSummary[],
   ): Promise<{ variants: ServingVariant[]; deployed: DeployedVariant[] }> {
@@ -327,7 +365,9 @@ export class EndpointService {
     if (!config) throw new ModelLoadError(`Could not find endpoint configuration "${sagemakerArn(scope, 'endpoint-config', configName)}".`);
     const out: ServingVariant[] = [];
     const deployed: DeployedVariant[] = [];
+    const endpointName = ep.EndpointName!;
     const capacityMode = this.capacityModeOf(scope, endpointName);
+    const deployment = this.deployment(ep, configName);
     try {
       for (const v of config.ProductionVariants ?? []) {
         const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
@@ -339,13 +379,15 @@ export class EndpointService {
           try {
             const d = await this.containers.deploy(scope, endpointName, v.VariantName!, container, v.InitialInstanceCount ?? 1);
             deployed.push(d);
-            out.push({ name: v.VariantName!, weight, model: d.model, instanceCount: v.InitialInstanceCount ?? 1 });
+            const instanceCount = v.InitialInstanceCount ?? 1;
+            const streams = instanceStreams(ep.EndpointArn!, v.VariantName!, instanceCount, deployment);
+            out.push({ name: v.VariantName!, weight, model: d.model, modelDataUrl: container.ModelDataUrl ?? '', instanceCount, streams });
           } catch (e) {
             throw new ModelLoadError((e as Error).message);
           }
           continue;
         }
-        out.push(await this.loadBuiltIn(model, container, v, current, capacityMode));
+        out.push(await this.loadBuiltIn(ep, deployment, model, container, v, current, capacityMode));
       }
     } catch (e) {
       await Promise.all(deployed.map((d) => d.stop()));
@@ -355,6 +397,8 @@ export class EndpointService {
   }
 
   private async loadBuiltIn(
+    ep: EndpointRecord,
+    deployment: string,
     model: ModelRecord,
     container: ModelRecord['PrimaryContainer'],
     v: NonNullable<EndpointConfigRecord['ProductionVariants']>[number],
@@ -370,7 +414,8 @@ export class EndpointService {
     const capacity = capacityMode
       ? new InstancePool(this.deps.clock, instanceProfile(v.InstanceType), instanceCount, (v.RoutingConfig?.RoutingStrategy as RoutingStrategy | undefined) ?? 'RANDOM')
       : undefined;
-    return { name: v.VariantName!, weight, model: await this.serving.load(container.ModelDataUrl), instanceCount, capacity };
+    const streams = instanceStreams(ep.EndpointArn!, v.VariantName!, instanceCount, deployment);
+    return { name: v.VariantName!, weight, model: await this.serving.load(container.ModelDataUrl), modelDataUrl: container.ModelDataUrl, instanceCount, capacity, streams };
   }
 
   /** --capacity-mode, unless the endpoint's CAPACITY_MODE_TAG says otherwise. */

@@ -8,6 +8,7 @@ import { ModelService } from './models.js';
 import { TagService } from './tags.js';
 import { TrainingJobService } from './training-jobs.js';
 import { TuningJobService } from './tuning/service.js';
+import { TransformJobService } from './transform-jobs.js';
 
 /** The SageMaker control plane: the services and the operation table the protocol layer calls. */
 export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
@@ -18,6 +19,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const endpoints = new EndpointService(deps, serving, containers);
   const tags = new TagService(deps);
   const tuning = new TuningJobService(deps, training);
+  const transforms = new TransformJobService(deps);
   const operations: Record<string, OperationHandler> = {
     CreateTrainingJob: (i, c) => training.create(i, c),
     DescribeTrainingJob: (i, c) => training.describe(i, c),
@@ -29,6 +31,10 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     ListTrainingJobsForHyperParameterTuningJob: (i, c) => tuning.listTrainingJobs(i, c),
     StopHyperParameterTuningJob: (i, c) => tuning.stop(i, c),
     DeleteHyperParameterTuningJob: (i, c) => tuning.delete(i, c),
+    CreateTransformJob: (i, c) => transforms.create(i, c),
+    DescribeTransformJob: (i, c) => transforms.describe(i, c),
+    ListTransformJobs: (i, c) => transforms.list(i, c),
+    StopTransformJob: (i, c) => transforms.stop(i, c),
     CreateModel: (i, c) => models.create(i, c),
     DescribeModel: (i, c) => models.describe(i, c),
     ListModels: (i, c) => models.list(i, c),
@@ -55,11 +61,12 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
       training.recover();
       // After training: children a restart killed are already marked, and get re-run.
       tuning.recover();
+      transforms.recover();
       await endpoints.recover();
     },
     shutdown: async () => {
       tuning.shutdown();
-      await training.shutdown();
+      await Promise.all([training.shutdown(), transforms.shutdown()]);
       await containers.shutdown();
     },
   };

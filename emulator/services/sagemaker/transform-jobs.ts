@@ -1,0 +1,207 @@
+import { defaultTrainingInstanceQuota, InstanceQuotas } from '../../training/quotas.js';
+import { hideHostPaths } from '../host-paths.js';
+import type {
+  CreateTransformJobRequest,
+  CreateTransformJobResponse,
+  DescribeTransformJobRequest,
+  DescribeTransformJobResponse,
+  ListTransformJobsRequest,
+  ListTransformJobsResponse,
+  StopTransformJobRequest,
+  TransformJobStatus,
+} from '@aws-sdk/client-sagemaker';
+import { algorithmForImage } from '../../../algorithms/index.js';
+import { AwsError, validation } from '../../protocol/errors.js';
+import type { RequestContext } from '../../protocol/context.js';
+import type { Scope } from '../../storage/database.js';
+import { runTransform, type TransformRun } from '../../transform/run-job.js';
+import type { ServiceDeps } from '../deps.js';
+import { sagemakerArn } from './arns.js';
+import { listPage } from './listing.js';
+import { MODEL_KIND, modelNotFound, type ModelRecord } from './models.js';
+import { scopeOf } from './scope.js';
+
+const KIND = 'transform-job';
+export type TransformJobRecord = DescribeTransformJobResponse & { LastModifiedTime?: Date };
+
+const notFound = (name: string) => validation(`Could not find requested job with name ${name}`);
+
+/**
+ * Batch transform jobs: InProgress -> Completed | Failed, and Stopping -> Stopped. The work runs
+ * off the request path, one worker thread per instance (see emulator/transform/).
+ */
+export class TransformJobService {
+  private readonly running = new Map<string, TransformRun>();
+
+  /** Instances per type the account's running transform jobs may hold ("... for transform job usage"). */
+  private readonly quotas = new InstanceQuotas(defaultTrainingInstanceQuota(), 'transform job usage');
+  private readonly releases = new Map<string, () => void>();
+
+  constructor(private readonly deps: ServiceDeps) {}
+
+  create(req: CreateTransformJobRequest, ctx: RequestContext): CreateTransformJobResponse {
+    const scope = scopeOf(ctx);
+    const name = req.TransformJobName!;
+    const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, req.ModelName!)?.data;
+    if (!model) throw modelNotFound(scope, req.ModelName!);
+    const container = model.PrimaryContainer ?? model.Containers?.[0];
+    if (!container?.Image || !algorithmForImage(container.Image) || !container.ModelDataUrl) {
+      throw validation(`Model "${model.ModelName}" cannot be used for batch transform in localsage: it needs a built-in algorithm image (linear-learner, kmeans) and a ModelDataUrl.`);
+    }
+    const maxPayload = req.MaxPayloadInMB ?? 6;
+    const concurrency = req.MaxConcurrentTransforms ?? 1;
+    if (maxPayload * concurrency > 100) {
+      throw validation(`MaxConcurrentTransforms (${concurrency}) * MaxPayloadInMB (${maxPayload}) must not exceed 100 MB.`);
+    }
+    if (maxPayload === 0) {
+      throw validation('MaxPayloadInMB 0 (chunked requests without a size limit) is not supported by the built-in algorithms localsage serves: give a size in MB.');
+    }
+    // Refused rather than accepted and ignored: localsage does not capture batch transform data.
+    if (req.DataCaptureConfig) throw validation('localsage does not implement DataCaptureConfig for batch transform jobs.');
+    const split = req.TransformInput!.SplitType ?? 'None';
+    if (split === 'TFRecord') throw validation('localsage does not implement SplitType TFRecord: the built-in algorithms it serves read CSV, JSON and RecordIO-protobuf.');
+    const dp = req.DataProcessing;
+    const processing = (dp?.InputFilter ?? '$') !== '$' || dp?.JoinSource === 'Input' || (dp?.OutputFilter ?? '$') !== '$';
+    if (processing && split !== 'Line') {
+      throw validation('DataProcessing filters and joins apply to CSV, JSON and JSON Lines records: set TransformInput.SplitType to Line.');
+    }
+    const arn = sagemakerArn(scope, 'transform-job', name);
+    const now = new Date(this.deps.clock.now());
+    const job: TransformJobRecord = {
+      TransformJobName: name,
+      TransformJobArn: arn,
+      TransformJobStatus: 'InProgress',
+      ModelName: req.ModelName,
+      MaxConcurrentTransforms: concurrency,
+      ModelClientConfig: req.ModelClientConfig,
+      MaxPayloadInMB: maxPayload,
+      BatchStrategy: req.BatchStrategy,
+      Environment: req.Environment,
+      TransformInput: { CompressionType: 'None', SplitType: 'None', ...req.TransformInput!, DataSource: req.TransformInput!.DataSource },
+      TransformOutput: { AssembleWith: 'None', ...req.TransformOutput!, S3OutputPath: req.TransformOutput!.S3OutputPath },
+      DataCaptureConfig: req.DataCaptureConfig,
+      TransformResources: req.TransformResources,
+      DataProcessing: dp ? { InputFilter: '$', JoinSource: 'None', OutputFilter: '$', ...dp } : undefined,
+      ExperimentConfig: req.ExperimentConfig,
+      CreationTime: now,
+      LastModifiedTime: now,
+    };
+    const release = this.quotas.reserve(scope.accountId, scope.region, String(req.TransformResources?.InstanceType), req.TransformResources?.InstanceCount ?? 1);
+    if (!this.deps.db.insert(scope, KIND, name, arn, job)) {
+      release();
+      throw new AwsError('ResourceInUse', `Job name must be unique within an AWS account and region, and a job with this name already exists (${arn})`);
+    }
+    this.releases.set(this.key(scope, name), release);
+    if (req.Tags?.length) this.deps.db.addTags(arn, req.Tags);
+    this.launch(scope, name, container.ModelDataUrl);
+    return { TransformJobArn: arn };
+  }
+
+  describe(req: DescribeTransformJobRequest, ctx: RequestContext): DescribeTransformJobResponse {
+    const scope = scopeOf(ctx);
+    const job = this.deps.db.get<TransformJobRecord>(scope, KIND, req.TransformJobName!);
+    if (!job) throw notFound(req.TransformJobName!);
+    const { LastModifiedTime: _omit, ...out } = job.data;
+    return out;
+  }
+
+  list(req: ListTransformJobsRequest, ctx: RequestContext): ListTransformJobsResponse {
+    const jobs = this.deps.db.list<TransformJobRecord>(scopeOf(ctx), KIND).map((r) => r.data);
+    const { page, NextToken } = listPage(jobs, req, {
+      name: (j) => j.TransformJobName!,
+      creationTime: (j) => j.CreationTime,
+      lastModifiedTime: (j) => j.LastModifiedTime,
+      status: (j) => j.TransformJobStatus,
+      defaultOrder: 'Descending',
+    });
+    return {
+      TransformJobSummaries: page.map((j) => ({
+        TransformJobName: j.TransformJobName,
+        TransformJobArn: j.TransformJobArn,
+        CreationTime: j.CreationTime,
+        TransformEndTime: j.TransformEndTime,
+        LastModifiedTime: j.LastModifiedTime,
+        TransformJobStatus: j.TransformJobStatus,
+        FailureReason: j.FailureReason,
+      })),
+      NextToken,
+    };
+  }
+
+  stop(req: StopTransformJobRequest, ctx: RequestContext): Record<string, never> {
+    const scope = scopeOf(ctx);
+    const stored = this.deps.db.get<TransformJobRecord>(scope, KIND, req.TransformJobName!);
+    if (!stored) throw notFound(req.TransformJobName!);
+    const status = stored.data.TransformJobStatus;
+    // Stopping a job that is already stopping or over is accepted and changes nothing, as on AWS.
+    if (status !== 'InProgress') return {};
+    this.save(scope, { ...stored.data, TransformJobStatus: 'Stopping', LastModifiedTime: new Date(this.deps.clock.now()) });
+    const run = this.running.get(this.key(scope, stored.data.TransformJobName!));
+    void (run?.stop() ?? Promise.resolve()).then(() =>
+      this.deps.clock.schedule(this.deps.timing.transformStopping, () => {
+        if (this.load(scope, req.TransformJobName!)?.TransformJobStatus === 'Stopping') this.finish(scope, req.TransformJobName!, 'Stopped', {});
+      }),
+    );
+    return {};
+  }
+
+  /** After a restart, running jobs cannot resume: their workers are gone. */
+  recover(): void {
+    for (const r of this.deps.db.listEverywhere<TransformJobRecord>(KIND)) {
+      if (r.data.TransformJobStatus === 'InProgress') {
+        this.finish(r.scope, r.data.TransformJobName!, 'Failed', {
+          FailureReason: 'InternalServerError: The transform job was interrupted because the localsage emulator restarted while it was running.',
+        });
+      } else if (r.data.TransformJobStatus === 'Stopping') {
+        this.finish(r.scope, r.data.TransformJobName!, 'Stopped', {});
+      }
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.running.values()].map((r) => r.stop()));
+    this.running.clear();
+  }
+
+  private key(scope: Scope, name: string) {
+    return `${scope.accountId}/${scope.region}/${name.toLowerCase()}`;
+  }
+
+  private load(scope: Scope, name: string): TransformJobRecord | undefined {
+    return this.deps.db.get<TransformJobRecord>(scope, KIND, name)?.data;
+  }
+
+  private save(scope: Scope, job: TransformJobRecord): void {
+    this.deps.db.update(scope, KIND, job.TransformJobName!, job);
+  }
+
+  private finish(scope: Scope, name: string, status: TransformJobStatus, patch: Partial<TransformJobRecord>): void {
+    const job = this.load(scope, name);
+    if (!job) return;
+    const now = new Date(this.deps.clock.now());
+    this.save(scope, { ...job, ...patch, TransformJobStatus: status, TransformEndTime: job.TransformStartTime ? now : undefined, LastModifiedTime: now });
+    this.running.delete(this.key(scope, name));
+    this.releases.get(this.key(scope, name))?.();
+    this.releases.delete(this.key(scope, name));
+  }
+
+  private launch(scope: Scope, name: string, modelDataUrl: string): void {
+    const job = this.load(scope, name)!;
+    const run = runTransform(this.deps, scope, job, modelDataUrl, {
+      started: () => {
+        const now = this.load(scope, name);
+        if (now?.TransformJobStatus === 'InProgress') this.save(scope, { ...now, TransformStartTime: new Date(this.deps.clock.now()), LastModifiedTime: new Date(this.deps.clock.now()) });
+      },
+    });
+    this.running.set(this.key(scope, name), run);
+    run.done.then(
+      () => {
+        if (this.load(scope, name)?.TransformJobStatus === 'InProgress') this.finish(scope, name, 'Completed', {});
+      },
+      (reason: unknown) => {
+        const failureReason = hideHostPaths(typeof reason === 'string' ? reason : `InternalServerError: ${(reason as Error)?.message ?? String(reason)}`, this.deps.dataDir);
+        if (this.load(scope, name)?.TransformJobStatus === 'InProgress') this.finish(scope, name, 'Failed', { FailureReason: failureReason });
+      },
+    );
+  }
+}
