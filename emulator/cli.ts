@@ -38,7 +38,7 @@ const SERVE_OPTIONS = {
   'reports-dir': { type: 'string', default: 'reports', describe: 'Simulator report folders the dashboard lists' },
   'image-config': { type: 'string', default: '', describe: 'JSON file mapping image URIs to local commands or Python environments (Bring your own model)' },
   auth: { type: 'string', choices: ['none', 'sigv4'], default: 'none', describe: 'Request signatures: none (accept any) or sigv4 (verify against --access-keys)' },
-  'access-keys': { type: 'string', default: '', describe: 'With --auth sigv4: the accepted keys, id:secret[,id:secret...]' },
+  'access-keys': { type: 'string', default: '', describe: 'With --auth sigv4: the accepted keys, id:secret[,id:secret...], or @file with one id:secret per line' },
   'allowed-hosts': { type: 'string', default: '', describe: 'Comma-separated host names requests may address besides localhost, 127.0.0.1, [::1] and --host (* allows any)' },
 } as const satisfies Record<string, Options>;
 

@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -14,14 +17,20 @@ const RIGHT = { accessKeyId: 'AKIDLOCALSAGE', secretAccessKey: 'right-secret' };
 const WRONG_SECRET = { accessKeyId: 'AKIDLOCALSAGE', secretAccessKey: 'wrong-secret' };
 const UNKNOWN_KEY = { accessKeyId: 'AKIDUNKNOWN', secretAccessKey: 'right-secret' };
 let emu: EmulatorProcess;
+let keyDir: string;
 
 beforeAll(async () => {
-  emu = await startEmulatorProcess({ args: ['--auth', 'sigv4', '--access-keys', `${RIGHT.accessKeyId}:${RIGHT.secretAccessKey},other:x`] });
+  // The keys come from a file (@path), as a user keeps them out of the process list.
+  keyDir = mkdtempSync(join(tmpdir(), 'localsage-keys-'));
+  const keyFile = join(keyDir, 'keys');
+  writeFileSync(keyFile, `# accepted keys\n${RIGHT.accessKeyId}:${RIGHT.secretAccessKey}\n\nother:x\n`);
+  emu = await startEmulatorProcess({ args: ['--auth', 'sigv4', '--access-keys', `@${keyFile}`] });
 }, 60_000);
 
 afterAll(async () => {
   await emu?.stop();
   if (emu) removeDir(emu.dataDir);
+  if (keyDir) removeDir(keyDir);
 });
 
 const region = 'us-east-1';

@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { AwsError } from './errors.js';
 
@@ -59,10 +60,16 @@ const ALGORITHM = 'AWS4-HMAC-SHA256';
 const MAX_SKEW_MS = 15 * 60 * 1000;
 const MISMATCH = 'The request signature we calculated does not match the signature you provided. Check your key and signing method.';
 
-/** `id:secret,id:secret` as --access-keys takes them. */
-export function parseAccessKeys(text: string): Map<string, string> {
+/**
+ * `id:secret,id:secret` as --access-keys takes them, or `@<file>`: a file with one `id:secret`
+ * per line (blank lines and `#` comments skipped), which keeps secrets out of the process list.
+ */
+export function parseAccessKeys(text: string, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): Map<string, string> {
   const keys = new Map<string, string>();
-  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  const source = text.trim().startsWith('@')
+    ? readFile(text.trim().slice(1)).split('\n').filter((l) => !l.trim().startsWith('#')).join(',')
+    : text;
+  for (const pair of source.split(',').map((p) => p.trim()).filter(Boolean)) {
     const colon = pair.indexOf(':');
     if (colon <= 0 || colon === pair.length - 1) throw new Error(`--access-keys: '${pair}' is not <access key id>:<secret access key>`);
     keys.set(pair.slice(0, colon), pair.slice(colon + 1));
