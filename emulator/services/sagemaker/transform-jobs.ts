@@ -1,3 +1,4 @@
+import type { SlotScheduler } from '../../training/slots.js';
 import { defaultTrainingInstanceQuota, InstanceQuotas } from '../../training/quotas.js';
 import { hideHostPaths } from '../host-paths.js';
 import type {
@@ -37,7 +38,11 @@ export class TransformJobService {
   private readonly quotas = new InstanceQuotas(defaultTrainingInstanceQuota(), 'transform job usage');
   private readonly releases = new Map<string, () => void>();
 
-  constructor(private readonly deps: ServiceDeps) {}
+  constructor(
+    private readonly deps: ServiceDeps,
+    /** The training slots: transform instances are worker threads too, and queue with training's. */
+    private readonly slots?: SlotScheduler,
+  ) {}
 
   create(req: CreateTransformJobRequest, ctx: RequestContext): CreateTransformJobResponse {
     const scope = scopeOf(ctx);
@@ -187,12 +192,31 @@ export class TransformJobService {
 
   private launch(scope: Scope, name: string, modelDataUrl: string): void {
     const job = this.load(scope, name)!;
-    const run = runTransform(this.deps, scope, job, modelDataUrl, {
-      started: () => {
-        const now = this.load(scope, name);
-        if (now?.TransformJobStatus === 'InProgress') this.save(scope, { ...now, TransformStartTime: new Date(this.deps.clock.now()), LastModifiedTime: new Date(this.deps.clock.now()) });
+    // The job waits, InProgress, for its instances' slots (first come, first served with training
+    // jobs); a job stopped while it waits never starts.
+    let inner: TransformRun | undefined;
+    let stopped = false;
+    const count = Math.max(1, job.TransformResources?.InstanceCount ?? 1);
+    const run: TransformRun = {
+      done: (this.slots ? this.slots.acquire(count) : Promise.resolve(() => undefined)).then(async (release) => {
+        try {
+          if (stopped) return;
+          inner = runTransform(this.deps, scope, job, modelDataUrl, {
+            started: () => {
+              const now = this.load(scope, name);
+              if (now?.TransformJobStatus === 'InProgress') this.save(scope, { ...now, TransformStartTime: new Date(this.deps.clock.now()), LastModifiedTime: new Date(this.deps.clock.now()) });
+            },
+          });
+          await inner.done;
+        } finally {
+          release();
+        }
+      }),
+      stop: async () => {
+        stopped = true;
+        await inner?.stop();
       },
-    });
+    };
     this.running.set(this.key(scope, name), run);
     run.done.then(
       () => {
