@@ -88,6 +88,28 @@ describe('JS SDK v3', () => {
     expect(body.message).toMatch(new RegExp(`^Signature expired: ${amzDate} is now earlier than \\d{8}T\\d{6}Z \\(\\d{8}T\\d{6}Z - 15 min\\.\\)$`));
   });
 
+  it('names what an incomplete Authorization header lacks, and refuses an old query-protocol request as RequestExpired', async () => {
+    const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const incomplete = await fetch(`${emu.url}/`, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'SageMaker.ListEndpoints', 'content-type': 'application/x-amz-json-1.1', 'x-amz-date': amzDate, authorization: `AWS4-HMAC-SHA256 Credential=${RIGHT.accessKeyId}/${amzDate.slice(0, 8)}/us-east-1/sagemaker/aws4_request` },
+      body: '{}',
+    });
+    expect(incomplete.status).toBe(400);
+    const body = await incomplete.json();
+    expect(body.__type).toBe('IncompleteSignature');
+    expect(body.message).toBe("Authorization header requires 'SignedHeaders' parameter. Authorization header requires 'Signature' parameter.");
+
+    const old = new Date(Date.now() - 30 * 60 * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const query = await fetch(`${emu.url}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-amz-date': old, authorization: `AWS4-HMAC-SHA256 Credential=${RIGHT.accessKeyId}/${old.slice(0, 8)}/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}` },
+      body: 'Action=GetCallerIdentity&Version=2011-06-15',
+    });
+    expect(query.status).toBe(400);
+    expect(await query.text()).toContain('<Code>RequestExpired</Code>');
+  });
+
   it('refuses unsigned requests', async () => {
     const r = await fetch(`${emu.url}/`, { method: 'POST', headers: { 'x-amz-target': 'SageMaker.ListEndpoints', 'content-type': 'application/x-amz-json-1.1' }, body: '{}' });
     expect(r.status).toBe(403);
