@@ -138,3 +138,19 @@ it('50 concurrent jobs queue for the training slots: all complete, memory and th
   expect(maxThreads).toBeLessThan(60);
   expect(sawQueued.size).toBeGreaterThan(0);
 }, 600_000);
+
+it('a hyperparameter named like an Object.prototype member is an unknown hyperparameter, as the algorithm says', async () => {
+  for (const name of ['constructor', 'hasOwnProperty']) {
+    const cmd = request(`proto-hp-${name.toLowerCase()}`, { InstanceCount: 1 });
+    cmd.input.HyperParameters = { ...cmd.input.HyperParameters, [name]: 'x' };
+    await c.sagemaker.send(cmd);
+    let job;
+    for (;;) {
+      job = await c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: `proto-hp-${name.toLowerCase()}` }));
+      if (job.TrainingJobStatus !== 'InProgress') break;
+      await new Promise((ok) => setTimeout(ok, 200)); // polling pace, not an assertion
+    }
+    expect(job.TrainingJobStatus).toBe('Failed');
+    expect(job.FailureReason).toContain(`Additional properties are not allowed ('${name}' was unexpected)`);
+  }
+}, 120_000);
