@@ -109,6 +109,19 @@ export function createCloudWatchMetrics(deps: ServiceDeps, store: MetricStore): 
     PutMetricData: (req: CW.PutMetricDataInput, ctx: RequestContext) => {
       const scope = scopeOf(ctx);
       if (req.Namespace!.startsWith('AWS/')) throw invalidParameter('The value AWS/ for parameter Namespace is invalid.');
+      // Every number must be finite: NaN or Infinity (which CBOR and the query protocol can carry)
+      // is refused as CloudWatch refuses it, before anything reaches the store.
+      (req.MetricData ?? []).forEach((d, i) => {
+        const member = `MetricData.member.${i + 1}`;
+        const check = (value: unknown, name: string) => {
+          if (value !== undefined && value !== null && !Number.isFinite(value as number)) throw invalidParameter(`The value ${String(value)} for parameter ${member}.${name} is invalid.`);
+        };
+        check(d.Value, 'Value');
+        d.Values?.forEach((v, j) => check(v, `Values.member.${j + 1}`));
+        d.Counts?.forEach((v, j) => check(v, `Counts.member.${j + 1}`));
+        for (const k of ['SampleCount', 'Sum', 'Minimum', 'Maximum'] as const) check(d.StatisticValues?.[k], `StatisticValues.${k}`);
+        if (d.Timestamp && !Number.isFinite(d.Timestamp.getTime())) throw invalidParameter(`The value for parameter ${member}.Timestamp is invalid.`);
+      });
       for (const d of req.MetricData ?? []) {
         const s = store.seriesFor(scope, req.Namespace!, d.MetricName!, (d.Dimensions ?? []) as { Name: string; Value: string }[], d.Unit ?? 'None');
         if (d.Unit) s.unit = d.Unit;
