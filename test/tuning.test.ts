@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { describe, expect, it } from 'vitest';
+import { rejection } from './helpers/clients.js';
 import { useTuningEmulator } from './helpers/tuning-suite.js';
 import { linearLearnerDefinition, tuneAndWait, tuningConfig, waitForTuning } from './helpers/tuning.js';
 
@@ -40,15 +41,6 @@ function maxOverlap(jobs: { CreationTime?: Date; TrainingEndTime?: Date; LastMod
   let max = 0;
   for (const e of events) max = Math.max(max, (now += e.d));
   return max;
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error & { $metadata: { httpStatusCode?: number } };
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('hyperparameter tuning jobs through the JS SDK v3', () => {
