@@ -18,7 +18,7 @@ import { CreateEndpointConfigCommand, DeleteEndpointCommand, DescribeEndpointCom
 import { cbor, dateToTag } from '@smithy/core/cbor';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activities, busyAlarm, scalingClients, startLoad, startScalingEmulator, stepUpPolicy, until, variantIds } from './helpers/autoscaling.js';
+import { activities, deployUnderBusyStepPolicy, scalingClients, startLoad, startScalingEmulator, stepUpPolicy, until, variantIds } from './helpers/autoscaling.js';
 import { clients, LINEAR_LEARNER_IMAGE } from './helpers/clients.js';
 import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
 import { deploy } from './helpers/pipeline.js';
@@ -52,10 +52,7 @@ const stepPolicy = (ep: string) => stepUpPolicy(ep, 'step', 600);
 describe('a restart in the middle of a scale-out', () => {
   it('SIGKILL while the new instance warms up: everything is still there and the scale-out completes', async () => {
     const ep = 'restart-scale';
-    await deploy(c.sagemaker, ep, LINEAR_LEARNER_IMAGE, modelUrl);
-    const { ScalableTargetARN } = await s.aas.send(new RegisterScalableTargetCommand({ ...variantIds(ep), MinCapacity: 1, MaxCapacity: 3 }));
-    const { PolicyARN } = await s.aas.send(stepPolicy(ep));
-    await s.cw.send(busyAlarm(ep, PolicyARN!));
+    const { ScalableTargetARN, PolicyARN } = await deployUnderBusyStepPolicy(c, s, modelUrl, ep, 'step', 600);
     const load = startLoad(c.runtime, ep, { workers: 2, maxRequests: 100_000 });
     let started;
     try {

@@ -17,7 +17,7 @@ import {
 import { DescribeAlarmsCommand, GetMetricStatisticsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activities, busyAlarm, scalingClients, startLoad, startScalingEmulator, stepUpPolicy, until, variantIds } from './helpers/autoscaling.js';
+import { activities, deployUnderBusyStepPolicy, scalingClients, startLoad, startScalingEmulator, until, variantIds } from './helpers/autoscaling.js';
 import { clients, LINEAR_LEARNER_IMAGE } from './helpers/clients.js';
 import { removeDir, type EmulatorProcess } from './helpers/emulator-process.js';
 import { deploy } from './helpers/pipeline.js';
@@ -128,10 +128,7 @@ describe('target tracking on a live endpoint', () => {
 describe('step scaling from a user alarm', () => {
   it('drives the policy named in AlarmActions, one step at a time, blocked while the endpoint is Updating', async () => {
     const ep = 'step-live';
-    await deploy(c.sagemaker, ep, LINEAR_LEARNER_IMAGE, modelUrl);
-    await s.aas.send(new RegisterScalableTargetCommand({ ...variantIds(ep), MinCapacity: 1, MaxCapacity: 3 }));
-    const { PolicyARN } = await s.aas.send(stepUpPolicy(ep, 'step-up', 0));
-    await s.cw.send(busyAlarm(ep, PolicyARN!)); // step-live-busy
+    await deployUnderBusyStepPolicy(c, s, modelUrl, ep, 'step-up', 0); // alarm step-live-busy
     const load = startLoad(c.runtime, ep, { workers: 2, maxRequests: 200_000 });
     try {
       await until('two successful scale-outs', () => activities(s.aas, ep), (a) => a.filter((x) => x.StatusCode === 'Successful').length >= 2);
@@ -159,11 +156,8 @@ describe('step scaling from a user alarm', () => {
 describe('cooldowns', () => {
   it('a step policy raises capacity again only when its cooldown has ended', async () => {
     const ep = 'cooldown-live';
-    await deploy(c.sagemaker, ep, LINEAR_LEARNER_IMAGE, modelUrl);
-    await s.aas.send(new RegisterScalableTargetCommand({ ...variantIds(ep), MinCapacity: 1, MaxCapacity: 3 }));
     // Cooldown 10 minutes: longer than the 5-7 minute warm-up, so the cooldown, not the Updating endpoint, decides.
-    const { PolicyARN } = await s.aas.send(stepUpPolicy(ep, 'slow-step', 600));
-    await s.cw.send(busyAlarm(ep, PolicyARN!)); // cooldown-live-busy
+    await deployUnderBusyStepPolicy(c, s, modelUrl, ep, 'slow-step', 600); // alarm cooldown-live-busy
     const load = startLoad(c.runtime, ep, { workers: 2, maxRequests: 300_000 });
     try {
       await until('two successful scale-outs', () => activities(s.aas, ep), (a) => a.filter((x) => x.StatusCode === 'Successful').length >= 2);

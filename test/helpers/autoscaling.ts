@@ -2,13 +2,14 @@ import {
   ApplicationAutoScalingClient,
   DescribeScalingActivitiesCommand,
   PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
   type ScalingActivity,
 } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { clients } from './clients.js';
+import { clients, LINEAR_LEARNER_IMAGE } from './clients.js';
 import { removeDir, startEmulatorProcess } from './emulator-process.js';
-import { trainBinaryOnSeparableData } from './pipeline.js';
+import { deploy, trainBinaryOnSeparableData } from './pipeline.js';
 
 export function scalingClients(endpoint: string) {
   const config = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
@@ -62,6 +63,25 @@ export const busyAlarm = (endpoint: string, policyArn: string) =>
     ComparisonOperator: 'GreaterThanThreshold',
     AlarmActions: [policyArn],
   });
+
+/**
+ * A deployed endpoint (the model at modelUrl) registered for 1-3 instances, with a step policy
+ * of +1 that `<endpoint>-busy` drives: the set-up every step-scaling scenario starts from.
+ */
+export async function deployUnderBusyStepPolicy(
+  c: ReturnType<typeof clients>,
+  s: ReturnType<typeof scalingClients>,
+  modelUrl: string,
+  endpoint: string,
+  policyName: string,
+  cooldownSeconds: number,
+) {
+  await deploy(c.sagemaker, endpoint, LINEAR_LEARNER_IMAGE, modelUrl);
+  const { ScalableTargetARN } = await s.aas.send(new RegisterScalableTargetCommand({ ...variantIds(endpoint), MinCapacity: 1, MaxCapacity: 3 }));
+  const { PolicyARN } = await s.aas.send(stepUpPolicy(endpoint, policyName, cooldownSeconds));
+  await s.cw.send(busyAlarm(endpoint, PolicyARN!));
+  return { ScalableTargetARN: ScalableTargetARN!, PolicyARN: PolicyARN! };
+}
 
 /**
  * A bounded loopback load: `workers` loops, each sending one request after another, until
