@@ -8,6 +8,11 @@
  * Users: VirtualClock's timers (core/clock.ts), the simulator's event queue, and the free-at
  * times of a queueing stage's workers (the Kiefer–Wolfowitz recurrence).
  */
+import { grownTo } from './typed-array.js';
+
+/** The heap's order: by key, and among equal keys by insertion order (FIFO). */
+const precedes = (keyA: number, orderA: number, keyB: number, orderB: number) => keyA < keyB || (keyA === keyB && orderA < orderB);
+
 export class MinHeap {
   private keys: Float64Array;
   private order: Float64Array;
@@ -53,7 +58,7 @@ export class MinHeap {
     while (i > 0) {
       const p = (i - 1) >> 1;
       const pk = keys[p];
-      if (pk < key || (pk === key && order[p] < o)) break;
+      if (precedes(pk, order[p], key, o)) break;
       keys[i] = pk;
       order[i] = order[p];
       values[i] = values[p];
@@ -91,12 +96,12 @@ export class MinHeap {
       const r = c + 1;
       if (r < n) {
         const rk = keys[r];
-        if (rk < ck || (rk === ck && order[r] < order[c])) {
+        if (precedes(rk, order[r], ck, order[c])) {
           c = r;
           ck = rk;
         }
       }
-      if (key < ck || (key === ck && ord < order[c])) break;
+      if (precedes(key, ord, ck, order[c])) break;
       keys[i] = ck;
       order[i] = order[c];
       values[i] = values[c];
@@ -109,15 +114,8 @@ export class MinHeap {
 
   private grow(): void {
     const cap = this.keys.length * 2;
-    const g = (a: Float64Array) => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.keys = g(this.keys);
-    this.order = g(this.order);
-    const v = new Int32Array(cap);
-    v.set(this.values);
-    this.values = v;
+    this.keys = grownTo(this.keys, cap);
+    this.order = grownTo(this.order, cap);
+    this.values = grownTo(this.values, cap);
   }
 }

@@ -10,7 +10,6 @@ import {
   DescribeScalableTargetsCommand,
   DescribeScalingPoliciesCommand,
   ListTagsForResourceCommand,
-  PutScalingPolicyCommand,
   RegisterScalableTargetCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-application-auto-scaling';
@@ -19,10 +18,10 @@ import { CreateEndpointConfigCommand, DeleteEndpointCommand, DescribeEndpointCom
 import { cbor, dateToTag } from '@smithy/core/cbor';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activities, scalingClients, startLoad, until, variantIds } from './helpers/autoscaling.js';
+import { activities, deployUnderBusyStepPolicy, scalingClients, startLoad, startScalingEmulator, stepUpPolicy, until, variantIds } from './helpers/autoscaling.js';
 import { clients, LINEAR_LEARNER_IMAGE } from './helpers/clients.js';
 import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
-import { deploy, trainBinaryOnSeparableData } from './helpers/pipeline.js';
+import { deploy } from './helpers/pipeline.js';
 
 const ARGS = ['--timing', 'realistic', '--clock-scale', '60'];
 let emu: EmulatorProcess;
@@ -31,11 +30,7 @@ let s: ReturnType<typeof scalingClients>;
 let modelUrl: string;
 
 beforeAll(async () => {
-  emu = await startEmulatorProcess({ args: ARGS });
-  c = clients(emu.url);
-  s = scalingClients(emu.url);
-  const { job } = await trainBinaryOnSeparableData(c, { bucket: 'edges', name: 'edges-job', rows: 200, features: 3, seed: 7, hyperParameters: { epochs: '1', num_models: '1' } });
-  modelUrl = job.ModelArtifacts!.S3ModelArtifacts!;
+  ({ emu, c, s, modelUrl } = await startScalingEmulator(ARGS, { bucket: 'edges', name: 'edges-job', seed: 7 }));
 }, 180_000);
 afterAll(async () => {
   await emu?.stop();
@@ -52,37 +47,12 @@ async function error(p: Promise<unknown>): Promise<{ name: string; message: stri
   throw new Error('expected the call to fail');
 }
 
-const stepPolicy = (ep: string) =>
-  new PutScalingPolicyCommand({
-    ...variantIds(ep),
-    PolicyName: 'step',
-    PolicyType: 'StepScaling',
-    StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', Cooldown: 600, StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] },
-  });
-const busyAlarm = (ep: string, policyArn: string) =>
-  new PutMetricAlarmCommand({
-    AlarmName: `${ep}-busy`,
-    Namespace: 'AWS/SageMaker',
-    MetricName: 'Invocations',
-    Dimensions: [
-      { Name: 'EndpointName', Value: ep },
-      { Name: 'VariantName', Value: 'AllTraffic' },
-    ],
-    Statistic: 'Sum',
-    Period: 60,
-    EvaluationPeriods: 1,
-    Threshold: 1,
-    ComparisonOperator: 'GreaterThanThreshold',
-    AlarmActions: [policyArn],
-  });
+const stepPolicy = (ep: string) => stepUpPolicy(ep, 'step', 600);
 
 describe('a restart in the middle of a scale-out', () => {
   it('SIGKILL while the new instance warms up: everything is still there and the scale-out completes', async () => {
     const ep = 'restart-scale';
-    await deploy(c.sagemaker, ep, LINEAR_LEARNER_IMAGE, modelUrl);
-    const { ScalableTargetARN } = await s.aas.send(new RegisterScalableTargetCommand({ ...variantIds(ep), MinCapacity: 1, MaxCapacity: 3 }));
-    const { PolicyARN } = await s.aas.send(stepPolicy(ep));
-    await s.cw.send(busyAlarm(ep, PolicyARN!));
+    const { ScalableTargetARN, PolicyARN } = await deployUnderBusyStepPolicy(c, s, modelUrl, ep, 'step', 600);
     const load = startLoad(c.runtime, ep, { workers: 2, maxRequests: 100_000 });
     let started;
     try {

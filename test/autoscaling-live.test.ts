@@ -17,10 +17,10 @@ import {
 import { DescribeAlarmsCommand, GetMetricStatisticsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activities, scalingClients, startLoad, until, variantIds } from './helpers/autoscaling.js';
+import { activities, deployUnderBusyStepPolicy, scalingClients, startLoad, startScalingEmulator, until, variantIds } from './helpers/autoscaling.js';
 import { clients, LINEAR_LEARNER_IMAGE } from './helpers/clients.js';
-import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
-import { deploy, trainBinaryOnSeparableData } from './helpers/pipeline.js';
+import { removeDir, type EmulatorProcess } from './helpers/emulator-process.js';
+import { deploy } from './helpers/pipeline.js';
 
 let emu: EmulatorProcess;
 let c: ReturnType<typeof clients>;
@@ -28,11 +28,7 @@ let s: ReturnType<typeof scalingClients>;
 let modelUrl: string;
 
 beforeAll(async () => {
-  emu = await startEmulatorProcess({ args: ['--timing', 'realistic', '--clock-scale', '120'] });
-  c = clients(emu.url);
-  s = scalingClients(emu.url);
-  const { job } = await trainBinaryOnSeparableData(c, { bucket: 'scaling', name: 'scaling-job', rows: 200, features: 3, seed: 5, hyperParameters: { epochs: '1', num_models: '1' } });
-  modelUrl = job.ModelArtifacts!.S3ModelArtifacts!;
+  ({ emu, c, s, modelUrl } = await startScalingEmulator(['--timing', 'realistic', '--clock-scale', '120'], { bucket: 'scaling', name: 'scaling-job', seed: 5 }));
 }, 180_000);
 afterAll(async () => {
   await emu?.stop();
@@ -132,33 +128,7 @@ describe('target tracking on a live endpoint', () => {
 describe('step scaling from a user alarm', () => {
   it('drives the policy named in AlarmActions, one step at a time, blocked while the endpoint is Updating', async () => {
     const ep = 'step-live';
-    await deploy(c.sagemaker, ep, LINEAR_LEARNER_IMAGE, modelUrl);
-    await s.aas.send(new RegisterScalableTargetCommand({ ...variantIds(ep), MinCapacity: 1, MaxCapacity: 3 }));
-    const { PolicyARN } = await s.aas.send(
-      new PutScalingPolicyCommand({
-        ...variantIds(ep),
-        PolicyName: 'step-up',
-        PolicyType: 'StepScaling',
-        StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', Cooldown: 0, StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] },
-      }),
-    );
-    await s.cw.send(
-      new PutMetricAlarmCommand({
-        AlarmName: 'step-live-busy',
-        Namespace: 'AWS/SageMaker',
-        MetricName: 'Invocations',
-        Dimensions: [
-          { Name: 'EndpointName', Value: ep },
-          { Name: 'VariantName', Value: 'AllTraffic' },
-        ],
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanThreshold',
-        AlarmActions: [PolicyARN!],
-      }),
-    );
+    await deployUnderBusyStepPolicy(c, s, modelUrl, ep, 'step-up', 0); // alarm step-live-busy
     const load = startLoad(c.runtime, ep, { workers: 2, maxRequests: 200_000 });
     try {
       await until('two successful scale-outs', () => activities(s.aas, ep), (a) => a.filter((x) => x.StatusCode === 'Successful').length >= 2);
@@ -186,34 +156,8 @@ describe('step scaling from a user alarm', () => {
 describe('cooldowns', () => {
   it('a step policy raises capacity again only when its cooldown has ended', async () => {
     const ep = 'cooldown-live';
-    await deploy(c.sagemaker, ep, LINEAR_LEARNER_IMAGE, modelUrl);
-    await s.aas.send(new RegisterScalableTargetCommand({ ...variantIds(ep), MinCapacity: 1, MaxCapacity: 3 }));
-    const { PolicyARN } = await s.aas.send(
-      new PutScalingPolicyCommand({
-        ...variantIds(ep),
-        PolicyName: 'slow-step',
-        PolicyType: 'StepScaling',
-        // 10 minutes: longer than the 5-7 minute warm-up, so the cooldown, not the Updating endpoint, decides.
-        StepScalingPolicyConfiguration: { AdjustmentType: 'ChangeInCapacity', Cooldown: 600, StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] },
-      }),
-    );
-    await s.cw.send(
-      new PutMetricAlarmCommand({
-        AlarmName: 'cooldown-live-busy',
-        Namespace: 'AWS/SageMaker',
-        MetricName: 'Invocations',
-        Dimensions: [
-          { Name: 'EndpointName', Value: ep },
-          { Name: 'VariantName', Value: 'AllTraffic' },
-        ],
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanThreshold',
-        AlarmActions: [PolicyARN!],
-      }),
-    );
+    // Cooldown 10 minutes: longer than the 5-7 minute warm-up, so the cooldown, not the Updating endpoint, decides.
+    await deployUnderBusyStepPolicy(c, s, modelUrl, ep, 'slow-step', 600); // alarm cooldown-live-busy
     const load = startLoad(c.runtime, ep, { workers: 2, maxRequests: 300_000 });
     try {
       await until('two successful scale-outs', () => activities(s.aas, ep), (a) => a.filter((x) => x.StatusCode === 'Successful').length >= 2);

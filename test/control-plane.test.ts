@@ -23,7 +23,7 @@ import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { GetRoleCommand, IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, LINEAR_LEARNER_IMAGE, ROLE } from './helpers/clients.js';
+import { clients, LINEAR_LEARNER_IMAGE, ROLE, rejection } from './helpers/clients.js';
 import { separableBinary, toCsv } from './helpers/data.js';
 import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
 import { channel, deploy, ensureBucket, trainAndWait, upload } from './helpers/pipeline.js';
@@ -32,15 +32,6 @@ let emu: EmulatorProcess;
 let c: ReturnType<typeof clients>;
 const BUCKET = 'control-plane';
 let modelUrl: string;
-
-async function rejection(p: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number }; [k: string]: any }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as any;
-  }
-  throw new Error('expected the call to fail');
-}
 
 beforeAll(async () => {
   // Docker off, so that an unknown image is refused even where a daemon runs.

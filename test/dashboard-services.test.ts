@@ -9,12 +9,11 @@
  * second and target tracking acts within the test.
  */
 import {
-  ApplicationAutoScalingClient,
   DescribeScalingActivitiesCommand,
   PutScalingPolicyCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateHyperParameterTuningJobCommand,
   DescribeHyperParameterTuningJobCommand,
@@ -24,6 +23,7 @@ import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scalingClients, until, variantIds } from './helpers/autoscaling.js';
 import { clients, LINEAR_LEARNER_IMAGE, ROLE } from './helpers/clients.js';
 import { chartPoints, chartSizes, hasChromium, launchChromium, openDashboard } from './helpers/dashboard-browser.js';
 import { separableBinary, toCsv } from './helpers/data.js';
@@ -50,21 +50,10 @@ async function screenshot(page: Page, name: string): Promise<void> {
   if (dir) await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
 
-async function until<T>(what: string, f: () => Promise<T>, pred: (v: T) => boolean, timeoutMs = 180_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await f();
-    if (pred(v)) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe.skipIf(!hasChromium)('dashboard pages over tuning, CloudWatch and Application Auto Scaling', () => {
   let emu: EmulatorProcess;
   let browser: Browser;
   let c: ReturnType<typeof clients>;
-  const config = () => ({ endpoint: emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
 
   beforeAll(async () => {
     emu = await startEmulatorProcess({ args: ['--timing', 'realistic', '--clock-scale', '120'] });
@@ -113,7 +102,7 @@ describe.skipIf(!hasChromium)('dashboard pages over tuning, CloudWatch and Appli
       },
     }));
     const { page, problems } = await openDashboard(browser, emu.url, `#/tuning/${name}`);
-    const done = await until('the tuning job to end', () => c.sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })), (d) => !['InProgress', 'Stopping'].includes(d.HyperParameterTuningJobStatus!));
+    const done = await until('the tuning job to end', () => c.sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })), (d) => !['InProgress', 'Stopping'].includes(d.HyperParameterTuningJobStatus!), 180_000);
     expect(done.HyperParameterTuningJobStatus).toBe('Completed');
     await page.waitForSelector('#tuning-summary .badge.Completed', { timeout: 30_000 });
     const ranked = done.ObjectiveStatusCounters!.Succeeded!;
@@ -141,8 +130,7 @@ describe.skipIf(!hasChromium)('dashboard pages over tuning, CloudWatch and Appli
   });
 
   it('endpoint: per-minute invocations from CloudWatch, scaling activities and the alarms that drove them', async (ctx) => {
-    const aas = new ApplicationAutoScalingClient(config());
-    const cw = new CloudWatchClient(config());
+    const { aas, cw } = scalingClients(emu.url);
     const why =
       (await notServed(() => cw.send(new DescribeAlarmsCommand({})))) ??
       (await notServed(() => aas.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: 'sagemaker' }))));
@@ -160,7 +148,7 @@ describe.skipIf(!hasChromium)('dashboard pages over tuning, CloudWatch and Appli
     });
     const ep = 'dash-svc-ep';
     await deploy(c.sagemaker, ep, LINEAR_LEARNER_IMAGE, job.ModelArtifacts!.S3ModelArtifacts!);
-    const ids = { ServiceNamespace: 'sagemaker', ResourceId: `endpoint/${ep}/variant/AllTraffic`, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' } as const;
+    const ids = variantIds(ep);
     await aas.send(new RegisterScalableTargetCommand({ ...ids, MinCapacity: 1, MaxCapacity: 3 }));
     await aas.send(new PutScalingPolicyCommand({
       ...ids,
@@ -178,7 +166,7 @@ describe.skipIf(!hasChromium)('dashboard pages over tuning, CloudWatch and Appli
       }
     }));
     try {
-      await until('a scale-out activity', () => aas.send(new DescribeScalingActivitiesCommand(ids)), (a) => (a.ScalingActivities ?? []).length > 0);
+      await until('a scale-out activity', () => aas.send(new DescribeScalingActivitiesCommand(ids)), (a) => (a.ScalingActivities ?? []).length > 0, 180_000);
     } finally {
       running = false;
       await load;

@@ -10,7 +10,7 @@ import {
   InvokeEndpointWithResponseStreamCommand,
 } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, LINEAR_LEARNER_IMAGE } from './helpers/clients.js';
+import { clients, LINEAR_LEARNER_IMAGE, rejection } from './helpers/clients.js';
 import { toCsv } from './helpers/data.js';
 import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
 import { deploy, trainBinaryOnSeparableData } from './helpers/pipeline.js';
@@ -18,15 +18,6 @@ import { deploy, trainBinaryOnSeparableData } from './helpers/pipeline.js';
 let emu: EmulatorProcess;
 let c: ReturnType<typeof clients>;
 let row: string;
-
-async function rejection(p: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number }; [k: string]: any }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as any;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** A raw HTTP request, for what no SDK sends. */
 function raw(path: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {

@@ -1,28 +1,15 @@
-import { DescribeTrainingJobCommand, ListTrainingJobsForHyperParameterTuningJobCommand } from '@aws-sdk/client-sagemaker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients } from './helpers/clients.js';
-import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
-import { linearLearnerDefinition, tuneAndWait, tuningConfig, uploadBinarySplit } from './helpers/tuning.js';
+import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { describe, expect, it } from 'vitest';
+import { useTuningEmulator } from './helpers/tuning-suite.js';
+import { linearLearnerDefinition, listTuningChildren, tuneAndWait, tuningConfig } from './helpers/tuning.js';
 
-let emu: EmulatorProcess;
-let c: ReturnType<typeof clients>;
-let uris: Awaited<ReturnType<typeof uploadBinarySplit>>;
 const BUCKET = 'tuning-early';
-
-beforeAll(async () => {
-  emu = await startEmulatorProcess();
-  c = clients(emu.url);
-  uris = await uploadBinarySplit(c.s3, BUCKET, 400);
-});
-afterAll(async () => {
-  await emu?.stop();
-  if (emu) removeDir(emu.dataDir);
-});
+const suite = useTuningEmulator(BUCKET, 400);
 
 async function childJobs(name: string) {
-  const list = await c.sagemaker.send(new ListTrainingJobsForHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name, MaxResults: 100, SortBy: 'CreationTime' }));
+  const summaries = await listTuningChildren(suite.c.sagemaker, name, 'CreationTime');
   return Promise.all(
-    list.TrainingJobSummaries!.map(async (s) => ({ summary: s, job: await c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: s.TrainingJobName! })) })),
+    summaries.map(async (s) => ({ summary: s, job: await suite.c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: s.TrainingJobName! })) })),
   );
 }
 
@@ -34,7 +21,7 @@ describe('early stopping of tuning children', () => {
     const name = 'tune-median';
     // Grid runs the combinations in order, one at a time: three good learning rates, then one
     // so small that the loss barely moves from where it started.
-    const done = await tuneAndWait(c.sagemaker, {
+    const done = await tuneAndWait(suite.c.sagemaker, {
       HyperParameterTuningJobName: name,
       HyperParameterTuningJobConfig: tuningConfig({
         Strategy: 'Grid',
@@ -42,7 +29,7 @@ describe('early stopping of tuning children', () => {
         ResourceLimits: { MaxParallelTrainingJobs: 1 },
         ParameterRanges: { CategoricalParameterRanges: [{ Name: 'learning_rate', Values: ['0.2', '0.25', '0.3', '0.0000001'] }] },
       }),
-      TrainingJobDefinition: linearLearnerDefinition(BUCKET, uris, statics),
+      TrainingJobDefinition: linearLearnerDefinition(BUCKET, suite.uris, statics),
     });
     expect(done.HyperParameterTuningJobStatus).toBe('Completed');
     const jobs = await childJobs(name);
@@ -59,9 +46,9 @@ describe('early stopping of tuning children', () => {
 
   it('Hyperband: children train up to MaxResource epochs; weak ones are stopped at a rung', async () => {
     const name = 'tune-hyperband';
-    const definition = linearLearnerDefinition(BUCKET, uris, statics);
+    const definition = linearLearnerDefinition(BUCKET, suite.uris, statics);
     delete definition.StaticHyperParameters!.epochs;
-    const done = await tuneAndWait(c.sagemaker, {
+    const done = await tuneAndWait(suite.c.sagemaker, {
       HyperParameterTuningJobName: name,
       HyperParameterTuningJobConfig: tuningConfig({
         Strategy: 'Hyperband',

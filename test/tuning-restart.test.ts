@@ -1,12 +1,11 @@
 import {
   CreateHyperParameterTuningJobCommand,
   DescribeHyperParameterTuningJobCommand,
-  ListTrainingJobsForHyperParameterTuningJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clients } from './helpers/clients.js';
 import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
-import { linearLearnerDefinition, tuneAndWait, tuningConfig, uploadBinarySplit, waitForTuning } from './helpers/tuning.js';
+import { linearLearnerDefinition, listTuningChildren, tuneAndWait, tuningConfig, uploadBinarySplit, waitForTuning } from './helpers/tuning.js';
 
 const started: EmulatorProcess[] = [];
 afterAll(async () => {
@@ -50,13 +49,13 @@ describe('tuning jobs across restarts and time limits', () => {
     expect(counters.Completed).toBe(3);
     expect(counters.RetryableError).toBeGreaterThanOrEqual(1);
     expect(counters.NonRetryableError).toBe(0);
-    const list = await c.sagemaker.send(new ListTrainingJobsForHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name, MaxResults: 100 }));
-    const failed = list.TrainingJobSummaries!.filter((s) => s.TrainingJobStatus === 'Failed');
+    const summaries = await listTuningChildren(c.sagemaker, name);
+    const failed = summaries.filter((s) => s.TrainingJobStatus === 'Failed');
     expect(failed.length).toBe(counters.RetryableError);
     for (const f of failed) {
       expect(f.FailureReason).toMatch(/restarted/);
       // Each killed child was re-run with the same values.
-      const rerun = list.TrainingJobSummaries!.find((s) => s.TrainingJobStatus === 'Completed' && JSON.stringify(s.TunedHyperParameters) === JSON.stringify(f.TunedHyperParameters));
+      const rerun = summaries.find((s) => s.TrainingJobStatus === 'Completed' && JSON.stringify(s.TunedHyperParameters) === JSON.stringify(f.TunedHyperParameters));
       expect(rerun).toBeDefined();
     }
     expect(done.BestTrainingJob!.TrainingJobStatus).toBe('Completed');

@@ -20,20 +20,15 @@ import {
 } from '../emulator/tuning/search/index.js';
 import { GaussianProcess, negativeLogPosterior } from '../emulator/tuning/search/gp.js';
 import { logExpectedImprovement, logExpectedImprovementWithGradient, logH } from '../emulator/tuning/search/acquisition.js';
+import { FUNCTIONS } from './bench/tune-functions.js';
 
 type Numeric = Extract<ParameterSpec, { type: 'Integer' | 'Continuous' }>;
 const cont = (name: string, min: number, max: number, scaling: Numeric['scaling'] = 'Linear'): Numeric => ({ name, type: 'Continuous', min, max, scaling });
 const int = (name: string, min: number, max: number, scaling: Numeric['scaling'] = 'Linear'): Numeric => ({ name, type: 'Integer', min, max, scaling });
 
-function branin(a: Assignment): number {
-  const x1 = Number(a.x1);
-  const x2 = Number(a.x2);
-  const b = 5.1 / (4 * Math.PI ** 2);
-  const c = 5 / Math.PI;
-  const t = 1 / (8 * Math.PI);
-  return (x2 - b * x1 * x1 + c * x1 - 6) ** 2 + 10 * (1 - t) * Math.cos(x1) + 10;
-}
-const BRANIN_MIN = 0.397887357729738;
+// Branin and its known minimum, the same definition the search benchmark (npm run bench:tune:search) optimizes.
+const branin = FUNCTIONS.branin.f;
+const BRANIN_MIN = FUNCTIONS.branin.minimum;
 const braninSpace: SearchSpace = { direction: 'Minimize', parameters: [cont('x1', -5, 10), cont('x2', 0, 15)] };
 
 function run(strategy: 'Bayesian' | 'Random', space: SearchSpace, f: (a: Assignment) => number, seed: number, budget: number): Evaluation[] {

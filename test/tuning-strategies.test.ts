@@ -1,42 +1,25 @@
 import {
   ListHyperParameterTuningJobsCommand,
-  ListTrainingJobsForHyperParameterTuningJobCommand,
   paginateListHyperParameterTuningJobs,
-  type HyperParameterTrainingJobSummary,
 } from '@aws-sdk/client-sagemaker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, KMEANS_IMAGE, ROLE } from './helpers/clients.js';
+import { describe, expect, it } from 'vitest';
+import { KMEANS_IMAGE, ROLE } from './helpers/clients.js';
 import { plantedClusters, toCsv } from './helpers/data.js';
-import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
 import { channel, upload } from './helpers/pipeline.js';
-import { linearLearnerDefinition, tuneAndWait, tuningConfig, uploadBinarySplit } from './helpers/tuning.js';
+import { useTuningEmulator } from './helpers/tuning-suite.js';
+import { linearLearnerDefinition, listTuningChildren, tuneAndWait, tuningConfig } from './helpers/tuning.js';
 
-let emu: EmulatorProcess;
-let c: ReturnType<typeof clients>;
-let uris: Awaited<ReturnType<typeof uploadBinarySplit>>;
 const BUCKET = 'tuning-strategies';
+const suite = useTuningEmulator(BUCKET, 300);
 
-beforeAll(async () => {
-  emu = await startEmulatorProcess();
-  c = clients(emu.url);
-  uris = await uploadBinarySplit(c.s3, BUCKET, 300);
-});
-afterAll(async () => {
-  await emu?.stop();
-  if (emu) removeDir(emu.dataDir);
-});
-
-async function children(name: string): Promise<HyperParameterTrainingJobSummary[]> {
-  const r = await c.sagemaker.send(new ListTrainingJobsForHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name, MaxResults: 100 }));
-  return r.TrainingJobSummaries!;
-}
+const children = (name: string) => listTuningChildren(suite.c.sagemaker, name);
 
 const accuracy = { Type: 'Maximize', MetricName: 'validation:binary_classification_accuracy' } as const;
 
 describe('tuning strategies, ranges and completion criteria', () => {
   it('Bayesian over every range type and scaling, AutoParameters included', async () => {
     const name = 'tune-bayes';
-    const done = await tuneAndWait(c.sagemaker, {
+    const done = await tuneAndWait(suite.c.sagemaker, {
       HyperParameterTuningJobName: name,
       HyperParameterTuningJobConfig: tuningConfig({
         Strategy: 'Bayesian',
@@ -52,7 +35,7 @@ describe('tuning strategies, ranges and completion criteria', () => {
           AutoParameters: [{ Name: 'positive_example_weight_mult', ValueHint: '1.0' }],
         },
       }),
-      TrainingJobDefinition: linearLearnerDefinition(BUCKET, uris, { epochs: '2' }),
+      TrainingJobDefinition: linearLearnerDefinition(BUCKET, suite.uris, { epochs: '2' }),
     });
     expect(done.HyperParameterTuningJobStatus).toBe('Completed');
     expect(done.TrainingJobStatusCounters!.Completed).toBe(5);
@@ -73,14 +56,14 @@ describe('tuning strategies, ranges and completion criteria', () => {
   });
 
   it('TargetObjectiveMetricValue ends the job as soon as a child reaches it', async () => {
-    const done = await tuneAndWait(c.sagemaker, {
+    const done = await tuneAndWait(suite.c.sagemaker, {
       HyperParameterTuningJobName: 'tune-target',
       HyperParameterTuningJobConfig: tuningConfig({
         HyperParameterTuningJobObjective: accuracy,
         ResourceLimits: { MaxNumberOfTrainingJobs: 10, MaxParallelTrainingJobs: 1 },
         TuningJobCompletionCriteria: { TargetObjectiveMetricValue: 0.5 },
       }),
-      TrainingJobDefinition: linearLearnerDefinition(BUCKET, uris, { epochs: '1' }),
+      TrainingJobDefinition: linearLearnerDefinition(BUCKET, suite.uris, { epochs: '1' }),
     });
     expect(done.HyperParameterTuningJobStatus).toBe('Completed');
     expect((await children('tune-target')).length).toBe(1);
@@ -93,27 +76,27 @@ describe('tuning strategies, ranges and completion criteria', () => {
       ParameterRanges: { ContinuousParameterRanges: [{ Name: 'learning_rate', MinValue: '0.1', MaxValue: '0.1001' }] },
       HyperParameterTuningJobObjective: accuracy,
     };
-    const notImproving = await tuneAndWait(c.sagemaker, {
+    const notImproving = await tuneAndWait(suite.c.sagemaker, {
       HyperParameterTuningJobName: 'tune-flat',
       HyperParameterTuningJobConfig: tuningConfig({
         ...flat,
         ResourceLimits: { MaxNumberOfTrainingJobs: 10, MaxParallelTrainingJobs: 1 },
         TuningJobCompletionCriteria: { BestObjectiveNotImproving: { MaxNumberOfTrainingJobsNotImproving: 3 } },
       }),
-      TrainingJobDefinition: linearLearnerDefinition(BUCKET, uris, { epochs: '1' }),
+      TrainingJobDefinition: linearLearnerDefinition(BUCKET, suite.uris, { epochs: '1' }),
     });
     expect(notImproving.HyperParameterTuningJobStatus).toBe('Completed');
     expect(notImproving.TuningJobCompletionDetails!.NumberOfTrainingJobsObjectiveNotImproving).toBe(3);
     expect((await children('tune-flat')).length).toBe(4);
 
-    const converged = await tuneAndWait(c.sagemaker, {
+    const converged = await tuneAndWait(suite.c.sagemaker, {
       HyperParameterTuningJobName: 'tune-converge',
       HyperParameterTuningJobConfig: tuningConfig({
         ...flat,
         ResourceLimits: { MaxNumberOfTrainingJobs: 12, MaxParallelTrainingJobs: 1 },
         TuningJobCompletionCriteria: { ConvergenceDetected: { CompleteOnConvergence: 'Enabled' } },
       }),
-      TrainingJobDefinition: linearLearnerDefinition(BUCKET, uris, { epochs: '1' }),
+      TrainingJobDefinition: linearLearnerDefinition(BUCKET, suite.uris, { epochs: '1' }),
     });
     expect(converged.HyperParameterTuningJobStatus).toBe('Completed');
     expect(converged.TuningJobCompletionDetails!.ConvergenceDetectedTime).toBeInstanceOf(Date);
@@ -121,9 +104,9 @@ describe('tuning strategies, ranges and completion criteria', () => {
   });
 
   it('warm start, IdenticalDataAndAlgorithm then TransferLearning: OverallBestTrainingJob spans the lineage', async () => {
-    const def = linearLearnerDefinition(BUCKET, uris, { epochs: '1' });
-    const parent = await tuneAndWait(c.sagemaker, { HyperParameterTuningJobName: 'tune-parent', HyperParameterTuningJobConfig: tuningConfig(), TrainingJobDefinition: def });
-    const child = await tuneAndWait(c.sagemaker, {
+    const def = linearLearnerDefinition(BUCKET, suite.uris, { epochs: '1' });
+    const parent = await tuneAndWait(suite.c.sagemaker, { HyperParameterTuningJobName: 'tune-parent', HyperParameterTuningJobConfig: tuningConfig(), TrainingJobDefinition: def });
+    const child = await tuneAndWait(suite.c.sagemaker, {
       HyperParameterTuningJobName: 'tune-warm',
       HyperParameterTuningJobConfig: tuningConfig({ Strategy: 'Bayesian', ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 1 } }),
       TrainingJobDefinition: def,
@@ -138,7 +121,7 @@ describe('tuning strategies, ranges and completion criteria', () => {
     expect(parent.OverallBestTrainingJob).toBeUndefined();
 
     // TransferLearning: a new range over the same hyperparameter names, parents of parents included.
-    const transfer = await tuneAndWait(c.sagemaker, {
+    const transfer = await tuneAndWait(suite.c.sagemaker, {
       HyperParameterTuningJobName: 'tune-transfer',
       HyperParameterTuningJobConfig: tuningConfig({
         ResourceLimits: { MaxNumberOfTrainingJobs: 1, MaxParallelTrainingJobs: 1 },
@@ -153,10 +136,10 @@ describe('tuning strategies, ranges and completion criteria', () => {
   });
 
   it('TrainingJobDefinitions: each definition with its own ranges, jobs spread across them', async () => {
-    const base = linearLearnerDefinition(BUCKET, uris, { epochs: '1' });
+    const base = linearLearnerDefinition(BUCKET, suite.uris, { epochs: '1' });
     const objective = { Type: 'Minimize', MetricName: 'validation:objective_loss' } as const;
     const { ParameterRanges: _unused, HyperParameterTuningJobObjective: _o, ...config } = tuningConfig({ ResourceLimits: { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 2 } });
-    const done = await tuneAndWait(c.sagemaker, {
+    const done = await tuneAndWait(suite.c.sagemaker, {
       HyperParameterTuningJobName: 'tune-multi',
       HyperParameterTuningJobConfig: config,
       TrainingJobDefinitions: [
@@ -172,9 +155,9 @@ describe('tuning strategies, ranges and completion criteria', () => {
 
   it('k-means on test:msd', async () => {
     const clusters = plantedClusters(300, 3, 3, 9);
-    const train = await upload(c.s3, BUCKET, 'km/train.csv', toCsv(clusters.x.slice(0, 240)));
-    const test = await upload(c.s3, BUCKET, 'km/test.csv', toCsv(clusters.x.slice(240)));
-    const done = await tuneAndWait(c.sagemaker, {
+    const train = await upload(suite.c.s3, BUCKET, 'km/train.csv', toCsv(clusters.x.slice(0, 240)));
+    const test = await upload(suite.c.s3, BUCKET, 'km/test.csv', toCsv(clusters.x.slice(240)));
+    const done = await tuneAndWait(suite.c.sagemaker, {
       HyperParameterTuningJobName: 'tune-kmeans',
       HyperParameterTuningJobConfig: tuningConfig({
         HyperParameterTuningJobObjective: { Type: 'Minimize', MetricName: 'test:msd' },
@@ -199,11 +182,11 @@ describe('tuning strategies, ranges and completion criteria', () => {
   });
 
   it('children that all fail non-retryably fail the tuning job, with a FailureReason', async () => {
-    const done = await tuneAndWait(c.sagemaker, {
+    const done = await tuneAndWait(suite.c.sagemaker, {
       HyperParameterTuningJobName: 'tune-failing',
       HyperParameterTuningJobConfig: tuningConfig({ ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 2 } }),
       // The algorithm rejects this value: every child ends Failed with a ClientError.
-      TrainingJobDefinition: linearLearnerDefinition(BUCKET, uris, { epochs: '0' }),
+      TrainingJobDefinition: linearLearnerDefinition(BUCKET, suite.uris, { epochs: '0' }),
     });
     expect(done.HyperParameterTuningJobStatus).toBe('Failed');
     expect(done.FailureReason).toMatch(/non-retryable/);
@@ -218,15 +201,15 @@ describe('tuning strategies, ranges and completion criteria', () => {
 
   it('ListHyperParameterTuningJobs: Name ascending by default, filters, sort and pagination', async () => {
     const names: string[] = [];
-    for await (const page of paginateListHyperParameterTuningJobs({ client: c.sagemaker, pageSize: 2 }, {})) {
+    for await (const page of paginateListHyperParameterTuningJobs({ client: suite.c.sagemaker, pageSize: 2 }, {})) {
       expect(page.HyperParameterTuningJobSummaries!.length).toBeLessThanOrEqual(2);
       names.push(...page.HyperParameterTuningJobSummaries!.map((s) => s.HyperParameterTuningJobName!));
     }
     expect(names.length).toBeGreaterThanOrEqual(8);
     expect(names).toEqual([...names].sort());
-    const failed = await c.sagemaker.send(new ListHyperParameterTuningJobsCommand({ StatusEquals: 'Failed' }));
+    const failed = await suite.c.sagemaker.send(new ListHyperParameterTuningJobsCommand({ StatusEquals: 'Failed' }));
     expect(failed.HyperParameterTuningJobSummaries!.map((s) => s.HyperParameterTuningJobName)).toEqual(['tune-failing']);
-    const newest = await c.sagemaker.send(new ListHyperParameterTuningJobsCommand({ SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 1 }));
+    const newest = await suite.c.sagemaker.send(new ListHyperParameterTuningJobsCommand({ SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 1 }));
     expect(newest.HyperParameterTuningJobSummaries![0].HyperParameterTuningJobName).toBe('tune-failing');
     expect(newest.NextToken).toBeDefined();
   });

@@ -5,35 +5,22 @@ import {
   StopHyperParameterTuningJobCommand,
   type CreateHyperParameterTuningJobRequest,
 } from '@aws-sdk/client-sagemaker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients } from './helpers/clients.js';
-import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
-import { linearLearnerDefinition, tuningConfig, uploadBinarySplit } from './helpers/tuning.js';
+import { describe, expect, it } from 'vitest';
+import { useTuningEmulator } from './helpers/tuning-suite.js';
+import { linearLearnerDefinition, tuningConfig } from './helpers/tuning.js';
 
-let emu: EmulatorProcess;
-let c: ReturnType<typeof clients>;
-let uris: Awaited<ReturnType<typeof uploadBinarySplit>>;
 const BUCKET = 'tuning-validation';
-
-beforeAll(async () => {
-  emu = await startEmulatorProcess();
-  c = clients(emu.url);
-  uris = await uploadBinarySplit(c.s3, BUCKET, 40);
-});
-afterAll(async () => {
-  await emu?.stop();
-  if (emu) removeDir(emu.dataDir);
-});
+const suite = useTuningEmulator(BUCKET, 40);
 
 async function rejected(req: Partial<CreateHyperParameterTuningJobRequest>) {
   const full = {
     HyperParameterTuningJobName: 'bad-job',
     HyperParameterTuningJobConfig: tuningConfig(),
-    TrainingJobDefinition: linearLearnerDefinition(BUCKET, uris),
+    TrainingJobDefinition: linearLearnerDefinition(BUCKET, suite.uris),
     ...req,
   } as CreateHyperParameterTuningJobRequest;
   try {
-    await c.sagemaker.send(new CreateHyperParameterTuningJobCommand(full));
+    await suite.c.sagemaker.send(new CreateHyperParameterTuningJobCommand(full));
   } catch (e) {
     const err = e as Error & { $metadata: { httpStatusCode?: number } };
     return { code: err.name, status: err.$metadata.httpStatusCode, message: err.message };
@@ -53,7 +40,7 @@ describe('CreateHyperParameterTuningJob validation', () => {
   });
 
   it('a custom image whose MetricDefinitions lack the objective', async () => {
-    const def = linearLearnerDefinition(BUCKET, uris);
+    const def = linearLearnerDefinition(BUCKET, suite.uris);
     def.AlgorithmSpecification = { TrainingImage: '123456789012.dkr.ecr.us-east-1.amazonaws.com/my-algo:latest', TrainingInputMode: 'File', MetricDefinitions: [{ Name: 'loss', Regex: 'loss=(\\S+)' }] };
     const r = await rejected({ TrainingJobDefinition: def });
     expect(r).toMatchObject({ code: 'ValidationException', status: 400 });
@@ -61,7 +48,7 @@ describe('CreateHyperParameterTuningJob validation', () => {
   });
 
   it('a hyperparameter both static and tuned, and one the algorithm cannot tune', async () => {
-    const both = await rejected({ TrainingJobDefinition: linearLearnerDefinition(BUCKET, uris, { learning_rate: '0.1' }) });
+    const both = await rejected({ TrainingJobDefinition: linearLearnerDefinition(BUCKET, suite.uris, { learning_rate: '0.1' }) });
     expect(both).toMatchObject({ code: 'ValidationException', status: 400 });
     expect(both.message).toMatch(/learning_rate/);
     const untunable = await rejected(ranges({ CategoricalParameterRanges: [{ Name: 'optimizer', Values: ['sgd', 'adam'] }] }));
@@ -103,23 +90,23 @@ describe('CreateHyperParameterTuningJob validation', () => {
     const parent = await rejected({ WarmStartConfig: { ParentHyperParameterTuningJobs: [{ HyperParameterTuningJobName: 'nope' }], WarmStartType: 'TransferLearning' } });
     expect(parent.message).toMatch(/nope/);
 
-    const missing = await c.sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: 'nope' })).catch((e: Error & { $metadata: { httpStatusCode?: number } }) => e);
+    const missing = await suite.c.sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: 'nope' })).catch((e: Error & { $metadata: { httpStatusCode?: number } }) => e);
     expect(missing).toMatchObject({ name: 'ResourceNotFound', $metadata: { httpStatusCode: 400 } });
-    const stop = await c.sagemaker.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: 'nope' })).catch((e: Error) => e);
+    const stop = await suite.c.sagemaker.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: 'nope' })).catch((e: Error) => e);
     expect(stop).toMatchObject({ name: 'ResourceNotFound' });
     // Nothing was stored by any rejected request.
-    expect((await c.sagemaker.send(new ListHyperParameterTuningJobsCommand({}))).HyperParameterTuningJobSummaries).toEqual([]);
+    expect((await suite.c.sagemaker.send(new ListHyperParameterTuningJobsCommand({}))).HyperParameterTuningJobSummaries).toEqual([]);
   });
 
   it('a name already taken is ResourceInUse', async () => {
     const req = {
       HyperParameterTuningJobName: 'taken',
       HyperParameterTuningJobConfig: tuningConfig({ ResourceLimits: { MaxNumberOfTrainingJobs: 1, MaxParallelTrainingJobs: 1 } }),
-      TrainingJobDefinition: linearLearnerDefinition(BUCKET, uris, { epochs: '1' }),
+      TrainingJobDefinition: linearLearnerDefinition(BUCKET, suite.uris, { epochs: '1' }),
     };
-    await c.sagemaker.send(new CreateHyperParameterTuningJobCommand(req));
+    await suite.c.sagemaker.send(new CreateHyperParameterTuningJobCommand(req));
     const r = await rejected(req);
     expect(r).toMatchObject({ code: 'ResourceInUse', status: 400, message: 'A hyperparameter tuning job with the name, taken, already exists. Choose a different name.' });
-    await c.sagemaker.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: 'taken' })).catch(() => undefined);
+    await suite.c.sagemaker.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: 'taken' })).catch(() => undefined);
   });
 });

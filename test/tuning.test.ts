@@ -11,31 +11,19 @@ import {
   type HyperParameterTrainingJobSummary,
 } from '@aws-sdk/client-sagemaker';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients } from './helpers/clients.js';
-import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
-import { linearLearnerDefinition, tuneAndWait, tuningConfig, uploadBinarySplit, waitForTuning } from './helpers/tuning.js';
+import { describe, expect, it } from 'vitest';
+import { rejection } from './helpers/clients.js';
+import { useTuningEmulator } from './helpers/tuning-suite.js';
+import { linearLearnerDefinition, tuneAndWait, tuningConfig, waitForTuning } from './helpers/tuning.js';
 
-let emu: EmulatorProcess;
-let c: ReturnType<typeof clients>;
-let uris: Awaited<ReturnType<typeof uploadBinarySplit>>;
 const BUCKET = 'tuning';
-
-beforeAll(async () => {
-  emu = await startEmulatorProcess();
-  c = clients(emu.url);
-  uris = await uploadBinarySplit(c.s3, BUCKET);
-});
-afterAll(async () => {
-  await emu?.stop();
-  if (emu) removeDir(emu.dataDir);
-});
+const suite = useTuningEmulator(BUCKET);
 
 async function allChildren(name: string): Promise<HyperParameterTrainingJobSummary[]> {
   const out: HyperParameterTrainingJobSummary[] = [];
   let token: string | undefined;
   do {
-    const page = await c.sagemaker.send(new ListTrainingJobsForHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name, NextToken: token, MaxResults: 2 }));
+    const page = await suite.c.sagemaker.send(new ListTrainingJobsForHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name, NextToken: token, MaxResults: 2 }));
     out.push(...page.TrainingJobSummaries!);
     token = page.NextToken;
   } while (token);
@@ -55,19 +43,10 @@ function maxOverlap(jobs: { CreationTime?: Date; TrainingEndTime?: Date; LastMod
   return max;
 }
 
-async function rejection(p: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error & { $metadata: { httpStatusCode?: number } };
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('hyperparameter tuning jobs through the JS SDK v3', () => {
   it('Random: children are ordinary training jobs; counters, best job, lists, tags and delete', async () => {
     const name = 'tune-random';
-    const done = await tuneAndWait(c.sagemaker, {
+    const done = await tuneAndWait(suite.c.sagemaker, {
       HyperParameterTuningJobName: name,
       HyperParameterTuningJobConfig: tuningConfig({
         ResourceLimits: { MaxNumberOfTrainingJobs: 4, MaxParallelTrainingJobs: 2 },
@@ -76,7 +55,7 @@ describe('hyperparameter tuning jobs through the JS SDK v3', () => {
           IntegerParameterRanges: [{ Name: 'mini_batch_size', MinValue: '10', MaxValue: '100', ScalingType: 'Linear' }],
         },
       }),
-      TrainingJobDefinition: linearLearnerDefinition(BUCKET, uris),
+      TrainingJobDefinition: linearLearnerDefinition(BUCKET, suite.uris),
       Tags: [{ Key: 'team', Value: 'ml' }],
     });
     expect(done.HyperParameterTuningJobStatus).toBe('Completed');
@@ -94,7 +73,7 @@ describe('hyperparameter tuning jobs through the JS SDK v3', () => {
     expect(done.BestTrainingJob!.FinalHyperParameterTuningJobObjectiveMetric!.Value).toBe(Math.min(...values));
     expect(done.BestTrainingJob!.FinalHyperParameterTuningJobObjectiveMetric!.MetricName).toBe('validation:objective_loss');
 
-    const details = await Promise.all(children.map((s) => c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: s.TrainingJobName! }))));
+    const details = await Promise.all(children.map((s) => suite.c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: s.TrainingJobName! }))));
     expect(maxOverlap(details)).toBeLessThanOrEqual(2);
     for (const [i, job] of details.entries()) {
       expect(job.TrainingJobName).toMatch(new RegExp(`^${name}-00${i + 1}-[0-9a-f]{8}$`));
@@ -111,38 +90,38 @@ describe('hyperparameter tuning jobs through the JS SDK v3', () => {
     }
 
     // Linear learner under a tuning job trains one model, whatever num_models says.
-    const logs = new CloudWatchLogsClient({ endpoint: emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const logs = new CloudWatchLogsClient({ endpoint: suite.emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     const events = await logs.send(
       new FilterLogEventsCommand({ logGroupName: '/aws/sagemaker/TrainingJobs', logStreamNamePrefix: children[0].TrainingJobName, filterPattern: '"num_models forced to 1"' }),
     );
     expect(events.events!.length).toBe(1);
 
-    const byValue = await c.sagemaker.send(
+    const byValue = await suite.c.sagemaker.send(
       new ListTrainingJobsForHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name, SortBy: 'FinalObjectiveMetricValue', SortOrder: 'Ascending' }),
     );
     expect(byValue.TrainingJobSummaries!.map((s) => s.FinalHyperParameterTuningJobObjectiveMetric!.Value)).toEqual([...values].sort((a, b) => a - b));
-    const stopped = await c.sagemaker.send(new ListTrainingJobsForHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name, StatusEquals: 'Stopped' }));
+    const stopped = await suite.c.sagemaker.send(new ListTrainingJobsForHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name, StatusEquals: 'Stopped' }));
     expect(stopped.TrainingJobSummaries).toEqual([]);
 
-    const listed = await c.sagemaker.send(new ListHyperParameterTuningJobsCommand({ NameContains: 'RANDOM' }));
+    const listed = await suite.c.sagemaker.send(new ListHyperParameterTuningJobsCommand({ NameContains: 'RANDOM' }));
     expect(listed.HyperParameterTuningJobSummaries!.map((s) => s.HyperParameterTuningJobName)).toEqual([name]);
     expect(listed.HyperParameterTuningJobSummaries![0].Strategy).toBe('Random');
     expect(listed.HyperParameterTuningJobSummaries![0].TrainingJobStatusCounters!.Completed).toBe(4);
 
-    await c.sagemaker.send(new AddTagsCommand({ ResourceArn: done.HyperParameterTuningJobArn, Tags: [{ Key: 'stage', Value: 'dev' }] }));
-    const tags = await c.sagemaker.send(new ListTagsCommand({ ResourceArn: done.HyperParameterTuningJobArn }));
+    await suite.c.sagemaker.send(new AddTagsCommand({ ResourceArn: done.HyperParameterTuningJobArn, Tags: [{ Key: 'stage', Value: 'dev' }] }));
+    const tags = await suite.c.sagemaker.send(new ListTagsCommand({ ResourceArn: done.HyperParameterTuningJobArn }));
     expect(tags.Tags).toEqual([{ Key: 'team', Value: 'ml' }, { Key: 'stage', Value: 'dev' }]);
 
-    await c.sagemaker.send(new DeleteHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }));
-    const gone = await rejection(c.sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })));
+    await suite.c.sagemaker.send(new DeleteHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }));
+    const gone = await rejection(suite.c.sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })));
     expect(gone.name).toBe('ResourceNotFound');
     // The training jobs stay, as on AWS.
-    expect((await c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: children[0].TrainingJobName! }))).TrainingJobStatus).toBe('Completed');
+    expect((await suite.c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: children[0].TrainingJobName! }))).TrainingJobStatus).toBe('Completed');
   });
 
   it('Grid: every combination of categorical and integer ranges exactly once', async () => {
     const name = 'tune-grid';
-    const done = await tuneAndWait(c.sagemaker, {
+    const done = await tuneAndWait(suite.c.sagemaker, {
       HyperParameterTuningJobName: name,
       HyperParameterTuningJobConfig: tuningConfig({
         Strategy: 'Grid',
@@ -152,7 +131,7 @@ describe('hyperparameter tuning jobs through the JS SDK v3', () => {
           IntegerParameterRanges: [{ Name: 'mini_batch_size', MinValue: '20', MaxValue: '21' }],
         },
       }),
-      TrainingJobDefinition: linearLearnerDefinition(BUCKET, uris, { epochs: '1' }),
+      TrainingJobDefinition: linearLearnerDefinition(BUCKET, suite.uris, { epochs: '1' }),
     });
     expect(done.HyperParameterTuningJobStatus).toBe('Completed');
     const tuned = (await allChildren(name)).map((s) => `${s.TunedHyperParameters!.use_bias}/${s.TunedHyperParameters!.mini_batch_size}`);
@@ -161,24 +140,24 @@ describe('hyperparameter tuning jobs through the JS SDK v3', () => {
 
   it('Stop: the tuning job goes Stopping then Stopped, and so does every running child', async () => {
     const name = 'tune-stop';
-    await c.sagemaker.send(
+    await suite.c.sagemaker.send(
       new CreateHyperParameterTuningJobCommand({
         HyperParameterTuningJobName: name,
         HyperParameterTuningJobConfig: tuningConfig({ ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 2 } }),
-        TrainingJobDefinition: linearLearnerDefinition(BUCKET, uris, { epochs: '400', mini_batch_size: '5' }),
+        TrainingJobDefinition: linearLearnerDefinition(BUCKET, suite.uris, { epochs: '400', mini_batch_size: '5' }),
       }),
     );
     let running = 0;
     for (let i = 0; i < 200 && running < 1; i++) {
-      running = (await c.sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }))).TrainingJobStatusCounters!.InProgress!;
+      running = (await suite.c.sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }))).TrainingJobStatusCounters!.InProgress!;
       if (!running) await new Promise((r) => setTimeout(r, 100));
     }
-    await c.sagemaker.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }));
-    const status = (await c.sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }))).HyperParameterTuningJobStatus;
+    await suite.c.sagemaker.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }));
+    const status = (await suite.c.sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }))).HyperParameterTuningJobStatus;
     expect(['Stopping', 'Stopped']).toContain(status);
-    const again = await rejection(c.sagemaker.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })));
+    const again = await rejection(suite.c.sagemaker.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })));
     expect(again.name).toBe('ValidationException');
-    const done = await waitForTuning(c.sagemaker, name);
+    const done = await waitForTuning(suite.c.sagemaker, name);
     expect(done.HyperParameterTuningJobStatus).toBe('Stopped');
     const children = await allChildren(name);
     expect(children.length).toBeGreaterThan(0);

@@ -9,7 +9,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ContainerDefinition } from '@aws-sdk/client-sagemaker';
@@ -20,6 +19,7 @@ import { containerName, dockerArgs, removeContainer } from './docker.js';
 import type { ImageResolver, ImageRunner } from './images.js';
 import { unpackInto } from './tarball.js';
 import { killGroup } from './training.js';
+import { freePort } from '../free-port.js';
 
 const PYTHON_DIR = join(import.meta.dirname, 'python');
 
@@ -58,17 +58,6 @@ export interface ServingContext {
 export interface DeployedVariant {
   model: ContainerModel;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
 }
 
 function httpCall(port: number, agent: Agent, method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; contentType: string }> {

@@ -9,6 +9,38 @@ import { validateInput } from './validate.js';
 export type OperationHandler = (input: any, ctx: RequestContext) => unknown | Promise<unknown>;
 
 /**
+ * What every RPC-style protocol (awsJson, Smithy RPC v2 CBOR) does between decoding and
+ * encoding: find the operation in the service model and its handler, decode the body with the
+ * protocol's codec, validate the input against the model, run the handler. Throws AwsError for
+ * the caller to write in its own wire format.
+ */
+export async function runModeledOperation(
+  model: ServiceModel,
+  operations: Record<string, OperationHandler>,
+  validationCode: string | undefined,
+  operation: string,
+  body: Buffer,
+  ctx: RequestContext,
+  codec: { name: string; decode: (body: Buffer) => unknown; isStructure: (parsed: unknown) => boolean },
+): Promise<unknown> {
+  const op = own(model.operations, operation);
+  if (!op) throw new AwsError('UnknownOperationException', `The operation ${operation} is not recognized.`);
+  const handler = own(operations, operation);
+  if (!handler) throw new AwsError('NotImplemented', `localsage does not implement ${operation} yet.`, 501);
+  let parsed: unknown = {};
+  if (body.length) {
+    try {
+      parsed = codec.decode(body);
+    } catch {
+      throw new AwsError('SerializationException', `Unable to parse the request body as ${codec.name}.`);
+    }
+  }
+  if (!codec.isStructure(parsed)) throw new AwsError('SerializationException', 'Start of structure or map found where not expected.');
+  const input = op.input ? validateInput(model, op.input.shape, parsed, validationCode) : {};
+  return handler(input, ctx);
+}
+
+/**
  * The awsJson1_0/1_1 protocol: `X-Amz-Target: <Prefix>.<Operation>`, a JSON body in, JSON out.
  * Every operation's input is checked against the service model before its handler runs.
  */
@@ -28,22 +60,12 @@ export function createAwsJsonService(opts: {
 
   return async function handle(operation: string, body: Buffer, ctx: RequestContext, res: ServerResponse): Promise<void> {
     try {
-      const op = own(model.operations, operation);
-      if (!op) throw new AwsError('UnknownOperationException', `The operation ${operation} is not recognized.`);
-      const handler = own(operations, operation);
-      if (!handler) throw new AwsError('NotImplemented', `localsage does not implement ${operation} yet.`, 501);
-      let parsed: unknown = {};
-      if (body.length) {
-        try {
-          parsed = JSON.parse(body.toString('utf8'));
-        } catch {
-          throw new AwsError('SerializationException', 'Unable to parse the request body as JSON.');
-        }
-      }
-      // Only a JSON object (or `null`, which carries no members) can be an operation's input.
-      if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed))) throw new AwsError('SerializationException', 'Start of structure or map found where not expected.');
-      const input = op.input ? validateInput(model, op.input.shape, parsed, opts.validationCode) : {};
-      const output = await handler(input, ctx);
+      const output = await runModeledOperation(model, operations, opts.validationCode, operation, body, ctx, {
+        name: 'JSON',
+        decode: (bytes) => JSON.parse(bytes.toString('utf8')),
+        // Only a JSON object (or `null`, which carries no members) can be an operation's input.
+        isStructure: (parsed) => parsed === null || (typeof parsed === 'object' && !Array.isArray(parsed)),
+      });
       send(res, 200, contentType, ctx.requestId, toWireJson(output ?? {}));
     } catch (err) {
       sendJsonError(res, contentType, ctx.requestId, err, opts.queryCompatible);

@@ -1,11 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { cbor, dateToTag } from '@smithy/core/cbor';
-import { asAwsError, type OperationHandler } from './aws-json.js';
+import { asAwsError, runModeledOperation, type OperationHandler } from './aws-json.js';
 import type { RequestContext } from './context.js';
-import { AwsError } from './errors.js';
-import { own, setOwn } from './own.js';
+import { setOwn } from './own.js';
 import type { ServiceModel } from './service-model.js';
-import { validateInput } from './validate.js';
 
 /** `POST /service/<Service>/operation/<Operation>` with `Smithy-Protocol: rpc-v2-cbor`. */
 export const RPC_V2_CBOR_PATH = /^\/service\/([^/?]+)\/operation\/([^/?]+)$/;
@@ -20,23 +18,12 @@ export function createRpcV2CborService(opts: { model: ServiceModel; operations: 
   const { model, operations } = opts;
   return async function handle(operation: string, body: Buffer, ctx: RequestContext, res: ServerResponse): Promise<void> {
     try {
-      const op = own(model.operations, operation);
-      if (!op) throw new AwsError('UnknownOperationException', `The operation ${operation} is not recognized.`);
-      const handler = own(operations, operation);
-      if (!handler) throw new AwsError('NotImplemented', `localsage does not implement ${operation} yet.`, 501);
-      let parsed: unknown = {};
-      if (body.length) {
-        try {
-          parsed = fromWire(cbor.deserialize(new Uint8Array(body.buffer, body.byteOffset, body.length)));
-        } catch {
-          throw new AwsError('SerializationException', 'Unable to parse the request body as CBOR.');
-        }
-      }
-      if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed) || parsed instanceof Uint8Array)) {
-        throw new AwsError('SerializationException', 'Start of structure or map found where not expected.');
-      }
-      const input = op.input ? validateInput(model, op.input.shape, parsed, opts.validationCode) : {};
-      send(res, 200, ctx.requestId, toWire((await handler(input, ctx)) ?? {}));
+      const output = await runModeledOperation(model, operations, opts.validationCode, operation, body, ctx, {
+        name: 'CBOR',
+        decode: (bytes) => fromWire(cbor.deserialize(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length))),
+        isStructure: (parsed) => parsed === null || parsed === undefined || (typeof parsed === 'object' && !Array.isArray(parsed) && !(parsed instanceof Uint8Array)),
+      });
+      send(res, 200, ctx.requestId, toWire(output ?? {}));
     } catch (err) {
       sendCborError(res, ctx.requestId, err, opts.queryCompatible);
     }

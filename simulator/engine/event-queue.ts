@@ -1,4 +1,5 @@
 import { MinHeap } from '../../core/heap.js';
+import { grownTo } from '../../core/typed-array.js';
 
 /**
  * The event queue of the discrete-event core: the project's binary heap (core/heap.ts) of event
@@ -64,14 +65,9 @@ export class EventQueue {
   private grow(): void {
     const old = this.cap;
     const cap = old * 2;
-    const g32 = (a: Int32Array) => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.kind = g32(this.kind);
-    this.opA = g32(this.opA);
-    this.opB = g32(this.opB);
+    this.kind = grownTo(this.kind, cap);
+    this.opA = grownTo(this.opA, cap);
+    this.opB = grownTo(this.opB, cap);
     this.free = new Int32Array(cap);
     for (let i = 0; i < cap - old; i++) this.free[i] = cap - 1 - i;
     this.freeTop = cap - old;

@@ -1,5 +1,6 @@
 import { MinHeap } from '../../core/heap.js';
 import { Rng, STREAM } from '../../core/random.js';
+import { grownTo } from '../../core/typed-array.js';
 import type { EventHandler, Simulation } from '../engine/simulation.js';
 import type { Scenario } from '../scenario.js';
 import { CloudWatchMetrics } from './cloudwatch.js';
@@ -338,32 +339,17 @@ export class SystemModel implements EventHandler {
 
   private growSlots(cap: number): void {
     const old = this.cap;
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    const u8 = (a: Uint8Array) => {
-      const b = new Uint8Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.slotSent = f64(this.slotSent);
-    this.slotArrive = f64(this.slotArrive);
-    this.slotStart = f64(this.slotStart);
-    this.slotAnswered = f64(this.slotAnswered);
-    this.slotBackLeg = f64(this.slotBackLeg);
-    this.slotInstance = i32(this.slotInstance);
-    this.slotUser = i32(this.slotUser);
-    this.slotPhase = i32(this.slotPhase);
-    this.slotGeneration = i32(this.slotGeneration);
-    this.slotOutcome = u8(this.slotOutcome);
-    this.slotWhere = u8(this.slotWhere);
+    this.slotSent = grownTo(this.slotSent, cap);
+    this.slotArrive = grownTo(this.slotArrive, cap);
+    this.slotStart = grownTo(this.slotStart, cap);
+    this.slotAnswered = grownTo(this.slotAnswered, cap);
+    this.slotBackLeg = grownTo(this.slotBackLeg, cap);
+    this.slotInstance = grownTo(this.slotInstance, cap);
+    this.slotUser = grownTo(this.slotUser, cap);
+    this.slotPhase = grownTo(this.slotPhase, cap);
+    this.slotGeneration = grownTo(this.slotGeneration, cap);
+    this.slotOutcome = grownTo(this.slotOutcome, cap);
+    this.slotWhere = grownTo(this.slotWhere, cap);
     const free = new Int32Array(cap);
     free.set(this.freeSlots.subarray(0, this.freeTop));
     let top = this.freeTop;

@@ -17,10 +17,10 @@ import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateHyperParameterTuningJobCommand, type HyperParameterTuningJobStrategyType } from '@aws-sdk/client-sagemaker';
-import { clients, LINEAR_LEARNER_IMAGE, ROLE } from '../helpers/clients.js';
+import { clients } from '../helpers/clients.js';
 import { removeDir, startEmulatorProcess } from '../helpers/emulator-process.js';
-import { channel, ensureBucket, upload } from '../helpers/pipeline.js';
-import { waitForTuning } from '../helpers/tuning.js';
+import { ensureBucket, upload } from '../helpers/pipeline.js';
+import { linearLearnerDefinition, tuningConfig, waitForTuning } from '../helpers/tuning.js';
 import { KDD99_FEATURES, KDD99_ROWS, writeKdd99Csv } from './kdd99.js';
 
 const args = process.argv.slice(2);
@@ -49,9 +49,8 @@ try {
     await c.sagemaker.send(
       new CreateHyperParameterTuningJobCommand({
         HyperParameterTuningJobName: name,
-        HyperParameterTuningJobConfig: {
+        HyperParameterTuningJobConfig: tuningConfig({
           Strategy: strategy,
-          HyperParameterTuningJobObjective: { Type: 'Minimize', MetricName: 'validation:objective_loss' },
           ResourceLimits: { MaxNumberOfTrainingJobs: jobs, MaxParallelTrainingJobs: 2 },
           ParameterRanges: {
             ContinuousParameterRanges: [
@@ -62,16 +61,13 @@ try {
             IntegerParameterRanges: [{ Name: 'mini_batch_size', MinValue: '100', MaxValue: '5000', ScalingType: 'Logarithmic' }],
           },
           RandomSeed: 1,
-        },
-        TrainingJobDefinition: {
-          AlgorithmSpecification: { TrainingImage: LINEAR_LEARNER_IMAGE, TrainingInputMode: 'File' },
-          RoleArn: ROLE,
-          InputDataConfig: [channel('train', train, 'text/csv'), channel('validation', validation, 'text/csv')],
-          OutputDataConfig: { S3OutputPath: 's3://bench-tune/out' },
-          ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
-          StoppingCondition: { MaxRuntimeInSeconds: 3600 },
-          StaticHyperParameters: { predictor_type: 'binary_classifier', feature_dim: String(KDD99_FEATURES), epochs: String(epochs) },
-        },
+        }),
+        TrainingJobDefinition: linearLearnerDefinition(
+          'bench-tune',
+          { train, validation, features: KDD99_FEATURES },
+          { epochs: String(epochs) },
+          { OutputDataConfig: { S3OutputPath: 's3://bench-tune/out' } },
+        ),
       }),
     );
     const done = await waitForTuning(c.sagemaker, name, 3_600_000);

@@ -22,3 +22,13 @@ export function clients(endpoint: string, opts: { accessKeyId?: string; region?:
 export const LINEAR_LEARNER_IMAGE = '382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1';
 export const KMEANS_IMAGE = '382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1';
 export const ROLE = 'arn:aws:iam::000000000000:role/SageMakerRole';
+
+/** An SDK call that must fail: returns the service exception (name, $metadata, modeled members) for the test to check. */
+export async function rejection(p: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number }; [k: string]: any }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as any;
+  }
+  throw new Error('expected the call to fail');
+}

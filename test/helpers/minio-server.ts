@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../emulator/free-port.js';
 
 /**
  * A real MinIO server binary run by a test: on loopback, on a free port, with generated
@@ -31,17 +31,6 @@ export interface MinioServer {
   restart(): Promise<void>;
   /** Kills it and removes its data folder. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
 }
 
 async function waitLive(endpoint: string, proc: ChildProcess, output: () => string): Promise<void> {

@@ -2,11 +2,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import {
   CreateHyperParameterTuningJobCommand,
   DescribeHyperParameterTuningJobCommand,
+  ListTrainingJobsForHyperParameterTuningJobCommand,
   type CreateHyperParameterTuningJobRequest,
   type DescribeHyperParameterTuningJobCommandOutput,
   type HyperParameterTrainingJobDefinition,
+  type HyperParameterTrainingJobSummary,
   type HyperParameterTuningJobConfig,
   type SageMakerClient,
+  type TrainingJobSortByOptions,
 } from '@aws-sdk/client-sagemaker';
 import { LINEAR_LEARNER_IMAGE, ROLE } from './clients.js';
 import { separableBinary, toCsv } from './data.js';
@@ -68,4 +71,10 @@ export async function waitForTuning(sm: SageMakerClient, name: string, timeoutMs
 export async function tuneAndWait(sm: SageMakerClient, req: CreateHyperParameterTuningJobRequest) {
   await sm.send(new CreateHyperParameterTuningJobCommand(req));
   return waitForTuning(sm, req.HyperParameterTuningJobName!);
+}
+
+/** The tuning job's training jobs (one page of up to 100: every suite stays under that). */
+export async function listTuningChildren(sm: SageMakerClient, name: string, sortBy?: TrainingJobSortByOptions): Promise<HyperParameterTrainingJobSummary[]> {
+  const r = await sm.send(new ListTrainingJobsForHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name, MaxResults: 100, SortBy: sortBy }));
+  return r.TrainingJobSummaries!;
 }

@@ -1,15 +1,8 @@
 """Starts a real `localsage serve` process for the Python tests (or uses LOCALSAGE_ENDPOINT)."""
 import os
-import re
-import shutil
-import subprocess
-import sys
-import tempfile
-import threading
 
 import pytest
-
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+from localsage_helpers import run_emulator
 
 
 @pytest.fixture(scope="session")
@@ -17,31 +10,7 @@ def endpoint_url():
     if os.environ.get("LOCALSAGE_ENDPOINT"):
         yield os.environ["LOCALSAGE_ENDPOINT"]
         return
-    data_dir = tempfile.mkdtemp(prefix="localsage-py-")
-    proc = subprocess.Popen(
-        ["node", "emulator/bin.mjs", "serve", "--port", "0", "--data-dir", data_dir, "--quiet"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = None
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        m = re.search(r"listening on (http://\S+)", line)
-        if m:
-            url = m.group(1)
-            break
-    if url is None:
-        proc.kill()
-        raise RuntimeError("emulator did not start:\n" + "".join(lines))
-    # Keep draining its output so the pipe never fills.
-    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-    shutil.rmtree(data_dir, ignore_errors=True)
+    yield from run_emulator((["emulator/bin.mjs"], []), "localsage-py-")
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ import random
 import re
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,39 +15,15 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from localsage_helpers import IMAGE, ROLE, run_emulator, train_linear_learner
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
 FAST = {"Delay": 1, "MaxAttempts": 300}
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 
 
 @pytest.fixture(scope="module")
 def emulator():
-    data_dir = tempfile.mkdtemp(prefix="localsage-scaling-")
-    proc = subprocess.Popen(
-        ["node", "--import", "tsx", "emulator/cli.ts", "serve", "--port", "0", "--data-dir", data_dir, "--quiet", "--timing", "realistic", "--clock-scale", "60"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    url = None
-    for line in proc.stdout:
-        m = re.search(r"listening on (http://\S+)", line)
-        if m:
-            url = m.group(1)
-            break
-    if url is None:
-        proc.kill()
-        raise RuntimeError("emulator did not start")
-    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-    yield url
-    os.killpg(proc.pid, 15)
-    proc.wait(timeout=20)
-    shutil.rmtree(data_dir, ignore_errors=True)
+    yield from run_emulator((["--import", "tsx", "emulator/cli.ts"], ["--timing", "realistic", "--clock-scale", "60"]), "localsage-scaling-")
 
 
 @pytest.fixture(scope="module")
@@ -66,18 +41,8 @@ def model_data(aws):
     rnd = random.Random(3)
     rows = "".join(f"{int(x > 0)},{x},{rnd.gauss(0, 1)},{rnd.gauss(0, 1)}\n" for x in (rnd.gauss(0, 2) for _ in range(200)))
     s3.put_object(Bucket="py-scaling", Key="train/train.csv", Body=rows.encode())
-    sm.create_training_job(
-        TrainingJobName="py-scaling",
-        AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
-        RoleArn=ROLE,
-        InputDataConfig=[{"ChannelName": "train", "ContentType": "text/csv", "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://py-scaling/train/"}}}],
-        OutputDataConfig={"S3OutputPath": "s3://py-scaling/output"},
-        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        StoppingCondition={"MaxRuntimeInSeconds": 3600},
-        HyperParameters={"predictor_type": "binary_classifier", "feature_dim": "3", "epochs": "1"},
-    )
-    sm.get_waiter("training_job_completed_or_stopped").wait(TrainingJobName="py-scaling", WaiterConfig=FAST)
-    return sm.describe_training_job(TrainingJobName="py-scaling")["ModelArtifacts"]["S3ModelArtifacts"]
+    job = train_linear_learner(sm, "py-scaling", "py-scaling", {"predictor_type": "binary_classifier", "feature_dim": "3", "epochs": "1"}, FAST)
+    return job["ModelArtifacts"]["S3ModelArtifacts"]
 
 
 def deploy(sm, name, artifact):

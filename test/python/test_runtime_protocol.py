@@ -7,9 +7,8 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from localsage_helpers import IMAGE, ROLE, train_linear_learner
 
-IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
 FAST = {"Delay": 1, "MaxAttempts": 120}
 
 
@@ -25,18 +24,7 @@ def runtime(session_kwargs):
         rows.append(f"{1 if sum(a * b for a, b in zip(w, x)) > 0 else 0}," + ",".join(map(str, x)))
     s3.create_bucket(Bucket="py-rt-protocol")
     s3.put_object(Bucket="py-rt-protocol", Key="train/train.csv", Body=("\n".join(rows) + "\n").encode())
-    sm.create_training_job(
-        TrainingJobName="py-rt-protocol",
-        AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
-        RoleArn=ROLE,
-        InputDataConfig=[{"ChannelName": "train", "ContentType": "text/csv", "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://py-rt-protocol/train/"}}}],
-        OutputDataConfig={"S3OutputPath": "s3://py-rt-protocol/output"},
-        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        StoppingCondition={"MaxRuntimeInSeconds": 3600},
-        HyperParameters={"predictor_type": "binary_classifier", "feature_dim": "3", "epochs": "2"},
-    )
-    sm.get_waiter("training_job_completed_or_stopped").wait(TrainingJobName="py-rt-protocol", WaiterConfig=FAST)
-    job = sm.describe_training_job(TrainingJobName="py-rt-protocol")
+    job = train_linear_learner(sm, "py-rt-protocol", "py-rt-protocol", {"predictor_type": "binary_classifier", "feature_dim": "3", "epochs": "2"}, FAST)
     assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
     sm.create_model(ModelName="py-rt-protocol", PrimaryContainer={"Image": IMAGE, "ModelDataUrl": job["ModelArtifacts"]["S3ModelArtifacts"]}, ExecutionRoleArn=ROLE)
     sm.create_endpoint_config(

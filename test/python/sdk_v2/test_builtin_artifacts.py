@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from mxnet_format import load_ndarray_list, read_linear_learner, write_linear_learner
+from sdk_v2_helpers import ROLE
 
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
 BUCKET = "artifacts-v2"
 
 

@@ -13,8 +13,9 @@ import tarfile
 
 import numpy as np
 import pytest
+from sdk_v2_helpers import ROLE
 
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
+BUCKET = "byom-v2"
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.join(HERE, "byom_scripts")
 HOME = os.environ.get("LOCALSAGE_FRAMEWORK_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "localsage", "frameworks")
@@ -39,14 +40,6 @@ def sklearn_python():
 @pytest.fixture(scope="module")
 def xgboost_python():
     return framework_python("xgboost", "import xgboost")
-
-
-@pytest.fixture(scope="module")
-def session(aws_env):
-    import boto3
-    import sagemaker
-
-    return sagemaker.Session(boto_session=boto3.Session(region_name="us-east-1"), default_bucket="byom-v2")
 
 
 def separable(n, d, seed):

@@ -1,31 +1,9 @@
 """The SageMaker Python SDK v2 (sagemaker<3): LinearLearner and KMeans with record_set, fit with
 its log streaming, deploy, and the Predictor's RecordIO-protobuf round trip."""
 import numpy as np
-import pytest
+from sdk_v2_helpers import ROLE, separable
 
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
-
-
-@pytest.fixture(scope="module")
-def session(aws_env):
-    # Every boto3 client the SDK makes (S3 for record_set, CloudWatch Logs for fit's log
-    # streaming, SageMaker, Runtime) goes to the emulator through AWS_ENDPOINT_URL.
-    import boto3
-    import sagemaker
-
-    boto_session = boto3.Session(region_name="us-east-1")
-    # default_bucket= keeps the SDK from its hard-coded STS endpoint (the SDK asks STS for the account id).
-    return sagemaker.Session(boto_session=boto_session, default_bucket="sdk-v2")
-
-
-def separable(n, d, seed):
-    rng = np.random.default_rng(seed)
-    w = rng.normal(size=d)
-    x = rng.normal(scale=2.0, size=(n * 2, d)).astype("float32")
-    s = x @ w + 0.3
-    keep = np.abs(s) > 0.3
-    x, s = x[keep][:n], s[keep][:n]
-    return x, (s > 0).astype("float32")
+BUCKET = "sdk-v2"
 
 
 def test_linear_learner_record_set_fit_deploy_predict(session):

@@ -4,16 +4,9 @@ import json
 
 import numpy as np
 import pytest
+from sdk_v2_helpers import ROLE
 
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
-
-
-@pytest.fixture(scope="module")
-def session(aws_env):
-    import boto3
-    import sagemaker
-
-    return sagemaker.Session(boto_session=boto3.Session(region_name="us-east-1"), default_bucket="sdk-v2-inference")
+BUCKET = "sdk-v2-inference"
 
 
 @pytest.fixture(scope="module")

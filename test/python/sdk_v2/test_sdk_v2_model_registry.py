@@ -1,18 +1,9 @@
 """The SageMaker Python SDK v2's model registry calls: Model.register into a package group, then
 approval through ModelPackage, as a CI pipeline's register step does."""
-import pytest
+from sdk_v2_helpers import ROLE
 
+BUCKET = "sdk-v2"
 IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
-
-
-@pytest.fixture(scope="module")
-def session(aws_env):
-    import boto3
-    import sagemaker
-
-    boto_session = boto3.Session(region_name="us-east-1")
-    return sagemaker.Session(boto_session=boto_session, default_bucket="sdk-v2")
 
 
 def test_register_and_approve(session):

@@ -2,27 +2,9 @@
 record_set, and the generic Estimator on a built-in image with CSV channels. fit, wait,
 best_training_job, analytics().dataframe(), attach, and deploy + predict."""
 import numpy as np
-import pytest
+from sdk_v2_helpers import ROLE, separable
 
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
-
-
-@pytest.fixture(scope="module")
-def session(aws_env):
-    import boto3
-    import sagemaker
-
-    return sagemaker.Session(boto_session=boto3.Session(region_name="us-east-1"), default_bucket="sdk-v2-tuning")
-
-
-def separable(n, d, seed):
-    rng = np.random.default_rng(seed)
-    w = rng.normal(size=d)
-    x = rng.normal(scale=2.0, size=(n * 2, d)).astype("float32")
-    s = x @ w + 0.3
-    keep = np.abs(s) > 0.3
-    x, s = x[keep][:n], s[keep][:n]
-    return x, (s > 0).astype("float32")
+BUCKET = "sdk-v2-tuning"
 
 
 def test_linear_learner_tuner_fit_analytics_attach_deploy(session):

@@ -1,12 +1,9 @@
 """The SageMaker Python SDK v3: sagemaker-core resources (TrainingJob.create, Model,
 EndpointConfig, Endpoint.invoke) and ModelTrainer, with the built-in linear-learner."""
 import json
-import random
 
 import pytest
-
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
-IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
+from sdk_v3_helpers import IMAGE, ROLE, csv_body, separable_rows
 
 
 @pytest.fixture(scope="module")
@@ -17,14 +14,8 @@ def boto_session(aws_env):
     session = boto3.Session(region_name="us-east-1")
     s3 = session.client("s3")
     s3.create_bucket(Bucket="sdk-v3")
-    rnd = random.Random(4)
-    rows = []
-    while len(rows) < 1000:
-        x = [rnd.gauss(0, 2) for _ in range(4)]
-        s = x[0] - 2 * x[1] + 0.5 * x[2] + 0.3
-        if abs(s) > 0.3:
-            rows.append((int(s > 0), x))
-    s3.put_object(Bucket="sdk-v3", Key="train/data.csv", Body="".join(f"{y},{','.join(map(str, x))}\n" for y, x in rows[:800]).encode())
+    rows = separable_rows(1000, seed=4)
+    s3.put_object(Bucket="sdk-v3", Key="train/data.csv", Body=csv_body(rows[:800]))
     session.test_rows = rows[800:]
     return session
 

@@ -4,9 +4,8 @@ import json
 import random
 
 import pytest
+from sdk_v3_helpers import IMAGE, ROLE
 
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
-IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,7 @@
 """The SageMaker Python SDK v3's tuning API, unchanged: sagemaker.train.tuner.HyperparameterTuner on
 a ModelTrainer with the built-in linear-learner, and sagemaker-core's HyperParameterTuningJob."""
-import random
-
 import pytest
-
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
-IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
+from sdk_v3_helpers import IMAGE, ROLE, csv_body, separable_rows
 
 
 @pytest.fixture(scope="module")
@@ -15,15 +11,9 @@ def boto_session(aws_env):
     session = boto3.Session(region_name="us-east-1")
     s3 = session.client("s3")
     s3.create_bucket(Bucket="sdk-v3-tuning")
-    rnd = random.Random(8)
-    rows = []
-    while len(rows) < 500:
-        x = [rnd.gauss(0, 2) for _ in range(4)]
-        s = x[0] - 2 * x[1] + 0.5 * x[2] + 0.3
-        if abs(s) > 0.3:
-            rows.append(f"{int(s > 0)},{','.join(map(str, x))}\n")
-    s3.put_object(Bucket="sdk-v3-tuning", Key="train/data.csv", Body="".join(rows[:400]).encode())
-    s3.put_object(Bucket="sdk-v3-tuning", Key="validation/data.csv", Body="".join(rows[400:]).encode())
+    rows = separable_rows(500, seed=8)
+    s3.put_object(Bucket="sdk-v3-tuning", Key="train/data.csv", Body=csv_body(rows[:400]))
+    s3.put_object(Bucket="sdk-v3-tuning", Key="validation/data.csv", Body=csv_body(rows[400:]))
     return session
 
 
