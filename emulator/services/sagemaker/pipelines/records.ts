@@ -71,13 +71,22 @@ export function parseExecutionArn(arn: string): { pipeline: string; id: string }
   return m ? { pipeline: m[1]!, id: m[2]! } : undefined;
 }
 
+const TIME_FIELDS = new Set(['CreationTime', 'LastModifiedTime', 'LastRunTime', 'LastExecutionTime', 'StartTime', 'EndTime']);
+
+/** Records hold times as ISO strings (JSON in SQLite); the wire serializer wants Dates for timestamp members. */
+export function withDates<T extends object>(o: T): T {
+  const out = { ...o } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(out)) if (TIME_FIELDS.has(k) && typeof v === 'string') out[k] = new Date(v);
+  return out as T;
+}
+
 /** What the API shows of an execution: the record without its internal fields. */
 export function publicExecution(r: ExecutionRecord) {
   const { pipelineName: _n, executionId: _i, definition: _d, parameters: _p, steps: _s, ...out } = r;
-  return out;
+  return withDates(out);
 }
 
 export function publicStep(s: StepRun) {
   const { job: _j, retryAt: _r, retries: _t, cacheKey: _c, properties: _p, ...out } = s;
-  return out;
+  return withDates(out);
 }

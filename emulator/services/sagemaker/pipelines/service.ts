@@ -14,7 +14,7 @@ import { bindParameters, planDefinition } from './definition.js';
 import { PipelineExecutor } from './executor.js';
 import {
   EXECUTION_KIND, parseExecutionArn, PIPELINE_KIND, publicExecution, publicStep,
-  type ExecutionRecord, type PipelineRecord,
+  type ExecutionRecord, type PipelineRecord, withDates,
 } from './records.js';
 
 export const PIPELINE_OPERATIONS = [
@@ -62,7 +62,7 @@ export class PipelineService {
       ListPipelineParametersForExecution: (i, c) => this.listParameters(i, c),
       DescribePipelineDefinitionForExecution: (i, c) => {
         const e = this.execution(scopeOf(c), i.PipelineExecutionArn);
-        return { PipelineDefinition: e.definition, CreationTime: e.CreationTime };
+        return withDates({ PipelineDefinition: e.definition, CreationTime: e.CreationTime });
       },
     };
   }
@@ -154,7 +154,7 @@ export class PipelineService {
   }
 
   private describe(req: any, ctx: RequestContext) {
-    return this.pipeline(scopeOf(ctx), req.PipelineName);
+    return withDates(this.pipeline(scopeOf(ctx), req.PipelineName));
   }
 
   private list(req: any, ctx: RequestContext) {
@@ -166,7 +166,7 @@ export class PipelineService {
     });
     const prefixed = req.PipelineNamePrefix ? page.filter((p) => p.PipelineName.startsWith(req.PipelineNamePrefix)) : page;
     return {
-      PipelineSummaries: prefixed.map((p) => ({
+      PipelineSummaries: prefixed.map((p) => withDates({
         PipelineArn: p.PipelineArn, PipelineName: p.PipelineName, PipelineDisplayName: p.PipelineDisplayName, PipelineDescription: p.PipelineDescription,
         RoleArn: p.RoleArn, CreationTime: p.CreationTime, LastModifiedTime: p.LastModifiedTime, LastExecutionTime: p.LastRunTime,
       })),
@@ -231,7 +231,7 @@ export class PipelineService {
       defaultOrder: 'Descending',
     });
     return {
-      PipelineExecutionSummaries: page.map((e) => ({
+      PipelineExecutionSummaries: page.map((e) => withDates({
         PipelineExecutionArn: e.PipelineExecutionArn, StartTime: e.CreationTime, PipelineExecutionStatus: e.PipelineExecutionStatus,
         PipelineExecutionDescription: e.PipelineExecutionDescription, PipelineExecutionDisplayName: e.PipelineExecutionDisplayName,
         PipelineExecutionFailureReason: e.FailureReason,
