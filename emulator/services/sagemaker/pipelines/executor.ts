@@ -35,10 +35,21 @@ export class PipelineExecutor {
       if (this.busy.has(key)) return this.wake(scope, id);
       this.busy.add(key);
       this.tick(scope, id)
-        .catch((e) => this.deps.log(`pipeline execution ${id}: ${(e as Error)?.stack ?? e}`))
+        .catch((e) => this.abort(scope, id, e))
         .finally(() => this.busy.delete(key));
     });
     this.timers.set(key, cancel);
+  }
+
+  /** An execution whose tick broke ends Failed with the reason, never left Executing forever. */
+  private abort(scope: Scope, id: string, e: unknown): void {
+    this.deps.log(`pipeline execution ${id}: ${(e as Error)?.stack ?? e}`);
+    const exec = this.load(scope, id);
+    if (!exec || !['Executing', 'Stopping'].includes(exec.PipelineExecutionStatus)) return;
+    exec.PipelineExecutionStatus = exec.PipelineExecutionStatus === 'Stopping' ? 'Stopped' : 'Failed';
+    exec.FailureReason = `InternalServerError: ${(e as Error)?.message ?? String(e)}`;
+    for (const run of Object.values(exec.steps)) if (RUNNING.has(run.StepStatus)) this.end(run, 'Failed');
+    this.deps.db.update(scope, EXECUTION_KIND, id, exec);
   }
 
   shutdown(): void {
@@ -92,7 +103,11 @@ export class PipelineExecutor {
         }
         continue;
       }
-      if (!run.job) continue;
+      if (!run.job) {
+        // Left Starting by a crash in the middle of its launch: nothing follows it any more.
+        this.fail(run, step, new StepFailure('InternalServerError: The step was interrupted because the localsage emulator restarted while it was starting.', 'Step.SERVICE_FAULT'));
+        continue;
+      }
       const polled = await pollJob(call, step.def.Type, run.job).catch((e) => ({ status: 'Failed' as const, properties: undefined, reason: `InternalServerError: ${(e as Error).message}` }));
       if (polled.status === 'running') continue;
       run.properties = polled.properties;
