@@ -34,6 +34,7 @@ def aws(session_kwargs):
         if abs(s) > 0.3:
             lines.append(",".join(str(v) for v in [1 if s > 0 else 0] + x))
     s3.put_object(Bucket=BUCKET, Key="train/train.csv", Body=("\n".join(lines) + "\n").encode())
+    s3.put_object(Bucket=BUCKET, Key="score/score.csv", Body=("\n".join(l.split(",", 1)[1] for l in lines[:50]) + "\n").encode())
     return {"s3": s3, "sm": boto3.client("sagemaker", config=cfg, **session_kwargs)}
 
 
@@ -63,13 +64,23 @@ def definition(cache=False):
             "InferenceSpecification": {"Containers": [{"Image": IMAGE, "ModelDataUrl": {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}}], "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]},
         },
     }
+    score = {
+        "Name": "Score",
+        "Type": "Transform",
+        "Arguments": {
+            "ModelName": {"Get": "Steps.Model.ModelName"},
+            "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{BUCKET}/score/"}}, "ContentType": "text/csv", "SplitType": "Line"},
+            "TransformOutput": {"S3OutputPath": {"Std:Join": {"On": "/", "Values": [f"s3://{BUCKET}/scored", {"Get": "Execution.PipelineExecutionId"}]}}, "AssembleWith": "Line"},
+            "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
+        },
+    }
     fail = {"Name": "TooLossy", "Type": "Fail", "Arguments": {"ErrorMessage": {"Std:Join": {"On": " ", "Values": ["loss above", {"Get": "Parameters.MaxLoss"}]}}}}
     cond = {
         "Name": "CheckLoss",
         "Type": "Condition",
         "Arguments": {
             "Conditions": [{"Type": "LessThanOrEqualTo", "LeftValue": {"Get": "Steps.Train.FinalMetricDataList['train:objective_loss'].Value"}, "RightValue": {"Get": "Parameters.MaxLoss"}}],
-            "IfSteps": [model, register],
+            "IfSteps": [model, register, score],
             "ElseSteps": [fail],
         },
     }
@@ -103,7 +114,12 @@ def test_both_branches_and_cache(aws):
     d = wait(sm, ok)
     steps = steps_of(sm, ok)
     assert d["PipelineExecutionStatus"] == "Succeeded", (d, steps)
-    assert set(steps) == {"Train", "CheckLoss", "Model", "Register"}
+    assert set(steps) == {"Train", "CheckLoss", "Model", "Register", "Score"}
+    execution_id = ok.split("/")[-1]
+    scored = aws["s3"].get_object(Bucket=BUCKET, Key=f"scored/{execution_id}/score.csv.out")["Body"].read().decode()
+    predictions = [p for line in scored.strip().splitlines() for p in json.loads(line)["predictions"]]
+    assert len(predictions) == 50
+    assert steps["Score"]["Metadata"]["TransformJob"]["Arn"].split("/")[-1].startswith(f"pipelines-{execution_id}-score-")
     assert steps["CheckLoss"]["Metadata"]["Condition"]["Outcome"] == "True"
     job = steps["Train"]["Metadata"]["TrainingJob"]["Arn"].split("/")[-1]
     trained = sm.describe_training_job(TrainingJobName=job)
