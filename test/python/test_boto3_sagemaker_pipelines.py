@@ -113,7 +113,7 @@ def test_both_branches_and_cache(aws):
     ok = sm.start_pipeline_execution(PipelineName="py-pipe", ClientRequestToken=tok("s1"))["PipelineExecutionArn"]
     d = wait(sm, ok)
     steps = steps_of(sm, ok)
-    assert d["PipelineExecutionStatus"] == "Succeeded", (d, steps)
+    assert d["PipelineExecutionStatus"] == "Succeeded", [s.get("FailureReason") for s in steps.values()]
     assert set(steps) == {"Train", "CheckLoss", "Model", "Register", "Score"}
     execution_id = ok.split("/")[-1]
     scored = aws["s3"].get_object(Bucket=BUCKET, Key=f"scored/{execution_id}/score.csv.out")["Body"].read().decode()
@@ -190,3 +190,49 @@ def test_processing_step_fails_clearly_and_retry(aws):
     assert "CreateProcessingJob" in step["FailureReason"] or "ProcessingJob" in json.dumps(step.get("Metadata", {}))
     sm.retry_pipeline_execution(PipelineExecutionArn=arn, ClientRequestToken=tok("p3"))
     assert wait(sm, arn)["PipelineExecutionStatus"] == "Failed"
+
+
+def test_tuning_step_and_best_job_reference(aws):
+    sm = aws["sm"]
+    tune = {
+        "Name": "Tune",
+        "Type": "Tuning",
+        "Arguments": {
+            "HyperParameterTuningJobConfig": {
+                "Strategy": "Random",
+                "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "validation:objective_loss"},
+                "ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 2},
+                "ParameterRanges": {"ContinuousParameterRanges": [{"Name": "learning_rate", "MinValue": "0.01", "MaxValue": "0.2", "ScalingType": "Linear"}]},
+            },
+            "TrainingJobDefinition": {
+                "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+                "RoleArn": ROLE,
+                "InputDataConfig": [
+                    {"ChannelName": c, "ContentType": "text/csv", "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://{BUCKET}/train/", "S3DataDistributionType": "FullyReplicated"}}}
+                    for c in ("train", "validation")
+                ],
+                "OutputDataConfig": {"S3OutputPath": f"s3://{BUCKET}/tune"},
+                "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+                "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+                "StaticHyperParameters": {"predictor_type": "binary_classifier", "feature_dim": "4", "epochs": "2"},
+            },
+        },
+    }
+    check = {
+        "Name": "HasBest",
+        "Type": "Condition",
+        "Arguments": {
+            "Conditions": [{"Type": "Not", "Expression": {"Type": "Equals", "LeftValue": {"Get": "Steps.Tune.BestTrainingJob.TrainingJobName"}, "RightValue": ""}}],
+            "IfSteps": [],
+            "ElseSteps": [{"Name": "NoBest", "Type": "Fail", "Arguments": {"ErrorMessage": "no best job"}}],
+        },
+    }
+    sm.create_pipeline(PipelineName="py-tune", PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": [tune, check]}), RoleArn=ROLE, ClientRequestToken=tok("tu1"))
+    arn = sm.start_pipeline_execution(PipelineName="py-tune", ClientRequestToken=tok("tu2"))["PipelineExecutionArn"]
+    d = wait(sm, arn)
+    steps = steps_of(sm, arn)
+    assert d["PipelineExecutionStatus"] == "Succeeded", [s.get("FailureReason") for s in steps.values()]
+    assert steps["HasBest"]["Metadata"]["Condition"]["Outcome"] == "True"
+    name = steps["Tune"]["Metadata"]["TuningJob"]["Arn"].split("/")[-1]
+    assert len(name) <= 32
+    assert sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)["HyperParameterTuningJobStatus"] == "Completed"
