@@ -132,6 +132,8 @@ def test_both_branches_and_cache(aws):
     # Same arguments within ExpireAfter: the training step is taken from the cache; a negative
     # threshold sends the condition to its else branch, whose Fail step fails the execution.
     bad = sm.start_pipeline_execution(PipelineName="py-pipe", PipelineParameters=[{"Name": "MaxLoss", "Value": "-1"}], ClientRequestToken=tok("s2"))["PipelineExecutionArn"]
+    # The same ClientRequestToken again (a client's retry) is the same execution, not a second one.
+    assert sm.start_pipeline_execution(PipelineName="py-pipe", PipelineParameters=[{"Name": "MaxLoss", "Value": "-1"}], ClientRequestToken=tok("s2"))["PipelineExecutionArn"] == bad
     d = wait(sm, bad)
     steps = steps_of(sm, bad)
     assert d["PipelineExecutionStatus"] == "Failed"

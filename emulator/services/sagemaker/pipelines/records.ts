@@ -58,6 +58,7 @@ export interface ExecutionRecord {
   definition: string;
   parameters: Record<string, unknown>;
   steps: Record<string, StepRun>;
+  clientToken?: string;
 }
 
 export interface Located {
@@ -82,7 +83,7 @@ export function withDates<T extends object>(o: T): T {
 
 /** What the API shows of an execution: the record without its internal fields. */
 export function publicExecution(r: ExecutionRecord) {
-  const { pipelineName: _n, executionId: _i, definition: _d, parameters: _p, steps: _s, ...out } = r;
+  const { pipelineName: _n, executionId: _i, definition: _d, parameters: _p, steps: _s, clientToken: _t, ...out } = r;
   return withDates(out);
 }
 

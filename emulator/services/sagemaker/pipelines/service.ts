@@ -188,6 +188,9 @@ export class PipelineService {
   private start(req: any, ctx: RequestContext) {
     const scope = scopeOf(ctx);
     const p = this.pipeline(scope, req.PipelineName);
+    // ClientRequestToken makes the call idempotent: a retried request gets the same execution.
+    const earlier = req.ClientRequestToken && this.deps.db.list<ExecutionRecord>(scope, EXECUTION_KIND).find((r) => r.data.PipelineArn === p.PipelineArn && r.data.clientToken === req.ClientRequestToken);
+    if (earlier) return { PipelineExecutionArn: earlier.data.PipelineExecutionArn };
     const plan = planDefinition(p.PipelineDefinition);
     const parameters = bindParameters(plan.parameters, req.PipelineParameters);
     const id = randomBytes(6).toString('hex').replace(/^\d/, 'a');
@@ -207,6 +210,7 @@ export class PipelineService {
       definition: p.PipelineDefinition,
       parameters,
       steps: {},
+      clientToken: req.ClientRequestToken,
     };
     this.deps.db.insert(scope, EXECUTION_KIND, id, record.PipelineExecutionArn, record);
     this.deps.db.update(scope, PIPELINE_KIND, p.PipelineName, { ...p, LastRunTime: now });
