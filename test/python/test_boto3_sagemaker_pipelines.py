@@ -174,6 +174,7 @@ def test_errors(aws):
     with pytest.raises(ClientError) as e:
         sm.start_pipeline_execution(PipelineName="py-dup", PipelineParameters=[{"Name": "Nope", "Value": "1"}], ClientRequestToken=tok("d3"))
     assert e.value.response["Error"]["Code"] == "ValidationException"
+    assert [p["PipelineName"] for p in sm.list_pipelines(PipelineNamePrefix="py-du")["PipelineSummaries"]] == ["py-dup"]
     assert sm.delete_pipeline(PipelineName="py-dup", ClientRequestToken=tok("d4"))["PipelineArn"].endswith(":pipeline/py-dup")
     with pytest.raises(ClientError) as e:
         sm.describe_pipeline_execution(PipelineExecutionArn="arn:aws:sagemaker:us-east-1:000000000000:pipeline/py-dup/execution/abc123")

@@ -158,15 +158,15 @@ export class PipelineService {
   }
 
   private list(req: any, ctx: RequestContext) {
-    const all = this.deps.db.list<PipelineRecord>(scopeOf(ctx), PIPELINE_KIND).map((r) => r.data);
-    const { page, NextToken } = listPage(all, { ...req, NameContains: req.PipelineNamePrefix, SortBy: req.SortBy === 'Name' ? 'Name' : undefined }, {
+    const prefix: string = req.PipelineNamePrefix ?? '';
+    const all = this.deps.db.list<PipelineRecord>(scopeOf(ctx), PIPELINE_KIND).map((r) => r.data).filter((p) => p.PipelineName.startsWith(prefix));
+    const { page, NextToken } = listPage(all, { ...req, SortBy: req.SortBy === 'Name' ? 'Name' : undefined }, {
       name: (p) => p.PipelineName,
       creationTime: (p) => new Date(p.CreationTime),
       defaultOrder: 'Descending',
     });
-    const prefixed = req.PipelineNamePrefix ? page.filter((p) => p.PipelineName.startsWith(req.PipelineNamePrefix)) : page;
     return {
-      PipelineSummaries: prefixed.map((p) => withDates({
+      PipelineSummaries: page.map((p) => withDates({
         PipelineArn: p.PipelineArn, PipelineName: p.PipelineName, PipelineDisplayName: p.PipelineDisplayName, PipelineDescription: p.PipelineDescription,
         RoleArn: p.RoleArn, CreationTime: p.CreationTime, LastModifiedTime: p.LastModifiedTime, LastExecutionTime: p.LastRunTime,
       })),
