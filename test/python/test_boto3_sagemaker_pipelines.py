@@ -239,3 +239,18 @@ def test_tuning_step_and_best_job_reference(aws):
     name = steps["Tune"]["Metadata"]["TuningJob"]["Arn"].split("/")[-1]
     assert len(name) <= 32
     assert sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)["HyperParameterTuningJobStatus"] == "Completed"
+
+
+def test_parallelism_one_step_at_a_time(aws):
+    sm = aws["sm"]
+    base = json.loads(definition())["Steps"][0]
+    steps = [dict(base, Name=n) for n in ("TrainA", "TrainB")]
+    sm.create_pipeline(
+        PipelineName="py-serial", PipelineDefinition=json.dumps({"Version": "2020-12-01", "Parameters": [{"Name": "Run", "Type": "String", "DefaultValue": "s"}], "Steps": steps}),
+        RoleArn=ROLE, ClientRequestToken=tok("se1"), ParallelismConfiguration={"MaxParallelExecutionSteps": 1},
+    )
+    arn = sm.start_pipeline_execution(PipelineName="py-serial", ClientRequestToken=tok("se2"))["PipelineExecutionArn"]
+    assert wait(sm, arn)["PipelineExecutionStatus"] == "Succeeded"
+    a, b = sorted(steps_of(sm, arn).values(), key=lambda s: s["StartTime"])
+    # Independent steps, yet the second starts only once the first has ended.
+    assert b["StartTime"] >= a["EndTime"]

@@ -123,6 +123,9 @@ export class PipelineExecutor {
       progressed = false;
       for (const [name, step] of plan.steps) {
         if (exec.steps[name] || !this.ready(exec, plan, step)) continue;
+        // ParallelismConfiguration: at most MaxParallelExecutionSteps steps run at once.
+        const max = exec.ParallelismConfiguration?.MaxParallelExecutionSteps;
+        if (max && Object.values(exec.steps).filter((s) => RUNNING.has(s.StepStatus)).length >= max) break;
         const run: StepRun = { StepName: name, StepDisplayName: step.def.DisplayName, StepDescription: step.def.Description, StepStatus: 'Starting', StartTime: this.now(), AttemptCount: 1 };
         exec.steps[name] = run;
         await this.launch(scope, exec, step, run, evalCtx, call);
