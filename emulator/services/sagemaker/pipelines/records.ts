@@ -59,6 +59,7 @@ export interface ExecutionRecord {
   parameters: Record<string, unknown>;
   steps: Record<string, StepRun>;
   clientToken?: string;
+  parameterText?: Record<string, string>;
 }
 
 export interface Located {
@@ -83,7 +84,7 @@ export function withDates<T extends object>(o: T): T {
 
 /** What the API shows of an execution: the record without its internal fields. */
 export function publicExecution(r: ExecutionRecord) {
-  const { pipelineName: _n, executionId: _i, definition: _d, parameters: _p, steps: _s, clientToken: _t, ...out } = r;
+  const { pipelineName: _n, executionId: _i, definition: _d, parameters: _p, steps: _s, clientToken: _t, parameterText: _x, ...out } = r;
   return withDates(out);
 }
 

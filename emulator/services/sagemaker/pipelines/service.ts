@@ -211,6 +211,8 @@ export class PipelineService {
       parameters,
       steps: {},
       clientToken: req.ClientRequestToken,
+      // ListPipelineParametersForExecution shows the values as they were given.
+      parameterText: Object.fromEntries((req.PipelineParameters ?? []).map((g: { Name: string; Value: string }) => [g.Name, g.Value])),
     };
     this.deps.db.insert(scope, EXECUTION_KIND, id, record.PipelineExecutionArn, record);
     this.deps.db.update(scope, PIPELINE_KIND, p.PipelineName, { ...p, LastRunTime: now });
@@ -289,7 +291,7 @@ export class PipelineService {
 
   private listParameters(req: any, ctx: RequestContext) {
     const e = this.execution(scopeOf(ctx), req.PipelineExecutionArn);
-    const all = Object.entries(e.parameters).map(([Name, v]) => ({ Name, Value: String(v) }));
+    const all = Object.entries(e.parameters).map(([Name, v]) => ({ Name, Value: e.parameterText?.[Name] ?? String(v) }));
     const { page, NextToken } = listPage(all, { MaxResults: req.MaxResults, NextToken: req.NextToken }, {
       name: (p) => p.Name, creationTime: () => undefined, defaultOrder: 'Ascending', defaultMaxResults: 50,
     });
