@@ -254,3 +254,24 @@ def test_parallelism_one_step_at_a_time(aws):
     a, b = sorted(steps_of(sm, arn).values(), key=lambda s: s["StartTime"])
     # Independent steps, yet the second starts only once the first has ended.
     assert b["StartTime"] >= a["EndTime"]
+
+
+def test_retry_execution_reruns_the_failed_step(aws):
+    sm, s3 = aws["sm"], aws["s3"]
+    train = json.loads(definition())["Steps"][0]
+    train["Arguments"]["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] = f"s3://{BUCKET}/late/"
+    sm.create_pipeline(
+        PipelineName="py-retry", PipelineDefinition=json.dumps({"Version": "2020-12-01", "Parameters": [{"Name": "Run", "Type": "String", "DefaultValue": "r"}], "Steps": [train]}),
+        RoleArn=ROLE, ClientRequestToken=tok("r1"),
+    )
+    arn = sm.start_pipeline_execution(PipelineName="py-retry", ClientRequestToken=tok("r2"))["PipelineExecutionArn"]
+    assert wait(sm, arn)["PipelineExecutionStatus"] == "Failed"
+    first = steps_of(sm, arn)["Train"]
+    assert first["StepStatus"] == "Failed" and first["FailureReason"]
+    # The data arrives; RetryPipelineExecution runs the failed step again, in the same execution.
+    s3.copy_object(Bucket=BUCKET, Key="late/train.csv", CopySource={"Bucket": BUCKET, "Key": "train/train.csv"})
+    assert sm.retry_pipeline_execution(PipelineExecutionArn=arn, ClientRequestToken=tok("r3"))["PipelineExecutionArn"] == arn
+    assert wait(sm, arn)["PipelineExecutionStatus"] == "Succeeded"
+    again = steps_of(sm, arn)["Train"]
+    assert again["StepStatus"] == "Succeeded"
+    assert again["Metadata"]["TrainingJob"]["Arn"] != first["Metadata"].get("TrainingJob", {}).get("Arn")
