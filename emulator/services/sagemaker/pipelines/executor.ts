@@ -158,6 +158,7 @@ export class PipelineExecutor {
   }
 
   private evalContext(exec: ExecutionRecord): EvalContext {
+    const clock = this.deps.clock;
     return {
       parameters: exec.parameters,
       execution: {
@@ -165,7 +166,7 @@ export class PipelineExecutor {
         PipelineExecutionArn: exec.PipelineExecutionArn,
         StartDateTime: exec.CreationTime,
         get CurrentDateTime() {
-          return new Date().toISOString();
+          return new Date(clock.now()).toISOString();
         },
         PipelineName: exec.pipelineName,
         PipelineExperimentName: exec.pipelineName,
