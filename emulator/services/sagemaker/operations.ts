@@ -6,6 +6,7 @@ import { EndpointConfigService } from './endpoint-configs.js';
 import { createEngineOperations } from './engine/index.js';
 import { EndpointService } from './endpoints.js';
 import { ModelService } from './models.js';
+import { PipelineService } from './pipelines/service.js';
 import { TagService } from './tags.js';
 import { TrainingJobService } from './training-jobs.js';
 import { TuningJobService } from './tuning/service.js';
@@ -55,7 +56,12 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     DeleteTags: (i) => tags.delete(i),
   };
   // Hand-written services take precedence; the engine serves the other families from the model.
+  // Pipelines run their steps through the finished operation table (built just below).
+  let table: Record<string, OperationHandler> = {};
+  const pipelines = new PipelineService(deps, () => table);
+  Object.assign(handWritten, pipelines.operations());
   const operations = { ...createEngineOperations(deps, handWritten), ...handWritten };
+  table = operations;
   return {
     operations,
     training,
@@ -66,9 +72,12 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
       tuning.recover();
       transforms.recover();
       await endpoints.recover();
+      // Last: the steps' jobs are recovered first, so a resumed execution sees their real state.
+      pipelines.recover();
     },
     shutdown: async () => {
       tuning.shutdown();
+      pipelines.shutdown();
       await Promise.all([training.shutdown(), transforms.shutdown()]);
       await containers.shutdown();
     },

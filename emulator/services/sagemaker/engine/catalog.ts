@@ -18,6 +18,10 @@ export const HAND_WRITTEN_OPERATIONS = [
   'CreateEndpointConfig', 'DescribeEndpointConfig', 'ListEndpointConfigs', 'DeleteEndpointConfig',
   'CreateEndpoint', 'DescribeEndpoint', 'ListEndpoints', 'UpdateEndpoint', 'UpdateEndpointWeightsAndCapacities', 'DeleteEndpoint',
   'AddTags', 'ListTags', 'DeleteTags',
+  'CreatePipeline', 'UpdatePipeline', 'DescribePipeline', 'ListPipelines', 'DeletePipeline',
+  'StartPipelineExecution', 'DescribePipelineExecution', 'ListPipelineExecutions', 'StopPipelineExecution',
+  'RetryPipelineExecution', 'ListPipelineExecutionSteps', 'ListPipelineParametersForExecution',
+  'DescribePipelineDefinitionForExecution',
 ];
 
 /** Operations that have no meaning without AWS behind them, and why. */

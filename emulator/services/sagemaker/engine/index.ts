@@ -17,7 +17,7 @@ export const NOT_GENERIC: Record<string, string> = {
   EndpointConfig: 'hand-written service',
   Endpoint: 'hand-written service (runs real serving)',
   HyperParameterTuningJob: 'hand-written service (runs real tuning)',
-  Pipeline: 'not in this slice (pipelines need an executor)',
+  Pipeline: 'hand-written service (pipelines/: runs the steps)',
   Experiment: 'not in this slice (experiments and Search)',
   Trial: 'not in this slice (experiments and Search)',
   TrialComponent: 'not in this slice (experiments and Search)',
