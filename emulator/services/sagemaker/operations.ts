@@ -6,6 +6,7 @@ import { EndpointConfigService } from './endpoint-configs.js';
 import { createEngineOperations } from './engine/index.js';
 import { EndpointService } from './endpoints.js';
 import { ModelService } from './models.js';
+import { ProcessingJobService } from './processing-jobs.js';
 import { TagService } from './tags.js';
 import { TrainingJobService } from './training-jobs.js';
 import { TuningJobService } from './tuning/service.js';
@@ -21,6 +22,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const tags = new TagService(deps);
   const tuning = new TuningJobService(deps, training);
   const transforms = new TransformJobService(deps);
+  const processing = new ProcessingJobService(deps, containers);
   const handWritten: Record<string, OperationHandler> = {
     CreateTrainingJob: (i, c) => training.create(i, c),
     DescribeTrainingJob: (i, c) => training.describe(i, c),
@@ -36,6 +38,10 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     DescribeTransformJob: (i, c) => transforms.describe(i, c),
     ListTransformJobs: (i, c) => transforms.list(i, c),
     StopTransformJob: (i, c) => transforms.stop(i, c),
+    CreateProcessingJob: (i, c) => processing.create(i, c),
+    DescribeProcessingJob: (i, c) => processing.describe(i, c),
+    ListProcessingJobs: (i, c) => processing.list(i, c),
+    StopProcessingJob: (i, c) => processing.stop(i, c),
     CreateModel: (i, c) => models.create(i, c),
     DescribeModel: (i, c) => models.describe(i, c),
     ListModels: (i, c) => models.list(i, c),
@@ -65,11 +71,12 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
       // After training: children a restart killed are already marked, and get re-run.
       tuning.recover();
       transforms.recover();
+      processing.recover();
       await endpoints.recover();
     },
     shutdown: async () => {
       tuning.shutdown();
-      await Promise.all([training.shutdown(), transforms.shutdown()]);
+      await Promise.all([training.shutdown(), transforms.shutdown(), processing.shutdown()]);
       await containers.shutdown();
     },
   };

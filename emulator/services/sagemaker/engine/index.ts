@@ -21,7 +21,7 @@ export const NOT_GENERIC: Record<string, string> = {
   Experiment: 'not in this slice (experiments and Search)',
   Trial: 'not in this slice (experiments and Search)',
   TrialComponent: 'not in this slice (experiments and Search)',
-  ProcessingJob: 'not in this slice (processing jobs run containers)',
+  ProcessingJob: 'hand-written service (runs the processing container)',
   ModelPackage: 'the model registry (model-registry.ts) serves it: versions numbered per group',
   TransformJob: 'hand-written service (runs real batch transform)',
   AutoMLJob: 'computes output (AutoML candidates)',
