@@ -9,6 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+
+const SITE = join(import.meta.dirname, 'python', 'processing');
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import type { DescribeProcessingJobResponse } from '@aws-sdk/client-sagemaker';
@@ -123,7 +125,15 @@ export function startProcessing(runner: ImageRunner, job: DescribeProcessingJobR
       cwd: root,
       detached: true, // its own process group: Stop and MaxRuntime end whatever the script started
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...(job.Environment ?? {}), SAGEMAKER_BASE_DIR: root, LOCALSAGE_OPT_ML: root, PYTHONUNBUFFERED: '1' },
+      env: {
+        ...process.env,
+        ...(job.Environment ?? {}),
+        SAGEMAKER_BASE_DIR: root,
+        LOCALSAGE_OPT_ML: root,
+        PYTHONUNBUFFERED: '1',
+        // The framework images' scripts name /opt/ml paths literally: sitecustomize re-roots them.
+        ...(runner.kind === 'framework' ? { PYTHONPATH: [SITE, process.env.PYTHONPATH].filter(Boolean).join(':') } : {}),
+      },
     });
     for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', onLog);
     const exit = await new Promise<{ code: number | null; error?: Error }>((ok) => {
