@@ -7,6 +7,7 @@ import { createEngineOperations } from './engine/index.js';
 import { EndpointService } from './endpoints.js';
 import { ModelService } from './models.js';
 import { ProcessingJobService } from './processing-jobs.js';
+import { SearchService } from './search/service.js';
 import { TagService } from './tags.js';
 import { TrainingJobService } from './training-jobs.js';
 import { TuningJobService } from './tuning/service.js';
@@ -61,7 +62,17 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     DeleteTags: (i) => tags.delete(i),
   };
   // Hand-written services take precedence; the engine serves the other families from the model.
-  const operations = { ...createEngineOperations(deps, handWritten), ...handWritten };
+  const served = { ...createEngineOperations(deps, handWritten), ...handWritten };
+  // Search and the experiments' associations read the other operations' answers.
+  const search = new SearchService(deps, { ...served });
+  const operations: Record<string, OperationHandler> = {
+    ...served,
+    Search: (i, c) => search.search(i, c),
+    AssociateTrialComponent: (i, c) => search.associate(i, c),
+    DisassociateTrialComponent: (i, c) => search.associate(i, c, true),
+    ListTrials: (i, c) => search.listTrials(i, c),
+    ListTrialComponents: (i, c) => search.listTrialComponents(i, c),
+  };
   return {
     operations,
     training,

@@ -19,6 +19,7 @@ export const HAND_WRITTEN_OPERATIONS = [
   'CreateEndpointConfig', 'DescribeEndpointConfig', 'ListEndpointConfigs', 'DeleteEndpointConfig',
   'CreateEndpoint', 'DescribeEndpoint', 'ListEndpoints', 'UpdateEndpoint', 'UpdateEndpointWeightsAndCapacities', 'DeleteEndpoint',
   'AddTags', 'ListTags', 'DeleteTags',
+  'Search', 'AssociateTrialComponent', 'DisassociateTrialComponent',
 ];
 
 /** Operations that have no meaning without AWS behind them, and why. */
