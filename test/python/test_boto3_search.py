@@ -110,3 +110,23 @@ def test_search_training_jobs_sorted_and_paged(sm):
     with pytest.raises(ClientError) as e:
         search(sm, "TrainingJob", NextToken="bogus")
     assert e.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_deletes_follow_the_required_order(sm):
+    sm.create_experiment(ExperimentName="del-exp")
+    sm.create_trial(TrialName="del-trial", ExperimentName="del-exp")
+    sm.create_trial_component(TrialComponentName="del-tc")
+    sm.associate_trial_component(TrialComponentName="del-tc", TrialName="del-trial")
+    for call in (lambda: sm.delete_trial_component(TrialComponentName="del-tc"),
+                 lambda: sm.delete_trial(TrialName="del-trial"),
+                 lambda: sm.delete_experiment(ExperimentName="del-exp")):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert e.value.response["Error"]["Code"] == "ValidationException"
+    sm.disassociate_trial_component(TrialComponentName="del-tc", TrialName="del-trial")
+    sm.delete_trial_component(TrialComponentName="del-tc")
+    sm.delete_trial(TrialName="del-trial")
+    sm.delete_experiment(ExperimentName="del-exp")
+    with pytest.raises(ClientError) as e:
+        sm.describe_experiment(ExperimentName="del-exp")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFound"

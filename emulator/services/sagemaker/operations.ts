@@ -72,6 +72,9 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     DisassociateTrialComponent: (i, c) => search.associate(i, c, true),
     ListTrials: (i, c) => search.listTrials(i, c),
     ListTrialComponents: (i, c) => search.listTrialComponents(i, c),
+    DeleteExperiment: (i, c) => search.deleteGuarded('DeleteExperiment', i, c),
+    DeleteTrial: (i, c) => search.deleteGuarded('DeleteTrial', i, c),
+    DeleteTrialComponent: (i, c) => search.deleteGuarded('DeleteTrialComponent', i, c),
   };
   return {
     operations,

@@ -57,6 +57,26 @@ export class SearchService {
     return { TrialComponentArn: component.TrialComponentArn, TrialArn: trial.TrialArn };
   }
 
+  /**
+   * Deletes in the order the API reference requires: a trial component disassociated from every
+   * trial, a trial once its components are gone, an experiment once its trials are.
+   */
+  async deleteGuarded(op: 'DeleteExperiment' | 'DeleteTrial' | 'DeleteTrialComponent', req: Doc, ctx: RequestContext): Promise<Doc> {
+    if (op === 'DeleteTrialComponent') {
+      const name = String(req.TrialComponentName);
+      const trials = this.trialsOf(name, ctx);
+      if (trials.length) throw validation(`Trial component ${name} is associated with trial(s) ${trials.join(', ')}: disassociate it from every trial before deleting it.`);
+    } else if (op === 'DeleteTrial') {
+      const name = String(req.TrialName).toLowerCase();
+      const components = this.associations(ctx).filter((a) => a.TrialName.toLowerCase() === name);
+      if (components.length) throw validation(`Trial ${req.TrialName} still has trial components (${components.map((a) => a.TrialComponentName).join(', ')}): disassociate or delete them before deleting the trial.`);
+    } else {
+      const trials = await this.listAll('ListTrials', 'TrialSummaries', { ExperimentName: req.ExperimentName }, ctx);
+      if (trials.length) throw validation(`Experiment ${req.ExperimentName} still has trials (${trials.map((t) => t.TrialName).join(', ')}): delete them before deleting the experiment.`);
+    }
+    return this.call(op, req, ctx);
+  }
+
   private trialsOf(component: string, ctx: RequestContext): string[] {
     return this.associations(ctx).filter((a) => a.TrialComponentName.toLowerCase() === component.toLowerCase()).map((a) => a.TrialName);
   }
