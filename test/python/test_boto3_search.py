@@ -130,3 +130,13 @@ def test_deletes_follow_the_required_order(sm):
     with pytest.raises(ClientError) as e:
         sm.describe_experiment(ExperimentName="del-exp")
     assert e.value.response["Error"]["Code"] == "ResourceNotFound"
+
+
+def test_search_model_packages(sm):
+    sm.create_model_package_group(ModelPackageGroupName="search-group")
+    spec = {"Containers": [{"Image": IMAGE, "ModelDataUrl": "s3://search-models/m.tar.gz"}], "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]}
+    for status in ("Approved", "PendingManualApproval"):
+        sm.create_model_package(ModelPackageGroupName="search-group", InferenceSpecification=spec, ModelApprovalStatus=status)
+    found = search(sm, "ModelPackage", {"Filters": [{"Name": "ModelPackageGroupName", "Operator": "Equals", "Value": "search-group"},
+                                                    {"Name": "ModelApprovalStatus", "Operator": "Equals", "Value": "Approved"}]})
+    assert [(r["ModelPackage"]["ModelPackageGroupName"], r["ModelPackage"]["ModelPackageVersion"]) for r in found["Results"]] == [("search-group", 1)]

@@ -23,10 +23,12 @@ interface Association {
 type Doc = Record<string, unknown>;
 
 /** Per searchable resource: how to enumerate it, describe it, and the member its result goes in. */
-const RESOURCES: Record<string, { list: string; summaries: string; key: string; describe: string; result: string }> = {
+const RESOURCES: Record<string, { list: string; summaries: string; key: string; describe: string; result: string; listInput?: Doc; from?: string }> = {
   TrainingJob: { list: 'ListTrainingJobs', summaries: 'TrainingJobSummaries', key: 'TrainingJobName', describe: 'DescribeTrainingJob', result: 'TrainingJob' },
   Experiment: { list: 'ListExperiments', summaries: 'ExperimentSummaries', key: 'ExperimentName', describe: 'DescribeExperiment', result: 'Experiment' },
   ExperimentTrial: { list: 'ListTrials', summaries: 'TrialSummaries', key: 'TrialName', describe: 'DescribeTrial', result: 'Trial' },
+  // Versioned and unversioned packages alike, described by ARN (a version's name is <group>/<N>).
+  ModelPackage: { list: 'ListModelPackages', summaries: 'ModelPackageSummaryList', key: 'ModelPackageName', describe: 'DescribeModelPackage', result: 'ModelPackage', listInput: { ModelPackageType: 'Both' }, from: 'ModelPackageArn' },
   ExperimentTrialComponent: { list: 'ListTrialComponents', summaries: 'TrialComponentSummaries', key: 'TrialComponentName', describe: 'DescribeTrialComponent', result: 'TrialComponent' },
 };
 
@@ -155,7 +157,7 @@ export class SearchService {
     const resource = req.Resource!;
     const r = RESOURCES[resource];
     if (!r) throw validation(`localsage's Search serves the resources ${Object.keys(RESOURCES).join(', ')}; ${resource} is not one of them.`);
-    const names = (await this.listAll(r.list, r.summaries, {}, ctx)).map((s) => String(s[r.key]));
+    const names = (await this.listAll(r.list, r.summaries, r.listInput ?? {}, ctx)).map((s) => String(s[r.from ?? r.key]));
     const docs: Doc[] = [];
     for (const name of names) {
       const doc = await this.document(resource, name, ctx).catch((e: unknown) => {
