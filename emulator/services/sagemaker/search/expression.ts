@@ -25,7 +25,8 @@ export function valueAt(doc: unknown, path: string): unknown {
       continue;
     }
     if (typeof current !== 'object') return undefined;
-    current = (current as Doc)[part];
+    // A training job's `Metrics.<name>` are its FinalMetricDataList.
+    current = part === 'Metrics' && i === 0 && !('Metrics' in (current as Doc)) ? (current as Doc).FinalMetricDataList : (current as Doc)[part];
     // A trial component parameter is {NumberValue} or {StringValue}: compare the value itself.
     if (current && typeof current === 'object' && !Array.isArray(current) && i === parts.length - 1) {
       const p = current as Doc;
