@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
+  CreateExperimentCommand,
   CreateProcessingJobCommand,
+  CreateTrialCommand,
+  DescribeTrialComponentCommand,
   DescribeProcessingJobCommand,
   ListProcessingJobsCommand,
   StopProcessingJobCommand,
@@ -131,6 +134,19 @@ describe('processing jobs', () => {
     const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
     while (pid && alive(pid)) await new Promise((r) => setTimeout(r, 200));
     expect(pid && alive(pid)).toBeFalsy();
+  });
+
+  it('with an ExperimentConfig, the job has its trial component in the trial', async () => {
+    await c.sagemaker.send(new CreateExperimentCommand({ ExperimentName: 'proc-exp' }));
+    await c.sagemaker.send(new CreateTrialCommand({ TrialName: 'proc-trial', ExperimentName: 'proc-exp' }));
+    const { ProcessingJobArn } = await c.sagemaker.send(
+      new CreateProcessingJobCommand(jobInput('exp-sum', ['sum', '/opt/ml/processing/input/data', '/opt/ml/processing/output'], { ExperimentConfig: { ExperimentName: 'proc-exp', TrialName: 'proc-trial' } })),
+    );
+    await waitForJob('exp-sum');
+    const component = await c.sagemaker.send(new DescribeTrialComponentCommand({ TrialComponentName: 'exp-sum-aws-processing-job' }));
+    expect(component.Source).toEqual({ SourceArn: ProcessingJobArn, SourceType: 'SageMakerProcessingJob' });
+    expect(component.Status?.PrimaryStatus).toBe('Completed');
+    expect(component.EndTime).toBeInstanceOf(Date);
   });
 
   it('refuse images localsage cannot run and unknown jobs', async () => {

@@ -1,6 +1,8 @@
 """Experiments, trials and trial components with their associations, and the Search API over
 training jobs and them, through boto3: filters of every operator, nested filters,
 sub-expressions, sorting and pagination."""
+import time
+
 import boto3
 import pytest
 from botocore.config import Config
@@ -140,3 +142,31 @@ def test_search_model_packages(sm):
     found = search(sm, "ModelPackage", {"Filters": [{"Name": "ModelPackageGroupName", "Operator": "Equals", "Value": "search-group"},
                                                     {"Name": "ModelApprovalStatus", "Operator": "Equals", "Value": "Approved"}]})
     assert [(r["ModelPackage"]["ModelPackageGroupName"], r["ModelPackage"]["ModelPackageVersion"]) for r in found["Results"]] == [("search-group", 1)]
+
+
+def test_job_with_experiment_config_gets_its_trial_component(sm):
+    sm.create_experiment(ExperimentName="job-exp")
+    sm.create_trial(TrialName="job-trial", ExperimentName="job-exp")
+    job = dict(
+        RoleArn=ROLE, AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+        HyperParameters={"epochs": "5", "predictor_type": "regressor"},
+        InputDataConfig=[{"ChannelName": "train", "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://no-such-bucket-search/train"}}}],
+        OutputDataConfig={"S3OutputPath": "s3://no-such-bucket-search/out"},
+        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        StoppingCondition={"MaxRuntimeInSeconds": 600},
+    )
+    with pytest.raises(ClientError) as e:
+        sm.create_training_job(TrainingJobName="exp-job-missing", ExperimentConfig={"ExperimentName": "job-exp", "TrialName": "no-trial"}, **job)
+    assert e.value.response["Error"]["Code"] == "ResourceNotFound"
+    arn = sm.create_training_job(TrainingJobName="exp-job", ExperimentConfig={"ExperimentName": "job-exp", "TrialName": "job-trial", "TrialComponentDisplayName": "first-run"}, **job)["TrainingJobArn"]
+    while sm.describe_training_job(TrainingJobName="exp-job")["TrainingJobStatus"] == "InProgress":
+        time.sleep(0.2)
+    component = sm.describe_trial_component(TrialComponentName="exp-job-aws-training-job")
+    assert component["DisplayName"] == "first-run"
+    assert component["Source"] == {"SourceArn": arn, "SourceType": "SageMakerTrainingJob"}
+    assert component["Status"]["PrimaryStatus"] == "Failed"
+    assert component["Parameters"]["epochs"] == {"NumberValue": 5.0}
+    assert component["Parameters"]["predictor_type"] == {"StringValue": "regressor"}
+    found = search(sm, "ExperimentTrialComponent", {"Filters": [{"Name": "Source.SourceArn", "Operator": "Equals", "Value": arn}]})
+    assert names(found, "TrialComponent", "TrialComponentName") == ["exp-job-aws-training-job"]
+    assert found["Results"][0]["TrialComponent"]["Parents"] == [{"TrialName": "job-trial", "ExperimentName": "job-exp"}]

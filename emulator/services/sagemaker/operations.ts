@@ -7,6 +7,7 @@ import { createEngineOperations } from './engine/index.js';
 import { EndpointService } from './endpoints.js';
 import { ModelService } from './models.js';
 import { ProcessingJobService } from './processing-jobs.js';
+import { JobTrialComponents } from './search/job-components.js';
 import { SearchService } from './search/service.js';
 import { TagService } from './tags.js';
 import { TrainingJobService } from './training-jobs.js';
@@ -64,9 +65,16 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   // Hand-written services take precedence; the engine serves the other families from the model.
   const served = { ...createEngineOperations(deps, handWritten), ...handWritten };
   // Search and the experiments' associations read the other operations' answers.
-  const search = new SearchService(deps, { ...served });
+  const linked = { ...served };
+  const search = new SearchService(deps, linked);
+  const jobComponents = new JobTrialComponents(deps, served, (r, c) => search.associate(r, c));
+  // Jobs with an ExperimentConfig get their trial component; Search sees it as Describe answers it.
+  linked.DescribeTrialComponent = jobComponents.describe();
   const operations: Record<string, OperationHandler> = {
     ...served,
+    CreateTrainingJob: jobComponents.create('training'),
+    CreateProcessingJob: jobComponents.create('processing'),
+    DescribeTrialComponent: linked.DescribeTrialComponent,
     Search: (i, c) => search.search(i, c),
     AssociateTrialComponent: (i, c) => search.associate(i, c),
     DisassociateTrialComponent: (i, c) => search.associate(i, c, true),
