@@ -9,7 +9,8 @@ import type { ServiceDeps } from '../../deps.js';
 import { scopeOf } from '../scope.js';
 
 type Doc = Record<string, unknown>;
-const SOURCE = 'trial-component-source';
+/** Storage kind of the link from a job's trial component to its job. */
+export const JOB_SOURCE = 'trial-component-source';
 
 interface JobSource {
   kind: 'training' | 'processing';
@@ -42,7 +43,7 @@ export class JobTrialComponents {
       const hps = (req.HyperParameters ?? {}) as Record<string, string>;
       const Parameters = Object.fromEntries(Object.entries(hps).map(([k, v]) => [k, v.trim() !== '' && !Number.isNaN(Number(v)) ? { NumberValue: Number(v) } : { StringValue: v }]));
       await this.ops.CreateTrialComponent({ TrialComponentName: component, DisplayName: display ?? component, ...(Object.keys(Parameters).length ? { Parameters } : {}) }, ctx);
-      this.deps.db.insert<JobSource>(scopeOf(ctx), SOURCE, component, component, { kind, jobName });
+      this.deps.db.insert<JobSource>(scopeOf(ctx), JOB_SOURCE, component, component, { kind, jobName });
       await this.associate({ TrialName: trial, TrialComponentName: component }, ctx);
       return out;
     };
@@ -52,7 +53,7 @@ export class JobTrialComponents {
   describe(): OperationHandler {
     return async (req: Doc, ctx: RequestContext) => {
       const doc = (await this.ops.DescribeTrialComponent(req, ctx)) as Doc;
-      const source = this.deps.db.get<JobSource>(scopeOf(ctx), SOURCE, String(doc.TrialComponentName))?.data;
+      const source = this.deps.db.get<JobSource>(scopeOf(ctx), JOB_SOURCE, String(doc.TrialComponentName))?.data;
       if (!source) return doc;
       const j = JOBS[source.kind];
       const job = (await Promise.resolve(this.ops[j.describe]({ [j.key]: source.jobName }, ctx)).catch(() => undefined)) as Doc | undefined;

@@ -13,6 +13,7 @@ import { pageByOffset } from '../../page-token.js';
 import { invalidNextToken } from '../listing.js';
 import { scopeOf } from '../scope.js';
 import { matches, valueAt } from './expression.js';
+import { JOB_SOURCE } from './job-components.js';
 
 const ASSOCIATION = 'trial-component-association';
 interface Association {
@@ -76,7 +77,10 @@ export class SearchService {
       const trials = await this.listAll('ListTrials', 'TrialSummaries', { ExperimentName: req.ExperimentName }, ctx);
       if (trials.length) throw validation(`Experiment ${req.ExperimentName} still has trials (${trials.map((t) => t.TrialName).join(', ')}): delete them before deleting the experiment.`);
     }
-    return this.call(op, req, ctx);
+    const out = await this.call(op, req, ctx);
+    // A component made again under the same name is the user's own, not the old job's.
+    if (op === 'DeleteTrialComponent') this.deps.db.delete(scopeOf(ctx), JOB_SOURCE, String(req.TrialComponentName));
+    return out;
   }
 
   private trialsOf(component: string, ctx: RequestContext): string[] {
