@@ -59,6 +59,9 @@ export class ProcessingJobService {
     if (runner.kind === 'docker') {
       throw validation(`localsage runs processing jobs without Docker: install the framework environment (\`localsage frameworks install\`) or map "${image}" to a local command in the image config (--image-config, LOCALSAGE_IMAGE_CONFIG).`);
     }
+    // Refused rather than run once: N instances each run the script, on sharded or replicated input.
+    const instances = req.ProcessingResources?.ClusterConfig?.InstanceCount ?? 1;
+    if (instances > 1) throw validation(`localsage runs processing jobs on one instance; InstanceCount ${instances} is not supported: set it to 1.`);
     const names = new Set<string>();
     for (const i of req.ProcessingInputs ?? []) {
       if (names.has(i.InputName!)) throw validation(`Input names must be unique. Found duplicate input name: ${i.InputName}`);
