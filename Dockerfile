@@ -12,6 +12,12 @@ COPY simulator ./simulator
 COPY tsconfig.json ./
 # The ahead-of-time build (emulator/build.mjs), so the container starts from plain JavaScript.
 RUN node emulator/build.mjs
+# Inside the container the emulator must listen on every interface of the container, or no
+# published port reaches it. Publish it on the host's loopback only:
+#   docker run -p 127.0.0.1:4599:4599 localsage
+# Requests must still name an allowed Host (localhost, 127.0.0.1, [::1]); to serve other names on
+# purpose (another container calling http://localsage:4599, a LAN address), list them:
+#   -e LOCALSAGE_ALLOWED_HOSTS=localsage,192.168.1.10
 ENV LOCALSAGE_HOST=0.0.0.0 LOCALSAGE_DATA_DIR=/data
 VOLUME /data
 EXPOSE 4599

@@ -71,15 +71,16 @@ export function validateAgainst(hp: Record<string, string>, specs: Record<string
     if (typeof value !== 'string') throw new AlgorithmError(`Hyperparameter '${key}' must be a string`);
     if (key.length > 256) throw new AlgorithmError(`Hyperparameter name '${key.slice(0, 40)}...' is longer than 256 characters`);
     if (value.length > 2500) throw new AlgorithmError(`Value of hyperparameter '${key}' is longer than 2500 characters`);
-    if (!(key in specs) && !HIDDEN_KEYS.has(key)) {
+    // Own keys only: `key in specs` also finds '__proto__' and 'constructor' on every object.
+    if (!Object.hasOwn(specs, key) && !HIDDEN_KEYS.has(key)) {
       throw new AlgorithmError(`Additional properties are not allowed ('${key}' was unexpected)`);
     }
   }
   for (const key of required) {
-    if (hp[key] === undefined) throw new AlgorithmError(`'${key}' is a required property`);
+    if (!Object.hasOwn(hp, key) || hp[key] === undefined) throw new AlgorithmError(`'${key}' is a required property`);
   }
   for (const [key, value] of entries) {
-    const spec = specs[key];
+    const spec = Object.hasOwn(specs, key) ? specs[key] : undefined;
     if (spec) checkValue(key, value, spec);
   }
 }

@@ -33,6 +33,9 @@ function wrongWidth(d: number, got: number, row: number): InferenceInputError {
   return new InferenceInputError(`Invalid input: row ${row + 1} has ${got} features, but the model expects ${d} (feature_dim)`);
 }
 
+/** Radix prefixes (0x, 0o, 0b) that `+cell` would read but a decimal parser refuses. */
+const NON_DECIMAL = /[xXoObB]/;
+
 /** A blank line (only whitespace), skipped as the containers skip it. */
 function isBlank(text: string, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (text.charCodeAt(i) > 32) return false;
@@ -74,8 +77,13 @@ export function parseCsvRequest(text: string, d: number): FeatureMatrix {
       let cellEnd = text.indexOf(',', cellStart);
       if (cellEnd < 0 || cellEnd > end) cellEnd = end;
       const cell = text.slice(cellStart, cellEnd);
-      const v = +cell;
-      if (v !== v || (v === 0 && cell.trim() === '')) throw new InferenceInputError(`Invalid input: could not convert '${cell}' to a number (row ${r + 1}, column ${c + 1})`);
+      const v = Math.fround(+cell);
+      // Decimal numbers only, finite in float32 (the containers' dtype): JavaScript's `+` also reads
+      // 0x10, 0o7, 0b1 and Infinity, and 1e39 overflows float32 to Infinity, none of which JSON or
+      // RecordIO requests can carry either.
+      if (v - v !== 0 || (v === 0 && cell.trim() === '') || NON_DECIMAL.test(cell)) {
+        throw new InferenceInputError(`Invalid input: could not convert '${cell.length > 64 ? `${cell.slice(0, 64)}...` : cell}' to a number (row ${r + 1}, column ${c + 1})`);
+      }
       x[base + c] = v;
       cellStart = cellEnd + 1;
     }
@@ -87,7 +95,8 @@ export function parseCsvRequest(text: string, d: number): FeatureMatrix {
 
 function numberArray(v: unknown, what: string): number[] {
   if (!Array.isArray(v)) throw new InferenceInputError(`Invalid input: ${what} must be an array of numbers`);
-  for (const e of v) if (typeof e !== 'number' || !Number.isFinite(e)) throw new InferenceInputError(`Invalid input: ${what} must be an array of numbers`);
+  // Finite in float32 too: the features are float32, where 1e39 is already Infinity.
+  for (const e of v) if (typeof e !== 'number' || !Number.isFinite(Math.fround(e))) throw new InferenceInputError(`Invalid input: ${what} must be an array of numbers`);
   return v as number[];
 }
 

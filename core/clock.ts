@@ -14,13 +14,22 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
+/** The longest delay setTimeout honours; longer ones would fire immediately. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class RealClock implements Clock {
   now(): number {
     return Date.now();
   }
   schedule(ms: number, fn: () => void): () => void {
-    const t = setTimeout(fn, Math.max(0, ms));
-    t.unref?.();
+    // setTimeout fires at once for delays past 2^31-1 ms (about 24.8 days): wait in steps.
+    const due = Date.now() + Math.max(0, ms);
+    let t: NodeJS.Timeout;
+    const arm = (wait: number) => {
+      t = setTimeout(() => (Date.now() >= due ? fn() : arm(due - Date.now())), Math.min(MAX_TIMER_MS, Math.max(0, wait)));
+      t.unref?.();
+    };
+    arm(ms);
     return () => clearTimeout(t);
   }
   sleep(ms: number): Promise<void> {
@@ -49,7 +58,7 @@ export class ScaledClock implements Clock {
     const due = this.now() + Math.max(0, ms);
     let t: NodeJS.Timeout;
     const arm = (wait: number) => {
-      t = setTimeout(() => (this.now() >= due ? fn() : arm(due - this.now())), Math.max(0, wait / this.factor));
+      t = setTimeout(() => (this.now() >= due ? fn() : arm(due - this.now())), Math.min(MAX_TIMER_MS, Math.max(0, wait / this.factor)));
       t.unref?.();
     };
     arm(ms);

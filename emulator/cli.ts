@@ -37,6 +37,9 @@ const SERVE_OPTIONS = {
   dashboard: { type: 'boolean', default: true, describe: 'Serve the web dashboard at /_localsage/ (--no-dashboard turns it off)' },
   'reports-dir': { type: 'string', default: 'reports', describe: 'Simulator report folders the dashboard lists' },
   'image-config': { type: 'string', default: '', describe: 'JSON file mapping image URIs to local commands or Python environments (Bring your own model)' },
+  auth: { type: 'string', choices: ['none', 'sigv4'], default: 'none', describe: 'Request signatures: none (accept any) or sigv4 (verify against --access-keys)' },
+  'access-keys': { type: 'string', default: '', describe: 'With --auth sigv4: the accepted keys, id:secret[,id:secret...], or @file with one id:secret per line' },
+  'allowed-hosts': { type: 'string', default: '', describe: 'Comma-separated host names requests may address besides localhost, 127.0.0.1, [::1] and --host (* allows any)' },
 } as const satisfies Record<string, Options>;
 
 function withEnvironment(options: Record<string, Options>): Record<string, Options> {
@@ -72,6 +75,9 @@ async function serve(argv: ServeArgs): Promise<void> {
     dashboard: argv.dashboard,
     reportsDir: argv['reports-dir'],
     imageConfig: argv['image-config'] || undefined,
+    auth: argv.auth as 'none' | 'sigv4',
+    accessKeys: argv['access-keys'],
+    allowedHosts: String(argv['allowed-hosts'] ?? '').split(',').map((h) => h.trim()).filter(Boolean),
   });
   // Tests and scripts read the bound address from this line.
   if (argv.quiet) console.log(`localsage: listening on ${emulator.url}`);

@@ -28,6 +28,15 @@ export interface EmulatorConfig {
   dashboard: boolean;
   /** Folder of simulator reports the dashboard lists (`localsage simulate` writes to reports/). */
   reportsDir: string;
+  /**
+   * Host names (besides localhost, 127.0.0.1, [::1] and the bound address) that requests may
+   * name in their Host header; `*` allows any. See protocol/browser-guard.ts.
+   */
+  allowedHosts: string[];
+  /** `none` (default): any or no signature is accepted. `sigv4`: every request must verify. */
+  auth: 'none' | 'sigv4';
+  /** With --auth sigv4: `id:secret,id:secret`. */
+  accessKeys: string;
   /** JSON file mapping image URIs to local commands / Python environments (Bring your own model). */
   imageConfig?: string;
 }
@@ -50,6 +59,9 @@ export const OPTION_ENV: Record<string, string> = {
   dashboard: 'LOCALSAGE_DASHBOARD',
   'reports-dir': 'LOCALSAGE_REPORTS_DIR',
   'image-config': 'LOCALSAGE_IMAGE_CONFIG',
+  'allowed-hosts': 'LOCALSAGE_ALLOWED_HOSTS',
+  auth: 'LOCALSAGE_AUTH',
+  'access-keys': 'LOCALSAGE_ACCESS_KEYS',
 };
 
 export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): EmulatorConfig {
@@ -67,6 +79,9 @@ export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): Emulator
     capacityMode: false,
     dashboard: true,
     reportsDir: 'reports',
+    allowedHosts: [],
+    auth: 'none',
+    accessKeys: '',
     ...overrides,
   };
 }

@@ -1,3 +1,6 @@
+import { reclaimStaleFiles } from './storage/reclaim.js';
+import { createBrowserGuard } from './protocol/browser-guard.js';
+import { createSigV4Authenticator, parseAccessKeys, type Authenticator } from './protocol/sigv4.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -87,6 +90,8 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
   };
   const defaults = { region: config.region, accountId: config.accountId };
 
+  // Before anything runs: temp files and work dirs a killed process left behind.
+  await reclaimStaleFiles(dataDir);
   const serving = new ServingRegistry(store);
   const sagemaker = createSageMaker(deps, serving);
   await sagemaker.recover();
@@ -122,6 +127,13 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
       })
     : undefined;
 
+  const guard = createBrowserGuard({ bindHost: config.host, allowedHosts: config.allowedHosts });
+  let auth: Authenticator | undefined;
+  if (config.auth === 'sigv4') {
+    const keys = parseAccessKeys(config.accessKeys);
+    if (keys.size === 0) throw new Error('--auth sigv4 needs --access-keys id:secret[,id:secret...] (or LOCALSAGE_ACCESS_KEYS)');
+    auth = createSigV4Authenticator(keys, () => Date.now());
+  }
   const handler = createRouter({
     defaults,
     sagemaker: sagemakerJson,
@@ -133,9 +145,14 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
     runtime: createRestJsonService({
       model: sagemakerRuntimeModel(),
       defaults,
+      auth,
       operations: runtime.operations,
     }),
-    s3: onFirstUse(async () => (await import('./protocol/s3/handler.js')).createS3Handler({ store, dataDir, defaults })),
+    s3: onFirstUse(async () =>
+      (await import('./protocol/s3/handler.js')).createS3Handler({ store, dataDir, defaults, guard, auth, cors: new (await import('./protocol/s3/cors.js')).BucketCorsStore(db) }),
+    ),
+    guard,
+    auth,
     query: {
       '2010-08-01': cloudwatch.query,
       '2011-06-15': {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsError } from './errors.js';
+import { own } from './own.js';
 import type { RequestContext } from './context.js';
 import { toWireJson } from './json-wire.js';
 import type { ServiceModel } from './service-model.js';
@@ -27,9 +28,9 @@ export function createAwsJsonService(opts: {
 
   return async function handle(operation: string, body: Buffer, ctx: RequestContext, res: ServerResponse): Promise<void> {
     try {
-      const op = model.operations[operation];
+      const op = own(model.operations, operation);
       if (!op) throw new AwsError('UnknownOperationException', `The operation ${operation} is not recognized.`);
-      const handler = operations[operation];
+      const handler = own(operations, operation);
       if (!handler) throw new AwsError('NotImplemented', `localsage does not implement ${operation} yet.`, 501);
       let parsed: unknown = {};
       if (body.length) {
@@ -39,6 +40,8 @@ export function createAwsJsonService(opts: {
           throw new AwsError('SerializationException', 'Unable to parse the request body as JSON.');
         }
       }
+      // Only a JSON object (or `null`, which carries no members) can be an operation's input.
+      if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed))) throw new AwsError('SerializationException', 'Start of structure or map found where not expected.');
       const input = op.input ? validateInput(model, op.input.shape, parsed, opts.validationCode) : {};
       const output = await handler(input, ctx);
       send(res, 200, contentType, ctx.requestId, toWireJson(output ?? {}));

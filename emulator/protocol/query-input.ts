@@ -1,4 +1,5 @@
 import { AwsError } from './errors.js';
+import { setOwn } from './own.js';
 import type { ServiceModel } from './service-model.js';
 
 /**
@@ -8,14 +9,15 @@ import type { ServiceModel } from './service-model.js';
  * the validator to read. The result is validated like a JSON request afterwards.
  */
 export function queryInput(model: ServiceModel, shapeName: string, params: URLSearchParams): Record<string, unknown> {
-  const tree: Tree = {};
+  // Null-prototype nodes: a parameter named `__proto__.x` must not reach Object.prototype.
+  const tree: Tree = Object.create(null);
   for (const [key, value] of params) {
     if (key === 'Action' || key === 'Version') continue;
     let node = tree;
     const parts = key.split('.');
     parts.forEach((p, i) => {
       if (i === parts.length - 1) node[p] = value;
-      else node = (typeof node[p] === 'object' ? node[p] : (node[p] = {})) as Tree;
+      else node = (typeof node[p] === 'object' ? node[p] : (node[p] = Object.create(null))) as Tree;
     });
   }
   return convert(model, shapeName, tree) as Record<string, unknown>;
@@ -34,7 +36,7 @@ function convert(model: ServiceModel, shapeName: string, node: string | Tree): u
       const out: Record<string, unknown> = {};
       for (const [name, member] of Object.entries(shape.members ?? {})) {
         const wire = member.locationName ?? name;
-        if (node[wire] !== undefined) out[name] = convert(model, member.shape, node[wire]);
+        if (Object.hasOwn(node, wire)) out[name] = convert(model, member.shape, node[wire]);
       }
       return out;
     }
@@ -50,7 +52,7 @@ function convert(model: ServiceModel, shapeName: string, node: string | Tree): u
       if (typeof node !== 'object') return node;
       const entries = (typeof node.entry === 'object' ? node.entry : node) as Tree;
       const out: Record<string, unknown> = {};
-      for (const e of Object.values(entries)) if (typeof e === 'object') out[String(e.key)] = convert(model, shape.value!.shape, e.value);
+      for (const e of Object.values(entries)) if (typeof e === 'object') setOwn(out, String(e.key), convert(model, shape.value!.shape, e.value));
       return out;
     }
     case 'integer':

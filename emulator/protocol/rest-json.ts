@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClientAborted, readBodyThen } from './body.js';
 import { AwsError } from './errors.js';
+import { setOwn } from './own.js';
+import { payloadSha256, type Authenticator } from './sigv4.js';
 import { newRequestId, type RequestContext } from './context.js';
 import { cachedIdentity, type IdentityDefaults } from './identity.js';
 import { asAwsError } from './aws-json.js';
@@ -166,6 +168,8 @@ export function createRestJsonService(opts: {
   model: ServiceModel;
   operations: Record<string, RestJsonOperation>;
   defaults: IdentityDefaults;
+  /** SigV4 verification (--auth sigv4), once the body is read. */
+  auth?: Authenticator;
 }) {
   const { model, operations, defaults } = opts;
   // A service's own validation error code: SageMaker Runtime models a synthetic ValidationError.
@@ -230,6 +234,7 @@ export function createRestJsonService(opts: {
     readBodyThen(req, c.bodyLimit, tooLarge, (err, body) => {
       if (err) return fail(err);
       try {
+        opts.auth?.verify(req, 'json', payloadSha256(body!));
         readBodyMembers(c, body!, raw);
         const input = c.op.input ? validateInput(model, c.op.input.shape, raw, validationCode) : {};
         handled = true;
@@ -263,8 +268,8 @@ export function createRestJsonService(opts: {
       raw[member] = shape.type === 'list' ? text.split(',').map((s) => s.trim()) : fromText(text, shape, lowerFirst(member));
     }
     for (const { member, prefix } of c.prefixHeaders) {
-      const map: Record<string, string> = {};
-      for (const [k, v] of Object.entries(h)) if (k.startsWith(prefix) && v !== undefined) map[k.slice(prefix.length)] = Array.isArray(v) ? v.join(',') : v;
+      const map: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(h)) if (k.startsWith(prefix) && v !== undefined) setOwn(map, k.slice(prefix.length), Array.isArray(v) ? v.join(',') : v);
       if (Object.keys(map).length) raw[member] = map;
     }
     if (c.query.length === 0) return;

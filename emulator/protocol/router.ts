@@ -1,13 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from './body.js';
 import { AwsError } from './errors.js';
+import { own } from './own.js';
 import { newRequestId, type RequestContext } from './context.js';
 import { identityFromHeaders, type IdentityDefaults } from './identity.js';
-import { sendJsonError, type AwsJsonHandler } from './aws-json.js';
+import { asAwsError, sendJsonError, type AwsJsonHandler } from './aws-json.js';
 import { sendQueryError, sendQueryResult } from './query.js';
 import { RPC_V2_CBOR_PATH, sendCborError } from './rpc-v2-cbor.js';
 import type { RestJsonService } from './rest-json.js';
 import type { CallerIdentity } from './identity.js';
+import type { BrowserGuard } from './browser-guard.js';
+import { payloadSha256, type Authenticator } from './sigv4.js';
 
 export interface QueryService {
   xmlns: string;
@@ -42,6 +45,10 @@ export interface RouterTargets {
   s3: NodeHandler;
   /** Query-protocol services by API version (STS 2011-06-15, IAM 2010-05-08). */
   query: Record<string, QueryService>;
+  /** SigV4 verification (--auth sigv4); absent: permissive. */
+  auth?: Authenticator;
+  /** Browser safety: Host allow-list and cross-site refusal (browser-guard.ts). */
+  guard?: BrowserGuard;
   /** The web dashboard, on paths no AWS request uses (absent with --no-dashboard). */
   dashboard?: { matches: (req: IncomingMessage) => boolean; handle: NodeHandler };
 }
@@ -71,7 +78,7 @@ const SERVICE_NAMES: Record<string, string> = {
 };
 
 export function serviceNameForTarget(prefix: string): string {
-  return SERVICE_NAMES[prefix] ?? `the service with X-Amz-Target prefix "${prefix}"`;
+  return own(SERVICE_NAMES, prefix) ?? `the service with X-Amz-Target prefix "${prefix}"`;
 }
 
 const JSON_BODY_LIMIT = 16 * 1024 * 1024;
@@ -86,6 +93,13 @@ const tooLarge = () => new AwsError('SerializationException', 'The request body 
  */
 export function createRouter(t: RouterTargets): NodeHandler {
   function route(req: IncomingMessage, res: ServerResponse) {
+    if (t.guard) {
+      if (!t.guard.hostAllowed(req)) {
+        return refuse(req, res, `localsage does not answer requests for the host '${String(req.headers.host).slice(0, 256)}' (a web page may have rebound its name to this machine). Start localsage with --allowed-hosts (LOCALSAGE_ALLOWED_HOSTS) naming it to serve it.`);
+      }
+      // Only S3 serves cross-site browser requests, and only as a bucket's CORS rules allow.
+      if (t.guard.isCrossSite(req) && !mayBeS3(req)) return refuse(req, res, 'localsage refuses cross-site browser requests: a web page may not call the AWS APIs of this machine.');
+    }
     // The runtime's invocation path is the hot one: it is tested first and costs one regex.
     if (t.runtime.serve(req, res)) return;
     const target = req.headers['x-amz-target'];
@@ -97,6 +111,14 @@ export function createRouter(t: RouterTargets): NodeHandler {
     return t.s3(req, res);
   }
 
+  /** Whether the request would reach S3 (everything that no other service claims). */
+  function mayBeS3(req: IncomingMessage): boolean {
+    const url = req.url ?? '/';
+    if (req.headers['x-amz-target'] !== undefined || req.headers['smithy-protocol'] !== undefined) return false;
+    if (t.dashboard?.matches(req) || url.startsWith('/endpoints/') || url.startsWith('/inference-components/')) return false;
+    return !(req.method === 'POST' && pathOf(url) === '/' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'));
+  }
+
   async function routeTarget(target: string, req: IncomingMessage, res: ServerResponse) {
     const requestId = newRequestId();
     const dot = target.indexOf('.');
@@ -105,6 +127,7 @@ export function createRouter(t: RouterTargets): NodeHandler {
     const ctx: RequestContext = { identity: identityFromHeaders(req.headers, undefined, t.defaults), requestId };
     try {
       const body = await readBody(req, JSON_BODY_LIMIT, tooLarge);
+      t.auth?.verify(req, 'json', payloadSha256(body));
       if (prefix === 'SageMaker') return await t.sagemaker(operation, body, ctx, res);
       if (prefix === 'Logs_20140328') return await t.logs(operation, body, ctx, res);
       if (prefix === 'AnyScaleFrontendService') return await t.autoscaling(operation, body, ctx, res);
@@ -119,12 +142,13 @@ export function createRouter(t: RouterTargets): NodeHandler {
   async function routeCbor(req: IncomingMessage, res: ServerResponse) {
     const requestId = newRequestId();
     const m = RPC_V2_CBOR_PATH.exec(req.url ?? '');
-    const service = m ? decodeURIComponent(m[1]) : '';
     try {
       const body = await readBody(req, JSON_BODY_LIMIT, tooLarge);
+      t.auth?.verify(req, 'json', payloadSha256(body));
       if (req.method !== 'POST' || !m) throw new AwsError('UnknownOperationException', 'rpc-v2-cbor requests are POST /service/<Service>/operation/<Operation>.');
+      const service = decodeLabel(m[1]);
       const ctx: RequestContext = { identity: identityFromHeaders(req.headers, undefined, t.defaults), requestId };
-      if (service === 'GraniteServiceVersion20100801') return await t.cloudwatchCbor(decodeURIComponent(m[2]), body, ctx, res);
+      if (service === 'GraniteServiceVersion20100801') return await t.cloudwatchCbor(decodeLabel(m[2]), body, ctx, res);
       throw new AwsError('UnknownOperationException', `localsage does not serve ${serviceNameForTarget(service)} over rpc-v2-cbor.`);
     } catch (e) {
       sendCborError(res, requestId, e);
@@ -135,20 +159,39 @@ export function createRouter(t: RouterTargets): NodeHandler {
     const requestId = newRequestId();
     let xmlns = 'https://sts.amazonaws.com/doc/2011-06-15/';
     try {
-      const params = new URLSearchParams((await readBody(req, JSON_BODY_LIMIT, tooLarge)).toString('utf8'));
+      const body = await readBody(req, JSON_BODY_LIMIT, tooLarge);
+      t.auth?.verify(req, 'query', payloadSha256(body));
+      const params = new URLSearchParams(body.toString('utf8'));
       const action = params.get('Action') ?? '';
       const version = params.get('Version') ?? '';
-      const service = t.query[version];
-      if (!service) throw new AwsError('InvalidAction', `localsage does not serve the query API version ${version} (${QUERY_VERSIONS[version] ?? 'an AWS query-protocol service'}).`);
+      const service = own(t.query, version);
+      if (!service) throw new AwsError('InvalidAction', `localsage does not serve the query API version ${version} (${own(QUERY_VERSIONS, version) ?? 'an AWS query-protocol service'}).`);
       xmlns = service.xmlns;
       const identity = identityFromHeaders(req.headers, params, t.defaults);
       sendQueryResult(res, xmlns, action, await service.handle(action, params, identity), requestId);
     } catch (e) {
-      sendQueryError(res, xmlns, e instanceof AwsError ? e : new AwsError('InternalFailure', String(e), 500), requestId);
+      sendQueryError(res, xmlns, asAwsError(e), requestId);
     }
   }
 
   return route;
+}
+
+/** A %-encoded path segment; a malformed escape is the client's error, not ours. */
+function decodeLabel(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new AwsError('SerializationException', `The path segment '${text.slice(0, 256)}' is not valid %-encoding.`);
+  }
+}
+
+/** A 403 for a request browser safety refuses, after draining its body. */
+function refuse(req: IncomingMessage, res: ServerResponse, message: string): void {
+  req.resume();
+  const body = JSON.stringify({ __type: 'AccessDeniedException', message, Message: message });
+  res.writeHead(403, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'x-amzn-errortype': 'AccessDeniedException', 'x-amzn-RequestId': newRequestId() });
+  res.end(body);
 }
 
 function pathOf(url: string | undefined): string {

@@ -3,6 +3,7 @@ import { cbor, dateToTag } from '@smithy/core/cbor';
 import { asAwsError, type OperationHandler } from './aws-json.js';
 import type { RequestContext } from './context.js';
 import { AwsError } from './errors.js';
+import { own, setOwn } from './own.js';
 import type { ServiceModel } from './service-model.js';
 import { validateInput } from './validate.js';
 
@@ -19,9 +20,9 @@ export function createRpcV2CborService(opts: { model: ServiceModel; operations: 
   const { model, operations } = opts;
   return async function handle(operation: string, body: Buffer, ctx: RequestContext, res: ServerResponse): Promise<void> {
     try {
-      const op = model.operations[operation];
+      const op = own(model.operations, operation);
       if (!op) throw new AwsError('UnknownOperationException', `The operation ${operation} is not recognized.`);
-      const handler = operations[operation];
+      const handler = own(operations, operation);
       if (!handler) throw new AwsError('NotImplemented', `localsage does not implement ${operation} yet.`, 501);
       let parsed: unknown = {};
       if (body.length) {
@@ -30,6 +31,9 @@ export function createRpcV2CborService(opts: { model: ServiceModel; operations: 
         } catch {
           throw new AwsError('SerializationException', 'Unable to parse the request body as CBOR.');
         }
+      }
+      if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed) || parsed instanceof Uint8Array)) {
+        throw new AwsError('SerializationException', 'Start of structure or map found where not expected.');
       }
       const input = op.input ? validateInput(model, op.input.shape, parsed, opts.validationCode) : {};
       send(res, 200, ctx.requestId, toWire((await handler(input, ctx)) ?? {}));
@@ -61,7 +65,9 @@ function fromWire(v: unknown): unknown {
   if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
     const o = v as Record<string, unknown>;
     if (o.tag === 1 && typeof o.value === 'number') return o.value;
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, fromWire(x)]));
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(o)) setOwn(out, k, fromWire(x));
+    return out;
   }
   return v;
 }

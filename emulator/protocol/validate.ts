@@ -1,4 +1,5 @@
 import { AwsError } from './errors.js';
+import { boundedJson, own, setOwn } from './own.js';
 import type { ServiceModel, Shape } from './service-model.js';
 
 /**
@@ -10,7 +11,8 @@ import type { ServiceModel, Shape } from './service-model.js';
  */
 export function validateInput(model: ServiceModel, shapeName: string, input: unknown, errorCode = 'ValidationException'): any {
   const errors: string[] = [];
-  const out = walk(model, shapeName, input, '', errors, true);
+  // A JSON body of `null` carries no members: the same as an empty body.
+  const out = walk(model, shapeName, input ?? {}, '', errors, true);
   if (errors.length) throw validationFailure(errorCode, errors);
   return out;
 }
@@ -18,8 +20,13 @@ export function validateInput(model: ServiceModel, shapeName: string, input: unk
 /** AWS's "N validation error(s) detected: a; b" error, for constraint violations found elsewhere. */
 export function validationFailure(errorCode: string, errors: string[]): AwsError {
   const n = errors.length;
-  return new AwsError(errorCode, `${n} validation error${n > 1 ? 's' : ''} detected: ${errors.join('; ')}`);
+  // Each message is bounded (boundedJson); the count of messages shown is too, so an over-long
+  // list of bad elements cannot build a message of megabytes.
+  const shown = n > MAX_MESSAGES ? [...errors.slice(0, MAX_MESSAGES), `(${n - MAX_MESSAGES} more)`] : errors;
+  return new AwsError(errorCode, `${n} validation error${n > 1 ? 's' : ''} detected: ${shown.join('; ')}`);
 }
+
+const MAX_MESSAGES = 50;
 
 const lowerCamel = new Map<string, string>();
 
@@ -35,8 +42,9 @@ function memberPath(parent: string, member: string): string {
 function show(value: unknown): string {
   if (value === null || value === undefined) return ' null';
   if (value === '') return '';
-  if (typeof value === 'string') return ` '${value}'`;
-  if (Array.isArray(value) || typeof value === 'object') return ` '${JSON.stringify(value)}'`;
+  // Strings are shown whole as AWS does, up to a bound that keeps a message of a huge value small.
+  if (typeof value === 'string') return ` '${value.length > 16_384 ? `${value.slice(0, 16_384)}...` : value}'`;
+  if (Array.isArray(value) || typeof value === 'object') return ` '${boundedJson(value)}'`;
   return ` '${String(value)}'`;
 }
 
@@ -120,11 +128,12 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       const obj = value as Record<string, unknown>;
       const out: Record<string, unknown> = {};
       for (const req of shape.required ?? []) {
-        if (obj[req] === undefined || obj[req] === null) errors.push(`Value null at '${memberPath(path, req)}' failed to satisfy constraint: Member must not be null`);
+        if (!Object.hasOwn(obj, req) || obj[req] === undefined || obj[req] === null) errors.push(`Value null at '${memberPath(path, req)}' failed to satisfy constraint: Member must not be null`);
       }
       const members = shape.members ?? {};
       for (const name in obj) {
-        const member = members[name];
+        // Own members only: `__proto__` or `constructor` in a body must not find Object.prototype's.
+        const member = own(members, name);
         if (!member) continue; // unknown members are ignored, as the service does
         out[name] = walk(model, member.shape, obj[name], memberPath(path, name), errors);
       }
@@ -142,7 +151,7 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
       const out: Record<string, unknown> = {};
       for (const [k, v] of entries) {
         walk(model, shape.key!.shape, k, `${at}.key`, errors);
-        out[k] = walk(model, shape.value!.shape, v, `${at}.${k}.member`, errors);
+        setOwn(out, k, walk(model, shape.value!.shape, v, `${at}.${k}.member`, errors));
       }
       return out;
     }

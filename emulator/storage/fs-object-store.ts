@@ -33,6 +33,8 @@ import { listSorted, type Entry } from './sorted-listing.js';
 const BUCKET_FILE = '.bucket.json';
 /** Bucket names that are also safe directory names (S3's rules are stricter; see s3/names.ts). */
 const SAFE_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** What putObject names data files: `<sha256 hex>.<random hex>.data`. */
+const DATA_FILE = /^[0-9a-f]{64}\.[0-9a-f]{16}\.data$/;
 /** Batch small network chunks into larger writes. */
 const WRITE_BATCH = 1 << 20;
 /**
@@ -61,6 +63,9 @@ export class FsObjectStore implements ObjectStore {
   private readonly tmpDir: string;
   private readonly indexes = new Map<string, BucketIndex>();
   private readonly locks = new Map<string, Promise<void>>();
+  /** Writes under way per bucket, and buckets being deleted: DeleteBucket and writes exclude each other. */
+  private readonly writers = new Map<string, number>();
+  private readonly deleting = new Set<string>();
 
   constructor(private readonly root: string) {
     this.tmpDir = path.join(root, '.tmp');
@@ -123,20 +128,46 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async deleteBucket(bucket: string): Promise<void> {
-    await this.requireBucket(bucket);
-    const entries = await this.index(bucket);
-    if (entries.length > 0) throw new StoreError('BucketNotEmpty', `Bucket ${bucket} is not empty`);
-    // Rename first so the bucket disappears at once, then remove at leisure.
-    await fsp.mkdir(this.tmpDir, { recursive: true });
-    const grave = path.join(this.tmpDir, `deleted-${rand()}`);
-    await fsp.rename(this.bucketDir(bucket), grave);
-    this.indexes.delete(bucket);
-    await fsp.rm(grave, { recursive: true, force: true });
+    // A write under way will add an object: the bucket is not empty. While the delete runs, new
+    // writes find no bucket (the check and the mark happen with no await in between).
+    if ((this.writers.get(bucket) ?? 0) > 0) throw new StoreError('BucketNotEmpty', `Bucket ${bucket} is not empty`);
+    if (this.deleting.has(bucket)) throw new StoreError('NoSuchBucket', `No such bucket: ${bucket}`);
+    this.deleting.add(bucket);
+    try {
+      await this.requireBucket(bucket);
+      const entries = await this.index(bucket);
+      if (entries.length > 0) throw new StoreError('BucketNotEmpty', `Bucket ${bucket} is not empty`);
+      // Rename first so the bucket disappears at once, then remove at leisure.
+      await fsp.mkdir(this.tmpDir, { recursive: true });
+      const grave = path.join(this.tmpDir, `deleted-${rand()}`);
+      await fsp.rename(this.bucketDir(bucket), grave);
+      this.indexes.delete(bucket);
+      await fsp.rm(grave, { recursive: true, force: true });
+    } finally {
+      this.deleting.delete(bucket);
+    }
+  }
+
+  /** Runs a write to a bucket so that a concurrent DeleteBucket cannot remove the bucket under it. */
+  private async writing<T>(bucket: string, fn: () => Promise<T>): Promise<T> {
+    if (this.deleting.has(bucket)) throw new StoreError('NoSuchBucket', `No such bucket: ${bucket}`);
+    this.writers.set(bucket, (this.writers.get(bucket) ?? 0) + 1);
+    try {
+      return await fn();
+    } finally {
+      const left = this.writers.get(bucket)! - 1;
+      if (left > 0) this.writers.set(bucket, left);
+      else this.writers.delete(bucket);
+    }
   }
 
   // ---- objects ----
 
   async putObject(bucket: string, key: string, body: Buffer | Readable, opts: PutOptions = {}): Promise<ObjectInfo> {
+    return this.writing(bucket, () => this.putObjectNow(bucket, key, body, opts));
+  }
+
+  private async putObjectNow(bucket: string, key: string, body: Buffer | Readable, opts: PutOptions): Promise<ObjectInfo> {
     await this.requireBucket(bucket);
     const { tmp, size, md5 } = await this.spool(body);
     const id = keyId(key);
@@ -161,7 +192,7 @@ export class FsObjectStore implements ObjectStore {
         try {
           const old = await this.readMeta(dir, id).catch(() => undefined);
           await this.writeJsonAtomic(path.join(dir, `${id}.json`), meta);
-          if (old && old.data !== dataName) await fsp.rm(path.join(dir, old.data), { force: true });
+          if (old && old.data !== dataName) await fsp.rm(this.dataPath(dir, old), { force: true }).catch(() => undefined);
         } catch (err) {
           await fsp.rm(path.join(dir, dataName), { force: true });
           throw err;
@@ -185,7 +216,7 @@ export class FsObjectStore implements ObjectStore {
       const meta = await this.loadMeta(bucket, key);
       let fh: FileHandle;
       try {
-        fh = await fsp.open(path.join(this.shardDir(bucket, keyId(key)), meta.data), 'r');
+        fh = await fsp.open(this.dataPath(this.shardDir(bucket, keyId(key)), meta), 'r');
       } catch (err) {
         if (isMissing(err) && attempt < 5) continue;
         if (isMissing(err)) throw new StoreError('NoSuchKey', `No such key: ${key}`);
@@ -214,7 +245,7 @@ export class FsObjectStore implements ObjectStore {
       const meta = await this.readMeta(dir, id).catch(() => undefined);
       if (!meta) return;
       await fsp.rm(path.join(dir, `${id}.json`), { force: true });
-      await fsp.rm(path.join(dir, meta.data), { force: true });
+      await fsp.rm(this.dataPath(dir, meta), { force: true }).catch(() => undefined);
       this.invalidate(bucket, id);
     });
   }
@@ -245,12 +276,29 @@ export class FsObjectStore implements ObjectStore {
 
   // ---- internals ----
 
+  /**
+   * The bucket's directory. Every filesystem path of a bucket goes through here: a name that is
+   * not a safe directory name is "no such bucket" before anything on disk is touched, and the
+   * resolved path must still lie directly under the root.
+   */
   private bucketDir(bucket: string): string {
-    return path.join(this.root, bucket);
+    const dir = path.resolve(this.root, bucket);
+    if (!SAFE_BUCKET.test(bucket) || path.dirname(dir) !== path.resolve(this.root)) throw new StoreError('NoSuchBucket', `No such bucket: ${bucket}`);
+    return dir;
   }
 
   private shardDir(bucket: string, id: string): string {
-    return path.join(this.root, bucket, 'objects', id.slice(0, 2));
+    return path.join(this.bucketDir(bucket), 'objects', id.slice(0, 2));
+  }
+
+  /**
+   * The data file a metadata file names. Only a plain file name in the same shard directory is
+   * accepted: a metadata file edited (or planted) to point elsewhere must not be served.
+   */
+  private dataPath(dir: string, meta: StoredMeta): string {
+    const name = meta.data;
+    if (typeof name !== 'string' || !DATA_FILE.test(name)) throw new StoreError('NoSuchKey', `No such key: ${String(meta.key)}`);
+    return path.join(dir, name);
   }
 
   private async requireBucket(bucket: string): Promise<void> {

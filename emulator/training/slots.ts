@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 
 /**
  * The machine's training capacity, shared by every training job (tuning children included): one
@@ -17,13 +17,18 @@ export class SlotScheduler {
     this.free = capacity;
   }
 
-  /** Resolves with a release function once `count` slots are held. */
-  acquire(count: number): Promise<() => void> {
+  /**
+   * Resolves with a release function once `count` slots are held. `onQueued` runs (at once) when
+   * the slots are not free now and the caller has to wait its turn.
+   */
+  acquire(count: number, onQueued?: () => void): Promise<() => void> {
     const want = Math.max(1, Math.min(count, this.capacity));
     return new Promise((resolve) => {
+      let granted = false;
       this.queue.push({
         want,
         grant: () => {
+          granted = true;
           let released = false;
           resolve(() => {
             if (released) return;
@@ -34,6 +39,7 @@ export class SlotScheduler {
         },
       });
       this.drain();
+      if (!granted) onQueued?.();
     });
   }
 
@@ -51,8 +57,19 @@ export class SlotScheduler {
   }
 }
 
+/**
+ * Memory one instance worker may take while training a built-in algorithm (its thread's heap,
+ * the numeric backend and its data): measured at about 75 MiB, budgeted at 256 MiB.
+ */
+const INSTANCE_MEMORY_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The training capacity: one slot per core, and no more slots than half the machine's memory
+ * holds instance workers. LOCALSAGE_TRAINING_SLOTS overrides it.
+ */
 export function defaultTrainingSlots(): number {
   const fromEnv = Number(process.env.LOCALSAGE_TRAINING_SLOTS);
   if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
-  return Math.max(1, availableParallelism());
+  const byMemory = Math.floor(totalmem() / 2 / INSTANCE_MEMORY_BYTES);
+  return Math.max(1, Math.min(availableParallelism(), byMemory));
 }

@@ -4,6 +4,8 @@ import { StoreError } from '../../storage/object-store.js';
 /** S3's own status and wording for each code clients branch on. */
 const S3_ERRORS: Record<string, [number, string]> = {
   AccessDenied: [403, 'Access Denied'],
+  AccessForbidden: [403, 'CORSResponse: This CORS request is not allowed.'],
+  BadRequest: [400, 'Bad Request'],
   BadDigest: [400, 'The Content-MD5 you specified did not match what we received.'],
   BucketAlreadyExists: [409, 'The requested bucket name is not available.'],
   BucketAlreadyOwnedByYou: [409, 'Your previous request to create the named bucket succeeded and you already own it.'],
@@ -31,6 +33,7 @@ const S3_ERRORS: Record<string, [number, string]> = {
   MaxMessageLengthExceeded: [400, 'Your request was too big.'],
   MethodNotAllowed: [405, 'The specified method is not allowed against this resource.'],
   MissingContentLength: [411, 'You must provide the Content-Length HTTP header.'],
+  NoSuchCORSConfiguration: [404, 'The CORS configuration does not exist'],
   NoSuchBucket: [404, 'The specified bucket does not exist'],
   NoSuchKey: [404, 'The specified key does not exist.'],
   NoSuchUpload: [

@@ -11,6 +11,10 @@ import * as listing from './operations/listing.js';
 import * as multipart from './operations/multipart.js';
 import * as objects from './operations/objects.js';
 import { sendError } from './respond.js';
+import type { BrowserGuard } from '../browser-guard.js';
+import type { Authenticator } from '../sigv4.js';
+import { admitCrossSite, deleteBucketCors, getBucketCors, preflight, putBucketCors, type BucketCorsStore } from './cors.js';
+import { couldBeBucketName } from './names.js';
 import { resolveAddress } from './routing.js';
 
 type Operation = (ctx: S3Context) => Promise<void>;
@@ -20,7 +24,7 @@ type Operation = (ctx: S3Context) => Promise<void>;
  * `PUT /bucket/key?tagging` as a PutObject) keeps clients from silently misbehaving.
  */
 const UNSUPPORTED = [
-  'acl', 'accelerate', 'analytics', 'attributes', 'cors', 'encryption', 'intelligent-tiering', 'inventory',
+  'acl', 'accelerate', 'analytics', 'attributes', 'encryption', 'intelligent-tiering', 'inventory',
   'legal-hold', 'lifecycle', 'logging', 'metadataTable', 'metrics', 'notification', 'object-lock',
   'ownershipControls', 'policy', 'policyStatus', 'publicAccessBlock', 'replication', 'requestPayment',
   'restore', 'retention', 'select', 'tagging', 'torrent', 'versions', 'website', 'session', 'renameObject',
@@ -103,6 +107,12 @@ export function createS3Handler(opts: {
   store: ObjectStore;
   dataDir: string;
   defaults: IdentityDefaults;
+  /** Bucket CORS configurations; without them ?cors is NotImplemented and OPTIONS refused. */
+  cors?: BucketCorsStore;
+  /** Tells cross-site browser requests, which need a bucket's CORS rule to get in. */
+  guard?: BrowserGuard;
+  /** SigV4 verification (--auth sigv4): S3 signs x-amz-content-sha256 and checks the body against it. */
+  auth?: Authenticator;
 }): (req: IncomingMessage, res: ServerResponse) => void {
   const uploads = new MultipartStore(path.join(opts.dataDir, 'multipart'));
   return (req, res) => {
@@ -121,9 +131,32 @@ export function createS3Handler(opts: {
     req.on('error', () => undefined);
     const run = async () => {
       Object.assign(ctx, resolveAddress(req));
+      // Refused before any operation (and so any filesystem access) runs: a name no bucket can
+      // have (a NUL, a slash, `..`, over 255 characters) is InvalidBucketName, as S3 answers it.
+      if (ctx.bucket !== undefined && !couldBeBucketName(ctx.bucket)) throw s3Error('InvalidBucketName', { BucketName: ctx.bucket.slice(0, 255) });
       ctx.identity = identityFromHeaders(req.headers, ctx.query, opts.defaults);
-      const op = route(ctx, (req.method ?? 'GET').toUpperCase(), req.headers['x-amz-copy-source'] !== undefined);
+      const method = (req.method ?? 'GET').toUpperCase();
+      const cors = opts.cors;
+      // Preflights carry no credentials (browsers never sign them): CORS rules decide those.
+      if (opts.auth && method !== 'OPTIONS') opts.auth.verify(req, 's3', String(req.headers['x-amz-content-sha256'] ?? 'UNSIGNED-PAYLOAD'));
+      if (method === 'OPTIONS') {
+        if (!cors || ctx.bucket === undefined) throw s3Error('AccessForbidden', { Method: 'OPTIONS', ResourceType: 'BUCKET' }, 'CORSResponse: CORS is not enabled for this bucket.');
+        return await preflight(ctx, cors);
+      }
+      if (opts.guard?.isCrossSite(req)) {
+        if (!cors) throw s3Error('AccessForbidden', { Method: method, ResourceType: 'BUCKET' }, 'CORSResponse: CORS is not enabled for this bucket.');
+        admitCrossSite(ctx, cors, req);
+      }
+      if (cors && ctx.bucket !== undefined && ctx.key === undefined && ctx.query.has('cors')) {
+        if (method === 'PUT') return await putBucketCors(ctx, cors);
+        if (method === 'GET') return await getBucketCors(ctx, cors);
+        if (method === 'DELETE') return await deleteBucketCors(ctx, cors);
+      }
+      if (ctx.query.has('cors') && !cors) throw s3Error('NotImplemented', {}, 'Bucket sub-resource "cors" is not implemented by localsage.');
+      const op = route(ctx, method, req.headers['x-amz-copy-source'] !== undefined);
       await op(ctx);
+      // A deleted bucket takes its CORS configuration with it.
+      if (op === buckets.deleteBucket && cors && ctx.bucket !== undefined) cors.delete(ctx.bucket);
     };
     run().catch((err: unknown) => {
       try {

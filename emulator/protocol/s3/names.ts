@@ -11,6 +11,15 @@ export function isValidBucketName(name: string): boolean {
   return true;
 }
 
+/**
+ * Whether a name could address an existing bucket, new or legacy (us-east-1 once allowed
+ * uppercase letters and underscores, up to 255 characters): anything else is InvalidBucketName
+ * on every operation, not only on CreateBucket.
+ */
+export function couldBeBucketName(name: string): boolean {
+  return /^[A-Za-z0-9._-]{1,255}$/.test(name) && name !== '.' && name !== '..';
+}
+
 /** S3 caps keys at 1024 bytes of UTF-8. */
 export const MAX_KEY_BYTES = 1024;
 

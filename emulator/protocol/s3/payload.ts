@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { AwsError } from '../errors.js';
+import { chunkSigningFor } from '../sigv4.js';
 import { AwsChunkedDecoder } from './chunked.js';
 import {
   CHECKSUM_ALGORITHMS,
@@ -157,7 +158,7 @@ export function openPayload(req: IncomingMessage, alsoCompute: (ChecksumAlgorith
   // Header values are known now (and verified before the stream ends); trailer values join later.
   const checksums: Record<string, string> = {};
   for (const [alg, value] of expect.checksums) if (value !== undefined) checksums[alg] = value;
-  const decoder = chunked ? new AwsChunkedDecoder() : undefined;
+  const decoder = chunked ? new AwsChunkedDecoder(chunkSigningFor(req)) : undefined;
   // Node already enforces Content-Length framing for plain bodies; only the decoded length needs checking.
   const verifier = new Verifier(expect, compute, checksums, decoder, chunked ? length : undefined);
   // A small body can fail its check before anyone reads the stream; the consumer still sees the

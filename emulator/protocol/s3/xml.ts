@@ -49,11 +49,33 @@ export function buildXml(root: string, body: XmlObject | string, withNamespace =
 
 /** Parses a request body; malformed XML or a missing root element is S3's MalformedXML. */
 export function parseXml(text: string, root: string): Record<string, unknown> {
-  if (text.trim() === '' || XMLValidator.validate(text) !== true) throw s3Error('MalformedXML');
+  if (text.trim() === '' || hasDoctype(text) || tooDeep(text) || XMLValidator.validate(text) !== true) throw s3Error('MalformedXML');
   const doc = parser.parse(text) as Record<string, unknown>;
   const node = doc[root];
   if (node === undefined) throw s3Error('MalformedXML');
   return typeof node === 'object' && node !== null ? (node as Record<string, unknown>) : {};
+}
+
+/**
+ * S3's request documents are a few levels deep and never declare a DTD. A DOCTYPE (entity
+ * expansion) or a document nested thousands deep (the parsers recurse per level) is refused as
+ * MalformedXML before any parser sees it.
+ */
+const MAX_DEPTH = 32;
+
+function hasDoctype(text: string): boolean {
+  return /<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text);
+}
+
+/** Counts element nesting by its tags alone: opening `<a>`, closing `</a>`, self-closing `<a/>`. */
+function tooDeep(text: string): boolean {
+  let depth = 0;
+  const tag = /<(\/?)[A-Za-z_][^>]*?(\/?)>/g;
+  for (let m = tag.exec(text); m; m = tag.exec(text)) {
+    if (m[1]) depth--;
+    else if (!m[2] && ++depth > MAX_DEPTH) return true;
+  }
+  return false;
 }
 
 /** The text of a child element, or undefined. */

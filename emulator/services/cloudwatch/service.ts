@@ -1,6 +1,7 @@
 import { createAwsJsonService } from '../../protocol/aws-json.js';
 import { createRpcV2CborService } from '../../protocol/rpc-v2-cbor.js';
 import { AwsError } from '../../protocol/errors.js';
+import { own } from '../../protocol/own.js';
 import { newRequestId } from '../../protocol/context.js';
 import { queryInput } from '../../protocol/query-input.js';
 import type { QueryService } from '../../protocol/router.js';
@@ -27,9 +28,9 @@ export function createCloudWatch(deps: ServiceDeps, store: MetricStore, hub: Aut
   const query: QueryService = {
     xmlns: CLOUDWATCH_XMLNS,
     handle: async (action, params, identity) => {
-      const op = model.operations[action];
+      const op = own(model.operations, action);
       if (!op) throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2010-08-01`);
-      const handler = operations[action];
+      const handler = own(operations, action);
       if (!handler) throw new AwsError('NotImplemented', `localsage does not implement CloudWatch ${action} yet.`, 501);
       const input = op.input ? validateInput(model, op.input.shape, queryInput(model, op.input.shape, params), 'ValidationError') : {};
       return ((await handler(input, { identity, requestId: newRequestId() })) ?? {}) as Record<string, unknown>;

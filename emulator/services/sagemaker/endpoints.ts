@@ -1,3 +1,4 @@
+import { hideHostPaths } from '../host-paths.js';
 import type {
   CreateEndpointInput,
   CreateEndpointOutput,
@@ -241,7 +242,7 @@ export class EndpointService {
           this.serving.set(r.scope, ep.EndpointName!, loaded.variants, this.featuresOf(r.scope, ep.EndpointConfigName!));
           this.containers?.adopt(r.scope, ep.EndpointName!, loaded.deployed);
         } catch (e) {
-          this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: (e as Error).message });
+          this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: hideHostPaths((e as Error).message, this.deps.dataDir) });
         }
       } else if (ep.EndpointStatus === 'Updating' && ep.CapacityChangeDoneAt !== undefined) {
         // A capacity change under way finishes when it would have, on the serving variants.
@@ -250,7 +251,7 @@ export class EndpointService {
           this.serving.set(r.scope, ep.EndpointName!, loaded.variants, this.featuresOf(r.scope, ep.EndpointConfigName!));
           this.containers?.adopt(r.scope, ep.EndpointName!, loaded.deployed);
         } catch (e) {
-          this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: (e as Error).message });
+          this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: hideHostPaths((e as Error).message, this.deps.dataDir) });
           continue;
         }
         this.scheduleCapacityDone(r.scope, ep.EndpointName!, Math.max(0, ep.CapacityChangeDoneAt - this.deps.clock.now()));
@@ -292,7 +293,7 @@ export class EndpointService {
       }
       const now = new Date(this.deps.clock.now());
       if (!outcome.ok) {
-        const reason = outcome.e instanceof ModelLoadError ? outcome.e.message : `Failed to deploy: ${outcome.e.message}`;
+        const reason = hideHostPaths(outcome.e instanceof ModelLoadError ? outcome.e.message : `Failed to deploy: ${outcome.e.message}`, this.deps.dataDir);
         const first = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data.ProductionVariants?.[0];
         if (first) this.logs.failedToStart(scope, name, instanceStreams(ep.EndpointArn!, `${first.VariantName}`, 1, this.deployment(ep, configName))[0], reason);
         // A failed update rolls back to the configuration that was serving.

@@ -23,7 +23,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const endpoints = new EndpointService(deps, serving, containers);
   const tags = new TagService(deps);
   const tuning = new TuningJobService(deps, training);
-  const transforms = new TransformJobService(deps);
+  const transforms = new TransformJobService(deps, training.slots);
   const processing = new ProcessingJobService(deps, containers);
   const handWritten: Record<string, OperationHandler> = {
     CreateTrainingJob: (i, c) => training.create(i, c),

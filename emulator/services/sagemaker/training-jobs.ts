@@ -20,9 +20,11 @@ import { parseS3Uri } from '../../storage/object-store.js';
 import { ChannelDataError, downloadChannels } from '../../training/channels.js';
 import { AlgorithmClientError, AllReduceHub, startInstance, type InstanceRun } from '../../training/instance-worker.js';
 import { MetricScraper } from '../../training/metrics.js';
+import { InstanceQuotas } from '../../training/quotas.js';
 import { SlotScheduler } from '../../training/slots.js';
 import { publishTrainingMetric } from '../cloudwatch/training-metrics.js';
 import type { ServiceDeps } from '../deps.js';
+import { hideHostPaths } from '../host-paths.js';
 import { sagemakerArn } from './arns.js';
 import { listPage } from './listing.js';
 import { scopeOf } from './scope.js';
@@ -61,6 +63,8 @@ export class TrainingJobService {
     private readonly containers?: ContainerRuntime,
     /** Shared by every job on this emulator: worker threads never outnumber the cores. */
     readonly slots = new SlotScheduler(),
+    /** Per instance type, the instances the account's running jobs may hold together. */
+    readonly quotas = new InstanceQuotas(),
   ) {}
 
   observe(observer: TrainingObserver): void {
@@ -76,6 +80,13 @@ export class TrainingJobService {
     const spec = req.AlgorithmSpecification;
     if (!spec) throw validation("1 validation error detected: Value null at 'algorithmSpecification' failed to satisfy constraint: Member must not be null");
     if (!req.ResourceConfig) throw validation("1 validation error detected: Value null at 'resourceConfig' failed to satisfy constraint: Member must not be null");
+    // The model allows 0 for heterogeneous clusters (InstanceGroups, which localsage does not run);
+    // a homogeneous cluster needs at least one instance.
+    if (!req.ResourceConfig.InstanceGroups?.length && (req.ResourceConfig.InstanceCount ?? 1) < 1) {
+      throw validation(`1 validation error detected: Value ${req.ResourceConfig.InstanceCount} at 'resourceConfig.instanceCount' failed to satisfy constraint: Member must have value greater than or equal to 1`);
+    }
+    if (req.ResourceConfig.InstanceGroups?.length) throw validation('localsage does not run heterogeneous clusters (ResourceConfig.InstanceGroups); give InstanceType and InstanceCount.');
+    if (!req.ResourceConfig.InstanceType) throw validation("1 validation error detected: Value null at 'resourceConfig.instanceType' failed to satisfy constraint: Member must not be null");
     if (!spec.TrainingImage) {
       throw validation(spec.AlgorithmName ? `Could not find algorithm "${spec.AlgorithmName}".` : INVALID_IMAGE);
     }
@@ -132,14 +143,17 @@ export class TrainingJobService {
       RetryStrategy: req.RetryStrategy,
       ...extra,
     };
+    // The instance quota is checked last, so that a refused request reserves nothing.
+    const releaseInstances = this.quotas.reserve(scope.accountId, scope.region, req.ResourceConfig.InstanceType, req.ResourceConfig.InstanceCount ?? 1);
     if (!this.deps.db.insert(scope, KIND, req.TrainingJobName!, arn, job)) {
+      releaseInstances();
       throw new AwsError(
         'ResourceInUse',
         `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
       );
     }
     if (req.Tags?.length) this.deps.db.addTags(arn, req.Tags);
-    this.launch(scope, req.TrainingJobName!, algorithm ?? runner!);
+    this.launch(scope, req.TrainingJobName!, algorithm ?? runner!, releaseInstances);
     return { TrainingJobArn: arn };
   }
 
@@ -300,25 +314,46 @@ export class TrainingJobService {
     );
   }
 
-  private launch(scope: Scope, name: string, algorithm: AlgorithmName | ImageRunner): void {
-    const run: Running = { instances: [], cancelTimers: [] };
+  private launch(scope: Scope, name: string, algorithm: AlgorithmName | ImageRunner, releaseInstances: () => void): void {
+    // finish() runs cancelTimers on every way a job ends: that hands its instances back.
+    const run: Running = { instances: [], cancelTimers: [releaseInstances] };
     this.running.set(this.key(scope, name), run);
     this.execute(scope, name, algorithm, run).catch((err: unknown) => {
       if (run.interruption) return;
+      const workDir = join(this.deps.dataDir, 'training', scope.accountId, scope.region, name.toLowerCase());
+      const message = hideHostPaths((err as Error)?.message ?? String(err), this.deps.dataDir, workDir);
       const reason =
         err instanceof AlgorithmClientError || err instanceof ChannelDataError || err instanceof ContainerClientError
-          ? `ClientError: ${(err as Error).message}`
-          : `AlgorithmError: ${(err as Error)?.message ?? String(err)}`;
+          ? `ClientError: ${message}`
+          : `AlgorithmError: ${message}`;
       const status = this.load(scope, name).TrainingJobStatus;
       if (status === 'InProgress') this.finish(scope, name, 'Failed', 'Failed', { FailureReason: reason });
     });
   }
 
   private async execute(scope: Scope, name: string, algorithm: AlgorithmName | ImageRunner, run: Running): Promise<void> {
-    const { clock, timing, store, dataDir } = this.deps;
+    const { clock, timing } = this.deps;
     const alive = () => !run.interruption && this.running.get(this.key(scope, name)) === run;
     await clock.sleep(timing.trainingStarting);
     if (!alive()) return;
+    // Wait for capacity: jobs (a tuning job's parallel children too) queue here, first come, first
+    // served, not in the OS. A job that has to wait says so the way SageMaker does when EC2 has
+    // no capacity for its instances, and stays in Starting until its slots are free.
+    const count = this.load(scope, name).ResourceConfig?.InstanceCount ?? 1;
+    const release = await this.slots.acquire(count, () => {
+      if (alive()) this.transition(scope, name, 'Starting', 'Insufficient capacity error from EC2 while launching instances, retrying!');
+    });
+    try {
+      if (!alive()) return;
+      await this.prepareAndTrain(scope, name, algorithm, run, count);
+    } finally {
+      release();
+    }
+  }
+
+  private async prepareAndTrain(scope: Scope, name: string, algorithm: AlgorithmName | ImageRunner, run: Running, count: number): Promise<void> {
+    const { clock, timing, store, dataDir } = this.deps;
+    const alive = () => !run.interruption && this.running.get(this.key(scope, name)) === run;
     this.transition(scope, name, 'Starting', 'Preparing the instances for training.');
     let job = this.transition(scope, name, 'Downloading', 'Downloading input data', { TrainingStartTime: new Date(clock.now()) });
 
@@ -328,7 +363,6 @@ export class TrainingJobService {
       if (alive() && this.load(scope, name).TrainingJobStatus === 'InProgress') this.interrupt(scope, name, 'MaxRuntimeExceeded');
     }));
 
-    const count = job.ResourceConfig?.InstanceCount ?? 1;
     const hosts = Array.from({ length: count }, (_, i) => `algo-${i + 1}`);
     const workDir = join(dataDir, 'training', scope.accountId, scope.region, name.toLowerCase());
     await rm(workDir, { recursive: true, force: true });
@@ -337,15 +371,7 @@ export class TrainingJobService {
     const channels = await downloadChannels(store, job.InputDataConfig ?? [], hosts, join(workDir, 'input', 'data'));
     await clock.sleep(Math.max(0, timing.trainingDownloadingMin - (clock.now() - downloadStart)));
     if (!alive()) return;
-
-    // Wait for cores: concurrent jobs (a tuning job's parallel children) queue here, not in the OS.
-    const release = await this.slots.acquire(count);
-    try {
-      if (!alive()) return;
-      await this.train(scope, name, algorithm, run, hosts, channels, workDir);
-    } finally {
-      release();
-    }
+    await this.train(scope, name, algorithm, run, hosts, channels, workDir);
   }
 
   private async train(

@@ -1,3 +1,6 @@
+import type { SlotScheduler } from '../../training/slots.js';
+import { defaultTrainingInstanceQuota, InstanceQuotas } from '../../training/quotas.js';
+import { hideHostPaths } from '../host-paths.js';
 import type {
   CreateTransformJobRequest,
   CreateTransformJobResponse,
@@ -31,7 +34,15 @@ const notFound = (name: string) => validation(`Could not find requested job with
 export class TransformJobService {
   private readonly running = new Map<string, TransformRun>();
 
-  constructor(private readonly deps: ServiceDeps) {}
+  /** Instances per type the account's running transform jobs may hold ("... for transform job usage"). */
+  private readonly quotas = new InstanceQuotas(defaultTrainingInstanceQuota(), 'transform job usage');
+  private readonly releases = new Map<string, () => void>();
+
+  constructor(
+    private readonly deps: ServiceDeps,
+    /** The training slots: transform instances are worker threads too, and queue with training's. */
+    private readonly slots?: SlotScheduler,
+  ) {}
 
   create(req: CreateTransformJobRequest, ctx: RequestContext): CreateTransformJobResponse {
     const scope = scopeOf(ctx);
@@ -80,9 +91,12 @@ export class TransformJobService {
       CreationTime: now,
       LastModifiedTime: now,
     };
+    const release = this.quotas.reserve(scope.accountId, scope.region, String(req.TransformResources?.InstanceType), req.TransformResources?.InstanceCount ?? 1);
     if (!this.deps.db.insert(scope, KIND, name, arn, job)) {
+      release();
       throw new AwsError('ResourceInUse', `Job name must be unique within an AWS account and region, and a job with this name already exists (${arn})`);
     }
+    this.releases.set(this.key(scope, name), release);
     if (req.Tags?.length) this.deps.db.addTags(arn, req.Tags);
     this.launch(scope, name, container.ModelDataUrl);
     return { TransformJobArn: arn };
@@ -172,23 +186,44 @@ export class TransformJobService {
     const now = new Date(this.deps.clock.now());
     this.save(scope, { ...job, ...patch, TransformJobStatus: status, TransformEndTime: job.TransformStartTime ? now : undefined, LastModifiedTime: now });
     this.running.delete(this.key(scope, name));
+    this.releases.get(this.key(scope, name))?.();
+    this.releases.delete(this.key(scope, name));
   }
 
   private launch(scope: Scope, name: string, modelDataUrl: string): void {
     const job = this.load(scope, name)!;
-    const run = runTransform(this.deps, scope, job, modelDataUrl, {
-      started: () => {
-        const now = this.load(scope, name);
-        if (now?.TransformJobStatus === 'InProgress') this.save(scope, { ...now, TransformStartTime: new Date(this.deps.clock.now()), LastModifiedTime: new Date(this.deps.clock.now()) });
+    // The job waits, InProgress, for its instances' slots (first come, first served with training
+    // jobs); a job stopped while it waits never starts.
+    let inner: TransformRun | undefined;
+    let stopped = false;
+    const count = Math.max(1, job.TransformResources?.InstanceCount ?? 1);
+    const run: TransformRun = {
+      done: (this.slots ? this.slots.acquire(count) : Promise.resolve(() => undefined)).then(async (release) => {
+        try {
+          if (stopped) return;
+          inner = runTransform(this.deps, scope, job, modelDataUrl, {
+            started: () => {
+              const now = this.load(scope, name);
+              if (now?.TransformJobStatus === 'InProgress') this.save(scope, { ...now, TransformStartTime: new Date(this.deps.clock.now()), LastModifiedTime: new Date(this.deps.clock.now()) });
+            },
+          });
+          await inner.done;
+        } finally {
+          release();
+        }
+      }),
+      stop: async () => {
+        stopped = true;
+        await inner?.stop();
       },
-    });
+    };
     this.running.set(this.key(scope, name), run);
     run.done.then(
       () => {
         if (this.load(scope, name)?.TransformJobStatus === 'InProgress') this.finish(scope, name, 'Completed', {});
       },
       (reason: unknown) => {
-        const failureReason = typeof reason === 'string' ? reason : `InternalServerError: ${(reason as Error)?.message ?? String(reason)}`;
+        const failureReason = hideHostPaths(typeof reason === 'string' ? reason : `InternalServerError: ${(reason as Error)?.message ?? String(reason)}`, this.deps.dataDir);
         if (this.load(scope, name)?.TransformJobStatus === 'InProgress') this.finish(scope, name, 'Failed', { FailureReason: failureReason });
       },
     );
