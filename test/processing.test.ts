@@ -157,6 +157,10 @@ describe('processing jobs', () => {
     expect(sklearn.message).toContain('localsage frameworks install sklearn');
     const cluster = await c.sagemaker.send(new CreateProcessingJobCommand({ ...jobInput('two', ['sum']), ProcessingResources: { ClusterConfig: { InstanceCount: 2, InstanceType: 'ml.m5.large', VolumeSizeInGB: 10 } } })).catch((e) => e);
     expect([cluster.name, cluster.message]).toEqual(['ValidationException', 'localsage runs processing jobs on one instance; InstanceCount 2 is not supported: set it to 1.']);
+    for (const LocalPath of ['/etc', '/opt/ml/processing/../../../etc']) {
+      const escape = await c.sagemaker.send(new CreateProcessingJobCommand({ ...jobInput('escape', ['sum']), ProcessingOutputConfig: { Outputs: [{ OutputName: 'o', S3Output: { S3Uri: 's3://proc/x', LocalPath, S3UploadMode: 'EndOfJob' } }] } })).catch((e) => e);
+      expect(escape.name).toBe('ValidationException');
+    }
     const missing = await c.sagemaker.send(new DescribeProcessingJobCommand({ ProcessingJobName: 'missing' })).catch((e) => e);
     expect([missing.name, missing.message]).toEqual(['ValidationException', 'Could not find requested job with name missing']);
   });

@@ -1,5 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import type {
   CreateProcessingJobRequest,
   CreateProcessingJobResponse,
@@ -16,6 +16,7 @@ import { AwsError, validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
+import { hideHostPaths } from '../host-paths.js';
 import { sagemakerArn } from './arns.js';
 import { listPage } from './listing.js';
 import { scopeOf } from './scope.js';
@@ -71,6 +72,13 @@ export class ProcessingJobService {
     }
     for (const o of req.ProcessingOutputConfig?.Outputs ?? []) {
       if (!o.S3Output) throw validation(`Output ${o.OutputName}: localsage supports only S3Output processing outputs.`);
+    }
+    // Inputs and outputs live under /opt/ml/processing; a path that leaves it would reach the host.
+    const paths = [...(req.ProcessingInputs ?? []).map((i) => i.S3Input!.LocalPath!), ...(req.ProcessingOutputConfig?.Outputs ?? []).map((o) => o.S3Output!.LocalPath!)];
+    for (const p of paths) {
+      if (posix.normalize(p) !== p.replace(/\/+$/, '') || !p.startsWith('/opt/ml/processing/')) {
+        throw validation(`LocalPath ${p} is not valid: it must be an absolute path under /opt/ml/processing/.`);
+      }
     }
     const arn = sagemakerArn(scope, 'processing-job', name);
     const now = new Date(this.deps.clock.now());
@@ -212,14 +220,14 @@ export class ProcessingJobService {
       running.run = startProcessing(runner, job, root, store, onLog);
       const outcome = await running.run.result;
       if (!alive()) return;
-      if (outcome.failure) this.finish(scope, name, 'Failed', { FailureReason: outcome.failure, ExitMessage: outcome.exitMessage });
+      if (outcome.failure) this.finish(scope, name, 'Failed', { FailureReason: hideHostPaths(outcome.failure, dataDir, root), ExitMessage: outcome.exitMessage });
       else this.finish(scope, name, 'Completed', { ExitMessage: outcome.exitMessage });
       await rm(root, { recursive: true, force: true });
     })().catch((e: unknown) => {
       if (!alive()) return;
       const err = e as Error;
       const reason = err?.constructor?.name === 'ChannelDataError' ? `ClientError: ${err.message}` : `InternalServerError: ${err?.message ?? String(e)}`;
-      if (this.load(scope, name)?.ProcessingJobStatus === 'InProgress') this.finish(scope, name, 'Failed', { FailureReason: reason });
+      if (this.load(scope, name)?.ProcessingJobStatus === 'InProgress') this.finish(scope, name, 'Failed', { FailureReason: hideHostPaths(reason, dataDir, root) });
     });
   }
 }
