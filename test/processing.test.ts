@@ -51,7 +51,7 @@ function jobInput(name: string, args: string[], extra: Partial<CreateProcessingJ
     RoleArn: ROLE,
     AppSpecification: { ImageUri: IMAGE, ContainerArguments: args },
     ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 10 } },
-    ProcessingInputs: [{ InputName: 'data', S3Input: { S3Uri: 's3://proc/raw', LocalPath: '/opt/ml/processing/input/data', S3DataType: 'S3Prefix', S3InputMode: 'File' } }],
+    ProcessingInputs: [{ InputName: 'data', S3Input: { S3Uri: 's3://proc/raw', LocalPath: '/opt/ml/processing/input/data/', S3DataType: 'S3Prefix', S3InputMode: 'File' } }],
     ProcessingOutputConfig: { Outputs: [{ OutputName: 'result', S3Output: { S3Uri: `s3://proc/out/${name}`, LocalPath: '/opt/ml/processing/output', S3UploadMode: 'EndOfJob' } }] },
     StoppingCondition: { MaxRuntimeInSeconds: 3600 },
     ...extra,

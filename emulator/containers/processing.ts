@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const SITE = join(import.meta.dirname, 'python', 'processing');
 import { createInterface } from 'node:readline';
@@ -54,6 +54,8 @@ async function downloadInputs(store: ObjectStore, job: DescribeProcessingJobResp
       // Keys below the prefix keep their sub-folders; an exact key lands as its own name.
       const rel = s3.S3DataType !== 'ManifestFile' && o.key.startsWith(prefix) && o.key !== prefix ? o.key.slice(prefix.length).replace(/^\/+/, '') : o.key.split('/').pop()!;
       const path = join(dir, rel);
+      // A key with `..` segments must not write outside the input's folder.
+      if (!path.startsWith(`${resolve(dir)}/`)) throw new ChannelDataError(`The S3 object s3://${o.bucket}/${o.key} cannot be placed under ${s3.LocalPath}: its key leaves the folder.`);
       await mkdir(dirname(path), { recursive: true });
       try {
         const { body } = await store.getObject(o.bucket, o.key);

@@ -76,7 +76,7 @@ export class ProcessingJobService {
     // Inputs and outputs live under /opt/ml/processing; a path that leaves it would reach the host.
     const paths = [...(req.ProcessingInputs ?? []).map((i) => i.S3Input!.LocalPath!), ...(req.ProcessingOutputConfig?.Outputs ?? []).map((o) => o.S3Output!.LocalPath!)];
     for (const p of paths) {
-      if (posix.normalize(p) !== p.replace(/\/+$/, '') || !p.startsWith('/opt/ml/processing/')) {
+      if (posix.normalize(p).replace(/\/+$/, '') !== p.replace(/\/+$/, '') || !p.startsWith('/opt/ml/processing/')) {
         throw validation(`LocalPath ${p} is not valid: it must be an absolute path under /opt/ml/processing/.`);
       }
     }
