@@ -105,7 +105,14 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
   runtime.recover();
   const cloudwatch = createCloudWatch(deps, metrics, autoscaling);
   // Metric minutes reach SQLite off the invoke path, every two seconds and at shutdown.
-  const flushMetrics = setInterval(() => metrics.flush(clock.now()), 2000);
+  // A failed flush is an internal error to report, never a reason for the process to die.
+  const flushMetrics = setInterval(() => {
+    try {
+      metrics.flush(clock.now());
+    } catch (e) {
+      console.error('localsage: internal error while writing CloudWatch metrics', e);
+    }
+  }, 2000);
   flushMetrics.unref();
 
   const sagemakerJson = createAwsJsonService({ model: sagemakerModel(), contentType: 'application/x-amz-json-1.1', operations: sagemaker.operations });

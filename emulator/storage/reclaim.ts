@@ -7,7 +7,7 @@ import { join } from 'node:path';
  *  - `s3/.tmp/*`: uploads and metadata writes that never reached their commit rename;
  *  - `multipart/<id>/.tmp-*`: parts whose stream never finished (the uploads themselves stay:
  *    S3 keeps an incomplete multipart upload until it is completed or aborted);
- *  - `training/`: the work directories of jobs that were running (a restart fails them);
+ *  - `training/`, `processing/`: the work directories of jobs that were running (a restart fails them);
  *  - `serving/`: container endpoints' model and code copies (every deploy makes a fresh one).
  * Returns how many entries were removed.
  */
@@ -21,7 +21,7 @@ export async function reclaimStaleFiles(dataDir: string): Promise<number> {
   for (const upload of await children(join(dataDir, 'multipart'))) {
     for (const name of await children(join(dataDir, 'multipart', upload))) if (name.startsWith('.tmp-')) await remove(join(dataDir, 'multipart', upload, name));
   }
-  for (const dir of ['training', 'serving']) if ((await children(join(dataDir, dir))).length) await remove(join(dataDir, dir));
+  for (const dir of ['training', 'processing', 'serving']) if ((await children(join(dataDir, dir))).length) await remove(join(dataDir, dir));
   return removed;
 }
 

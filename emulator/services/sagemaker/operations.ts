@@ -7,6 +7,9 @@ import { createEngineOperations } from './engine/index.js';
 import { EndpointService } from './endpoints.js';
 import { ModelService } from './models.js';
 import { PipelineService } from './pipelines/service.js';
+import { ProcessingJobService } from './processing-jobs.js';
+import { JobTrialComponents } from './search/job-components.js';
+import { SearchService } from './search/service.js';
 import { TagService } from './tags.js';
 import { TrainingJobService } from './training-jobs.js';
 import { TuningJobService } from './tuning/service.js';
@@ -22,6 +25,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const tags = new TagService(deps);
   const tuning = new TuningJobService(deps, training);
   const transforms = new TransformJobService(deps, training.slots);
+  const processing = new ProcessingJobService(deps, containers);
   const handWritten: Record<string, OperationHandler> = {
     CreateTrainingJob: (i, c) => training.create(i, c),
     DescribeTrainingJob: (i, c) => training.describe(i, c),
@@ -37,6 +41,10 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     DescribeTransformJob: (i, c) => transforms.describe(i, c),
     ListTransformJobs: (i, c) => transforms.list(i, c),
     StopTransformJob: (i, c) => transforms.stop(i, c),
+    CreateProcessingJob: (i, c) => processing.create(i, c),
+    DescribeProcessingJob: (i, c) => processing.describe(i, c),
+    ListProcessingJobs: (i, c) => processing.list(i, c),
+    StopProcessingJob: (i, c) => processing.stop(i, c),
     CreateModel: (i, c) => models.create(i, c),
     DescribeModel: (i, c) => models.describe(i, c),
     ListModels: (i, c) => models.list(i, c),
@@ -60,7 +68,27 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   let table: Record<string, OperationHandler> = {};
   const pipelines = new PipelineService(deps, () => table);
   Object.assign(handWritten, pipelines.operations());
-  const operations = { ...createEngineOperations(deps, handWritten), ...handWritten };
+  const served = { ...createEngineOperations(deps, handWritten), ...handWritten };
+  // Search and the experiments' associations read the other operations' answers.
+  const linked = { ...served };
+  const search = new SearchService(deps, linked);
+  const jobComponents = new JobTrialComponents(deps, served, (r, c) => search.associate(r, c));
+  // Jobs with an ExperimentConfig get their trial component; Search sees it as Describe answers it.
+  linked.DescribeTrialComponent = jobComponents.describe();
+  const operations: Record<string, OperationHandler> = {
+    ...served,
+    CreateTrainingJob: jobComponents.create('training'),
+    CreateProcessingJob: jobComponents.create('processing'),
+    DescribeTrialComponent: linked.DescribeTrialComponent,
+    Search: (i, c) => search.search(i, c),
+    AssociateTrialComponent: (i, c) => search.associate(i, c),
+    DisassociateTrialComponent: (i, c) => search.associate(i, c, true),
+    ListTrials: (i, c) => search.listTrials(i, c),
+    ListTrialComponents: (i, c) => search.listTrialComponents(i, c),
+    DeleteExperiment: (i, c) => search.deleteGuarded('DeleteExperiment', i, c),
+    DeleteTrial: (i, c) => search.deleteGuarded('DeleteTrial', i, c),
+    DeleteTrialComponent: (i, c) => search.deleteGuarded('DeleteTrialComponent', i, c),
+  };
   table = operations;
   return {
     operations,
@@ -71,6 +99,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
       // After training: children a restart killed are already marked, and get re-run.
       tuning.recover();
       transforms.recover();
+      processing.recover();
       await endpoints.recover();
       // Last: the steps' jobs are recovered first, so a resumed execution sees their real state.
       pipelines.recover();
@@ -78,7 +107,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     shutdown: async () => {
       tuning.shutdown();
       pipelines.shutdown();
-      await Promise.all([training.shutdown(), transforms.shutdown()]);
+      await Promise.all([training.shutdown(), transforms.shutdown(), processing.shutdown()]);
       await containers.shutdown();
     },
   };

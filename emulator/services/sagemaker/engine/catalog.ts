@@ -14,6 +14,7 @@ export const HAND_WRITTEN_OPERATIONS = [
   'CreateHyperParameterTuningJob', 'DescribeHyperParameterTuningJob', 'ListHyperParameterTuningJobs',
   'ListTrainingJobsForHyperParameterTuningJob', 'StopHyperParameterTuningJob', 'DeleteHyperParameterTuningJob',
   'CreateTransformJob', 'DescribeTransformJob', 'ListTransformJobs', 'StopTransformJob',
+  'CreateProcessingJob', 'DescribeProcessingJob', 'ListProcessingJobs', 'StopProcessingJob',
   'CreateModel', 'DescribeModel', 'ListModels', 'DeleteModel',
   'CreateEndpointConfig', 'DescribeEndpointConfig', 'ListEndpointConfigs', 'DeleteEndpointConfig',
   'CreateEndpoint', 'DescribeEndpoint', 'ListEndpoints', 'UpdateEndpoint', 'UpdateEndpointWeightsAndCapacities', 'DeleteEndpoint',
@@ -22,6 +23,7 @@ export const HAND_WRITTEN_OPERATIONS = [
   'StartPipelineExecution', 'DescribePipelineExecution', 'ListPipelineExecutions', 'StopPipelineExecution',
   'RetryPipelineExecution', 'ListPipelineExecutionSteps', 'ListPipelineParametersForExecution',
   'DescribePipelineDefinitionForExecution',
+  'Search', 'AssociateTrialComponent', 'DisassociateTrialComponent',
 ];
 
 /** Operations that have no meaning without AWS behind them, and why. */

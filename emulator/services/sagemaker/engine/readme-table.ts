@@ -63,7 +63,7 @@ export function renderOperationsSection(): string {
   for (const [reason, ops] of byReason) lines.push(`- ${reason}: ${ops.join(', ')}`);
   lines.push(
     '',
-    'Not served yet (experiments and Search, and processing jobs are the next slices;',
+    'Not served yet (',
     'jobs that compute an output are not faked with a metadata-only record):',
     '',
     '<details><summary>' + of('not yet').length + ' operations</summary>',

@@ -1,0 +1,233 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type {
+  CreateProcessingJobRequest,
+  CreateProcessingJobResponse,
+  DescribeProcessingJobRequest,
+  DescribeProcessingJobResponse,
+  ListProcessingJobsRequest,
+  ListProcessingJobsResponse,
+  ProcessingJobStatus,
+  StopProcessingJobRequest,
+} from '@aws-sdk/client-sagemaker';
+import { isImageReference, type ContainerRuntime, type ImageRunner } from '../../containers/index.js';
+import { startProcessing, type ProcessingRun } from '../../containers/processing.js';
+import { AwsError, validation } from '../../protocol/errors.js';
+import type { RequestContext } from '../../protocol/context.js';
+import type { Scope } from '../../storage/database.js';
+import type { ServiceDeps } from '../deps.js';
+import { hideHostPaths } from '../host-paths.js';
+import { sagemakerArn } from './arns.js';
+import { listPage } from './listing.js';
+import { scopeOf } from './scope.js';
+
+const KIND = 'processing-job';
+type Job = DescribeProcessingJobResponse;
+export const PROCESSING_LOG_GROUP = '/aws/sagemaker/ProcessingJobs';
+
+const notFound = (name: string) => validation(`Could not find requested job with name ${name}`);
+
+interface Running {
+  run?: ProcessingRun;
+  interruption?: 'Stopped' | 'MaxRuntimeExceeded';
+  cancelTimer?: () => void;
+}
+
+/**
+ * Processing jobs: InProgress -> Completed | Failed, Stopping -> Stopped, running the processing
+ * container contract on the local machinery of emulator/containers/ (framework images with their
+ * Python environment, images mapped to a local command).
+ */
+export class ProcessingJobService {
+  private readonly running = new Map<string, Running>();
+
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly containers: ContainerRuntime,
+  ) {}
+
+  create(req: CreateProcessingJobRequest, ctx: RequestContext): CreateProcessingJobResponse {
+    const scope = scopeOf(ctx);
+    const name = req.ProcessingJobName!;
+    const image = req.AppSpecification!.ImageUri!;
+    if (!isImageReference(image)) throw validation(`Invalid image URI: ${image}`);
+    let runner: ImageRunner;
+    try {
+      runner = this.containers.resolve(image);
+    } catch (e) {
+      throw validation((e as Error).message);
+    }
+    if (runner.kind === 'docker') {
+      throw validation(`localsage runs processing jobs without Docker: install the framework environment (\`localsage frameworks install\`) or map "${image}" to a local command in the image config (--image-config, LOCALSAGE_IMAGE_CONFIG).`);
+    }
+    // Refused rather than run once: N instances each run the script, on sharded or replicated input.
+    const instances = req.ProcessingResources?.ClusterConfig?.InstanceCount ?? 1;
+    if (instances > 1) throw validation(`localsage runs processing jobs on one instance; InstanceCount ${instances} is not supported: set it to 1.`);
+    const names = new Set<string>();
+    for (const i of req.ProcessingInputs ?? []) {
+      if (names.has(i.InputName!)) throw validation(`Input names must be unique. Found duplicate input name: ${i.InputName}`);
+      names.add(i.InputName!);
+      if (!i.S3Input) throw validation(`Input ${i.InputName}: localsage supports only S3Input processing inputs.`);
+      if ((i.S3Input.S3InputMode ?? 'File') !== 'File') throw validation(`Input ${i.InputName}: localsage supports only S3InputMode File.`);
+    }
+    for (const o of req.ProcessingOutputConfig?.Outputs ?? []) {
+      if (!o.S3Output) throw validation(`Output ${o.OutputName}: localsage supports only S3Output processing outputs.`);
+    }
+    // Inputs and outputs live under /opt/ml/processing; a path that leaves it would reach the host.
+    const paths = [...(req.ProcessingInputs ?? []).map((i) => i.S3Input!.LocalPath!), ...(req.ProcessingOutputConfig?.Outputs ?? []).map((o) => o.S3Output!.LocalPath!)];
+    for (const p of paths) {
+      if (posix.normalize(p).replace(/\/+$/, '') !== p.replace(/\/+$/, '') || !p.startsWith('/opt/ml/processing/')) {
+        throw validation(`LocalPath ${p} is not valid: it must be an absolute path under /opt/ml/processing/.`);
+      }
+    }
+    const arn = sagemakerArn(scope, 'processing-job', name);
+    const now = new Date(this.deps.clock.now());
+    const job: Job = {
+      ProcessingInputs: req.ProcessingInputs?.map((i) => ({ AppManaged: false, ...i, S3Input: { S3InputMode: 'File', S3DataDistributionType: 'FullyReplicated', S3CompressionType: 'None', ...i.S3Input! } })),
+      ProcessingOutputConfig: req.ProcessingOutputConfig
+        ? { ...req.ProcessingOutputConfig, Outputs: req.ProcessingOutputConfig.Outputs?.map((o) => ({ AppManaged: false, ...o, S3Output: { ...o.S3Output!, S3UploadMode: o.S3Output!.S3UploadMode ?? 'EndOfJob' } })) }
+        : undefined,
+      ProcessingJobName: name,
+      ProcessingResources: req.ProcessingResources,
+      StoppingCondition: req.StoppingCondition,
+      AppSpecification: req.AppSpecification,
+      Environment: req.Environment,
+      NetworkConfig: req.NetworkConfig,
+      RoleArn: req.RoleArn,
+      ExperimentConfig: req.ExperimentConfig,
+      ProcessingJobArn: arn,
+      ProcessingJobStatus: 'InProgress',
+      CreationTime: now,
+      LastModifiedTime: now,
+    };
+    if (!this.deps.db.insert(scope, KIND, name, arn, job)) {
+      throw new AwsError('ResourceInUse', `Job name must be unique within an AWS account and region, and a job with this name already exists (${arn})`);
+    }
+    if (req.Tags?.length) this.deps.db.addTags(arn, req.Tags);
+    this.launch(scope, name, runner);
+    return { ProcessingJobArn: arn };
+  }
+
+  describe(req: DescribeProcessingJobRequest, ctx: RequestContext): Job {
+    const job = this.load(scopeOf(ctx), req.ProcessingJobName!);
+    if (!job) throw notFound(req.ProcessingJobName!);
+    return job;
+  }
+
+  list(req: ListProcessingJobsRequest, ctx: RequestContext): ListProcessingJobsResponse {
+    const jobs = this.deps.db.list<Job>(scopeOf(ctx), KIND).map((r) => r.data);
+    const { page, NextToken } = listPage(jobs, req, {
+      name: (j) => j.ProcessingJobName!,
+      creationTime: (j) => j.CreationTime,
+      lastModifiedTime: (j) => j.LastModifiedTime,
+      status: (j) => j.ProcessingJobStatus,
+      defaultOrder: 'Descending',
+    });
+    return {
+      ProcessingJobSummaries: page.map((j) => ({
+        ProcessingJobName: j.ProcessingJobName,
+        ProcessingJobArn: j.ProcessingJobArn,
+        CreationTime: j.CreationTime,
+        ProcessingEndTime: j.ProcessingEndTime,
+        LastModifiedTime: j.LastModifiedTime,
+        ProcessingJobStatus: j.ProcessingJobStatus,
+        FailureReason: j.FailureReason,
+        ExitMessage: j.ExitMessage,
+      })),
+      NextToken,
+    };
+  }
+
+  stop(req: StopProcessingJobRequest, ctx: RequestContext): Record<string, never> {
+    const scope = scopeOf(ctx);
+    const job = this.load(scope, req.ProcessingJobName!);
+    if (!job) throw notFound(req.ProcessingJobName!);
+    if (job.ProcessingJobStatus !== 'InProgress') {
+      throw validation(`The request was rejected because the processing job is in status ${job.ProcessingJobStatus}.`);
+    }
+    this.interrupt(scope, job.ProcessingJobName!, 'Stopped');
+    return {};
+  }
+
+  /** After a restart, running jobs cannot resume: their processes are gone. */
+  recover(): void {
+    for (const r of this.deps.db.listEverywhere<Job>(KIND)) {
+      if (r.data.ProcessingJobStatus === 'InProgress') {
+        this.finish(r.scope, r.data.ProcessingJobName!, 'Failed', {
+          FailureReason: 'InternalServerError: The processing job was interrupted because the localsage emulator restarted while it was running.',
+        });
+      } else if (r.data.ProcessingJobStatus === 'Stopping') this.finish(r.scope, r.data.ProcessingJobName!, 'Stopped', {});
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    for (const r of this.running.values()) {
+      r.cancelTimer?.();
+      await r.run?.terminate();
+    }
+    this.running.clear();
+  }
+
+  private key(scope: Scope, name: string) {
+    return `${scope.accountId}/${scope.region}/${name.toLowerCase()}`;
+  }
+
+  private load(scope: Scope, name: string): Job | undefined {
+    return this.deps.db.get<Job>(scope, KIND, name)?.data;
+  }
+
+  private finish(scope: Scope, name: string, status: ProcessingJobStatus, patch: Partial<Job>): void {
+    const job = this.load(scope, name);
+    if (!job) return;
+    const now = new Date(this.deps.clock.now());
+    this.deps.db.update<Job>(scope, KIND, name, { ...job, ...patch, ProcessingJobStatus: status, ProcessingEndTime: now, LastModifiedTime: now });
+    this.running.get(this.key(scope, name))?.cancelTimer?.();
+    this.running.delete(this.key(scope, name));
+  }
+
+  private interrupt(scope: Scope, name: string, why: 'Stopped' | 'MaxRuntimeExceeded'): void {
+    const running = this.running.get(this.key(scope, name));
+    if (running) running.interruption = why;
+    const job = this.load(scope, name)!;
+    this.deps.db.update<Job>(scope, KIND, name, { ...job, ProcessingJobStatus: 'Stopping', LastModifiedTime: new Date(this.deps.clock.now()) });
+    void (running?.run?.terminate() ?? Promise.resolve()).then(() =>
+      this.deps.clock.schedule(this.deps.timing.trainingStopping, () => {
+        if (this.load(scope, name)?.ProcessingJobStatus !== 'Stopping') return;
+        // MaxRuntimeInSeconds ends the job as a Stop does (as for training jobs), FailureReason saying why.
+        this.finish(scope, name, 'Stopped', why === 'MaxRuntimeExceeded' ? { FailureReason: 'Processing job exceeded MaxRuntimeInSeconds provided' } : {});
+      }),
+    );
+  }
+
+  private launch(scope: Scope, name: string, runner: ImageRunner): void {
+    const running: Running = {};
+    this.running.set(this.key(scope, name), running);
+    const { clock, timing, dataDir, store } = this.deps;
+    const alive = () => !running.interruption && this.running.get(this.key(scope, name)) === running;
+    const root = join(dataDir, 'processing', scope.accountId, scope.region, name.toLowerCase());
+    void (async () => {
+      await clock.sleep(timing.trainingStarting);
+      if (!alive()) return;
+      let job = this.load(scope, name)!;
+      job = { ...job, ProcessingStartTime: new Date(clock.now()), LastModifiedTime: new Date(clock.now()) };
+      this.deps.db.update<Job>(scope, KIND, name, job);
+      const maxRuntime = job.StoppingCondition?.MaxRuntimeInSeconds;
+      if (maxRuntime) running.cancelTimer = clock.schedule(maxRuntime * 1000, () => alive() && this.interrupt(scope, name, 'MaxRuntimeExceeded'));
+      await rm(root, { recursive: true, force: true });
+      await mkdir(root, { recursive: true });
+      const stream = `${name}/algo-1-${Math.floor(clock.now() / 1000)}`;
+      const onLog = (line: string) => this.deps.db.appendLogEvents(scope, PROCESSING_LOG_GROUP, stream, [{ timestamp: clock.now(), message: line }]);
+      running.run = startProcessing(runner, job, root, store, onLog);
+      const outcome = await running.run.result;
+      if (!alive()) return;
+      if (outcome.failure) this.finish(scope, name, 'Failed', { FailureReason: hideHostPaths(outcome.failure, dataDir, root), ExitMessage: outcome.exitMessage });
+      else this.finish(scope, name, 'Completed', { ExitMessage: outcome.exitMessage });
+      await rm(root, { recursive: true, force: true });
+    })().catch((e: unknown) => {
+      if (!alive()) return;
+      const err = e as Error;
+      const reason = err?.constructor?.name === 'ChannelDataError' ? `ClientError: ${err.message}` : `InternalServerError: ${err?.message ?? String(e)}`;
+      if (this.load(scope, name)?.ProcessingJobStatus === 'InProgress') this.finish(scope, name, 'Failed', { FailureReason: hideHostPaths(reason, dataDir, root) });
+    });
+  }
+}
