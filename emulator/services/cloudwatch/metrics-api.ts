@@ -119,7 +119,12 @@ export function createCloudWatchMetrics(deps: ServiceDeps, store: MetricStore): 
         check(d.Value, 'Value');
         d.Values?.forEach((v, j) => check(v, `Values.member.${j + 1}`));
         d.Counts?.forEach((v, j) => check(v, `Counts.member.${j + 1}`));
-        for (const k of ['SampleCount', 'Sum', 'Minimum', 'Maximum'] as const) check(d.StatisticValues?.[k], `StatisticValues.${k}`);
+        for (const k of ['SampleCount', 'Sum', 'Minimum', 'Maximum'] as const) {
+          const v = d.StatisticValues?.[k];
+          // A null member (JSON null, or an empty query value) is a missing one, as CloudWatch reads it.
+          if (d.StatisticValues && (v === undefined || v === null)) throw new AwsError('MissingParameter', `The parameter ${member}.StatisticValues.${k} is required.`);
+          check(v, `StatisticValues.${k}`);
+        }
         if (d.Timestamp && !Number.isFinite(d.Timestamp.getTime())) throw invalidParameter(`The value for parameter ${member}.Timestamp is invalid.`);
       });
       for (const d of req.MetricData ?? []) {
