@@ -83,14 +83,16 @@ async function transform(name: string, bytes: number): Promise<{ growth: number;
 }
 
 describe('batch transform memory', () => {
-  it('stays flat: a 48 MiB input costs no more resident memory than a 6 MiB one', async () => {
+  it('stays flat: a 96 MiB input costs no more resident memory than a 6 MiB one', async () => {
     const small = await transform('small', 6 * MB);
-    const big = await transform('big', 48 * MB);
+    const big = await transform('big', 96 * MB);
     expect(small.outputLines).toBe(small.rows);
     expect(big.outputLines).toBe(big.rows);
-    console.log(`RSS growth: 6 MiB input ${(small.growth / MB).toFixed(1)} MiB, 48 MiB input ${(big.growth / MB).toFixed(1)} MiB`);
-    // Holding the input (48 MiB) or the output (about twice that) would add at least 48 MiB.
-    expect(big.growth).toBeLessThan(small.growth + 24 * MB);
+    console.log(`RSS growth: 6 MiB input ${(small.growth / MB).toFixed(1)} MiB, 96 MiB input ${(big.growth / MB).toFixed(1)} MiB`);
+    // Holding the input (96 MiB) or the output (about twice that) would add at least 96 MiB; the
+    // bound is half of that, as large as the run-to-run spread of RSS growth (GC headroom, worker
+    // start-up: ±25 MiB measured on two cores) allows while still catching a held input.
+    expect(big.growth).toBeLessThan(small.growth + 48 * MB);
     // And within the large run, memory levels off instead of climbing with the bytes read.
     const third = Math.floor(big.trace.length / 3);
     const early = Math.max(...big.trace.slice(0, third));
