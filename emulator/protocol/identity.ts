@@ -30,25 +30,37 @@ export function identityFromHeaders(
   return { accessKeyId, region, service, accountId };
 }
 
-const identities = new WeakMap<IdentityDefaults, Map<string, CallerIdentity>>();
+/** Parsed identities by credential scope, and the scope seen last (a client repeats it). */
+interface IdentityCache {
+  byScope: Map<string, CallerIdentity>;
+  lastScope: string;
+  last?: CallerIdentity;
+}
+
+const identities = new WeakMap<IdentityDefaults, IdentityCache>();
 
 /**
  * identityFromHeaders for hot paths: the credential scope (the Authorization header up to its
  * first comma) repeats across a client's requests while the signature changes, so the parsed
- * identity is kept per scope.
+ * identity is kept per scope. The scope seen last is compared in place, without slicing the
+ * header or a map lookup.
  */
 export function cachedIdentity(headers: IncomingHttpHeaders, defaults: IdentityDefaults): CallerIdentity {
   const auth = headers.authorization;
   if (auth === undefined) return identityFromHeaders(headers, undefined, defaults);
+  let cache = identities.get(defaults);
+  if (!cache) identities.set(defaults, (cache = { byScope: new Map(), lastScope: '' }));
+  const last = cache.lastScope;
   const comma = auth.indexOf(',');
+  if (cache.last && comma === (last.length === auth.length ? -1 : last.length) && auth.startsWith(last)) return cache.last;
   const key = comma < 0 ? auth : auth.slice(0, comma);
-  let known = identities.get(defaults);
-  if (!known) identities.set(defaults, (known = new Map()));
-  let identity = known.get(key);
+  let identity = cache.byScope.get(key);
   if (!identity) {
-    if (known.size >= 1024) known.clear(); // bounded: scopes are few, but never grow without limit
+    if (cache.byScope.size >= 1024) cache.byScope.clear(); // bounded: scopes are few, but never grow without limit
     identity = identityFromHeaders(headers, undefined, defaults);
-    known.set(key, identity);
+    cache.byScope.set(key, identity);
   }
+  cache.lastScope = key;
+  cache.last = identity;
   return identity;
 }

@@ -252,7 +252,8 @@ export function createRestJsonService(opts: {
       const { member, greedy } = c.labels[i];
       const text = m[i + 1];
       try {
-        raw[member] = greedy ? text.split('/').map(decodeURIComponent).join('/') : decodeURIComponent(text);
+        // Text without a %-escape decodes to itself: most labels (endpoint names) skip the decoder.
+        raw[member] = !text.includes('%') ? text : greedy ? text.split('/').map(decodeURIComponent).join('/') : decodeURIComponent(text);
       } catch {
         throw validationFailure(validationCode, [`Value '${text}' at '${lowerFirst(member)}' failed to satisfy constraint: Member must be a valid URI-encoded label (malformed %-escape)`]);
       }

@@ -112,6 +112,22 @@ function compile(pattern: string): RegExp | null {
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 
+/**
+ * Short strings each string shape accepted lately (shapes live as long as their model). A set,
+ * not a single value: one shape often types several members of a request (InvokeEndpoint's
+ * ContentType and Accept are both `Header`). Bounded: cleared when full.
+ */
+const validStrings = new WeakMap<Shape, Set<string>>();
+const VALID_STRINGS_KEPT = 64;
+
+function rememberValid(shape: Shape, value: string): void {
+  if (value.length > 1024) return; // short ones only: nothing large is kept
+  let known = validStrings.get(shape);
+  if (!known) validStrings.set(shape, (known = new Set()));
+  else if (known.size >= VALID_STRINGS_KEPT) known.clear();
+  known.add(value);
+}
+
 function serialization(message: string): AwsError {
   return new AwsError('SerializationException', message);
 }
@@ -157,6 +173,10 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
     }
     case 'string': {
       if (typeof value !== 'string') throw serialization(`STRING_VALUE can not be converted to a String at '${at}'`);
+      // The checks depend on the shape and the value only: a value that passed them before
+      // (a client sends the same endpoint name and content type on every request) passes again.
+      if (validStrings.get(shape)?.has(value)) return value;
+      const before = errors.length;
       // Lengths count code points; only strings with surrogate pairs need the slower count.
       checkLength(shape, SURROGATE.test(value) ? [...value].length : value.length, value, at, errors);
       if (shape.enum && !shape.enum.includes(value)) {
@@ -168,6 +188,7 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
           errors.push(`Value${show(value)} at '${at}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.pattern}`);
         }
       }
+      if (errors.length === before) rememberValid(shape, value);
       return value;
     }
     case 'integer':

@@ -80,11 +80,22 @@ export class ServingRegistry {
     return `${scope.accountId}\u0000${scope.region}\u0000${name.toLowerCase()}`;
   }
 
+  /**
+   * The endpoint found last and how it was asked for: invocations name the same endpoint again
+   * and again, and this spares each one building the lowercased key. Forgotten on every change.
+   */
+  private last?: { accountId: string; region: string; name: string; endpoint: ServingEndpoint };
+
   get(scope: Scope, name: string): ServingEndpoint | undefined {
-    return this.endpoints.get(this.key(scope, name));
+    const last = this.last;
+    if (last && last.name === name && last.accountId === scope.accountId && last.region === scope.region) return last.endpoint;
+    const endpoint = this.endpoints.get(this.key(scope, name));
+    if (endpoint) this.last = { accountId: scope.accountId, region: scope.region, name, endpoint };
+    return endpoint;
   }
 
   set(scope: Scope, name: string, variants: ServingVariant[], features: EndpointFeatures = {}): void {
+    this.last = undefined;
     this.endpoints.set(this.key(scope, name), { name, variants, totalWeight: variants.reduce((s, v) => s + v.weight, 0), ...features });
   }
 
@@ -110,6 +121,7 @@ export class ServingRegistry {
   }
 
   remove(scope: Scope, name: string): void {
+    this.last = undefined;
     this.endpoints.delete(this.key(scope, name));
   }
 
