@@ -24,6 +24,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, ROLE } from './helpers/clients.js';
 import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
+import { alive } from './helpers/processes.js';
 
 const CUSTOM_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/my-model:latest';
 const SKLEARN_IMAGE = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
@@ -67,15 +68,6 @@ async function waitForJob(name: string, done = ['Completed', 'Failed', 'Stopped'
     const job = await c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
     if (done.includes(job.TrainingJobStatus!)) return job;
     await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

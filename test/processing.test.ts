@@ -22,6 +22,7 @@ import { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, ROLE } from './helpers/clients.js';
 import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
+import { alive } from './helpers/processes.js';
 
 const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/my-processor:latest';
 const CONTAINER = resolve(import.meta.dirname, 'fixtures/processing/container.mjs');
@@ -63,15 +64,6 @@ async function waitForJob(name: string, done = ['Completed', 'Failed', 'Stopped'
     const job = await c.sagemaker.send(new DescribeProcessingJobCommand({ ProcessingJobName: name }));
     if (done.includes(job.ProcessingJobStatus!)) return job;
     await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
