@@ -163,13 +163,7 @@ function refusedWhileUpdating(ctx: ScalerContext, t: TargetState, from: number, 
       ? `Cannot update in-progress endpoint "arn:aws:sagemaker:${ctx.region}:${ctx.account}:endpoint/${endpoint.toLowerCase()}". (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException; Request ID: ${ctx.uuid()})`
       : `the resource is being updated`;
   ctx.activities.push({
-    ActivityId: ctx.uuid(),
-    ServiceNamespace: t.ServiceNamespace,
-    ResourceId: t.ResourceId,
-    ScalableDimension: t.ScalableDimension,
-    Description: `Setting desired instance count to ${to}.`,
-    Cause: cause,
-    StartTime: now,
+    ...capacityActivity(ctx, t, to, cause, now),
     EndTime: now,
     StatusCode: 'Failed',
     StatusMessage: `Failed to set desired instance count to ${to}. Reason: ${reason}`,
@@ -179,8 +173,9 @@ function refusedWhileUpdating(ctx: ScalerContext, t: TargetState, from: number, 
   return true;
 }
 
-function setCapacity(ctx: ScalerContext, t: TargetState, from: number, to: number, cause: string, now: number): void {
-  const a: ActivityRecord = {
+/** What every "Setting desired instance count" activity starts with (its ActivityId drawn here). */
+function capacityActivity(ctx: ScalerContext, t: TargetState, to: number, cause: string, now: number) {
+  return {
     ActivityId: ctx.uuid(),
     ServiceNamespace: t.ServiceNamespace,
     ResourceId: t.ResourceId,
@@ -188,6 +183,12 @@ function setCapacity(ctx: ScalerContext, t: TargetState, from: number, to: numbe
     Description: `Setting desired instance count to ${to}.`,
     Cause: cause,
     StartTime: now,
+  };
+}
+
+function setCapacity(ctx: ScalerContext, t: TargetState, from: number, to: number, cause: string, now: number): void {
+  const a: ActivityRecord = {
+    ...capacityActivity(ctx, t, to, cause, now),
     StatusCode: 'InProgress',
     StatusMessage: `Waiting for change to be fulfilled by ${t.ServiceNamespace}.`,
     fromCapacity: from,
