@@ -3,6 +3,7 @@ import type { ServiceDeps } from '../deps.js';
 import type { ServingRegistry } from '../runtime/serving-registry.js';
 import { ContainerRuntime } from '../../containers/index.js';
 import { EndpointConfigService } from './endpoint-configs.js';
+import { AutoMLService } from './automl/service.js';
 import { createEngineOperations } from './engine/index.js';
 import { EndpointService } from './endpoints.js';
 import { ModelService } from './models.js';
@@ -26,6 +27,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const tuning = new TuningJobService(deps, training);
   const transforms = new TransformJobService(deps, training.slots);
   const processing = new ProcessingJobService(deps, containers);
+  const automl = new AutoMLService(deps, training, containers);
   const handWritten: Record<string, OperationHandler> = {
     CreateTrainingJob: (i, c) => training.create(i, c),
     DescribeTrainingJob: (i, c) => training.describe(i, c),
@@ -62,6 +64,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     AddTags: (i) => tags.add(i),
     ListTags: (i) => tags.list(i),
     DeleteTags: (i) => tags.delete(i),
+    ...automl.operations(),
   };
   // Hand-written services take precedence; the engine serves the other families from the model.
   // Pipelines run their steps through the finished operation table (built just below).
@@ -98,6 +101,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
       training.recover();
       // After training: children a restart killed are already marked, and get re-run.
       tuning.recover();
+      automl.recover();
       transforms.recover();
       processing.recover();
       await endpoints.recover();
@@ -106,6 +110,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     },
     shutdown: async () => {
       tuning.shutdown();
+      automl.shutdown();
       pipelines.shutdown();
       await Promise.all([training.shutdown(), transforms.shutdown(), processing.shutdown()]);
       await containers.shutdown();

@@ -1,0 +1,222 @@
+import { existsSync } from 'node:fs';
+import {
+  CreateAutoMLJobCommand,
+  CreateAutoMLJobV2Command,
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DescribeAutoMLJobCommand,
+  DescribeAutoMLJobV2Command,
+  DescribeTrainingJobCommand,
+  ListAutoMLJobsCommand,
+  ListCandidatesForAutoMLJobCommand,
+  ListTagsCommand,
+  ListTrainingJobsCommand,
+  StopAutoMLJobCommand,
+  waitUntilEndpointInService,
+  type CreateAutoMLJobV2CommandInput,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { frameworkPython } from '../emulator/containers/images.js';
+import { clients, rejection, ROLE } from './helpers/clients.js';
+import { linearRegression, separableBinary } from './helpers/data.js';
+import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
+import { ensureBucket, upload } from './helpers/pipeline.js';
+
+const BUCKET = 'automl';
+const XGBOOST = existsSync(frameworkPython('xgboost'));
+let emu: EmulatorProcess;
+let c: ReturnType<typeof clients>;
+let binary: ReturnType<typeof separableBinary>;
+
+/** AutoML's input: a CSV with a header row, the target in any column (here the last). */
+function headerCsv(x: number[][], y: number[], target = 'label'): string {
+  const header = [...x[0].map((_, i) => `f${i + 1}`), target].join(',');
+  return [header, ...x.map((row, i) => [...row.map((v) => v.toFixed(5)), y[i]].join(','))].join('\n') + '\n';
+}
+
+const TERMINAL = new Set(['Completed', 'Failed', 'Stopped']);
+
+/** Polls DescribeAutoMLJobV2 until the job ends; returns the end state and the secondary statuses seen. */
+async function waitV2(sm: SageMakerClient, name: string, timeoutMs = 240_000) {
+  const seen: string[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const d = await sm.send(new DescribeAutoMLJobV2Command({ AutoMLJobName: name }));
+    if (seen[seen.length - 1] !== d.AutoMLJobSecondaryStatus) seen.push(d.AutoMLJobSecondaryStatus!);
+    if (TERMINAL.has(d.AutoMLJobStatus!)) return { d, seen };
+    if (Date.now() > deadline) throw new Error(`AutoML job ${name} still ${d.AutoMLJobStatus}/${d.AutoMLJobSecondaryStatus}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function v2Request(name: string, overrides: Partial<CreateAutoMLJobV2CommandInput> = {}, tabular: Record<string, unknown> = {}): CreateAutoMLJobV2CommandInput {
+  return {
+    AutoMLJobName: name,
+    AutoMLJobInputDataConfig: [{ ChannelType: 'training', ContentType: 'text/csv;header=present', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/binary/` } } }],
+    OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/out` },
+    AutoMLProblemTypeConfig: { TabularJobConfig: { TargetAttributeName: 'label', ProblemType: 'BinaryClassification', CompletionCriteria: { MaxCandidates: 3 }, ...tabular } },
+    AutoMLJobObjective: { MetricName: 'Accuracy' },
+    RoleArn: ROLE,
+    ...overrides,
+  };
+}
+
+beforeAll(async () => {
+  emu = await startEmulatorProcess();
+  c = clients(emu.url);
+  await ensureBucket(c.s3, BUCKET);
+  binary = separableBinary(160, 3, 11);
+  // One label in twelve flipped: candidates then differ in validation accuracy.
+  const noisy = binary.y.map((y, i) => (i % 12 === 5 ? 1 - y : y));
+  await upload(c.s3, BUCKET, 'binary/data.csv', headerCsv(binary.x, noisy));
+  const reg = linearRegression(120, 2, 4);
+  await upload(c.s3, BUCKET, 'regression/data.csv', headerCsv(reg.x, reg.y, 'price'));
+});
+
+afterAll(async () => {
+  await emu?.stop();
+  if (emu) removeDir(emu.dataDir);
+});
+
+describe('AutoML through the JS SDK v3', () => {
+  it('V2 tabular: trains real candidates, ranks them on the validation split, and the best one deploys and predicts', async () => {
+    const name = 'automl-binary';
+    const created = await c.sagemaker.send(new CreateAutoMLJobV2Command({ ...v2Request(name), Tags: [{ Key: 'team', Value: 'ml' }] }));
+    expect(created.AutoMLJobArn).toBe(`arn:aws:sagemaker:us-east-1:000000000000:automl-job/${name}`);
+    const { d, seen } = await waitV2(c.sagemaker, name);
+    expect(d.AutoMLJobStatus, d.FailureReason).toBe('Completed');
+    // Every status seen comes in AWS's order (polling may miss short ones).
+    const order = ['Starting', 'AnalyzingData', 'FeatureEngineering', 'ModelTuning', 'MaxCandidatesReached', 'Completed'];
+    expect(seen.map((s) => order.indexOf(s))).toEqual([...seen.map((s) => order.indexOf(s))].sort((a, b) => a - b));
+    expect(seen).not.toContain(-1);
+    // Linear Learner's three configurations, and XGBoost's three where it is installed: MaxCandidates 3 cuts it short only then.
+    expect(d.AutoMLJobSecondaryStatus).toBe(XGBOOST ? 'MaxCandidatesReached' : 'Completed');
+    expect(d.AutoMLProblemTypeConfigName).toBe('Tabular');
+    expect(d.ResolvedAttributes!.AutoMLProblemTypeResolvedAttributes!.TabularResolvedAttributes!.ProblemType).toBe('BinaryClassification');
+    expect(d.ResolvedAttributes!.AutoMLJobObjective!.MetricName).toBe('Accuracy');
+
+    const { Candidates } = await c.sagemaker.send(new ListCandidatesForAutoMLJobCommand({ AutoMLJobName: name, SortBy: 'FinalObjectiveMetricValue', SortOrder: 'Descending' }));
+    expect(Candidates).toHaveLength(3);
+    const values = Candidates!.map((x) => x.FinalAutoMLJobObjectiveMetric!.Value!);
+    expect(values).toEqual([...values].sort((a, b) => b - a));
+    // Among equal values the earliest candidate is the best, and the list keeps creation order among equals.
+    expect(d.BestCandidate!.CandidateName).toBe(Candidates![0].CandidateName);
+    expect(d.BestCandidate!.FinalAutoMLJobObjectiveMetric).toEqual({ Type: 'Maximize', MetricName: 'Accuracy', Value: values[0], StandardMetricName: 'Accuracy' });
+
+    // Each candidate is a real training job; its objective is the validation metric it logged.
+    for (const cand of Candidates!) {
+      expect(cand.CandidateStatus).toBe('Completed');
+      expect(cand.ObjectiveStatus).toBe('Succeeded');
+      const step = cand.CandidateSteps![0];
+      expect(step.CandidateStepType).toBe('AWS::SageMaker::TrainingJob');
+      const job = await c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: step.CandidateStepName! }));
+      expect(job.TrainingJobArn).toBe(step.CandidateStepArn);
+      expect(job.AutoMLJobArn).toBe(created.AutoMLJobArn);
+      expect(job.TrainingJobStatus).toBe('Completed');
+      const metric = (n: string) => job.FinalMetricDataList!.find((m) => m.MetricName === n)?.Value;
+      const expected = job.AlgorithmSpecification!.TrainingImage!.includes('xgboost') ? 1 - metric('validation:error')! : metric('validation:binary_classification_accuracy')!;
+      expect(cand.FinalAutoMLJobObjectiveMetric!.Value).toBeCloseTo(expected, 6);
+      expect(cand.CandidateProperties!.CandidateMetrics!.find((m) => m.MetricName === 'Accuracy')).toMatchObject({ Set: 'Validation', Value: cand.FinalAutoMLJobObjectiveMetric!.Value });
+      expect(cand.InferenceContainers![0].ModelDataUrl).toBe(job.ModelArtifacts!.S3ModelArtifacts);
+    }
+    expect(new Set(Candidates!.map((x) => x.CandidateSteps![0].CandidateStepName!.split('-').at(-3))).size).toBe(XGBOOST ? 2 : 1);
+    // AWS lists AutoML's training jobs with everyone else's.
+    const listed = await c.sagemaker.send(new ListTrainingJobsCommand({ NameContains: name, MaxResults: 100 }));
+    expect(listed.TrainingJobSummaries!.map((s) => s.TrainingJobName).sort()).toEqual(Candidates!.map((x) => x.CandidateName).sort());
+    expect((await c.sagemaker.send(new ListTagsCommand({ ResourceArn: created.AutoMLJobArn }))).Tags).toEqual([{ Key: 'team', Value: 'ml' }]);
+
+    // The best candidate's containers become a model that serves real predictions.
+    const best = d.BestCandidate!;
+    await c.sagemaker.send(new CreateModelCommand({ ModelName: 'automl-best', Containers: best.InferenceContainers, ExecutionRoleArn: ROLE }));
+    await c.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'automl-best', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'automl-best', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] }));
+    await c.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'automl-best', EndpointConfigName: 'automl-best' }));
+    await waitUntilEndpointInService({ client: c.sagemaker, maxWaitTime: 120, minDelay: 1, maxDelay: 1 }, { EndpointName: 'automl-best' });
+    const rows = binary.x.slice(0, 40);
+    const xgb = best.InferenceContainers![0].Image!.includes('xgboost');
+    const out = await c.runtime.send(new InvokeEndpointCommand({ EndpointName: 'automl-best', ContentType: 'text/csv', Accept: xgb ? 'text/csv' : 'application/json', Body: Buffer.from(rows.map((r) => r.map((v) => v.toFixed(5)).join(',')).join('\n')) }));
+    const text = Buffer.from(out.Body!).toString();
+    const labels = xgb
+      ? text.trim().split(/[\n,]/).map((p) => (Number(p) >= 0.5 ? 1 : 0))
+      : (JSON.parse(text).predictions as { predicted_label: number }[]).map((p) => p.predicted_label);
+    expect(labels).toHaveLength(40);
+    const accuracy = labels.filter((l, i) => l === binary.y[i]).length / 40;
+    expect(accuracy).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('V1 regression: the problem type is inferred, R2 is ranked, and Describe answers in both APIs', async () => {
+    const name = 'automl-regression';
+    await c.sagemaker.send(
+      new CreateAutoMLJobCommand({
+        AutoMLJobName: name,
+        InputDataConfig: [{ TargetAttributeName: 'price', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/regression/data.csv` } } }],
+        OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/out` },
+        AutoMLJobConfig: { CompletionCriteria: { MaxCandidates: 2 }, CandidateGenerationConfig: { AlgorithmsConfig: [{ AutoMLAlgorithms: ['linear-learner'] }] } },
+        AutoMLJobObjective: { MetricName: 'R2' },
+        RoleArn: ROLE,
+      }),
+    );
+    const { d: v2 } = await waitV2(c.sagemaker, name);
+    expect(v2.AutoMLJobStatus, v2.FailureReason).toBe('Completed');
+    expect(v2.AutoMLJobSecondaryStatus).toBe('MaxCandidatesReached');
+    const d = await c.sagemaker.send(new DescribeAutoMLJobCommand({ AutoMLJobName: name }));
+    expect(d.ProblemType).toBe('Regression');
+    expect(d.ResolvedAttributes).toMatchObject({ ProblemType: 'Regression', AutoMLJobObjective: { MetricName: 'R2' }, CompletionCriteria: { MaxCandidates: 2 } });
+    expect(d.InputDataConfig![0].TargetAttributeName).toBe('price');
+    const { Candidates } = await c.sagemaker.send(new ListCandidatesForAutoMLJobCommand({ AutoMLJobName: name }));
+    expect(Candidates!.map((x) => x.CandidateName)).toEqual([expect.stringMatching(new RegExp(`^${name}-ll-001-[0-9a-f]{8}$`)), expect.stringMatching(new RegExp(`^${name}-ll-002-[0-9a-f]{8}$`))]);
+    // Two configurations, two different fits: the best is the one with the higher R2.
+    const r2 = Candidates!.map((x) => x.FinalAutoMLJobObjectiveMetric!.Value!);
+    expect(r2[0]).not.toBe(r2[1]);
+    const best = d.BestCandidate!;
+    expect(best.CandidateName).toBe(Candidates![r2[0] > r2[1] ? 0 : 1].CandidateName);
+    const metrics = Object.fromEntries(best.CandidateProperties!.CandidateMetrics!.map((m) => [m.MetricName, m.Value!]));
+    // A noiseless linear target: a linear model explains almost all of it.
+    expect(metrics.R2).toBeGreaterThan(0.9);
+    expect(metrics.RMSE).toBeCloseTo(Math.sqrt(metrics.MSE), 4);
+    expect(best.FinalAutoMLJobObjectiveMetric).toMatchObject({ MetricName: 'R2', Type: 'Maximize', Value: metrics.R2 });
+    const all = await c.sagemaker.send(new ListAutoMLJobsCommand({ NameContains: 'automl-', SortBy: 'Name', SortOrder: 'Ascending' }));
+    expect(all.AutoMLJobSummaries!.map((s) => s.AutoMLJobName)).toEqual(['automl-binary', 'automl-regression']);
+  });
+
+  it('Stop: the running candidates are stopped and the job ends Stopped', async () => {
+    const name = 'automl-stopped';
+    await c.sagemaker.send(new CreateAutoMLJobV2Command(v2Request(name)));
+    // Stop once candidates are training.
+    while ((await c.sagemaker.send(new DescribeAutoMLJobV2Command({ AutoMLJobName: name }))).AutoMLJobSecondaryStatus !== 'ModelTuning') await new Promise((r) => setTimeout(r, 20));
+    await c.sagemaker.send(new StopAutoMLJobCommand({ AutoMLJobName: name }));
+    const stopping = await c.sagemaker.send(new DescribeAutoMLJobV2Command({ AutoMLJobName: name }));
+    expect(['Stopping', 'Stopped']).toContain(stopping.AutoMLJobStatus);
+    const { d } = await waitV2(c.sagemaker, name);
+    expect(d.AutoMLJobStatus).toBe('Stopped');
+    expect(d.AutoMLJobSecondaryStatus).toBe('Stopped');
+    expect(d.EndTime).toBeDefined();
+    const { Candidates } = await c.sagemaker.send(new ListCandidatesForAutoMLJobCommand({ AutoMLJobName: name }));
+    expect(Candidates!.length).toBeGreaterThan(0);
+    for (const cand of Candidates!) expect(['Stopped', 'Completed']).toContain(cand.CandidateStatus);
+    const again = await rejection(c.sagemaker.send(new StopAutoMLJobCommand({ AutoMLJobName: name })));
+    expect(again.name).toBe('ValidationException');
+  });
+
+  it('bad input: exact errors, and data it cannot use fails the job with the reason', async () => {
+    const missing = await rejection(c.sagemaker.send(new DescribeAutoMLJobV2Command({ AutoMLJobName: 'nope' })));
+    expect(missing.name).toBe('ResourceNotFound');
+    expect(missing.message).toBe("Amazon SageMaker can't find an AutoML job called nope.");
+    expect(missing.$metadata.httpStatusCode).toBe(400);
+    expect((await rejection(c.sagemaker.send(new ListCandidatesForAutoMLJobCommand({ AutoMLJobName: 'nope' })))).name).toBe('ResourceNotFound');
+    const wrongMetric = await rejection(c.sagemaker.send(new CreateAutoMLJobV2Command(v2Request('automl-mse', { AutoMLJobObjective: { MetricName: 'MSE' } }))));
+    expect(wrongMetric.name).toBe('ValidationException');
+    expect(wrongMetric.message).toBe('The objective metric MSE is not valid for problem type BinaryClassification.');
+    const taken = await rejection(c.sagemaker.send(new CreateAutoMLJobV2Command(v2Request('automl-binary'))));
+    expect(taken.name).toBe('ResourceInUse');
+
+    await c.sagemaker.send(new CreateAutoMLJobV2Command(v2Request('automl-no-target', {}, { TargetAttributeName: 'churn' })));
+    const { d } = await waitV2(c.sagemaker, 'automl-no-target');
+    expect(d.AutoMLJobStatus).toBe('Failed');
+    expect(d.AutoMLJobSecondaryStatus).toBe('Failed');
+    expect(d.FailureReason).toBe('ClientError: The target attribute churn is not a column of the input data (columns: f1, f2, f3, label).');
+    expect(d.BestCandidate).toBeUndefined();
+  });
+});
