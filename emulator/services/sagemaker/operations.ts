@@ -6,6 +6,7 @@ import { EndpointConfigService } from './endpoint-configs.js';
 import { AutoMLService } from './automl/service.js';
 import { createEngineOperations } from './engine/index.js';
 import { EndpointService } from './endpoints.js';
+import { InferenceRecommenderService } from './inference-recommender/service.js';
 import { ModelService } from './models.js';
 import { PipelineService } from './pipelines/service.js';
 import { ProcessingJobService } from './processing-jobs.js';
@@ -28,6 +29,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const transforms = new TransformJobService(deps, training.slots);
   const processing = new ProcessingJobService(deps, containers);
   const automl = new AutoMLService(deps, training, containers);
+  const recommender = new InferenceRecommenderService(deps, containers);
   const handWritten: Record<string, OperationHandler> = {
     CreateTrainingJob: (i, c) => training.create(i, c),
     DescribeTrainingJob: (i, c) => training.describe(i, c),
@@ -65,6 +67,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     ListTags: (i) => tags.list(i),
     DeleteTags: (i) => tags.delete(i),
     ...automl.operations(),
+    ...recommender.operations(),
   };
   // Hand-written services take precedence; the engine serves the other families from the model.
   // Pipelines run their steps through the finished operation table (built just below).
@@ -102,6 +105,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
       // After training: children a restart killed are already marked, and get re-run.
       tuning.recover();
       automl.recover();
+      recommender.recover();
       transforms.recover();
       processing.recover();
       await endpoints.recover();
