@@ -16,6 +16,7 @@ import { TagService } from './tags.js';
 import { TrainingJobService } from './training-jobs.js';
 import { TuningJobService } from './tuning/service.js';
 import { TransformJobService } from './transform-jobs.js';
+import { UnavailableJobService } from './unavailable-jobs/service.js';
 
 /** The SageMaker control plane: the services and the operation table the protocol layer calls. */
 export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
@@ -68,6 +69,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     DeleteTags: (i) => tags.delete(i),
     ...automl.operations(),
     ...recommender.operations(),
+    ...new UnavailableJobService(deps).operations(),
   };
   // Hand-written services take precedence; the engine serves the other families from the model.
   // Pipelines run their steps through the finished operation table (built just below).

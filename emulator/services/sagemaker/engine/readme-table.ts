@@ -3,6 +3,7 @@ import { operationCoverage } from './catalog.js';
 import { familyOperations } from './engine.js';
 import { engineFamilies } from './index.js';
 import { lifecycleOf } from './lifecycle.js';
+import { mlJobReadmeLines } from '../ml-jobs-catalog.js';
 
 /**
  * The README's "SageMaker operations" section, generated from the engine and the catalog so that
@@ -26,7 +27,7 @@ export function renderOperationsSection(): string {
   const lines: string[] = [
     SECTION_START,
     `**${served} of ${coverage.length}** operations of SageMaker's service model are served: ${of('hand-written').length} by the hand-written`,
-    `services above (training, tuning, batch transform, models, endpoint configs, endpoints, tags) and ${of('engine').length} by the generic resource`,
+    `services (training, tuning, batch transform, models, endpoint configs, endpoints, tags, AutoML, Inference Recommender, ...) and ${of('engine').length} by the generic resource`,
     `engine, which derives ${families.length} resource families from the vendored service model. ${of('offline-only').length} operations make no`,
     `sense offline and ${of('not yet').length} are not served yet; both answer \`501 NotImplemented\`.`,
     '',
@@ -57,6 +58,7 @@ export function renderOperationsSection(): string {
   lines.push(
     '| ModelPackage (model registry) | Create, Describe, List, Update, Delete | `model-package` | Pending → Completed; versions of a group numbered from 1 (`model-package/<group>/<n>`), ModelApprovalStatus PendingManualApproval → Approved / Rejected by UpdateModelPackage |',
   );
+  lines.push('', ...mlJobReadmeLines());
   lines.push('', 'Make no sense offline:', '');
   const byReason = new Map<string, string[]>();
   for (const c of of('offline-only')) byReason.set(c.reason!, [...(byReason.get(c.reason!) ?? []), c.op]);
