@@ -14,7 +14,7 @@ export interface UnavailableFamily {
   reason: string;
   /** Describe's start and end time members, where the family has them. */
   times?: { start: string; end: string };
-  /** Members of the summary (List) that Create nests elsewhere. */
+  /** Members of Describe and the List summary that derive from Create's input. */
   summary?: (input: Record<string, any>) => Record<string, unknown>;
 }
 
@@ -31,6 +31,8 @@ export const UNAVAILABLE_FAMILIES: UnavailableFamily[] = [
       CompilationTargetPlatformOs: i.OutputConfig?.TargetPlatform?.Os,
       CompilationTargetPlatformArch: i.OutputConfig?.TargetPlatform?.Arch,
       CompilationTargetPlatformAccelerator: i.OutputConfig?.TargetPlatform?.Accelerator,
+      // Required by Describe's shape: where the compiled model would have gone (nothing is written there).
+      ModelArtifacts: { S3ModelArtifacts: i.OutputConfig?.S3OutputLocation },
     }),
   },
   {

@@ -99,6 +99,8 @@ export class UnavailableJobService {
     };
     if (f.arnMember) out[f.arnMember] = r.arn;
     if (status === spec.states.failed) out[spec.reasonMember] = spec.reason;
+    // A reason the output shape requires is empty until the job has failed (not a made-up value).
+    else if (sagemakerModel().shapes[sagemakerModel().operations[f.ops.describe].output!.shape].required?.includes(spec.reasonMember)) out[spec.reasonMember] = '';
     if (spec.times) {
       out[spec.times.start] = new Date(r.created);
       if (ended) out[spec.times.end] = new Date(r.timeline.at);
