@@ -32,6 +32,8 @@ export interface AutoMLSpec {
 /** One candidate: a training job of the plan it follows. */
 export interface CandidateRecord extends CandidatePlan {
   name: string;
+  /** Set when this candidate re-runs one an emulator restart killed (it does not count against MaxCandidates). */
+  retryOf?: string;
 }
 
 export interface AutoMLRecord {

@@ -17,6 +17,8 @@ const DEFAULT_VALIDATION_FRACTION = 0.2;
 
 type Job = DescribeTrainingJobResponse;
 const RUNNING = new Set(['InProgress', 'Stopping']);
+/** The training service fails a job an emulator restart interrupted with an InternalServerError. */
+const killedByRestart = (job: Job | undefined) => job?.TrainingJobStatus === 'Failed' && /^InternalServerError/.test(job.FailureReason ?? '');
 
 /**
  * Runs AutoML jobs through AWS's secondary statuses: Starting, AnalyzingData (read the CSV, find
@@ -246,8 +248,16 @@ export class AutoMLRunner implements TrainingObserver {
     const plans = r.resolved.plans;
     const budget = Math.min(plans.length, r.spec.maxCandidates ?? plans.length);
     let launched = 0;
-    while (running + launched < PARALLEL_CANDIDATES && r.candidates.length < budget) {
-      if (!this.launch(scope, r, plans[r.candidates.length])) return;
+    // Candidates a restart killed are re-run first, with the same configuration.
+    for (const [i, c] of r.candidates.entries()) {
+      if (running + launched >= PARALLEL_CANDIDATES) break;
+      if (!killedByRestart(jobs[i]) || r.candidates.some((x) => x.retryOf === c.name)) continue;
+      if (!this.launch(scope, r, c, c.name)) return;
+      launched++;
+    }
+    const planned = () => r.candidates.filter((c) => !c.retryOf).length;
+    while (running + launched < PARALLEL_CANDIDATES && planned() < budget) {
+      if (!this.launch(scope, r, plans[planned()])) return;
       launched++;
     }
     if (running + launched > 0) return;
@@ -258,11 +268,11 @@ export class AutoMLRunner implements TrainingObserver {
     this.finish(scope, name, 'Completed', budget < plans.length ? 'MaxCandidatesReached' : 'Completed');
   }
 
-  private launch(scope: Scope, r: AutoMLRecord, plan: CandidatePlan): boolean {
+  private launch(scope: Scope, r: AutoMLRecord, plan: CandidatePlan, retryOf?: string): boolean {
     const seq = r.candidates.length + 1;
     const hex = new Rng((seedOf(r.name) + seq) >>> 0).u32().toString(16).padStart(8, '0');
     const child = `${r.name}-${plan.algorithm === 'xgboost' ? 'xgb' : 'll'}-${String(seq).padStart(3, '0')}-${hex}`;
-    r.candidates.push({ ...plan, name: child });
+    r.candidates.push({ algorithm: plan.algorithm, image: plan.image, hyperParameters: plan.hyperParameters, name: child, retryOf });
     this.save(scope, r);
     this.owners.set(this.key(scope, child), { scope, name: r.name });
     try {
