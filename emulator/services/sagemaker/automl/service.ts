@@ -210,12 +210,13 @@ export class AutoMLService {
     let rows = candidateViews(this.deps.db, scope, r);
     if (req.StatusEquals) rows = rows.filter((c) => c.CandidateStatus === req.StatusEquals);
     if (req.CandidateNameEquals) rows = rows.filter((c) => c.CandidateName === req.CandidateNameEquals);
-    const by = req.SortBy;
+    // API reference: SortOrder defaults to Ascending; without SortBy, creation order.
+    const by = req.SortBy ?? 'CreationTime';
     if (by === 'FinalObjectiveMetricValue') rows = rows.filter((c) => c.ObjectiveStatus === 'Succeeded');
     const key = (c: (typeof rows)[number]): number | string =>
       by === 'Status' ? c.CandidateStatus! : by === 'FinalObjectiveMetricValue' ? c.FinalAutoMLJobObjectiveMetric!.Value! : c.CreationTime!.getTime();
-    const dir = (req.SortOrder ?? 'Descending') === 'Descending' ? -1 : 1;
-    if (by) rows = rows.map((c, i) => ({ c, i })).sort((a, b) => (key(a.c) < key(b.c) ? -1 : key(a.c) > key(b.c) ? 1 : 0) * dir || a.i - b.i).map((x) => x.c);
+    const dir = (req.SortOrder ?? 'Ascending') === 'Descending' ? -1 : 1;
+    rows = rows.map((c, i) => ({ c, i })).sort((a, b) => (key(a.c) < key(b.c) ? -1 : key(a.c) > key(b.c) ? 1 : 0) * dir || a.i - b.i).map((x) => x.c);
     const { items, nextToken } = pageByOffset(rows, req.NextToken, req.MaxResults ?? 10, invalidNextToken);
     return { Candidates: items, NextToken: nextToken };
   }
