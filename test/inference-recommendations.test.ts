@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
 import {
@@ -14,9 +15,10 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSTANCE_TYPES } from '../core/instance-types.js';
+import { frameworkPython } from '../emulator/containers/images.js';
 import { clients, LINEAR_LEARNER_IMAGE, rejection, ROLE } from './helpers/clients.js';
 import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
-import { trainBinaryOnSeparableData, upload } from './helpers/pipeline.js';
+import { channel, trainAndWait, trainBinaryOnSeparableData, upload } from './helpers/pipeline.js';
 
 const BUCKET = 'recommender';
 let emu: EmulatorProcess;
@@ -129,6 +131,31 @@ describe('Inference Recommender through the JS SDK v3', () => {
     const d = await waitJob(c.sagemaker, 'ir-package');
     expect(d.Status, d.FailureReason).toBe('COMPLETED');
     expect(d.InferenceRecommendations!.map((r) => [r.EndpointConfiguration!.InstanceType, r.Metrics!.CostPerHour])).toEqual([['ml.m5.xlarge', INSTANCE_TYPES['ml.m5.xlarge'].pricePerHour]]);
+  });
+
+  it('a model served by a container process (the XGBoost algorithm) is measured through its worker', async (ctx) => {
+    if (!existsSync(frameworkPython('xgboost'))) ctx.skip(); // needs `localsage frameworks install xgboost`
+    const image = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1';
+    const job = await trainAndWait(c.sagemaker, {
+      name: 'ir-xgb',
+      image,
+      hyperParameters: { objective: 'binary:logistic', num_round: '10' },
+      channels: [channel('train', `s3://${BUCKET}/train/`, 'text/csv')],
+      output: `s3://${BUCKET}/out`,
+    });
+    expect(job.TrainingJobStatus, job.FailureReason).toBe('Completed');
+    await c.sagemaker.send(new CreateModelCommand({ ModelName: 'ir-xgb', PrimaryContainer: { Image: image, ModelDataUrl: job.ModelArtifacts!.S3ModelArtifacts }, ExecutionRoleArn: ROLE }));
+    await c.sagemaker.send(
+      new CreateInferenceRecommendationsJobCommand(
+        request('ir-xgb', { ModelName: 'ir-xgb', ContainerConfig: { PayloadConfig: { SamplePayloadUrl: `s3://${BUCKET}/payload/payload.tar.gz`, SupportedContentTypes: ['text/csv'] }, SupportedInstanceTypes: ['ml.c5.xlarge'] } }),
+      ),
+    );
+    const d = await waitJob(c.sagemaker, 'ir-xgb');
+    expect(d.Status, d.FailureReason).toBe('COMPLETED');
+    const m = d.InferenceRecommendations![0].Metrics!;
+    expect(m.CostPerHour).toBe(INSTANCE_TYPES['ml.c5.xlarge'].pricePerHour);
+    expect(m.MaxInvocations).toBeGreaterThan(0);
+    expect(m.CostPerInference).toBeCloseTo(m.CostPerHour! / (m.MaxInvocations! * 60), 12);
   });
 
   it('errors, a payload it cannot read, and Stop', async () => {

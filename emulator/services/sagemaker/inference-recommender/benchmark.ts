@@ -14,7 +14,7 @@ export class BenchmarkError extends Error {}
 /** Invocations measured per job (after a few to warm up), and the most time spent measuring. */
 const MEASURED = 200;
 const WARMUP = 5;
-const MAX_MEASURE_MS = 5_000;
+const MAX_MEASURE_MS = 3_000;
 
 /**
  * The sample payloads: SamplePayloadUrl names a gzip-compressed tar archive of payload files (API
