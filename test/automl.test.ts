@@ -218,5 +218,17 @@ describe('AutoML through the JS SDK v3', () => {
     expect(d.AutoMLJobSecondaryStatus).toBe('Failed');
     expect(d.FailureReason).toBe('ClientError: The target attribute churn is not a column of the input data (columns: f1, f2, f3, label).');
     expect(d.BestCandidate).toBeUndefined();
+
+    // Problem types and formats localsage has no models or readers for: accepted as on AWS, then Failed with the reason.
+    await c.sagemaker.send(new CreateAutoMLJobV2Command(v2Request('automl-images', { AutoMLProblemTypeConfig: { ImageClassificationJobConfig: {} }, AutoMLJobObjective: undefined })));
+    const images = (await waitV2(c.sagemaker, 'automl-images')).d;
+    expect(images.AutoMLJobStatus).toBe('Failed');
+    expect(images.AutoMLProblemTypeConfigName).toBe('ImageClassification');
+    expect(images.FailureReason).toBe('localsage runs tabular AutoML only (TabularJobConfig), not ImageClassification: it has no models for that problem type.');
+    const parquet = v2Request('automl-parquet');
+    parquet.AutoMLJobInputDataConfig![0].ContentType = 'x-application-vnd.amazon+parquet';
+    await c.sagemaker.send(new CreateAutoMLJobV2Command(parquet));
+    const p = (await waitV2(c.sagemaker, 'automl-parquet')).d;
+    expect(p.FailureReason).toBe('ClientError: localsage reads CSV with a header row only, not x-application-vnd.amazon+parquet.');
   });
 });

@@ -114,7 +114,7 @@ export class AutoMLRunner implements TrainingObserver {
     if (!r) return;
     const spec = r.spec;
     if (spec.problemConfig !== 'Tabular') {
-      return this.fail(scope, name, `localsage runs tabular AutoML only (TabularJobConfig); a ${spec.problemConfig} job needs models localsage does not have.`);
+      return this.fail(scope, name, `localsage runs tabular AutoML only (TabularJobConfig), not ${spec.problemConfig}: it has no models for that problem type.`);
     }
     if (spec.unsupported) return this.fail(scope, name, `ClientError: ${spec.unsupported}`);
     try {
