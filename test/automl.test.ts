@@ -72,6 +72,9 @@ beforeAll(async () => {
   // One label in twelve flipped: candidates then differ in validation accuracy.
   const noisy = binary.y.map((y, i) => (i % 12 === 5 ? 1 - y : y));
   await upload(c.s3, BUCKET, 'binary/data.csv', headerCsv(binary.x, noisy));
+  // Big enough that candidates are still training when the Stop test stops the job.
+  const big = separableBinary(2000, 3, 12);
+  await upload(c.s3, BUCKET, 'big/data.csv', headerCsv(big.x, big.y));
   const reg = linearRegression(120, 2, 4);
   await upload(c.s3, BUCKET, 'regression/data.csv', headerCsv(reg.x, reg.y, 'price'));
 });
@@ -183,7 +186,9 @@ describe('AutoML through the JS SDK v3', () => {
 
   it('Stop: the running candidates are stopped and the job ends Stopped', async () => {
     const name = 'automl-stopped';
-    await c.sagemaker.send(new CreateAutoMLJobV2Command(v2Request(name)));
+    const req = v2Request(name);
+    req.AutoMLJobInputDataConfig![0].DataSource!.S3DataSource!.S3Uri = `s3://${BUCKET}/big/`;
+    await c.sagemaker.send(new CreateAutoMLJobV2Command(req));
     // Stop once candidates are training.
     while ((await c.sagemaker.send(new DescribeAutoMLJobV2Command({ AutoMLJobName: name }))).AutoMLJobSecondaryStatus !== 'ModelTuning') await new Promise((r) => setTimeout(r, 20));
     await c.sagemaker.send(new StopAutoMLJobCommand({ AutoMLJobName: name }));
@@ -196,6 +201,7 @@ describe('AutoML through the JS SDK v3', () => {
     const { Candidates } = await c.sagemaker.send(new ListCandidatesForAutoMLJobCommand({ AutoMLJobName: name }));
     expect(Candidates!.length).toBeGreaterThan(0);
     for (const cand of Candidates!) expect(['Stopped', 'Completed']).toContain(cand.CandidateStatus);
+    expect(Candidates!.some((x) => x.CandidateStatus === 'Stopped')).toBe(true);
     const again = await rejection(c.sagemaker.send(new StopAutoMLJobCommand({ AutoMLJobName: name })));
     expect(again.name).toBe('ValidationException');
   });
