@@ -95,8 +95,7 @@ describe('AutoML through the JS SDK v3', () => {
     const order = ['Starting', 'AnalyzingData', 'FeatureEngineering', 'ModelTuning', 'MaxCandidatesReached', 'Completed'];
     expect(seen.map((s) => order.indexOf(s))).toEqual([...seen.map((s) => order.indexOf(s))].sort((a, b) => a - b));
     expect(seen).not.toContain(-1);
-    // Linear Learner's three configurations, and XGBoost's three where it is installed: MaxCandidates 3 cuts it short only then.
-    expect(d.AutoMLJobSecondaryStatus).toBe(XGBOOST ? 'MaxCandidatesReached' : 'Completed');
+    expect(d.AutoMLJobSecondaryStatus).toBe('MaxCandidatesReached');
     expect(d.AutoMLProblemTypeConfigName).toBe('Tabular');
     expect(d.ResolvedAttributes!.AutoMLProblemTypeResolvedAttributes!.TabularResolvedAttributes!.ProblemType).toBe('BinaryClassification');
     expect(d.ResolvedAttributes!.AutoMLJobObjective!.MetricName).toBe('Accuracy');
@@ -156,7 +155,7 @@ describe('AutoML through the JS SDK v3', () => {
         AutoMLJobName: name,
         InputDataConfig: [{ TargetAttributeName: 'price', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/regression/data.csv` } } }],
         OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/out` },
-        AutoMLJobConfig: { CompletionCriteria: { MaxCandidates: 2 }, CandidateGenerationConfig: { AlgorithmsConfig: [{ AutoMLAlgorithms: ['linear-learner'] }] } },
+        AutoMLJobConfig: { CompletionCriteria: { MaxCandidates: 4 }, CandidateGenerationConfig: { AlgorithmsConfig: [{ AutoMLAlgorithms: ['linear-learner'] }] } },
         AutoMLJobObjective: { MetricName: 'R2' },
         RoleArn: ROLE,
       }),
@@ -166,15 +165,23 @@ describe('AutoML through the JS SDK v3', () => {
     expect(v2.AutoMLJobSecondaryStatus).toBe('MaxCandidatesReached');
     const d = await c.sagemaker.send(new DescribeAutoMLJobCommand({ AutoMLJobName: name }));
     expect(d.ProblemType).toBe('Regression');
-    expect(d.ResolvedAttributes).toMatchObject({ ProblemType: 'Regression', AutoMLJobObjective: { MetricName: 'R2' }, CompletionCriteria: { MaxCandidates: 2 } });
+    expect(d.ResolvedAttributes).toMatchObject({ ProblemType: 'Regression', AutoMLJobObjective: { MetricName: 'R2' }, CompletionCriteria: { MaxCandidates: 4 } });
     expect(d.InputDataConfig![0].TargetAttributeName).toBe('price');
     const { Candidates } = await c.sagemaker.send(new ListCandidatesForAutoMLJobCommand({ AutoMLJobName: name }));
-    expect(Candidates!.map((x) => x.CandidateName)).toEqual([expect.stringMatching(new RegExp(`^${name}-ll-001-[0-9a-f]{8}$`)), expect.stringMatching(new RegExp(`^${name}-ll-002-[0-9a-f]{8}$`))]);
-    // Two configurations, two different fits: the best is the one with the higher R2.
+    expect(Candidates!.map((x) => x.CandidateName)).toEqual([1, 2, 3, 4].map((n) => expect.stringMatching(new RegExp(`^${name}-ll-00${n}-[0-9a-f]{8}$`))));
+    // Different configurations, different fits: the best is the one with the highest R2.
     const r2 = Candidates!.map((x) => x.FinalAutoMLJobObjectiveMetric!.Value!);
-    expect(r2[0]).not.toBe(r2[1]);
+    expect(new Set(r2).size).toBeGreaterThan(1);
     const best = d.BestCandidate!;
-    expect(best.CandidateName).toBe(Candidates![r2[0] > r2[1] ? 0 : 1].CandidateName);
+    expect(best.CandidateName).toBe(Candidates![r2.indexOf(Math.max(...r2))].CandidateName);
+    // The fourth follows the Bayesian search over Linear Learner's space, past the three fixed starting points.
+    const hps = await Promise.all(Candidates!.map(async (x) => (await c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: x.CandidateName! }))).HyperParameters!));
+    const tuned = (h: Record<string, string>) => [h.learning_rate, h.wd, h.l1, h.mini_batch_size].join();
+    expect(new Set(hps.map(tuned)).size).toBe(4);
+    expect(Number(hps[3].learning_rate)).toBeGreaterThanOrEqual(0.001);
+    expect(Number(hps[3].learning_rate)).toBeLessThanOrEqual(1);
+    expect(Number.isInteger(Number(hps[3].mini_batch_size))).toBe(true);
+    expect(hps[3].predictor_type).toBe('regressor');
     const metrics = Object.fromEntries(best.CandidateProperties!.CandidateMetrics!.map((m) => [m.MetricName, m.Value!]));
     // A noiseless linear target: a linear model explains almost all of it.
     expect(metrics.R2).toBeGreaterThan(0.9);

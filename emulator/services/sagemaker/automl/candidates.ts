@@ -1,12 +1,12 @@
 import { imageUriFor } from '../../../../algorithms/index.js';
+import { createSearcher, type Assignment, type ParameterSpec } from '../../../tuning/search/index.js';
 import type { ProblemType } from './data.js';
 
 /**
- * The candidates AutoML trains here: the built-in Linear Learner and, where the XGBoost framework
- * environment is installed, the XGBoost algorithm, each over a short fixed list of
- * hyperparameter configurations, tried in turn (Linear Learner, XGBoost, Linear Learner, ...)
- * until MaxCandidates. Each candidate is one real training job on the prepared split; its
- * objective is read from the validation metrics the algorithm itself logs.
+ * The candidates AutoML trains here (HPO mode): the built-in Linear Learner and, where the XGBoost
+ * framework environment is installed, the XGBoost algorithm, taking turns (Linear Learner,
+ * XGBoost, Linear Learner, ...) until MaxCandidates. Each candidate is one real training job on
+ * the prepared split; its objective is read from the validation metrics the algorithm logs.
  */
 export type CandidateAlgorithm = 'linear-learner' | 'xgboost';
 
@@ -82,17 +82,45 @@ export const measures = (algorithm: CandidateAlgorithm, problemType: ProblemType
 /** Every objective some algorithm here can measure for the problem type. */
 export const supportedObjectives = (problemType: ProblemType) => [...new Set([...Object.keys(LINEAR_LEARNER[problemType]), ...Object.keys(XGBOOST[problemType])])];
 
-const LINEAR_LEARNER_CONFIGS: Record<string, string>[] = [
-  { learning_rate: '0.1', wd: '0.0001', mini_batch_size: '32' },
-  { learning_rate: '0.01', wd: '0.001', mini_batch_size: '16' },
-  { learning_rate: '0.3', l1: '0.001', mini_batch_size: '64' },
+/**
+ * Each algorithm's search space (HPO mode): the first configurations are these fixed, known-good
+ * starting points, then the tuning service's Bayesian search (emulator/tuning/search) proposes the
+ * next ones from the objectives the algorithm's candidates reached.
+ */
+const LINEAR_LEARNER_SPACE: ParameterSpec[] = [
+  { name: 'learning_rate', type: 'Continuous', min: 0.001, max: 1, scaling: 'Logarithmic' },
+  { name: 'wd', type: 'Continuous', min: 1e-7, max: 0.01, scaling: 'Logarithmic' },
+  { name: 'l1', type: 'Continuous', min: 1e-7, max: 0.01, scaling: 'Logarithmic' },
+  { name: 'mini_batch_size', type: 'Integer', min: 16, max: 256, scaling: 'Logarithmic' },
 ];
 
-const XGBOOST_CONFIGS: Record<string, string>[] = [
-  { max_depth: '3', eta: '0.3', num_round: '30' },
-  { max_depth: '6', eta: '0.1', num_round: '50', subsample: '0.8' },
-  { max_depth: '4', eta: '0.2', num_round: '40', min_child_weight: '2' },
+const XGBOOST_SPACE: ParameterSpec[] = [
+  { name: 'max_depth', type: 'Integer', min: 2, max: 10, scaling: 'Linear' },
+  { name: 'eta', type: 'Continuous', min: 0.01, max: 0.5, scaling: 'Logarithmic' },
+  { name: 'num_round', type: 'Integer', min: 10, max: 100, scaling: 'Linear' },
+  { name: 'subsample', type: 'Continuous', min: 0.5, max: 1, scaling: 'Linear' },
+  { name: 'min_child_weight', type: 'Continuous', min: 1, max: 10, scaling: 'Logarithmic' },
 ];
+
+const LINEAR_LEARNER_CONFIGS: Assignment[] = [
+  { learning_rate: '0.1', wd: '0.0001', l1: '0.0000001', mini_batch_size: '32' },
+  { learning_rate: '0.01', wd: '0.001', l1: '0.0000001', mini_batch_size: '16' },
+  { learning_rate: '0.3', wd: '0.0000001', l1: '0.001', mini_batch_size: '64' },
+];
+
+const XGBOOST_CONFIGS: Assignment[] = [
+  { max_depth: '3', eta: '0.3', num_round: '30', subsample: '1', min_child_weight: '1' },
+  { max_depth: '6', eta: '0.1', num_round: '50', subsample: '0.8', min_child_weight: '1' },
+  { max_depth: '4', eta: '0.2', num_round: '40', subsample: '1', min_child_weight: '2' },
+];
+
+const SPACES: Record<CandidateAlgorithm, { space: ParameterSpec[]; starts: Assignment[] }> = {
+  'linear-learner': { space: LINEAR_LEARNER_SPACE, starts: LINEAR_LEARNER_CONFIGS },
+  xgboost: { space: XGBOOST_SPACE, starts: XGBOOST_CONFIGS },
+};
+
+/** AWS's default MaxCandidates (AutoMLJobCompletionCriteria). */
+export const DEFAULT_MAX_CANDIDATES = 250;
 
 export interface CandidatePlan {
   algorithm: CandidateAlgorithm;
@@ -123,29 +151,46 @@ function fixedHyperParameters(algorithm: CandidateAlgorithm, problemType: Proble
   return { objective: 'multi:softprob', num_class: String(classes), eval_metric: 'merror' };
 }
 
-/** The candidates in the order they are tried; `algorithms` are those allowed and available. */
-export function candidatePlans(
-  algorithms: CandidateAlgorithm[],
-  problemType: ProblemType,
-  objective: string,
-  features: number,
-  classes: number,
-  region: string,
-): CandidatePlan[] {
-  const lists = algorithms
-    .filter((a) => measures(a, problemType, objective))
-    .map((a) => (a === 'linear-learner' ? LINEAR_LEARNER_CONFIGS : XGBOOST_CONFIGS).map((c) => ({ algorithm: a, config: c })));
-  const plans: CandidatePlan[] = [];
-  for (let i = 0; lists.some((l) => i < l.length); i++) {
-    for (const l of lists) {
-      if (i >= l.length) continue;
-      const { algorithm, config } = l[i];
-      plans.push({
-        algorithm,
-        image: algorithm === 'linear-learner' ? imageUriFor('linear-learner', region) : xgboostImage(region),
-        hyperParameters: { ...fixedHyperParameters(algorithm, problemType, objective, features, classes), ...config },
-      });
-    }
-  }
-  return plans;
+/** What a candidate's search sees of an earlier one of its algorithm. */
+export interface Tried {
+  algorithm: CandidateAlgorithm;
+  hyperParameters: Record<string, string>;
+  /** The AutoML objective it reached; undefined while it runs or when it failed. */
+  objective?: number;
+  running: boolean;
 }
+
+/**
+ * Candidate number `index` (0-based, retries not counted): algorithms take turns; each starts with
+ * its fixed configurations, then follows the Bayesian search over its space, seeded so that a
+ * restarted job proposes the same configurations.
+ */
+export function nextCandidate(
+  index: number,
+  algorithms: CandidateAlgorithm[],
+  tried: Tried[],
+  problem: { problemType: ProblemType; objective: string; features: number; classes: number; region: string },
+  seed: number,
+): CandidatePlan {
+  const algorithm = algorithms[index % algorithms.length];
+  const turn = Math.floor(index / algorithms.length);
+  const { space, starts } = SPACES[algorithm];
+  const pick = (h: Record<string, string>) => Object.fromEntries(space.map((p) => [p.name, h[p.name]]));
+  const mine = tried.filter((t) => t.algorithm === algorithm);
+  const assignment =
+    turn < starts.length
+      ? starts[turn]
+      : createSearcher('Bayesian', { parameters: space, direction: objectiveType(problem.objective) }, seed).suggest(
+          mine.filter((t) => !t.running).map((t) => ({ assignment: pick(t.hyperParameters), objective: t.objective })),
+          mine.filter((t) => t.running).map((t) => pick(t.hyperParameters)),
+          turn,
+        )!;
+  return {
+    algorithm,
+    image: algorithm === 'linear-learner' ? imageUriFor('linear-learner', problem.region) : xgboostImage(problem.region),
+    hyperParameters: { ...fixedHyperParameters(algorithm, problem.problemType, problem.objective, problem.features, problem.classes), ...assignment },
+  };
+}
+
+/** The algorithms that can be ranked by the objective, of those allowed and available. */
+export const rankable = (algorithms: CandidateAlgorithm[], problemType: ProblemType, objective: string) => algorithms.filter((a) => measures(a, problemType, objective));

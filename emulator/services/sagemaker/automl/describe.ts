@@ -1,6 +1,6 @@
 import type { AutoMLCandidate, DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
 import type { Database, Scope } from '../../../storage/database.js';
-import { candidateMetrics, objectiveType } from './candidates.js';
+import { candidateMetrics, DEFAULT_MAX_CANDIDATES, objectiveType } from './candidates.js';
 import type { AutoMLRecord, CandidateRecord } from './record.js';
 
 /** The candidates and the best one, read from the candidates' training jobs as they are now. */
@@ -75,7 +75,7 @@ export function commonView(db: Database, scope: Scope, r: AutoMLRecord) {
     AutoMLJobSecondaryStatus: r.secondary,
     AutoMLJobObjective: r.resolved ? { MetricName: r.resolved.objective } : r.spec.objective ? { MetricName: r.spec.objective } : undefined,
     CompletionCriteria: {
-      MaxCandidates: r.spec.maxCandidates ?? r.resolved?.plans.length,
+      MaxCandidates: r.spec.maxCandidates ?? DEFAULT_MAX_CANDIDATES,
       MaxRuntimePerTrainingJobInSeconds: r.spec.maxRuntimePerTrainingJob ?? 86400,
       MaxAutoMLJobRuntimeInSeconds: r.spec.maxJobRuntime ?? 2592000,
     },

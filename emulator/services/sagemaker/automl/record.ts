@@ -1,5 +1,5 @@
 import type { Scope } from '../../../storage/database.js';
-import type { CandidatePlan } from './candidates.js';
+import type { CandidateAlgorithm, CandidatePlan } from './candidates.js';
 import type { ProblemType } from './data.js';
 
 export const AUTOML_KIND = 'automl-job';
@@ -59,7 +59,8 @@ export interface AutoMLRecord {
     labelVariance: number;
     trainUri: string;
     validationUri: string;
-    plans: CandidatePlan[];
+    /** The algorithms that take turns, each able to measure the objective. */
+    algorithms: CandidateAlgorithm[];
   };
   candidates: CandidateRecord[];
   /** How a job that is ending will end, once its running candidates have. */

@@ -5,7 +5,7 @@ import { parseS3Uri } from '../../../storage/object-store.js';
 import type { Scope } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
 import type { TrainingJobService, TrainingObserver } from '../training-jobs.js';
-import { candidatePlans, DEFAULT_OBJECTIVE, supportedObjectives, xgboostImage, type CandidateAlgorithm, type CandidatePlan } from './candidates.js';
+import { candidateMetrics, DEFAULT_MAX_CANDIDATES, DEFAULT_OBJECTIVE, nextCandidate, rankable, supportedObjectives, xgboostImage, type CandidateAlgorithm, type CandidatePlan } from './candidates.js';
 import { DataError, parseTable, readChannel, seedOf, split, toCsv, variance } from './data.js';
 import { AUTOML_KIND, type AutoMLRecord } from './record.js';
 
@@ -148,9 +148,9 @@ export class AutoMLRunner implements TrainingObserver {
         labelVariance: variance(validationRows.map((row) => row[0])),
         trainUri: `${base}/train/`,
         validationUri: `${base}/validation/`,
-        plans: candidatePlans(this.algorithms(scope, spec.algorithms), table.problemType, objective, table.features.length, table.classes?.length ?? 0, scope.region),
+        algorithms: rankable(this.algorithms(scope, spec.algorithms), table.problemType, objective),
       };
-      if (!current.resolved.plans.length) {
+      if (!current.resolved.algorithms.length) {
         throw new DataError(`None of the algorithms localsage trains (${spec.algorithms?.join(', ') ?? 'linear-learner, xgboost'}) can be ranked by ${objective}.`);
       }
       this.save(scope, current);
@@ -245,8 +245,8 @@ export class AutoMLRunner implements TrainingObserver {
       return this.finish(scope, name, ending.status, ending.secondary, ending.reason);
     }
     if (r.secondary !== 'ModelTuning' || !r.resolved) return;
-    const plans = r.resolved.plans;
-    const budget = Math.min(plans.length, r.spec.maxCandidates ?? plans.length);
+    const resolved = r.resolved;
+    const budget = r.spec.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
     let launched = 0;
     // Candidates a restart killed are re-run first, with the same configuration.
     for (const [i, c] of r.candidates.entries()) {
@@ -257,7 +257,18 @@ export class AutoMLRunner implements TrainingObserver {
     }
     const planned = () => r.candidates.filter((c) => !c.retryOf).length;
     while (running + launched < PARALLEL_CANDIDATES && planned() < budget) {
-      if (!this.launch(scope, r, plans[planned()])) return;
+      // What each earlier candidate reached informs the search (those launched just now are running).
+      const tried = r.candidates.map((c) => {
+        const job = this.job(scope, c.name);
+        const final = Object.fromEntries((job?.FinalMetricDataList ?? []).map((m) => [m.MetricName!, m.Value!]));
+        const objective =
+          job?.TrainingJobStatus === 'Completed'
+            ? candidateMetrics(c.algorithm, resolved.problemType, final, resolved.labelVariance).find((m) => m.name === resolved.objective)?.value
+            : undefined;
+        return { algorithm: c.algorithm, hyperParameters: c.hyperParameters, objective, running: !job || RUNNING.has(job.TrainingJobStatus ?? '') };
+      });
+      const problem = { problemType: resolved.problemType, objective: resolved.objective, features: resolved.features.length, classes: resolved.classes?.length ?? 0, region: scope.region };
+      if (!this.launch(scope, r, nextCandidate(planned(), resolved.algorithms, tried, problem, seedOf(r.name)))) return;
       launched++;
     }
     if (running + launched > 0) return;
@@ -265,7 +276,8 @@ export class AutoMLRunner implements TrainingObserver {
       const failed = jobs.find((j) => j?.TrainingJobStatus === 'Failed');
       return this.finish(scope, name, 'Failed', 'Failed', `All ${jobs.length} candidates failed. For example, ${failed?.TrainingJobName}: ${failed?.FailureReason ?? 'no reason given'}`);
     }
-    this.finish(scope, name, 'Completed', budget < plans.length ? 'MaxCandidatesReached' : 'Completed');
+    // The search never runs dry: a job that trained its budget ends MaxCandidatesReached.
+    this.finish(scope, name, 'Completed', 'MaxCandidatesReached');
   }
 
   private launch(scope: Scope, r: AutoMLRecord, plan: CandidatePlan, retryOf?: string): boolean {
