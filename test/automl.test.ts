@@ -17,6 +17,7 @@ import {
   type CreateAutoMLJobV2CommandInput,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameworkPython } from '../emulator/containers/images.js';
@@ -211,6 +212,21 @@ describe('AutoML through the JS SDK v3', () => {
     expect(Candidates!.some((x) => x.CandidateStatus === 'Stopped')).toBe(true);
     const again = await rejection(c.sagemaker.send(new StopAutoMLJobCommand({ AutoMLJobName: name })));
     expect(again.name).toBe('ValidationException');
+  });
+
+  it('GenerateCandidateDefinitionsOnly: the data is analysed and prepared, no candidate trains', async () => {
+    await c.sagemaker.send(new CreateAutoMLJobV2Command(v2Request('automl-defs', {}, { GenerateCandidateDefinitionsOnly: true })));
+    const { d } = await waitV2(c.sagemaker, 'automl-defs');
+    expect([d.AutoMLJobStatus, d.AutoMLJobSecondaryStatus]).toEqual(['Completed', 'CandidateDefinitionsGenerated']);
+    expect(d.BestCandidate).toBeUndefined();
+    expect((await c.sagemaker.send(new ListCandidatesForAutoMLJobCommand({ AutoMLJobName: 'automl-defs' }))).Candidates).toEqual([]);
+    // The split the candidates would train on: label first, no header, 20 % of the 160 rows held out.
+    const listed = await c.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'out/automl-defs/preprocessed-data/' }));
+    expect(listed.Contents!.map((o) => o.Key).sort()).toEqual(['out/automl-defs/preprocessed-data/train/data.csv', 'out/automl-defs/preprocessed-data/validation/data.csv']);
+    const validation = await (await c.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'out/automl-defs/preprocessed-data/validation/data.csv' }))).Body!.transformToString();
+    const rows = validation.trim().split('\n');
+    expect(rows).toHaveLength(32);
+    expect(rows.every((r) => /^[01],/.test(r) && r.split(',').length === 4)).toBe(true);
   });
 
   it('bad input: exact errors, and data it cannot use fails the job with the reason', async () => {
