@@ -214,6 +214,24 @@ describe('AutoML through the JS SDK v3', () => {
     expect(again.name).toBe('ValidationException');
   });
 
+  it('MaxAutoMLJobRuntimeInSeconds: the job ends when its time is up, its running candidates stopped', async () => {
+    const req = v2Request('automl-timed', {}, { CompletionCriteria: { MaxCandidates: 50, MaxAutoMLJobRuntimeInSeconds: 2 } });
+    req.AutoMLJobInputDataConfig![0].DataSource!.S3DataSource!.S3Uri = `s3://${BUCKET}/big/`;
+    await c.sagemaker.send(new CreateAutoMLJobV2Command(req));
+    const { d } = await waitV2(c.sagemaker, 'automl-timed');
+    const { Candidates } = await c.sagemaker.send(new ListCandidatesForAutoMLJobCommand({ AutoMLJobName: 'automl-timed', MaxResults: 100 }));
+    expect(Candidates!.length).toBeLessThan(50);
+    for (const cand of Candidates!) expect(['Completed', 'Stopped']).toContain(cand.CandidateStatus);
+    // Completed with the best of what finished in time, or Failed when nothing did.
+    if (Candidates!.some((x) => x.CandidateStatus === 'Completed')) {
+      expect([d.AutoMLJobStatus, d.AutoMLJobSecondaryStatus]).toEqual(['Completed', 'MaxAutoMLJobRuntimeReached']);
+      expect(d.BestCandidate!.CandidateStatus).toBe('Completed');
+    } else {
+      expect(d.AutoMLJobStatus).toBe('Failed');
+      expect(d.FailureReason).toBe('The AutoML job reached MaxAutoMLJobRuntimeInSeconds before any candidate completed.');
+    }
+  });
+
   it('GenerateCandidateDefinitionsOnly: the data is analysed and prepared, no candidate trains', async () => {
     await c.sagemaker.send(new CreateAutoMLJobV2Command(v2Request('automl-defs', {}, { GenerateCandidateDefinitionsOnly: true })));
     const { d } = await waitV2(c.sagemaker, 'automl-defs');
