@@ -33,7 +33,7 @@ let c: ReturnType<typeof clients>;
 let binary: ReturnType<typeof separableBinary>;
 
 /** AutoML's input: a CSV with a header row, the target in any column (here the last). */
-function headerCsv(x: number[][], y: number[], target = 'label'): string {
+function headerCsv(x: number[][], y: (number | string)[], target = 'label'): string {
   const header = [...x[0].map((_, i) => `f${i + 1}`), target].join(',');
   return [header, ...x.map((row, i) => [...row.map((v) => v.toFixed(5)), y[i]].join(','))].join('\n') + '\n';
 }
@@ -230,6 +230,23 @@ describe('AutoML through the JS SDK v3', () => {
       expect(d.AutoMLJobStatus).toBe('Failed');
       expect(d.FailureReason).toBe('The AutoML job reached MaxAutoMLJobRuntimeInSeconds before any candidate completed.');
     }
+  });
+
+  it('a validation channel replaces the split: its rows, encoded with the training channel\'s classes', async () => {
+    const held = separableBinary(8, 3, 99);
+    await upload(c.s3, BUCKET, 'held-out/data.csv', headerCsv(held.x, held.y.map((y) => (y ? 'yes' : 'no'))));
+    await upload(c.s3, BUCKET, 'words/data.csv', headerCsv(binary.x, binary.y.map((y) => (y ? 'yes' : 'no'))));
+    const req = v2Request('automl-channels', {}, { CompletionCriteria: { MaxCandidates: 1 } });
+    req.AutoMLJobInputDataConfig = [
+      { ChannelType: 'training', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/words/` } } },
+      { ChannelType: 'validation', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/held-out/` } } },
+    ];
+    await c.sagemaker.send(new CreateAutoMLJobV2Command(req));
+    const { d } = await waitV2(c.sagemaker, 'automl-channels');
+    expect(d.AutoMLJobStatus, d.FailureReason).toBe('Completed');
+    const validation = await (await c.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'out/automl-channels/preprocessed-data/validation/data.csv' }))).Body!.transformToString();
+    // "no" is class 0 and "yes" class 1, in the training channel's (sorted) order.
+    expect(validation.trim().split('\n').map((r) => Number(r.split(',')[0]))).toEqual(held.y);
   });
 
   it('GenerateCandidateDefinitionsOnly: the data is analysed and prepared, no candidate trains', async () => {

@@ -70,7 +70,7 @@ export async function readChannel(store: ObjectStore, uri: string): Promise<stri
 }
 
 /** Parses header-present CSV files into label-first numeric rows; every file repeats the header. */
-export function parseTable(texts: string[], target: string, problemType?: ProblemType): Table & { problemType: ProblemType } {
+export function parseTable(texts: string[], target: string, problemType?: ProblemType, validationOf?: Table): Table & { problemType: ProblemType } {
   let header: string[] | undefined;
   const raw: string[][] = [];
   for (const text of texts) {
@@ -88,7 +88,7 @@ export function parseTable(texts: string[], target: string, problemType?: Proble
   if (!header) throw new DataError('The input data is empty.');
   const t = header.indexOf(target);
   if (t < 0) throw new DataError(`The target attribute ${target} is not a column of the input data (columns: ${header.join(', ')}).`);
-  if (raw.length < 10) throw new DataError(`The input data has ${raw.length} rows; AutoML needs at least 10.`);
+  if (raw.length < 10 && !validationOf) throw new DataError(`The input data has ${raw.length} rows; AutoML needs at least 10.`);
   const features = header.filter((_, i) => i !== t);
   if (!features.length) throw new DataError('The input data has no column besides the target attribute.');
   // Feature engineering here is numeric only: a text or categorical column has no encoder to carry into inference.
@@ -109,6 +109,7 @@ export function parseTable(texts: string[], target: string, problemType?: Proble
         ? 'MulticlassClassification'
         : 'Regression');
   if (resolved === 'Regression' && !numeric) throw new DataError(`The target attribute ${target} is not numeric, so the problem cannot be Regression.`);
+  if (validationOf) return validationTable(raw, t, features, resolved, validationOf);
   if (resolved === 'BinaryClassification' && distinct.length !== 2) {
     throw new DataError(`BinaryClassification needs exactly 2 distinct values of ${target}; the data has ${distinct.length}.`);
   }
@@ -124,6 +125,18 @@ export function parseTable(texts: string[], target: string, problemType?: Proble
     return [label, ...r.filter((_, i) => i !== t).map((v) => (v === '' ? 0 : Number(v)))];
   });
   return { features, rows, classes, problemType: resolved };
+}
+
+/** A validation channel: the training channel's classes and their encoding; any count of them. */
+function validationTable(raw: string[][], t: number, features: string[], problemType: ProblemType, training: Table): Table & { problemType: ProblemType } {
+  if (features.join(',') !== training.features.join(',')) throw new DataError('The validation channel does not have the columns of the training channel.');
+  const rows = raw.map((r) => {
+    const label = training.classes ? training.classes.indexOf(r[t]) : Number(r[t]);
+    if (!training.classes && !Number.isFinite(label)) throw new DataError(`The validation channel has the non-numeric target value "${r[t]}".`);
+    if (label < 0 && training.classes) throw new DataError(`The validation channel has the target value "${r[t]}", which the training channel does not.`);
+    return [label, ...r.filter((_, i) => i !== t).map((v) => (v === '' ? 0 : Number(v)))];
+  });
+  return { features, rows, classes: training.classes, problemType };
 }
 
 /** A deterministic shuffle-split: the job's name seeds it, so a rerun splits alike. */

@@ -128,10 +128,7 @@ export class AutoMLRunner implements TrainingObserver {
       let trainRows = table.rows;
       let validationRows: number[][];
       if (spec.validation) {
-        const v = parseTable(await readChannel(this.deps.store, spec.validation), spec.target, table.problemType);
-        if (v.features.join(',') !== table.features.join(',')) throw new DataError('The validation channel does not have the columns of the training channel.');
-        validationRows = v.classes ? v.rows.map((row) => [table.classes!.indexOf(v.classes![row[0]]), ...row.slice(1)]) : v.rows;
-        if (validationRows.some((row) => row[0] < 0)) throw new DataError(`The validation channel has values of ${spec.target} the training channel does not.`);
+        validationRows = parseTable(await readChannel(this.deps.store, spec.validation), spec.target, table.problemType, table).rows;
       } else {
         const parts = split(table.rows, spec.validationFraction ?? DEFAULT_VALIDATION_FRACTION, seedOf(name));
         trainRows = parts.train;
