@@ -31,7 +31,7 @@ def test_automl_fit_candidates_attach_deploy(session):
         max_candidates=2,
         sagemaker_session=session,
     )
-    automl.fit(inputs=data, job_name="sdk-v2-automl", wait=True, logs=False)
+    automl.fit(inputs=data, job_name="sdk-v2-automl")  # wait=True, logs=True: the defaults
     desc = automl.describe_auto_ml_job()
     assert desc["AutoMLJobStatus"] == "Completed", desc.get("FailureReason")
     candidates = automl.list_candidates(sort_by="FinalObjectiveMetricValue", sort_order="Descending")
