@@ -206,7 +206,7 @@ export class KeyedEngine {
     if (typeof wanted === 'number' && wanted !== record.version) {
       const old = record.history?.find((h) => h.version === wanted);
       if (!old) throw this.notFound(f, `${record.arn} (version ${wanted})`);
-      return this.shaped(f.ops.describe, { ...this.view(f, record), ...old.input, LastModifiedTime: old.modified, [f.versionMember!]: old.version });
+      return this.shaped(f.ops.describe, this.view(f, { ...record, input: old.input, modified: old.modified, version: old.version }));
     }
     return this.shaped(f.ops.describe, this.view(f, record));
   }

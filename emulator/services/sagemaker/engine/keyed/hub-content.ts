@@ -172,8 +172,8 @@ export class HubContents {
     const scope = scopeOf(ctx);
     const hub = this.hub(scope, String(req.HubName));
     const publicArn = String(req.SageMakerPublicHubContentArn);
-    // arn:aws:sagemaker:<region>:aws:hub-content/SageMakerPublicHub/Model/<model-id>: the name defaults to the model id.
-    const name = req.HubContentName ?? publicArn.slice(publicArn.lastIndexOf('/') + 1);
+    // arn:aws:sagemaker:<region>:aws:hub-content/SageMakerPublicHub/Model/<model-id>[/<version>]: the name defaults to the model id.
+    const name = req.HubContentName ?? /\/Model\/([^/]+)/.exec(publicArn)![1];
     const input = {
       SageMakerPublicHubContentArn: publicArn,
       ReferenceMinVersion: req.MinVersion,
