@@ -17,6 +17,8 @@ import { conform } from '../shapes.js';
  * and is addressed by Version or by Alias (neither: the latest). Deleting the image takes its
  * versions with it (DeleteImage: "Deletes a SageMaker AI image and all versions of the image").
  * Metadata only: no container image is pulled or copied; ContainerImage reports BaseImage.
+ * A missing image is ResourceNotFound "Image with ARN <arn> does not exist", AWS's wording for
+ * DescribeImage; a missing version is worded the same way.
  */
 const IMAGE_KIND = 'engine:Image';
 const VERSION_KIND = 'engine:ImageVersion';
@@ -69,7 +71,7 @@ export class ImageVersions {
   private image(scope: Scope, name: string): { name: string; record: ImageRecord } {
     const found = this.deps.db.get<ImageRecord>(scope, IMAGE_KIND, name);
     if (!found || found.data.timeline?.to === GONE) {
-      throw new AwsError('ResourceNotFound', `Image arn:aws:sagemaker:${scope.region}:${scope.accountId}:image/${name.toLowerCase()} does not exist.`);
+      throw new AwsError('ResourceNotFound', `Image with ARN arn:aws:sagemaker:${scope.region}:${scope.accountId}:image/${name.toLowerCase()} does not exist`);
     }
     return { name: found.name, record: found.data };
   }
@@ -102,7 +104,7 @@ export class ImageVersions {
           : all[all.length - 1];
     if (!hit) {
       const which = req.Version !== undefined ? `/${req.Version}` : req.Alias !== undefined ? ` alias ${req.Alias}` : '';
-      throw new AwsError('ResourceNotFound', `ImageVersion arn:aws:sagemaker:${scope.region}:${scope.accountId}:image-version/${image.name.toLowerCase()}${which} does not exist.`);
+      throw new AwsError('ResourceNotFound', `ImageVersion with ARN arn:aws:sagemaker:${scope.region}:${scope.accountId}:image-version/${image.name.toLowerCase()}${which} does not exist`);
     }
     return hit;
   }
