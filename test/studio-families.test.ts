@@ -227,6 +227,29 @@ describe('Studio: domains, user profiles, spaces and apps', () => {
     expect((await sm.send(new ListTagsCommand({ ResourceArn: UserProfileArn }))).Tags).toEqual([{ Key: 'owner', Value: 'bea' }]);
     const missing = await rejection(sm.send(new UpdateUserProfileCommand({ DomainId, UserProfileName: 'zed' })));
     expect(missing.name).toBe('ResourceNotFound');
+
+    // A private space is its owner's: the owner must exist, and cannot go while the space stays.
+    const noOwner = await rejection(sm.send(new CreateSpaceCommand({ DomainId, SpaceName: 'private', OwnershipSettings: { OwnerUserProfileName: 'zed' } })));
+    expect(noOwner.message).toBe(`UserProfile [arn:aws:sagemaker:us-east-1:${ACCOUNT}:user-profile/${DomainId}/zed] does not exist.`);
+    await sm.send(
+      new CreateSpaceCommand({
+        DomainId,
+        SpaceName: 'private',
+        OwnershipSettings: { OwnerUserProfileName: 'ann' },
+        SpaceSharingSettings: { SharingType: 'Private' },
+        SpaceSettings: { AppType: 'JupyterLab' },
+      }),
+    );
+    const owned = await rejection(sm.send(new DeleteUserProfileCommand({ DomainId, UserProfileName: 'ann' })));
+    expect(owned.name).toBe('ResourceInUse');
+    expect(owned.message).toBe(`Unable to delete UserProfile [arn:aws:sagemaker:us-east-1:${ACCOUNT}:user-profile/${DomainId}/ann] because Space(s) are associated with it.`);
+    const [summary] = (await sm.send(new ListSpacesCommand({ DomainIdEquals: DomainId, SpaceNameContains: 'priv' }))).Spaces!;
+    expect(summary.OwnershipSettingsSummary).toEqual({ OwnerUserProfileName: 'ann' });
+    expect(summary.SpaceSharingSettingsSummary).toEqual({ SharingType: 'Private' });
+    expect(summary.SpaceSettingsSummary?.AppType).toBe('JupyterLab');
+    await sm.send(new DeleteSpaceCommand({ DomainId, SpaceName: 'private' }));
+    await untilGone(() => sm.send(new DescribeSpaceCommand({ DomainId, SpaceName: 'private' })));
+    await sm.send(new DeleteUserProfileCommand({ DomainId, UserProfileName: 'ann' }));
   });
 
   it('keeps domains, profiles, their tags and status across a restart', async () => {

@@ -12,6 +12,7 @@ import type { Family } from '../families.js';
 import { GONE, lifecycleOf, statusAt, transition, type Lifecycle, type StatusTimeline } from '../lifecycle.js';
 import { conform } from '../shapes.js';
 import { identityMembers, type KeyedFamily } from './families.js';
+import { listFilter, sortViews, type View } from './list-filter.js';
 
 /** What is stored per resource; `history` keeps the inputs of earlier versions of a versioned family. */
 interface KeyedRecord {
@@ -25,12 +26,29 @@ interface KeyedRecord {
 }
 
 type Ids = Record<string, string | undefined>;
-type View = Record<string, unknown>;
 
 const kindOf = (f: KeyedFamily) => `engine:${f.name}`;
 
 /** Where AWS's Create or Describe needs one of two members (an app belongs to a user profile or a space). */
 const ONE_OF: Record<string, string[]> = { App: ['UserProfileName', 'SpaceName'] };
+
+/**
+ * A child's tie to a parent: where in the child's input each of the parent's identity members is.
+ * Every parent of the derivation (families.ts) is one, member for member; a private space is also
+ * tied to the user profile that owns it (OwnershipSettings.OwnerUserProfileName), which AWS
+ * makes you delete before the profile.
+ */
+interface Link {
+  child: KeyedFamily;
+  parent: KeyedFamily;
+  paths: Record<string, string[]>;
+}
+
+const REFERENCES: { child: string; parent: string; paths: Record<string, string[]> }[] = [
+  { child: 'Space', parent: 'UserProfile', paths: { DomainId: ['DomainId'], UserProfileName: ['OwnershipSettings', 'OwnerUserProfileName'] } },
+];
+
+const at = (input: Record<string, unknown>, path: string[]): unknown => path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), input);
 
 /**
  * Create/Describe/List/Update/Delete for the keyed families (families.ts): the identity is
@@ -42,6 +60,7 @@ export class KeyedEngine {
   /** For the identifiers the service assigns; seeded from the wall clock like the engine's. */
   private readonly rng = new Rng((Date.now() ^ 0x5bd1e995) % 2 ** 32);
   private readonly byName: Map<string, KeyedFamily>;
+  private readonly links: Link[];
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -49,6 +68,15 @@ export class KeyedEngine {
     private readonly families: KeyedFamily[],
   ) {
     this.byName = new Map(families.map((f) => [f.name, f]));
+    this.links = [
+      ...families.flatMap((child) =>
+        child.parents.map((n) => {
+          const parent = this.byName.get(n)!;
+          return { child, parent, paths: Object.fromEntries(identityMembers(parent).map((m) => [m, [m]])) };
+        }),
+      ),
+      ...REFERENCES.filter((r) => this.byName.has(r.child) && this.byName.has(r.parent)).map((r) => ({ child: this.byName.get(r.child)!, parent: this.byName.get(r.parent)!, paths: r.paths })),
+    ];
   }
 
   operations(): Record<string, OperationHandler> {
@@ -152,7 +180,7 @@ export class KeyedEngine {
     this.requireOneOf(f, f.ops.create, req);
     const { Tags, ClientToken: _token, ...input } = req;
     const ids = this.idsOf(f, req);
-    this.requireParents(scope, f, ids);
+    this.requireParents(scope, f, req);
     if (f.assigned) ids[f.assigned.member] = this.newId(scope, f);
     const arn = this.arnOf(scope, f, ids);
     const name = this.storageName(f, ids);
@@ -183,12 +211,11 @@ export class KeyedEngine {
   }
 
   /** Each parent named by the request must exist and not be on its way out. */
-  private requireParents(scope: Scope, f: KeyedFamily, ids: Ids): void {
+  private requireParents(scope: Scope, f: KeyedFamily, req: Record<string, unknown>): void {
     const declares = (this.model.operations[f.ops.create].errors ?? []).some((e) => e.shape === 'ResourceNotFound');
-    for (const p of f.parents.map((n) => this.byName.get(n)!)) {
-      const members = identityMembers(p);
-      if (!members.every((m) => ids[m] !== undefined)) continue;
-      const parentIds = Object.fromEntries(members.map((m) => [m, ids[m]]));
+    for (const { parent: p, paths } of this.links.filter((l) => l.child === f)) {
+      const parentIds: Ids = Object.fromEntries(Object.entries(paths).map(([m, path]) => [m, at(req, path) as string | undefined]));
+      if (Object.values(parentIds).some((v) => v === undefined)) continue;
       const hit = this.find(scope, p, parentIds);
       const state = hit && this.status(p, hit.record);
       if (hit && state !== 'Deleting' && state !== p.keepsDeletedAs) continue;
@@ -218,24 +245,16 @@ export class KeyedEngine {
       .filter((r) => this.alive(scope, f, r.name, r.data))
       .map((r) => this.view(f, r.data))
       .filter(listFilter(f, req));
-    const sortBy = String(req.SortBy ?? 'CreationTime');
-    const member = sortBy === 'Name' ? (f.nameMember ?? 'Name') : sortBy;
-    const key = (v: View) => (v[member] instanceof Date ? (v[member] as Date).getTime() : String(v[member] ?? ''));
-    // Studio's List operations default to Ascending (ListDomains has no sort at all); the others,
-    // like the engine's families, list newest first.
+    // Studio's List operations default to Ascending (ListApps API reference; ListDomains has no sort
+    // at all); the others, like the engine's families, list newest first.
     const studio = f.keys.includes('DomainId') || f.name === 'Domain';
-    const dir = (req.SortOrder ?? (studio ? 'Ascending' : 'Descending')) === 'Descending' ? -1 : 1;
-    const sorted = views
-      .map((v, i) => ({ v, i }))
-      .sort((a, b) => {
-        const ka = key(a.v);
-        const kb = key(b.v);
-        return (ka < kb ? -1 : ka > kb ? 1 : 0) * dir || (a.i - b.i) * dir;
-      })
-      .map((x) => x.v);
+    const sorted = sortViews(views, req, f.nameMember ?? 'Name', studio ? 'Ascending' : 'Descending');
     const { items, nextToken } = pageByOffset(sorted, req.NextToken, req.MaxResults ?? 10, invalidNextToken);
     const summary = f.listMember!;
-    return this.shaped(f.ops.list!, { [summary.member]: items.map((v) => conform(this.model, summary.shape, v)), NextToken: nextToken });
+    // A summary's <X>Summary member (a space's OwnershipSettingsSummary) is the resource's <X>, cut to the summary's shape.
+    const summaryMembers = Object.keys(this.model.shapes[summary.shape].members ?? {}).filter((m) => m.endsWith('Summary'));
+    const summarized = (v: View) => ({ ...v, ...Object.fromEntries(summaryMembers.map((m) => [m, v[m.slice(0, -'Summary'.length)]])) });
+    return this.shaped(f.ops.list!, { [summary.member]: items.map((v) => conform(this.model, summary.shape, summarized(v))), NextToken: nextToken });
   }
 
   update(f: KeyedFamily, life: Lifecycle | undefined, req: Record<string, unknown>, ctx: RequestContext): unknown {
@@ -287,12 +306,11 @@ export class KeyedEngine {
    * longer counts; a user profile being deleted still does.
    */
   private requireNoChildren(scope: Scope, f: KeyedFamily, record: KeyedRecord): void {
-    const identity = identityMembers(f);
-    for (const child of this.families.filter((c) => c.parents.includes(f.name))) {
+    for (const { child, paths } of this.links.filter((l) => l.parent === f)) {
       const children = this.deps.db
         .list<KeyedRecord>(scope, kindOf(child))
         .filter((r) => this.alive(scope, child, r.name, r.data))
-        .filter((r) => identity.every((m) => String(r.data.input[m] ?? '').toLowerCase() === String(record.input[m] ?? '').toLowerCase()))
+        .filter((r) => Object.entries(paths).every(([m, path]) => String(at(r.data.input, path) ?? '').toLowerCase() === String(record.input[m] ?? '').toLowerCase()))
         .filter((r) => !child.keepsDeletedAs || this.status(child, r.data) !== child.keepsDeletedAs);
       if (children.length) throw new AwsError('ResourceInUse', `Unable to delete ${f.messageName} [${record.arn}] because ${child.messageName}(s) are associated with it.`);
     }
@@ -320,30 +338,4 @@ function updateConflictCode(model: ServiceModel, f: KeyedFamily): string {
 function defaultsOf(f: KeyedFamily, ids: Ids, scope: Scope): Record<string, unknown> {
   if (f.name === 'Domain') return { Url: `https://${ids.DomainId}.studio.${scope.region}.sagemaker.aws` };
   return {};
-}
-
-const PAGING = new Set(['NextToken', 'MaxResults', 'SortBy', 'SortOrder']);
-
-/**
- * A List operation's filters, read by name from its input: <Member>Equals and <Member>Contains,
- * NameContains on the family's name member, Status/StatusEquals, Created/CreationTime After and
- * Before, LastModifiedTime After and Before, and a member the resource has (ClusterArn) by equality.
- */
-function listFilter(f: KeyedFamily, req: Record<string, any>): (v: View) => boolean {
-  const tests: ((v: View) => boolean)[] = [];
-  const time = (v: unknown) => (v instanceof Date ? v.getTime() : new Date(v as string).getTime());
-  for (const [member, value] of Object.entries(req)) {
-    if (value === undefined || PAGING.has(member)) continue;
-    const m = /^(.+?)(Equals|Contains|After|Before)$/.exec(member);
-    if (member === 'NameContains') tests.push((v) => String(v[f.nameMember ?? 'Name'] ?? '').toLowerCase().includes(String(value).toLowerCase()));
-    else if (member === 'Status' || member === 'StatusEquals') tests.push((v) => v[f.status?.member ?? 'Status'] === value);
-    else if (member === 'DefaultForDomainId') tests.push((v) => Array.isArray(v.DefaultDomainIdList) && v.DefaultDomainIdList.includes(value));
-    else if (m && (m[2] === 'After' || m[2] === 'Before')) {
-      const field = m[1] === 'Created' || m[1] === 'CreationTime' ? 'CreationTime' : m[1];
-      tests.push((v) => (m[2] === 'After' ? time(v[field]) > time(value) : time(v[field]) < time(value)));
-    } else if (m?.[2] === 'Equals') tests.push((v) => String(v[m[1]] ?? '').toLowerCase() === String(value).toLowerCase());
-    else if (m?.[2] === 'Contains') tests.push((v) => String(v[m[1]] ?? '').toLowerCase().includes(String(value).toLowerCase()));
-    else tests.push((v) => v[member] === value);
-  }
-  return (v) => tests.every((t) => t(v));
 }
