@@ -1,6 +1,8 @@
 """Studio through sagemaker-core (SDK v3): its Domain, UserProfile and App resources parse every
 answer into strict pydantic shapes and wait on the statuses, so this checks the keyed families'
-outputs and lifecycles the way SDK v3 users meet them."""
+outputs and lifecycles the way SDK v3 users meet them. (sagemaker-core's ImageVersion.get builds
+its object from DescribeImageVersion's answer, which has no ImageName, so it cannot read an image
+version on AWS either; image versions are checked through boto3 and the JS SDK instead.)"""
 import pytest
 
 ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
@@ -47,3 +49,35 @@ def test_domain_profile_and_app(boto_session):
     domain.wait_for_delete(poll=1, timeout=60)
     with pytest.raises(Exception):
         Domain.get(domain_id=domain.domain_id, session=boto_session)
+
+
+def test_assigned_id_families(boto_session):
+    from sagemaker.core.resources import ComputeQuota, MlflowApp, PartnerApp
+    from sagemaker.core.shapes import ComputeQuotaConfig, ComputeQuotaResourceConfig, ComputeQuotaTarget
+
+    quota = ComputeQuota.create(
+        name="core-quota",
+        cluster_arn="arn:aws:sagemaker:us-east-1:000000000000:cluster/abcdef123456",
+        compute_quota_config=ComputeQuotaConfig(compute_quota_resources=[ComputeQuotaResourceConfig(instance_type="ml.p5.48xlarge", count=1)]),
+        compute_quota_target=ComputeQuotaTarget(team_name="core-team"),
+        session=boto_session,
+    )
+    quota.wait_for_status(target_status="Created", poll=1, timeout=60)
+    assert quota.compute_quota_version == 1
+    assert "core-quota" in [q.name for q in ComputeQuota.get_all(session=boto_session)]
+    quota.delete()
+    quota.wait_for_delete(poll=1, timeout=60)
+
+    mlflow = MlflowApp.create(name="core-mlflow", artifact_store_uri="s3://bucket/mlflow", role_arn=ROLE, session=boto_session)
+    mlflow.wait_for_status(target_status="Created", poll=1, timeout=60)
+    assert mlflow.arn.split("/")[-1].startswith("app-")
+    assert mlflow.arn in [a.arn for a in MlflowApp.get_all(session=boto_session)]
+    mlflow.delete()
+    mlflow.wait_for_delete(poll=1, timeout=60)
+
+    partner = PartnerApp.create(name="corepartner", type="comet", execution_role_arn=ROLE, tier="small", auth_type="IAM", session=boto_session)
+    partner.wait_for_status(target_status="Available", poll=1, timeout=60)
+    assert (partner.name, partner.type) == ("corepartner", "comet")
+    partner.delete()
+    partner.wait_for_delete(poll=1, timeout=60)
+
