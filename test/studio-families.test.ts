@@ -168,6 +168,8 @@ describe('Studio: domains, user profiles, spaces and apps', () => {
       (a) => a.Status === 'Deleted',
     );
     expect(deleted.AppArn).toBe(app.AppArn);
+    const both = await rejection(sm.send(new ListAppsCommand({ DomainIdEquals: DomainId, UserProfileNameEquals: 'alice', SpaceNameEquals: 'shared' })));
+    expect(both.name).toBe('ValidationException');
     const apps = await sm.send(new ListAppsCommand({ DomainIdEquals: DomainId, UserProfileNameEquals: 'alice' }));
     expect(apps.Apps!.map((a) => [a.AppName, a.Status])).toEqual([['default', 'Deleted']]);
     const again = await rejection(sm.send(new DeleteAppCommand({ DomainId, UserProfileName: 'alice', AppType: 'JupyterServer', AppName: 'default' })));
@@ -200,8 +202,15 @@ describe('Studio: domains, user profiles, spaces and apps', () => {
   it('updates, lists with filters and NextToken, and tags by ARN', async () => {
     const { DomainId, DomainArn } = await newDomain('listing');
     await until(() => sm.send(new DescribeDomainCommand({ DomainId })), (d) => d.Status === 'InService');
-    await sm.send(new UpdateDomainCommand({ DomainId: DomainId!, DefaultUserSettings: { ExecutionRole: `${ROLE}2` } }));
+    await sm.send(
+      new UpdateDomainCommand({
+        DomainId: DomainId!,
+        DefaultUserSettings: { ExecutionRole: `${ROLE}2` },
+        DomainSettingsForUpdate: { SecurityGroupIds: ['sg-0abc'], RStudioServerProDomainSettingsForUpdate: { DomainExecutionRoleArn: ROLE } },
+      }),
+    );
     const updated = await sm.send(new DescribeDomainCommand({ DomainId }));
+    expect(updated.DomainSettings).toEqual({ SecurityGroupIds: ['sg-0abc'], RStudioServerProDomainSettings: { DomainExecutionRoleArn: ROLE } });
     expect(['Updating', 'InService']).toContain(updated.Status);
     expect(updated.DefaultUserSettings?.ExecutionRole).toBe(`${ROLE}2`);
     expect(updated.LastModifiedTime!.getTime()).toBeGreaterThanOrEqual(updated.CreationTime!.getTime());

@@ -32,6 +32,9 @@ const kindOf = (f: KeyedFamily) => `engine:${f.name}`;
 /** Where AWS's Create or Describe needs one of two members (an app belongs to a user profile or a space). */
 const ONE_OF: Record<string, string[]> = { App: ['UserProfileName', 'SpaceName'] };
 
+/** List filters that exclude each other (ListApps: "If UserProfileNameEquals is set, then this value cannot be set."). */
+const EXCLUSIVE_FILTERS: Record<string, string[]> = { ListApps: ['UserProfileNameEquals', 'SpaceNameEquals'] };
+
 /**
  * A child's tie to a parent: where in the child's input each of the parent's identity members is.
  * Every parent of the derivation (families.ts) is one, member for member; a private space is also
@@ -240,6 +243,8 @@ export class KeyedEngine {
 
   list(f: KeyedFamily, req: Record<string, any>, ctx: RequestContext): unknown {
     const scope = scopeOf(ctx);
+    const exclusive = EXCLUSIVE_FILTERS[f.ops.list!];
+    if (exclusive && exclusive.every((m) => req[m] !== undefined)) throw validation(`Only one of ${exclusive.join(' and ')} can be set.`);
     const views = this.deps.db
       .list<KeyedRecord>(scope, kindOf(f))
       .filter((r) => this.alive(scope, f, r.name, r.data))
@@ -274,7 +279,18 @@ export class KeyedEngine {
       record.version = (record.version ?? 1) + 1;
     }
     const describeShape = this.model.shapes[this.model.operations[f.ops.describe].output!.shape];
-    for (const [k, v] of Object.entries(changes)) if (!identityMembers(f).includes(k) && describeShape.members?.[k]) record.input[k] = v;
+    for (const [k, v] of Object.entries(changes)) {
+      if (identityMembers(f).includes(k)) continue;
+      if (describeShape.members?.[k]) record.input[k] = v;
+      // UpdateDomain's DomainSettingsForUpdate changes the domain's DomainSettings, member by member
+      // (RStudioServerProDomainSettingsForUpdate → RStudioServerProDomainSettings).
+      else if (k.endsWith('ForUpdate') && describeShape.members?.[k.slice(0, -'ForUpdate'.length)] && v && typeof v === 'object') {
+        const target = k.slice(0, -'ForUpdate'.length);
+        const merged = { ...(record.input[target] as Record<string, unknown> | undefined) };
+        for (const [inner, value] of Object.entries(v)) merged[inner.replace(/ForUpdate$/, '')] = value;
+        record.input[target] = merged;
+      }
+    }
     record.modified = new Date(now);
     if (life?.update) record.timeline = transition(life.update, now, this.deps.timing.controlPlaneTransition);
     this.deps.db.update(scope, kindOf(f), name, record);
