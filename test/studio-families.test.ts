@@ -119,6 +119,7 @@ describe('Studio: domains, user profiles, spaces and apps', () => {
     let domain = await sm.send(new DescribeDomainCommand({ DomainId }));
     expect(['Pending', 'InService']).toContain(domain.Status);
     expect([domain.DomainName, domain.AuthMode, domain.VpcId, domain.DefaultUserSettings?.ExecutionRole]).toEqual(['research', 'IAM', 'vpc-0abc', ROLE]);
+    expect(domain.HomeEfsFileSystemId).toMatch(/^fs-[0-9a-f]{17}$/);
     domain = await until(() => sm.send(new DescribeDomainCommand({ DomainId })), (d) => d.Status === 'InService');
     expect((await sm.send(new ListTagsCommand({ ResourceArn: created.DomainArn }))).Tags).toEqual([{ Key: 'team', Value: 'ml' }]);
 
@@ -129,6 +130,7 @@ describe('Studio: domains, user profiles, spaces and apps', () => {
 
     const profile = await sm.send(new CreateUserProfileCommand({ DomainId, UserProfileName: 'Alice', UserSettings: { ExecutionRole: ROLE } }));
     expect(profile.UserProfileArn).toBe(`arn:aws:sagemaker:us-east-1:${ACCOUNT}:user-profile/${DomainId}/alice`);
+    expect((await sm.send(new DescribeUserProfileCommand({ DomainId, UserProfileName: 'alice' }))).HomeEfsFileSystemUid).toBe('200001');
     const taken = await rejection(sm.send(new CreateUserProfileCommand({ DomainId, UserProfileName: 'alice' })));
     expect(taken.name).toBe('ResourceInUse');
     const space = await sm.send(new CreateSpaceCommand({ DomainId, SpaceName: 'shared', SpaceDisplayName: 'Shared space' }));

@@ -193,7 +193,7 @@ export class KeyedEngine {
     else if (previous) throw new AwsError('ResourceInUse', `${f.messageName} [${arn}] already exists.`);
     const now = this.deps.clock.now();
     const record: KeyedRecord = {
-      input: { ...defaultsOf(f, ids, scope), ...input, ...ids },
+      input: { ...this.defaultsOf(f, ids, scope), ...input, ...ids },
       arn,
       created: new Date(now),
       modified: new Date(now),
@@ -203,6 +203,25 @@ export class KeyedEngine {
     if (!this.deps.db.insert(scope, kindOf(f), name, arn, record)) throw new AwsError('ResourceInUse', `${f.messageName} [${arn}] already exists.`);
     if (Array.isArray(Tags) && Tags.length) this.deps.db.addTags(arn, Tags as { Key: string; Value: string }[]);
     return this.shaped(f.ops.create, this.view(f, record));
+  }
+
+  /**
+   * What AWS fills in on Create: a domain's Studio URL and home EFS file system id, and the POSIX
+   * user id each user profile and space gets on it (200001, 200002, ... per domain). Only the
+   * identifiers: no file system exists.
+   */
+  private defaultsOf(f: KeyedFamily, ids: Ids, scope: Scope): Record<string, unknown> {
+    if (f.name === 'Domain') {
+      const hex = Array.from({ length: 17 }, () => '0123456789abcdef'[this.rng.int(16)]).join('');
+      return { Url: `https://${ids.DomainId}.studio.${scope.region}.sagemaker.aws`, HomeEfsFileSystemId: `fs-${hex}` };
+    }
+    if (f.name === 'UserProfile' || f.name === 'Space') {
+      const counter = `studio-efs-uid:${scope.accountId}:${scope.region}:${ids.DomainId}`;
+      const uid = (this.deps.db.counter(counter) ?? 200000) + 1;
+      this.deps.db.setCounter(counter, uid);
+      return { HomeEfsFileSystemUid: String(uid) };
+    }
+    return {};
   }
 
   private newId(scope: Scope, f: KeyedFamily): string {
@@ -350,8 +369,3 @@ function updateConflictCode(model: ServiceModel, f: KeyedFamily): string {
   return errors.includes('ConflictException') ? 'ConflictException' : 'ResourceInUse';
 }
 
-/** What AWS fills in on Create: a domain's Studio URL. */
-function defaultsOf(f: KeyedFamily, ids: Ids, scope: Scope): Record<string, unknown> {
-  if (f.name === 'Domain') return { Url: `https://${ids.DomainId}.studio.${scope.region}.sagemaker.aws` };
-  return {};
-}

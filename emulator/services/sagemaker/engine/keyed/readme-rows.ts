@@ -31,7 +31,8 @@ export function keyedReadmeRows(): string[] {
 
 export const KEYED_README_NOTES = [
   'Studio\'s domains, user profiles, spaces and apps are metadata too: no Studio, JupyterLab or Code Editor runs, no',
-  'EFS volume is made, and `Url` points nowhere. A domain refuses DeleteDomain while user profiles or spaces belong to',
+  'EFS volume is made (`HomeEfsFileSystemId` and the members\' `HomeEfsFileSystemUid` are identifiers only), and `Url`',
+  'points nowhere. A domain refuses DeleteDomain while user profiles or spaces belong to',
   'it, a user profile or space while it has apps that are not Deleted, and a user profile while it owns a private space',
   '(`ResourceInUse` "Unable to delete UserProfile [arn] because App(s) are associated with it."); a member needs its',
   'domain (and a private space its owner) to exist. MLflow apps serve no MLflow, partner apps no partner application;',
