@@ -60,8 +60,8 @@ const at = (input: Record<string, unknown>, path: string[]): unknown => path.red
  * nothing runs. Statuses follow the same lifecycles (lifecycle.ts) on the timing profile.
  */
 export class KeyedEngine {
-  /** For the identifiers the service assigns; seeded from the wall clock like the engine's. */
-  private readonly rng = new Rng((Date.now() ^ 0x5bd1e995) % 2 ** 32);
+  /** For the identifiers the service assigns; seeded from the wall clock like the engine's, on a stream of its own. */
+  private readonly rng = new Rng(Date.now() % 2 ** 32, 1);
   private readonly byName: Map<string, KeyedFamily>;
   private readonly links: Link[];
 
