@@ -33,7 +33,7 @@ export const NOT_GENERIC: Record<string, string> = {
   AIRecommendationJob: 'computes output (recommendations)',
   InferenceComponent: 'hosts a model on an endpoint: needs the endpoint service',
   InferenceExperiment: "shadow-tests an endpoint's variants: needs the endpoint service",
-  ImageVersion: 'a sub-resource of an image, keyed by image name and version',
+  ImageVersion: 'keyed by image name and version: keyed/image-versions.ts serves it',
 };
 
 let derived: ReturnType<typeof deriveFamilies> | undefined;
