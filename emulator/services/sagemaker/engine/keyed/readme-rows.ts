@@ -29,7 +29,12 @@ export function keyedReadmeRows(): string[] {
   return rows;
 }
 
-export const KEYED_README_NOTES = [
+export const keyedReadmeNotes = (): string[] => [
+  `Besides those, ${keyedFamilies().length} families keyed by several members or by an identifier the service assigns`,
+  `(${keyedFamilies().map((f) => f.name).join(', ')}) are derived from the model the same way: the identity is every`,
+  'member Describe and Create share, the assigned identifier\'s format comes from its pattern (`d-` and 12 characters for',
+  'a DomainId), and a family whose identity contains another\'s needs that parent to exist.',
+  '',
   'Studio\'s domains, user profiles, spaces and apps are metadata too: no Studio, JupyterLab or Code Editor runs, no',
   'EFS volume is made (`HomeEfsFileSystemId` and the members\' `HomeEfsFileSystemUid` are identifiers only), and `Url`',
   'points nowhere. A domain refuses DeleteDomain while user profiles or spaces belong to',
