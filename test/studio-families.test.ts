@@ -342,6 +342,12 @@ describe('hub contents', () => {
       ['churn', '1.10.0'],
       ['fraud', '1.0.0'],
     ]);
+    // The hub by its ARN too (HubNameOrArn).
+    const byArn = await sm.send(new ListHubContentsCommand({ HubName: one.HubArn, HubContentType: 'Model' }));
+    expect(byArn.HubContentSummaries!.length).toBe(2);
+    const otherHub = `arn:aws:sagemaker:us-east-1:${ACCOUNT}:hub/other-hub`;
+    const notHub = await rejection(sm.send(new ListHubContentsCommand({ HubName: otherHub, HubContentType: 'Model' })));
+    expect([notHub.name, notHub.message]).toEqual(['ResourceNotFound', `Hub ${otherHub} does not exist.`]);
     const versions = await sm.send(new ListHubContentVersionsCommand({ HubName: 'private-hub', HubContentType: 'Model', HubContentName: 'churn', MinVersion: '1.3.0' }));
     expect(versions.HubContentSummaries!.map((s) => s.HubContentVersion)).toEqual(['1.10.0']);
     expect((await sm.send(new ListTagsCommand({ ResourceArn: one.HubContentArn }))).Tags).toEqual([{ Key: 'k', Value: 'v' }]);

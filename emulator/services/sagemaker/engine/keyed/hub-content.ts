@@ -76,7 +76,8 @@ export class HubContents {
 
   /** The hub by name or ARN, alive and not being deleted; else the engine's not-found error for a hub. */
   private hub(scope: Scope, nameOrArn: string): { name: string; record: HubRecord } {
-    const name = nameOrArn.startsWith('arn:') ? this.deps.db.byArn(nameOrArn)?.name : nameOrArn;
+    const byArn = nameOrArn.startsWith('arn:') ? this.deps.db.byArn(nameOrArn) : undefined;
+    const name = byArn ? (byArn.kind === HUB_KIND ? byArn.name : undefined) : nameOrArn.startsWith('arn:') ? undefined : nameOrArn;
     const found = name !== undefined ? this.deps.db.get<HubRecord>(scope, HUB_KIND, name) : undefined;
     if (!found || found.data.timeline?.to === GONE) {
       const arn = nameOrArn.startsWith('arn:') ? nameOrArn : `arn:aws:sagemaker:${scope.region}:${scope.accountId}:hub/${nameOrArn.toLowerCase()}`;
