@@ -42,8 +42,9 @@ export function readBodyThen(req: IncomingMessage, limit: number, onTooLarge: ()
     if (received !== length) return settle(new AwsError('SerializationException', 'The request body is not as long as its Content-Length says.'));
     settle(null, chunks ? Buffer.concat(chunks, received) : (first ?? EMPTY));
   });
-  req.on('aborted', () => settle(new ClientAborted()));
-  req.on('error', (e) => settle((e as NodeJS.ErrnoException).code === 'ECONNRESET' ? new ClientAborted() : e));
+  // 'close' before 'end': the client went away mid-body (Node emits no 'error' on a request
+  // without error listeners, and one listener here covers every way it can end early).
+  req.on('close', () => settled || settle(new ClientAborted()));
 }
 
 const EMPTY = Buffer.alloc(0);
