@@ -54,7 +54,8 @@ const KEYED_OVERRIDES: Record<string, KeyedOverride> = {
   // ListApps keeps answering deleted apps, with Status Deleted (AWS's own clean-up samples skip
   // them by that status); DescribeApp answers them too.
   App: { keepsDeletedAs: 'Deleted' },
-  // MLflow apps are named like partner apps: app- and 12 upper-case letters or digits.
+  // MLflow apps are named like partner apps, app- and 12 upper-case letters or digits, as AWS's
+  // MLflow app ARNs read (arn:aws:sagemaker:<region>:<account>:mlflow-app/app-IN74ELWDTMBI).
   MlflowApp: { assignedFormat: 'app-[A-Z0-9]{12}' },
 };
 
