@@ -1,6 +1,7 @@
 import { sagemakerModel } from '../../../protocol/service-model.js';
 import { engineFamilies, MODEL_REGISTRY_OPERATIONS, NOT_GENERIC, underivedFamilies } from './index.js';
 import { familyOperations } from './engine.js';
+import { keyedOperationFamilies } from './keyed/index.js';
 
 /**
  * What localsage serves of SageMaker's API, for the README table and the contract test: the
@@ -51,6 +52,7 @@ export function operationCoverage(): OperationCoverage[] {
   const engine = new Map<string, string>();
   for (const f of engineFamilies()) for (const op of familyOperations(f)) engine.set(op, f.name);
   for (const op of MODEL_REGISTRY_OPERATIONS) engine.set(op, 'ModelPackage');
+  for (const [op, family] of keyedOperationFamilies()) engine.set(op, family);
   const hand = new Set(HAND_WRITTEN_OPERATIONS);
   const skipped = underivedFamilies();
   return Object.keys(sagemakerModel().operations).map((op): OperationCoverage => {

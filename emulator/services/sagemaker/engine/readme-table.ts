@@ -3,6 +3,7 @@ import { operationCoverage } from './catalog.js';
 import { familyOperations } from './engine.js';
 import { engineFamilies } from './index.js';
 import { lifecycleOf } from './lifecycle.js';
+import { keyedReadmeNotes, keyedReadmeRows } from './keyed/readme-rows.js';
 
 /**
  * The README's "SageMaker operations" section, generated from the engine and the catalog so that
@@ -57,6 +58,7 @@ export function renderOperationsSection(): string {
   lines.push(
     '| ModelPackage (model registry) | Create, Describe, List, Update, Delete | `model-package` | Pending → Completed; versions of a group numbered from 1 (`model-package/<group>/<n>`), ModelApprovalStatus PendingManualApproval → Approved / Rejected by UpdateModelPackage |',
   );
+  lines.push(...keyedReadmeRows(), '', ...keyedReadmeNotes());
   lines.push('', 'Make no sense offline:', '');
   const byReason = new Map<string, string[]>();
   for (const c of of('offline-only')) byReason.set(c.reason!, [...(byReason.get(c.reason!) ?? []), c.op]);
