@@ -8,6 +8,7 @@ import { EndpointService } from './endpoints.js';
 import { ModelService } from './models.js';
 import { PipelineService } from './pipelines/service.js';
 import { ProcessingJobService } from './processing-jobs.js';
+import { lineageOperations } from './lineage/index.js';
 import { JobTrialComponents } from './search/job-components.js';
 import { SearchService } from './search/service.js';
 import { TagService } from './tags.js';
@@ -68,6 +69,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   let table: Record<string, OperationHandler> = {};
   const pipelines = new PipelineService(deps, () => table);
   Object.assign(handWritten, pipelines.operations());
+  Object.assign(handWritten, lineageOperations(deps));
   const served = { ...createEngineOperations(deps, handWritten), ...handWritten };
   // Search and the experiments' associations read the other operations' answers.
   const linked = { ...served };
