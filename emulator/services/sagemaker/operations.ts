@@ -8,6 +8,7 @@ import { EndpointService } from './endpoints.js';
 import { ModelService } from './models.js';
 import { PipelineService } from './pipelines/service.js';
 import { ProcessingJobService } from './processing-jobs.js';
+import { resourceExtras } from './resource-extras.js';
 import { lineageOperations } from './lineage/index.js';
 import { JobTrialComponents } from './search/job-components.js';
 import { SearchService } from './search/service.js';
@@ -79,6 +80,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   linked.DescribeTrialComponent = jobComponents.describe();
   const operations: Record<string, OperationHandler> = {
     ...served,
+    ...resourceExtras(deps, served),
     CreateTrainingJob: jobComponents.create('training'),
     CreateProcessingJob: jobComponents.create('processing'),
     DescribeTrialComponent: linked.DescribeTrialComponent,

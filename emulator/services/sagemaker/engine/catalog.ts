@@ -2,6 +2,7 @@ import { sagemakerModel } from '../../../protocol/service-model.js';
 import { engineFamilies, MODEL_REGISTRY_OPERATIONS, NOT_GENERIC, underivedFamilies } from './index.js';
 import { familyOperations } from './engine.js';
 import { LINEAGE_OPERATIONS } from '../lineage/index.js';
+import { RESOURCE_EXTRA_OPERATIONS } from '../resource-extras.js';
 
 /**
  * What localsage serves of SageMaker's API, for the README table and the contract test: the
@@ -26,6 +27,7 @@ export const HAND_WRITTEN_OPERATIONS = [
   'DescribePipelineDefinitionForExecution',
   'Search', 'AssociateTrialComponent', 'DisassociateTrialComponent',
   ...LINEAGE_OPERATIONS,
+  ...RESOURCE_EXTRA_OPERATIONS,
 ];
 
 /** Operations that have no meaning without AWS behind them, and why. */
