@@ -7,6 +7,7 @@ import { createEngineOperations } from './engine/index.js';
 import { EndpointService } from './endpoints.js';
 import { ModelService } from './models.js';
 import { PipelineService } from './pipelines/service.js';
+import { jobUpdates } from './job-updates.js';
 import { ProcessingJobService } from './processing-jobs.js';
 import { resourceExtras } from './resource-extras.js';
 import { lineageOperations } from './lineage/index.js';
@@ -70,7 +71,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   let table: Record<string, OperationHandler> = {};
   const pipelines = new PipelineService(deps, () => table);
   Object.assign(handWritten, pipelines.operations());
-  Object.assign(handWritten, lineageOperations(deps));
+  Object.assign(handWritten, lineageOperations(deps), jobUpdates(deps));
   const served = { ...createEngineOperations(deps, handWritten), ...handWritten };
   // Search and the experiments' associations read the other operations' answers.
   const linked = { ...served };

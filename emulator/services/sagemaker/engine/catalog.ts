@@ -3,6 +3,7 @@ import { engineFamilies, MODEL_REGISTRY_OPERATIONS, NOT_GENERIC, underivedFamili
 import { familyOperations } from './engine.js';
 import { LINEAGE_OPERATIONS } from '../lineage/index.js';
 import { RESOURCE_EXTRA_OPERATIONS } from '../resource-extras.js';
+import { JOB_UPDATE_OPERATIONS } from '../job-updates.js';
 
 /**
  * What localsage serves of SageMaker's API, for the README table and the contract test: the
@@ -28,6 +29,7 @@ export const HAND_WRITTEN_OPERATIONS = [
   'Search', 'AssociateTrialComponent', 'DisassociateTrialComponent',
   ...LINEAGE_OPERATIONS,
   ...RESOURCE_EXTRA_OPERATIONS,
+  ...JOB_UPDATE_OPERATIONS,
 ];
 
 /** Operations that have no meaning without AWS behind them, and why. */
