@@ -4,6 +4,7 @@ import { familyOperations } from './engine.js';
 import { LINEAGE_OPERATIONS } from '../lineage/index.js';
 import { RESOURCE_EXTRA_OPERATIONS } from '../resource-extras.js';
 import { JOB_UPDATE_OPERATIONS } from '../job-updates.js';
+import { PIPELINE_EXTRA_OPERATIONS } from '../pipelines/service.js';
 
 /**
  * What localsage serves of SageMaker's API, for the README table and the contract test: the
@@ -30,6 +31,7 @@ export const HAND_WRITTEN_OPERATIONS = [
   ...LINEAGE_OPERATIONS,
   ...RESOURCE_EXTRA_OPERATIONS,
   ...JOB_UPDATE_OPERATIONS,
+  ...PIPELINE_EXTRA_OPERATIONS,
 ];
 
 /** Operations that have no meaning without AWS behind them, and why. */

@@ -11,7 +11,9 @@ import { sagemakerArn } from '../arns.js';
 import { listPage } from '../listing.js';
 import { scopeOf } from '../scope.js';
 import { bindParameters, planDefinition } from './definition.js';
+import { sendCallback } from './callback.js';
 import { PipelineExecutor } from './executor.js';
+import { PipelineVersions } from './versions.js';
 import {
   EXECUTION_KIND, parseExecutionArn, PIPELINE_KIND, publicExecution, publicStep,
   type ExecutionRecord, type PipelineRecord, withDates,
@@ -22,6 +24,12 @@ export const PIPELINE_OPERATIONS = [
   'StartPipelineExecution', 'DescribePipelineExecution', 'ListPipelineExecutions', 'StopPipelineExecution',
   'RetryPipelineExecution', 'ListPipelineExecutionSteps', 'ListPipelineParametersForExecution',
   'DescribePipelineDefinitionForExecution',
+];
+
+/** Pipeline versions, execution updates and callbacks (versions.ts, callback.ts). */
+export const PIPELINE_EXTRA_OPERATIONS = [
+  'ListPipelineVersions', 'UpdatePipelineVersion', 'UpdatePipelineExecution',
+  'SendPipelineExecutionStepSuccess', 'SendPipelineExecutionStepFailure',
 ];
 
 /**
@@ -47,6 +55,18 @@ export class PipelineService {
   }
 
   operations(): Record<string, OperationHandler> {
+    const base = this.baseOperations();
+    const wake = (scope: Scope, id: string) => this.executor.wake(scope, id, 0);
+    return {
+      ...base,
+      ...new PipelineVersions(this.deps, base).operations(),
+      UpdatePipelineExecution: (i, c) => this.updateExecution(i, c),
+      SendPipelineExecutionStepSuccess: (i, c) => sendCallback(this.deps, wake, true, i, c),
+      SendPipelineExecutionStepFailure: (i, c) => sendCallback(this.deps, wake, false, i, c),
+    };
+  }
+
+  private baseOperations(): Record<string, OperationHandler> {
     return {
       CreatePipeline: (i, c) => this.create(i, c),
       UpdatePipeline: (i, c) => this.update(i, c),
@@ -258,6 +278,18 @@ export class PipelineService {
     this.deps.db.update(scope, EXECUTION_KIND, e.executionId, e);
     await this.executor.stopSteps(scope, e);
     this.executor.wake(scope, e.executionId, 0);
+    return { PipelineExecutionArn: e.PipelineExecutionArn };
+  }
+
+  /** A running or ended execution's display name, description, and (for what has yet to start) parallelism. */
+  private updateExecution(req: any, ctx: RequestContext) {
+    const scope = scopeOf(ctx);
+    const e = this.execution(scope, req.PipelineExecutionArn);
+    if (req.PipelineExecutionDisplayName !== undefined) e.PipelineExecutionDisplayName = req.PipelineExecutionDisplayName;
+    if (req.PipelineExecutionDescription !== undefined) e.PipelineExecutionDescription = req.PipelineExecutionDescription;
+    if (req.ParallelismConfiguration !== undefined) e.ParallelismConfiguration = req.ParallelismConfiguration;
+    e.LastModifiedTime = new Date(this.deps.clock.now()).toISOString();
+    this.deps.db.update(scope, EXECUTION_KIND, e.executionId, e);
     return { PipelineExecutionArn: e.PipelineExecutionArn };
   }
 
