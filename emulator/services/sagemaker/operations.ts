@@ -9,6 +9,7 @@ import { ModelService } from './models.js';
 import { PipelineService } from './pipelines/service.js';
 import { jobUpdates } from './job-updates.js';
 import { ProcessingJobService } from './processing-jobs.js';
+import { renderUiTemplate } from './render-ui-template.js';
 import { resourceExtras } from './resource-extras.js';
 import { lineageOperations } from './lineage/index.js';
 import { JobTrialComponents } from './search/job-components.js';
@@ -71,7 +72,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   let table: Record<string, OperationHandler> = {};
   const pipelines = new PipelineService(deps, () => table);
   Object.assign(handWritten, pipelines.operations());
-  Object.assign(handWritten, lineageOperations(deps), jobUpdates(deps));
+  Object.assign(handWritten, lineageOperations(deps), jobUpdates(deps), { RenderUiTemplate: ((i, c) => renderUiTemplate(deps, i, c)) satisfies OperationHandler });
   const served = { ...createEngineOperations(deps, handWritten), ...handWritten };
   // Search and the experiments' associations read the other operations' answers.
   const linked = { ...served };

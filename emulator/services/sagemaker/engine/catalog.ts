@@ -32,6 +32,7 @@ export const HAND_WRITTEN_OPERATIONS = [
   ...RESOURCE_EXTRA_OPERATIONS,
   ...JOB_UPDATE_OPERATIONS,
   ...PIPELINE_EXTRA_OPERATIONS,
+  'RenderUiTemplate',
 ];
 
 /** Operations that have no meaning without AWS behind them, and why. */
