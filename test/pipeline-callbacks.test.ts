@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clients, rejection, ROLE } from './helpers/clients.js';
-import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
+import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
 
 let emu: EmulatorProcess;
 let sm: ReturnType<typeof clients>['sagemaker'];
@@ -151,6 +151,42 @@ describe('Callback steps', () => {
     const missing = await rejection(sm.send(new UpdatePipelineExecutionCommand({ PipelineExecutionArn: `${arn.slice(0, arn.lastIndexOf('/'))}/nope`, PipelineExecutionDescription: 'x' })));
     expect(missing.name).toBe('ResourceNotFound');
   });
+});
+
+describe('a Callback step across a restart (SIGKILL)', () => {
+  it('still waits with the same token after the restart, and the answer completes the execution', async () => {
+    const first = await startEmulatorProcess();
+    let second: EmulatorProcess | undefined;
+    try {
+      let client = clients(first.url).sagemaker;
+      await client.send(new CreatePipelineCommand({ PipelineName: 'restart-cb', PipelineDefinition: definition, RoleArn: ROLE }));
+      const arn = (await client.send(new StartPipelineExecutionCommand({ PipelineName: 'restart-cb' }))).PipelineExecutionArn!;
+      let token: string | undefined;
+      for (let i = 0; i < 600 && !token; i++) {
+        const review = (await client.send(new ListPipelineExecutionStepsCommand({ PipelineExecutionArn: arn }))).PipelineExecutionSteps!.find((s) => s.StepName === 'Review');
+        token = review?.StepStatus === 'Executing' ? review.Metadata!.Callback!.CallbackToken : undefined;
+        if (!token) await new Promise((r) => setTimeout(r, 100));
+      }
+      await first.kill();
+      second = await startEmulatorProcess({ dataDir: first.dataDir });
+      client = clients(second.url).sagemaker;
+      const review = (await client.send(new ListPipelineExecutionStepsCommand({ PipelineExecutionArn: arn }))).PipelineExecutionSteps!.find((s) => s.StepName === 'Review')!;
+      expect([review.StepStatus, review.Metadata!.Callback!.CallbackToken]).toEqual(['Executing', token]);
+      await client.send(new SendPipelineExecutionStepSuccessCommand({ CallbackToken: token!, OutputParameters: [{ Name: 'score', Value: '0' }, { Name: 'reviewer', Value: 'cy' }] }));
+      let status = 'Executing';
+      for (let i = 0; i < 600 && status === 'Executing'; i++) {
+        status = (await client.send(new DescribePipelineExecutionCommand({ PipelineExecutionArn: arn }))).PipelineExecutionStatus!;
+        if (status === 'Executing') await new Promise((r) => setTimeout(r, 100));
+      }
+      // Score 0: the Else branch's Fail step, its message from the callback's output.
+      expect(status).toBe('Failed');
+      expect((await client.send(new DescribePipelineExecutionCommand({ PipelineExecutionArn: arn }))).FailureReason).toBe('Step failure: Reject: rejected by cy');
+    } finally {
+      await second?.stop();
+      await first.stop();
+      removeDir(first.dataDir);
+    }
+  }, 120_000);
 });
 
 describe('pipeline versions', () => {
