@@ -76,14 +76,24 @@ export class ModelCardVersions {
     const latest = (await this.ops.DescribeModelCard({ ModelCardName: nameOrArn }, ctx)) as Doc;
     const name = String(latest.ModelCardName);
     const wanted = version ?? latest.ModelCardVersion;
-    const found = this.deps.db.get<CardVersion>(scopeOf(ctx), VERSION_KIND, `${name}/${wanted}`)?.data;
+    const found = this.deps.db.get<CardVersion>(scopeOf(ctx), VERSION_KIND, `${name}/${wanted}`)?.data ?? (wanted === latest.ModelCardVersion ? this.unrecorded(latest) : undefined);
     if (!found) throw resourceNotFound(`Model card ${latest.ModelCardArn} version ${wanted} does not exist.`);
     return found;
   }
 
+  /**
+   * The latest version of a card whose versions were not recorded (one stored before versions
+   * were kept): what Describe answers now, made when the card last changed.
+   */
+  private unrecorded(latest: Doc): CardVersion {
+    return { card: latest, at: new Date(latest.LastModifiedTime ?? latest.CreationTime) };
+  }
+
   private async list(req: Doc, ctx: RequestContext): Promise<unknown> {
     const latest = (await this.ops.DescribeModelCard({ ModelCardName: req.ModelCardName }, ctx)) as Doc;
-    const rows = this.all(String(latest.ModelCardName), ctx)
+    const versions = this.all(String(latest.ModelCardName), ctx);
+    if (!versions.some((v) => v.card.ModelCardVersion === latest.ModelCardVersion)) versions.push(this.unrecorded(latest));
+    const rows = versions
       .filter((v) => req.ModelCardStatus === undefined || v.card.ModelCardStatus === req.ModelCardStatus)
       .map((v): Doc => ({ ...v.card, CreationTime: v.at, LastModifiedTime: v.at }));
     // Sorted by version, which is creation order; newest first unless asked otherwise.

@@ -44,7 +44,9 @@ export class PipelineVersions {
   }
 
   private version(ctx: RequestContext, pipeline: Doc, version: number): VersionRecord {
-    const found = this.deps.db.get<VersionRecord>(scopeOf(ctx), VERSION_KIND, this.key(pipeline.PipelineName, version))?.data;
+    const found =
+      this.deps.db.get<VersionRecord>(scopeOf(ctx), VERSION_KIND, this.key(pipeline.PipelineName, version))?.data ??
+      (version === Number(pipeline.PipelineVersionId ?? 1) ? unrecorded(pipeline) : undefined);
     if (!found) throw resourceNotFound(`Pipeline version ${version} of pipeline '${pipeline.PipelineArn}' does not exist.`);
     return found;
   }
@@ -96,7 +98,9 @@ export class PipelineVersions {
           .list<ExecutionRecord>(scopeOf(ctx), EXECUTION_KIND)
           .map((r) => r.data)
           .filter((e) => e.PipelineArn === pipeline.PipelineArn);
-        const rows = this.all(ctx, pipeline.PipelineName).map((v) => ({
+        const versions = this.all(ctx, pipeline.PipelineName);
+        if (!versions.some((v) => v.PipelineVersionId === Number(pipeline.PipelineVersionId ?? 1))) versions.push(unrecorded(pipeline));
+        const rows = versions.map((v) => ({
           PipelineArn: pipeline.PipelineArn,
           PipelineVersionId: v.PipelineVersionId,
           CreationTime: new Date(v.CreationTime),
@@ -117,9 +121,15 @@ export class PipelineVersions {
         const v = this.version(ctx, pipeline, Number(req.PipelineVersionId));
         if (req.PipelineVersionDisplayName !== undefined) v.PipelineVersionDisplayName = req.PipelineVersionDisplayName;
         if (req.PipelineVersionDescription !== undefined) v.PipelineVersionDescription = req.PipelineVersionDescription;
-        this.deps.db.update(scopeOf(ctx), VERSION_KIND, this.key(pipeline.PipelineName, v.PipelineVersionId), v);
+        const key = this.key(pipeline.PipelineName, v.PipelineVersionId);
+        if (!this.deps.db.insert(scopeOf(ctx), VERSION_KIND, key, `${pipeline.PipelineArn}/version/${v.PipelineVersionId}`, v)) this.deps.db.update(scopeOf(ctx), VERSION_KIND, key, v);
         return { PipelineArn: pipeline.PipelineArn, PipelineVersionId: v.PipelineVersionId };
       },
     };
   }
+}
+
+/** The current version of a pipeline whose versions were not recorded (stored before they were kept). */
+function unrecorded(pipeline: Doc): VersionRecord {
+  return { pipeline, PipelineVersionId: Number(pipeline.PipelineVersionId ?? 1), CreationTime: new Date(pipeline.LastModifiedTime ?? pipeline.CreationTime) };
 }
