@@ -74,6 +74,10 @@ describe('UpdateTrainingJob and DeleteTrainingJob', () => {
   it('updates a running job, refuses to delete it until it has ended, then deletes it and frees the name', async () => {
     await c.sagemaker.send(new CreateTrainingJobCommand(trainingInput('upd-run', { hang: join(tmp, 'hang.pids') }, { ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10, KeepAlivePeriodInSeconds: 60 } })));
     const arn = 'arn:aws:sagemaker:us-east-1:000000000000:training-job/upd-run';
+    // Remote debugging can change only while the job downloads or trains.
+    for (let s = ''; s !== 'Training'; await new Promise((r) => setTimeout(r, 100))) {
+      s = (await c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'upd-run' }))).SecondaryStatus!;
+    }
     const out = await c.sagemaker.send(
       new UpdateTrainingJobCommand({
         TrainingJobName: 'upd-run',
@@ -99,8 +103,10 @@ describe('UpdateTrainingJob and DeleteTrainingJob', () => {
     await c.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: 'upd-run' }));
     expect((await trainingEnds('upd-run')).TrainingJobStatus).toBe('Stopped');
     // Once ended, the profiler can no longer change; the warm pool's retention still can.
-    const late = await rejection(c.sagemaker.send(new UpdateTrainingJobCommand({ TrainingJobName: 'upd-run', RemoteDebugConfig: { EnableRemoteDebug: false } })));
-    expect([late.name, late.message]).toEqual(['ValidationException', 'The profiler and remote debugging of training job upd-run can only be updated while it is InProgress; it is Stopped.']);
+    const late = await rejection(c.sagemaker.send(new UpdateTrainingJobCommand({ TrainingJobName: 'upd-run', ProfilerConfig: { DisableProfiler: false } })));
+    expect([late.name, late.message]).toEqual(['ValidationException', 'The profiler of training job upd-run can only be updated while it is InProgress; it is Stopped.']);
+    const lateDebug = await rejection(c.sagemaker.send(new UpdateTrainingJobCommand({ TrainingJobName: 'upd-run', RemoteDebugConfig: { EnableRemoteDebug: false } })));
+    expect([lateDebug.name, lateDebug.message]).toEqual(['ValidationException', 'The remote debugging configuration of training job upd-run can only be updated while its SecondaryStatus is Downloading or Training; it is Stopped.']);
     await c.sagemaker.send(new UpdateTrainingJobCommand({ TrainingJobName: 'upd-run', ResourceConfig: { KeepAlivePeriodInSeconds: 0 } }));
     expect((await c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'upd-run' }))).ResourceConfig!.KeepAlivePeriodInSeconds).toBe(0);
 

@@ -2,9 +2,9 @@
  * What may change on a training or processing job once it exists: DeleteTrainingJob and
  * DeleteProcessingJob for a job that has ended (its metadata is gone and the name free again;
  * its output in S3 stays), and UpdateTrainingJob for the settings AWS lets a job change: the
- * Debugger profiler and its rules and remote debugging while it runs, and the warm pool's
- * KeepAlivePeriodInSeconds for a job created with a warm pool. The jobs themselves are the
- * hand-written services' records.
+ * Debugger profiler and its rules while the job runs, remote debugging while it downloads or
+ * trains, and the warm pool's KeepAlivePeriodInSeconds for a job created with a warm pool. The
+ * jobs themselves are the hand-written services' records.
  */
 import type { DescribeProcessingJobResponse, DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
 import type { OperationHandler } from '../../protocol/aws-json.js';
@@ -52,9 +52,13 @@ export function jobUpdates(deps: ServiceDeps): Record<string, OperationHandler> 
       if (!ProfilerConfig && !ProfilerRuleConfigurations && !ResourceConfig && !RemoteDebugConfig) {
         throw validation('Specify at least one of ProfilerConfig, ProfilerRuleConfigurations, ResourceConfig or RemoteDebugConfig to update.');
       }
-      const running = job.TrainingJobStatus === 'InProgress';
-      if ((ProfilerConfig || ProfilerRuleConfigurations || RemoteDebugConfig) && !running) {
-        throw validation(`The profiler and remote debugging of training job ${job.TrainingJobName} can only be updated while it is InProgress; it is ${job.TrainingJobStatus}.`);
+      if ((ProfilerConfig || ProfilerRuleConfigurations) && job.TrainingJobStatus !== 'InProgress') {
+        throw validation(`The profiler of training job ${job.TrainingJobName} can only be updated while it is InProgress; it is ${job.TrainingJobStatus}.`);
+      }
+      // "You can update the remote debugging configuration when the SecondaryStatus of the job is
+      // Downloading or Training" (UpdateTrainingJob API reference).
+      if (RemoteDebugConfig && !['Downloading', 'Training'].includes(job.SecondaryStatus!)) {
+        throw validation(`The remote debugging configuration of training job ${job.TrainingJobName} can only be updated while its SecondaryStatus is Downloading or Training; it is ${job.SecondaryStatus}.`);
       }
       const updated: Doc = { ...job, LastModifiedTime: new Date(deps.clock.now()) };
       if (ResourceConfig) {
