@@ -215,6 +215,15 @@ describe('pipeline versions', () => {
     expect(await sm.send(new DescribePipelineCommand({ PipelineName: 'versioned', PipelineVersionId: 1 }))).toMatchObject({ PipelineVersionDisplayName: 'baseline', PipelineVersionDescription: 'the first one' });
     expect((await sm.send(new ListPipelineVersionsCommand({ PipelineName: 'versioned', SortOrder: 'Ascending' }))).PipelineVersionSummaries![0]).toMatchObject({ PipelineVersionDisplayName: 'baseline' });
 
+    // Starting version 1 runs version 1's definition: its Fail step says v1.
+    const old = (await sm.send(new StartPipelineExecutionCommand({ PipelineName: 'versioned', PipelineVersionId: 1 }))).PipelineExecutionArn!;
+    const oldRun = await executionEnds(old);
+    expect([oldRun.PipelineVersionId, oldRun.FailureReason]).toEqual([1, 'Step failure: Stop: v1']);
+    expect((await executionEnds(second)).FailureReason).toBe('Step failure: Stop: v2');
+    expect((await sm.send(new ListPipelineVersionsCommand({ PipelineName: 'versioned', SortOrder: 'Ascending' }))).PipelineVersionSummaries![0].LastExecutionPipelineExecutionArn).toBe(old);
+    const noStart = await rejection(sm.send(new StartPipelineExecutionCommand({ PipelineName: 'versioned', PipelineVersionId: 7 })));
+    expect([noStart.name, noStart.message]).toEqual(['ResourceNotFound', `Pipeline version 7 of pipeline '${arn}' does not exist.`]);
+
     const noVersion = await rejection(sm.send(new DescribePipelineCommand({ PipelineName: 'versioned', PipelineVersionId: 7 })));
     expect([noVersion.name, noVersion.message]).toEqual(['ResourceNotFound', `Pipeline version 7 of pipeline '${arn}' does not exist.`]);
     const noPipeline = await rejection(sm.send(new ListPipelineVersionsCommand({ PipelineName: 'nope' })));

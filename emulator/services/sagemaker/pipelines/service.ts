@@ -38,6 +38,7 @@ export const PIPELINE_EXTRA_OPERATIONS = [
  */
 export class PipelineService {
   private readonly executor: PipelineExecutor;
+  private versions?: PipelineVersions;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -57,9 +58,10 @@ export class PipelineService {
   operations(): Record<string, OperationHandler> {
     const base = this.baseOperations();
     const wake = (scope: Scope, id: string) => this.executor.wake(scope, id, 0);
+    this.versions = new PipelineVersions(this.deps, base);
     return {
       ...base,
-      ...new PipelineVersions(this.deps, base).operations(),
+      ...this.versions.operations(),
       UpdatePipelineExecution: (i, c) => this.updateExecution(i, c),
       SendPipelineExecutionStepSuccess: (i, c) => sendCallback(this.deps, wake, true, i, c),
       SendPipelineExecutionStepFailure: (i, c) => sendCallback(this.deps, wake, false, i, c),
@@ -211,7 +213,10 @@ export class PipelineService {
     // ClientRequestToken makes the call idempotent: a retried request gets the same execution.
     const earlier = req.ClientRequestToken && this.deps.db.list<ExecutionRecord>(scope, EXECUTION_KIND).find((r) => r.data.PipelineArn === p.PipelineArn && r.data.clientToken === req.ClientRequestToken);
     if (earlier) return { PipelineExecutionArn: earlier.data.PipelineExecutionArn };
-    const plan = planDefinition(p.PipelineDefinition);
+    // A PipelineVersionId runs that version's definition.
+    const versionId = req.PipelineVersionId !== undefined ? Number(req.PipelineVersionId) : p.PipelineVersionId;
+    const definition = req.PipelineVersionId !== undefined && this.versions ? this.versions.definitionOf(ctx, p, versionId!) : p.PipelineDefinition;
+    const plan = planDefinition(definition);
     const parameters = bindParameters(plan.parameters, req.PipelineParameters);
     const id = randomBytes(6).toString('hex').replace(/^\d/, 'a');
     const now = new Date(this.deps.clock.now()).toISOString();
@@ -224,10 +229,10 @@ export class PipelineService {
       CreationTime: now,
       LastModifiedTime: now,
       ParallelismConfiguration: req.ParallelismConfiguration ?? p.ParallelismConfiguration,
-      PipelineVersionId: p.PipelineVersionId,
+      PipelineVersionId: versionId,
       pipelineName: p.PipelineName,
       executionId: id,
-      definition: p.PipelineDefinition,
+      definition,
       parameters,
       steps: {},
       clientToken: req.ClientRequestToken,

@@ -59,6 +59,15 @@ export class PipelineVersions {
       .map((r) => r.data);
   }
 
+  /**
+   * What StartPipelineExecution runs for a PipelineVersionId: that version's definition
+   * (ResourceNotFound for a version the pipeline never had).
+   */
+  definitionOf(ctx: RequestContext, pipeline: { PipelineName: string; PipelineArn: string; PipelineVersionId?: number; PipelineDefinition: string }, version: number): string {
+    if (version === Number(pipeline.PipelineVersionId ?? 1)) return pipeline.PipelineDefinition;
+    return String(this.version(ctx, pipeline, version).pipeline.PipelineDefinition);
+  }
+
   operations(): Record<string, OperationHandler> {
     return {
       CreatePipeline: async (req, ctx) => {
