@@ -4,6 +4,7 @@ import {
   CreateActionCommand,
   CreateArtifactCommand,
   CreateContextCommand,
+  CreateExperimentCommand,
   CreateTrialComponentCommand,
   DeleteActionCommand,
   DeleteArtifactCommand,
@@ -162,6 +163,22 @@ describe('associations and QueryLineage', () => {
     expect((await sm.send(new ListAssociationsCommand({ DestinationArn: endpoint }))).AssociationSummaries).toEqual([]);
     const cut = await sm.send(new QueryLineageCommand({ StartArns: [endpoint], Direction: 'Ascendants' }));
     expect(cut.Vertices!.map((v) => v.Arn)).toEqual([endpoint]);
+  });
+
+  it('takes an experiment as a Context vertex, and refuses another account\'s entity', async () => {
+    const exp = (await sm.send(new CreateExperimentCommand({ ExperimentName: 'lin-exp' }))).ExperimentArn!;
+    const ds = await artifact('s3://lin/exp-data', 'DataSet');
+    await sm.send(new AddAssociationCommand({ SourceArn: ds, DestinationArn: exp, AssociationType: 'ContributedTo' }));
+    const q = await sm.send(new QueryLineageCommand({ StartArns: [exp], Direction: 'Ascendants', IncludeEdges: true }));
+    expect(q.Vertices).toEqual(expect.arrayContaining([{ Arn: exp, Type: 'Experiment', LineageType: 'Context' }, { Arn: ds, Type: 'DataSet', LineageType: 'Artifact' }]));
+    expect(q.Edges).toEqual([{ SourceArn: ds, DestinationArn: exp, AssociationType: 'ContributedTo' }]);
+
+    // The same artifact ARN seen from account 111122223333 names nothing there.
+    const other = clients(emu.url, { accessKeyId: '111122223333' }).sagemaker;
+    const theirs = (await other.send(new CreateArtifactCommand({ Source: { SourceUri: 's3://other/x' }, ArtifactType: 'DataSet' }))).ArtifactArn!;
+    expect(theirs.split(':')[4]).toBe('111122223333');
+    const cross = await rejection(other.send(new AddAssociationCommand({ SourceArn: theirs, DestinationArn: ds })));
+    expect([cross.name, cross.message]).toEqual(['ResourceNotFound', `Artifact ${ds} does not exist.`]);
   });
 
   it('has no lineage groups: none is created offline', async () => {

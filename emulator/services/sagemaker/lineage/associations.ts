@@ -37,16 +37,16 @@ export class AssociationService {
     private readonly model: ServiceModel,
   ) {}
 
-  private end(arn: string): Entity {
-    const entity = entityByArn(this.deps.db, arn);
+  private end(arn: string, ctx: RequestContext): Entity {
+    const entity = entityByArn(this.deps.db, arn, scopeOf(ctx));
     if (!entity) throw resourceNotFound(`${readableOf(arn)} ${arn} does not exist.`);
     return entity;
   }
 
   add(req: Doc, ctx: RequestContext): unknown {
     const scope = scopeOf(ctx);
-    const source = this.end(String(req.SourceArn));
-    const destination = this.end(String(req.DestinationArn));
+    const source = this.end(String(req.SourceArn), ctx);
+    const destination = this.end(String(req.DestinationArn), ctx);
     const key = edgeKey(source.arn, destination.arn);
     const edge: Edge = { SourceArn: source.arn, DestinationArn: destination.arn, AssociationType: req.AssociationType ?? DEFAULT_TYPE, created: new Date(this.deps.clock.now()) };
     // Adding an edge that exists changes nothing (the first one's type and time stand).
@@ -68,8 +68,8 @@ export class AssociationService {
   edges(scope: Scope): { edge: Edge; source: Entity; destination: Entity }[] {
     const out: { edge: Edge; source: Entity; destination: Entity }[] = [];
     for (const row of this.deps.db.list<Edge>(scope, ASSOCIATION_KIND)) {
-      const source = entityByArn(this.deps.db, row.data.SourceArn);
-      const destination = entityByArn(this.deps.db, row.data.DestinationArn);
+      const source = entityByArn(this.deps.db, row.data.SourceArn, scope);
+      const destination = entityByArn(this.deps.db, row.data.DestinationArn, scope);
       if (source && destination) out.push({ edge: row.data, source, destination });
       else this.deps.db.delete(scope, ASSOCIATION_KIND, row.name);
     }

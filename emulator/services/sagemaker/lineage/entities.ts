@@ -24,9 +24,9 @@ export interface Entity {
   name: string;
   /** The resource type in the ARN (artifact, action, context, experiment-trial-component, experiment). */
   arnType: string;
-  /** Vertex.LineageType; experiments have none (the enum does not list them). */
+  /** Vertex.LineageType (an experiment counts as a Context, the enum having no Experiment). */
   lineageType?: LineageType;
-  /** Vertex.Type: the ArtifactType, ActionType or ContextType; a job's trial component's source type. */
+  /** Vertex.Type: the ArtifactType, ActionType or ContextType; a job's trial component's source type; Experiment. */
   type?: string;
   created: Date;
   modified: Date;
@@ -38,7 +38,10 @@ const KINDS: Record<string, { kind: string; lineageType?: LineageType; typeMembe
   action: { kind: 'engine:Action', lineageType: 'Action', typeMember: 'ActionType', readable: 'Action' },
   context: { kind: 'engine:Context', lineageType: 'Context', typeMember: 'ContextType', readable: 'Context' },
   'experiment-trial-component': { kind: 'engine:TrialComponent', lineageType: 'TrialComponent', readable: 'Trial component' },
-  experiment: { kind: 'engine:Experiment', readable: 'Experiment' },
+  // LineageType has no Experiment: an experiment is a context of its trials' components here
+  // (Type Experiment), so that clients that need a LineageType on every vertex (the SageMaker
+  // Python SDK's LineageQuery) can read it.
+  experiment: { kind: 'engine:Experiment', lineageType: 'Context', readable: 'Experiment' },
 };
 
 /** `artifact` in arn:aws:sagemaker:<region>:<account>:artifact/<id>. */
@@ -51,13 +54,17 @@ export function readableOf(arn: string): string {
   return KINDS[arnTypeOf(arn)]?.readable ?? 'Resource';
 }
 
-/** The entity an ARN names, or undefined when nothing of a lineage kind has that ARN. */
-export function entityByArn(db: Database, arn: string): Entity | undefined {
+/**
+ * The entity an ARN names, or undefined when nothing of a lineage kind has that ARN in the
+ * caller's account and region (another account's entity is not the caller's to link).
+ */
+export function entityByArn(db: Database, arn: string, caller: { accountId: string; region: string }): Entity | undefined {
   const arnType = arnTypeOf(arn);
   const k = KINDS[arnType];
+  const scope = scopeOfArn(arn);
+  if (scope.accountId !== caller.accountId || scope.region !== caller.region) return undefined;
   const hit = k && db.byArn(arn);
   if (!hit || hit.kind !== k.kind) return undefined;
-  const scope = scopeOfArn(arn);
   const found = db.get<StoredEntity>(scope, k.kind, hit.name);
   if (!found) return undefined;
   const r = found.data;
@@ -67,6 +74,7 @@ export function entityByArn(db: Database, arn: string): Entity | undefined {
     const job = db.get<{ kind: 'training' | 'processing' }>(scope, JOB_SOURCE, found.name)?.data.kind;
     type = source ?? (job === 'training' ? 'SageMakerTrainingJob' : job === 'processing' ? 'SageMakerProcessingJob' : undefined);
   }
+  if (arnType === 'experiment') type = 'Experiment';
   return {
     arn: found.arn,
     name: String(r.input.ArtifactName ?? found.name),

@@ -31,7 +31,7 @@ export class LineageQuery {
 
   query(req: Doc, ctx: RequestContext): unknown {
     const starts: Entity[] = ((req.StartArns as string[] | undefined) ?? []).map((arn) => {
-      const e = entityByArn(this.db, arn);
+      const e = entityByArn(this.db, arn, scopeOf(ctx));
       if (!e) throw resourceNotFound(`${readableOf(arn)} ${arn} does not exist.`);
       return e;
     });
