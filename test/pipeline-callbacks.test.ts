@@ -9,6 +9,7 @@ import {
   DescribePipelineExecutionCommand,
   ListPipelineExecutionStepsCommand,
   ListPipelineVersionsCommand,
+  RetryPipelineExecutionCommand,
   SendPipelineExecutionStepFailureCommand,
   SendPipelineExecutionStepSuccessCommand,
   StartPipelineExecutionCommand,
@@ -117,6 +118,17 @@ describe('Callback steps', () => {
     const ended = await executionEnds(arn);
     expect([ended.PipelineExecutionStatus, ended.FailureReason]).toEqual(['Failed', 'Step failure: Approve: legal said no']);
     expect((await steps(arn)).Approve).toMatchObject({ StepStatus: 'Failed', FailureReason: 'legal said no' });
+
+    // A retry runs the failed callback again under a new token; the old one answers nothing.
+    await sm.send(new RetryPipelineExecutionCommand({ PipelineExecutionArn: arn, ClientRequestToken: 'retry-approve-00000000000000000000001' }));
+    const again = await stepIn(arn, 'Approve', ['Executing']);
+    expect(tokenOf(again)).not.toBe(tokenOf(approve));
+    const stale = await rejection(sm.send(new SendPipelineExecutionStepSuccessCommand({ CallbackToken: tokenOf(approve) })));
+    expect([stale.name, stale.message]).toEqual(['ConflictException', `Step Approve of pipeline execution ${arn} is not waiting for a callback (it is already answered).`]);
+    await sm.send(new SendPipelineExecutionStepSuccessCommand({ CallbackToken: tokenOf(again) }));
+    expect((await executionEnds(arn)).PipelineExecutionStatus).toBe('Succeeded');
+    // Review kept its result from the first run.
+    expect((await steps(arn)).Review.Metadata!.Callback!.CallbackToken).toBe(token);
   });
 
   it('takes the other branch on a low score, its message built from the callback output', async () => {

@@ -85,9 +85,12 @@ export function sendCallback(deps: ServiceDeps, wake: (scope: Scope, executionId
   const result = { PipelineExecutionArn: exec.PipelineExecutionArn };
   // A retried request (same ClientRequestToken) gets the first answer again.
   if (record.outcome && req.ClientRequestToken !== undefined && record.clientRequestToken === req.ClientRequestToken) return result;
-  const run = exec.steps[record.stepName];
+  // After RetryPipelineExecution the step runs again under a new token: an old one answers nothing.
+  const current = exec.steps[record.stepName];
+  const run = (current?.Metadata?.Callback as { CallbackToken?: string } | undefined)?.CallbackToken === token ? current : undefined;
   if (record.outcome || run?.StepStatus !== 'Executing' || exec.PipelineExecutionStatus !== 'Executing') {
-    throw new AwsError('ConflictException', `Step ${record.stepName} of pipeline execution ${exec.PipelineExecutionArn} is not waiting for a callback (it is ${record.outcome ? 'already answered' : (run?.StepStatus ?? 'not started')}).`);
+    const state = record.outcome ? 'already answered' : run ? run.StepStatus : current ? 'waiting under a newer token' : 'not started';
+    throw new AwsError('ConflictException', `Step ${record.stepName} of pipeline execution ${exec.PipelineExecutionArn} is not waiting for a callback (it is ${state}).`);
   }
   if (success) {
     const parameters = ((req.OutputParameters as { Name: string; Value: string }[] | undefined) ?? []).map((p) => ({ Name: p.Name, Value: p.Value }));
