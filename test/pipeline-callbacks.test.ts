@@ -165,6 +165,29 @@ describe('Callback steps', () => {
   });
 });
 
+describe('a cached Callback step', () => {
+  it('reuses an earlier answer for the same arguments instead of waiting again', async () => {
+    const cached = JSON.stringify({
+      Version: '2020-12-01',
+      Parameters: [{ Name: 'Dataset', Type: 'String', DefaultValue: 's3://data/a.csv' }],
+      Steps: [{ Name: 'Review', Type: 'Callback', Arguments: { dataset: { Get: 'Parameters.Dataset' } }, SqsQueueUrl: QUEUE, CacheConfig: { Enabled: true, ExpireAfter: 'P1D' }, OutputParameters: [{ OutputName: 'reviewer', OutputType: 'String' }] }],
+    });
+    await sm.send(new CreatePipelineCommand({ PipelineName: 'cached-review', PipelineDefinition: cached, RoleArn: ROLE }));
+    const first = (await sm.send(new StartPipelineExecutionCommand({ PipelineName: 'cached-review' }))).PipelineExecutionArn!;
+    await sm.send(new SendPipelineExecutionStepSuccessCommand({ CallbackToken: tokenOf(await stepIn(first, 'Review', ['Executing'])), OutputParameters: [{ Name: 'reviewer', Value: 'ana' }] }));
+    expect((await executionEnds(first)).PipelineExecutionStatus).toBe('Succeeded');
+    const second = (await sm.send(new StartPipelineExecutionCommand({ PipelineName: 'cached-review' }))).PipelineExecutionArn!;
+    expect((await executionEnds(second)).PipelineExecutionStatus).toBe('Succeeded');
+    const review = (await steps(second)).Review;
+    expect(review.CacheHitResult).toEqual({ SourcePipelineExecutionArn: first });
+    expect(review.Metadata!.Callback!.OutputParameters).toEqual([{ Name: 'reviewer', Value: 'ana' }]);
+    // Other arguments: no cache hit, the step waits.
+    const third = (await sm.send(new StartPipelineExecutionCommand({ PipelineName: 'cached-review', PipelineParameters: [{ Name: 'Dataset', Value: 's3://data/b.csv' }] }))).PipelineExecutionArn!;
+    expect((await stepIn(third, 'Review', ['Executing'])).CacheHitResult).toBeUndefined();
+    await sm.send(new StopPipelineExecutionCommand({ PipelineExecutionArn: third }));
+  });
+});
+
 describe('a Callback step across a restart (SIGKILL)', () => {
   it('still waits with the same token after the restart, and the answer completes the execution', async () => {
     const first = await startEmulatorProcess();

@@ -208,7 +208,10 @@ export class PipelineExecutor {
       }
       const args = resolve(def.Arguments ?? {}, evalCtx);
       if (def.CacheConfig?.Enabled && this.fromCache(scope, exec, step, run, args)) return;
-      if (def.Type === 'Callback') return startCallback(this.deps, scope, exec, def, run, args);
+      if (def.Type === 'Callback') {
+        if (def.CacheConfig?.Enabled) run.cacheKey = cacheKey(def.Type, args);
+        return startCallback(this.deps, scope, exec, def, run, args);
+      }
       const launched = await launchStep(call, this.hasOperation, def.Type, args, exec.executionId, def.Name);
       run.Metadata = launched.metadata;
       if (def.CacheConfig?.Enabled) run.cacheKey = cacheKey(def.Type, args);
