@@ -10,6 +10,7 @@ import {
   ListPipelineExecutionStepsCommand,
   ListPipelineVersionsCommand,
   RetryPipelineExecutionCommand,
+  SearchCommand,
   SendPipelineExecutionStepFailureCommand,
   SendPipelineExecutionStepSuccessCommand,
   StartPipelineExecutionCommand,
@@ -258,6 +259,12 @@ describe('pipeline versions', () => {
     expect((await sm.send(new ListPipelineVersionsCommand({ PipelineName: 'versioned', SortOrder: 'Ascending' }))).PipelineVersionSummaries![0].LastExecutionPipelineExecutionArn).toBe(old);
     const noStart = await rejection(sm.send(new StartPipelineExecutionCommand({ PipelineName: 'versioned', PipelineVersionId: 7 })));
     expect([noStart.name, noStart.message]).toEqual(['ResourceNotFound', `Pipeline version 7 of pipeline '${arn}' does not exist.`]);
+
+    // Search over pipeline versions: the named one, with its last execution's status.
+    const found = await sm.send(new SearchCommand({ Resource: 'PipelineVersion', SearchExpression: { Filters: [{ Name: 'PipelineVersionDisplayName', Operator: 'Equals', Value: 'baseline' }] } }));
+    expect(found.Results).toEqual([
+      { PipelineVersion: expect.objectContaining({ PipelineArn: arn, PipelineVersionId: 1, PipelineVersionDescription: 'the first one', LastExecutedPipelineExecutionArn: old, LastExecutedPipelineExecutionStatus: 'Failed' }) },
+    ]);
 
     const noVersion = await rejection(sm.send(new DescribePipelineCommand({ PipelineName: 'versioned', PipelineVersionId: 7 })));
     expect([noVersion.name, noVersion.message]).toEqual(['ResourceNotFound', `Pipeline version 7 of pipeline '${arn}' does not exist.`]);

@@ -21,6 +21,7 @@ import {
   ListMonitoringAlertsCommand,
   ListMonitoringExecutionsCommand,
   PutModelPackageGroupPolicyCommand,
+  SearchCommand,
   UpdateFeatureMetadataCommand,
   UpdateModelCardCommand,
   UpdateMonitoringAlertCommand,
@@ -188,6 +189,12 @@ describe('feature metadata', () => {
     expect([noFeature.name, noFeature.message]).toEqual(['ResourceNotFound', `Feature height does not exist in feature group ${group.FeatureGroupArn}.`]);
     const noGroup = await rejection(sm.send(new UpdateFeatureMetadataCommand({ FeatureGroupName: 'nogroup', FeatureName: 'age', Description: 'x' })));
     expect(noGroup.name).toBe('ResourceNotFound');
+
+    // Search over feature metadata: every feature of every group, filtered on a parameter.
+    const all = await sm.send(new SearchCommand({ Resource: 'FeatureMetadata', SortBy: 'FeatureName', SortOrder: 'Ascending' }));
+    expect(all.Results!.map((r) => r.FeatureMetadata!.FeatureName)).toEqual(['age', 'id', 'ts']);
+    const tagged = await sm.send(new SearchCommand({ Resource: 'FeatureMetadata', SearchExpression: { Filters: [{ Name: 'Parameters.unit', Operator: 'Equals', Value: 'year' }] } }));
+    expect(tagged.Results).toEqual([{ FeatureMetadata: expect.objectContaining({ FeatureGroupName: 'customers', FeatureName: 'age', Description: 'age in years', FeatureType: 'Integral' }) }]);
   });
 });
 

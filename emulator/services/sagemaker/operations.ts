@@ -13,6 +13,7 @@ import { renderUiTemplate } from './render-ui-template.js';
 import { resourceExtras } from './resource-extras.js';
 import { lineageOperations } from './lineage/index.js';
 import { JobTrialComponents } from './search/job-components.js';
+import { moreSearchSources } from './search/more-resources.js';
 import { SearchService } from './search/service.js';
 import { TagService } from './tags.js';
 import { TrainingJobService } from './training-jobs.js';
@@ -76,7 +77,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const served = { ...createEngineOperations(deps, handWritten), ...handWritten };
   // Search and the experiments' associations read the other operations' answers.
   const linked = { ...served };
-  const search = new SearchService(deps, linked);
+  const search = new SearchService(deps, linked, moreSearchSources(() => table));
   const jobComponents = new JobTrialComponents(deps, served, (r, c) => search.associate(r, c));
   // Jobs with an ExperimentConfig get their trial component; Search sees it as Describe answers it.
   linked.DescribeTrialComponent = jobComponents.describe();
