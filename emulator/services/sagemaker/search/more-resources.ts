@@ -61,7 +61,6 @@ export function moreSearchSources(ops: () => Record<string, OperationHandler>): 
           out.push(
             conform(model, 'PipelineVersion', {
               ...v,
-              LastModifiedTime: v.CreationTime,
               LastExecutedPipelineExecutionArn: v.LastExecutionPipelineExecutionArn,
               LastExecutedPipelineExecutionDisplayName: last?.PipelineExecutionDisplayName,
               LastExecutedPipelineExecutionStatus: last?.PipelineExecutionStatus,
