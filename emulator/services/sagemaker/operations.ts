@@ -7,8 +7,13 @@ import { createEngineOperations } from './engine/index.js';
 import { EndpointService } from './endpoints.js';
 import { ModelService } from './models.js';
 import { PipelineService } from './pipelines/service.js';
+import { jobUpdates } from './job-updates.js';
 import { ProcessingJobService } from './processing-jobs.js';
+import { renderUiTemplate } from './render-ui-template.js';
+import { resourceExtras } from './resource-extras.js';
+import { lineageOperations } from './lineage/index.js';
 import { JobTrialComponents } from './search/job-components.js';
+import { moreSearchSources } from './search/more-resources.js';
 import { SearchService } from './search/service.js';
 import { TagService } from './tags.js';
 import { TrainingJobService } from './training-jobs.js';
@@ -68,15 +73,17 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   let table: Record<string, OperationHandler> = {};
   const pipelines = new PipelineService(deps, () => table);
   Object.assign(handWritten, pipelines.operations());
+  Object.assign(handWritten, lineageOperations(deps), jobUpdates(deps), { RenderUiTemplate: ((i, c) => renderUiTemplate(deps, i, c)) satisfies OperationHandler });
   const served = { ...createEngineOperations(deps, handWritten), ...handWritten };
   // Search and the experiments' associations read the other operations' answers.
   const linked = { ...served };
-  const search = new SearchService(deps, linked);
+  const search = new SearchService(deps, linked, moreSearchSources(() => table));
   const jobComponents = new JobTrialComponents(deps, served, (r, c) => search.associate(r, c));
   // Jobs with an ExperimentConfig get their trial component; Search sees it as Describe answers it.
   linked.DescribeTrialComponent = jobComponents.describe();
   const operations: Record<string, OperationHandler> = {
     ...served,
+    ...resourceExtras(deps, served),
     CreateTrainingJob: jobComponents.create('training'),
     CreateProcessingJob: jobComponents.create('processing'),
     DescribeTrialComponent: linked.DescribeTrialComponent,

@@ -2,6 +2,10 @@ import { sagemakerModel } from '../../../protocol/service-model.js';
 import { engineFamilies, MODEL_REGISTRY_OPERATIONS, NOT_GENERIC, underivedFamilies } from './index.js';
 import { familyOperations } from './engine.js';
 import { keyedOperationFamilies } from './keyed/index.js';
+import { LINEAGE_OPERATIONS } from '../lineage/index.js';
+import { RESOURCE_EXTRA_OPERATIONS } from '../resource-extras.js';
+import { JOB_UPDATE_OPERATIONS } from '../job-updates.js';
+import { PIPELINE_EXTRA_OPERATIONS } from '../pipelines/service.js';
 
 /**
  * What localsage serves of SageMaker's API, for the README table and the contract test: the
@@ -25,6 +29,11 @@ export const HAND_WRITTEN_OPERATIONS = [
   'RetryPipelineExecution', 'ListPipelineExecutionSteps', 'ListPipelineParametersForExecution',
   'DescribePipelineDefinitionForExecution',
   'Search', 'AssociateTrialComponent', 'DisassociateTrialComponent',
+  ...LINEAGE_OPERATIONS,
+  ...RESOURCE_EXTRA_OPERATIONS,
+  ...JOB_UPDATE_OPERATIONS,
+  ...PIPELINE_EXTRA_OPERATIONS,
+  'RenderUiTemplate',
 ];
 
 /** Operations that have no meaning without AWS behind them, and why. */
