@@ -28,8 +28,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const processing = new ProcessingJobService(deps, containers);
   const handWritten: Record<string, OperationHandler> = {
     CreateTrainingJob: (i, c) => training.create(i, c),
-    DescribeTrainingJob: (i, c) => training.describe(i, c),
-    ListTrainingJobs: (i, c) => training.list(i, c),
+    ...training.records.operations(),
     StopTrainingJob: (i, c) => training.stop(i, c),
     CreateHyperParameterTuningJob: (i, c) => tuning.create(i, c),
     DescribeHyperParameterTuningJob: (i, c) => tuning.describe(i, c),
