@@ -34,7 +34,7 @@ export interface ServiceFamilyDeclaration<R> {
    * What Describe answers before the output shape filters it: the stored record, or what the
    * service derives from it (a tuning job's counters come from its training jobs).
    */
-  view?: (record: R, scope: Scope) => Record<string, unknown>;
+  view?: (record: R, scope: Scope) => object;
   list: ListDeclaration;
 }
 
@@ -116,7 +116,7 @@ export class FamilyRecords<R extends object> {
   }
 
   private view(record: R, scope: Scope): Record<string, unknown> {
-    return this.decl.view ? this.decl.view(record, scope) : (record as Record<string, unknown>);
+    return (this.decl.view ? this.decl.view(record, scope) : record) as Record<string, unknown>;
   }
 
   /** The resource as Describe answers it: the view projected onto Describe's output shape. */
