@@ -10,7 +10,7 @@ import { PipelineService } from './pipelines/service.js';
 import { ProcessingJobService } from './processing-jobs.js';
 import { JobTrialComponents } from './search/job-components.js';
 import { SearchService } from './search/service.js';
-import { TagService } from './tags.js';
+import { TagService } from './engine/tags.js';
 import { TrainingJobService } from './training-jobs.js';
 import { TuningJobService } from './tuning/service.js';
 import { TransformJobService } from './transform-jobs.js';
