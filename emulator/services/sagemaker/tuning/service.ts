@@ -13,9 +13,8 @@ import { AwsError, resourceNotFound, validation } from '../../../protocol/errors
 import type { RequestContext } from '../../../protocol/context.js';
 import type { Scope } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
-import { pageByOffset } from '../../page-token.js';
 import { FamilyRecords, type ServiceFamilyDeclaration } from '../engine/layered.js';
-import { invalidNextToken } from '../listing.js';
+import { listPage } from '../listing.js';
 import { scopeOf } from '../scope.js';
 import type { TrainingJobService } from '../training-jobs.js';
 import { childViews, describeTuning } from './describe.js';
@@ -110,24 +109,17 @@ export class TuningJobService {
   listTrainingJobs(req: ListTrainingJobsForHyperParameterTuningJobRequest, ctx: RequestContext): ListTrainingJobsForHyperParameterTuningJobResponse {
     const scope = scopeOf(ctx);
     const record = this.get(scope, req.HyperParameterTuningJobName!);
-    let rows = childViews(this.deps.db, scope, record).map((v) => v.summary);
-    if (req.StatusEquals) rows = rows.filter((s) => s.TrainingJobStatus === req.StatusEquals);
-    const by = req.SortBy ?? 'Name';
     const value = (s: HyperParameterTrainingJobSummary) => s.FinalHyperParameterTuningJobObjectiveMetric?.Value;
-    if (by === 'FinalObjectiveMetricValue') rows = rows.filter((s) => s.ObjectiveStatus === 'Succeeded' && value(s) !== undefined);
-    const key = (s: HyperParameterTrainingJobSummary): string | number =>
-      by === 'Name' ? s.TrainingJobName! : by === 'Status' ? s.TrainingJobStatus! : by === 'CreationTime' ? (s.CreationTime?.getTime() ?? 0) : value(s)!;
-    const dir = (req.SortOrder ?? 'Ascending') === 'Descending' ? -1 : 1;
-    rows = rows
-      .map((s, i) => ({ s, i }))
-      .sort((a, b) => {
-        const ka = key(a.s);
-        const kb = key(b.s);
-        return (ka < kb ? -1 : ka > kb ? 1 : 0) * dir || (a.i - b.i) * dir;
-      })
-      .map((x) => x.s);
-    const { items, nextToken } = pageByOffset(rows, req.NextToken, req.MaxResults ?? 10, invalidNextToken);
-    return { TrainingJobSummaries: items, NextToken: nextToken };
+    let rows = childViews(this.deps.db, scope, record).map((v) => v.summary);
+    if ((req.SortBy ?? 'Name') === 'FinalObjectiveMetricValue') rows = rows.filter((s) => s.ObjectiveStatus === 'Succeeded' && value(s) !== undefined);
+    const { page, NextToken } = listPage(rows, { StatusEquals: req.StatusEquals, SortBy: req.SortBy ?? 'Name', SortOrder: req.SortOrder, MaxResults: req.MaxResults, NextToken: req.NextToken }, {
+      name: (s) => s.TrainingJobName!,
+      creationTime: (s) => s.CreationTime,
+      status: (s) => s.TrainingJobStatus,
+      sortKeys: { FinalObjectiveMetricValue: (s) => value(s)! },
+      defaultOrder: 'Ascending',
+    });
+    return { TrainingJobSummaries: page, NextToken };
   }
 
   stop(req: StopHyperParameterTuningJobRequest, ctx: RequestContext): Record<string, never> {
