@@ -2,7 +2,9 @@ import { sagemakerModel } from '../../../protocol/service-model.js';
 import { operationCoverage } from './catalog.js';
 import { familyOperations } from './engine.js';
 import { engineFamilies } from './index.js';
+import { SERVICE_FAMILIES } from './layered.js';
 import { lifecycleOf } from './lifecycle.js';
+import { keyedReadmeNotes, keyedReadmeRows } from './keyed/readme-rows.js';
 import { mlJobReadmeLines } from '../ml-jobs-catalog.js';
 
 /**
@@ -31,6 +33,11 @@ export function renderOperationsSection(): string {
     `engine, which derives ${families.length} resource families from the vendored service model. ${of('offline-only').length} operations make no`,
     `sense offline and ${of('not yet').length} are not served yet; both answer \`501 NotImplemented\`.`,
     '',
+    `${SERVICE_FAMILIES.join(', ')} are families of the engine too, but not metadata only: a hand-written`,
+    'service on top runs them (training, serving, batch transform, processing, tuning), and the engine keeps their records and',
+    'answers their Describe and List (one List declaration per family: filters, sort keys and defaults, NextToken) through the',
+    'output shapes, and their tags by ARN.',
+    '',
     'The engine\'s families are **metadata only**: a resource is recorded, described back in its output shape',
     '(ARN `arn:aws:sagemaker:<region>:<account>:<type>/<lower-cased name>`, CreationTime, LastModifiedTime,',
     'the status) and listed, tagged, updated and deleted as on AWS, but nothing runs: a notebook instance',
@@ -58,6 +65,7 @@ export function renderOperationsSection(): string {
   lines.push(
     '| ModelPackage (model registry) | Create, Describe, List, Update, Delete | `model-package` | Pending → Completed; versions of a group numbered from 1 (`model-package/<group>/<n>`), ModelApprovalStatus PendingManualApproval → Approved / Rejected by UpdateModelPackage |',
   );
+  lines.push(...keyedReadmeRows(), '', ...keyedReadmeNotes());
   lines.push('', ...mlJobReadmeLines());
   lines.push('', 'Make no sense offline:', '');
   const byReason = new Map<string, string[]>();
