@@ -72,8 +72,12 @@ export function knownInstanceType(type: string): boolean {
   return type in INSTANCE_TYPES;
 }
 
-/** Bisects the rate, from a light load to the instance's capacity (workers / mean service time). */
-export function estimate(instanceType: string, m: MeasuredLatency, threshold: Threshold, maxInvocationsPerMinute?: number, seed = 1): Estimate {
+/**
+ * Bisects the rate, from a light load to the instance's capacity (workers / mean service time).
+ * Each simulated load test is synchronous: the event loop gets a turn between them, so the
+ * emulator keeps answering requests while a job estimates.
+ */
+export async function estimate(instanceType: string, m: MeasuredLatency, threshold: Threshold, maxInvocationsPerMinute?: number, seed = 1): Promise<Estimate> {
   const profile = instanceProfile(instanceType);
   const p = { P50: 0.5, P90: 0.9, P95: 0.95, P99: 0.99 }[threshold.percentile];
   const mean = m.samples.reduce((a, b) => a + b, 0) / m.samples.length;
@@ -88,6 +92,7 @@ export function estimate(instanceType: string, m: MeasuredLatency, threshold: Th
   } else {
     lo = bestRate;
     for (let i = 0; i < SEARCH_STEPS; i++) {
+      await new Promise((ok) => setImmediate(ok));
       const rate = (lo + hi) / 2;
       const t = loadTest(instanceType, m, rate, p, seed);
       if (t.ok && t.latencyMs <= threshold.ms) (lo = rate), (best = t), (bestRate = rate);

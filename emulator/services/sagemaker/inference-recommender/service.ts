@@ -146,7 +146,10 @@ export class InferenceRecommenderService {
         step.status = 'FAILED';
         step.failureReason = `localsage has no instance profile for ${step.instanceType} (known: ${Object.keys(INSTANCE_TYPES).join(', ')}).`;
       } else {
-        step.estimate = estimate(step.instanceType, { samples }, threshold, r.request.StoppingConditions?.MaxInvocations);
+        const result = await estimate(step.instanceType, { samples }, threshold, r.request.StoppingConditions?.MaxInvocations);
+        // A Stop that came while the load tests ran wins.
+        if (this.load(scope, name)!.status !== 'IN_PROGRESS') return this.finish(scope, name, 'STOPPED');
+        step.estimate = result;
         step.status = 'COMPLETED';
       }
       step.end = new Date(this.deps.clock.now()).toISOString();
