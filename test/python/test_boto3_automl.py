@@ -1,6 +1,9 @@
-"""AutoML through boto3's raw API: candidates are real training jobs, the best one deploys and predicts."""
+"""AutoML through boto3's raw API: candidates are real training jobs, the best one deploys and predicts;
+then Inference Recommender estimates instance types for it."""
+import io
 import json
 import random
+import tarfile
 import time
 
 import boto3
@@ -75,6 +78,33 @@ def test_automl_v2_with_boto3(aws):
     # Classes are encoded in sorted order: "no" is 0, "yes" is 1.
     right = sum(1 for p, (_, y) in zip(out["predictions"], rows[:30]) if p["predicted_label"] == y)
     assert right >= 24
+
+    # Inference Recommender on the best candidate's model: a sample payload archive, two instance types.
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        info = tarfile.TarInfo("rows.csv")
+        info.size = len(body.encode())
+        tar.addfile(info, io.BytesIO(body.encode()))
+    s3.put_object(Bucket=BUCKET, Key="payload/payload.tar.gz", Body=archive.getvalue())
+    sm.create_inference_recommendations_job(
+        JobName="py-recommend", JobType="Default", RoleArn=ROLE,
+        InputConfig={"ModelName": "py-automl", "ContainerConfig": {
+            "PayloadConfig": {"SamplePayloadUrl": "s3://%s/payload/payload.tar.gz" % BUCKET, "SupportedContentTypes": ["text/csv"]},
+            "SupportedInstanceTypes": ["ml.m5.large", "ml.m5.2xlarge"]}},
+    )
+    deadline = time.time() + 120
+    while True:
+        rec = sm.describe_inference_recommendations_job(JobName="py-recommend")
+        if rec["Status"] in ("COMPLETED", "FAILED", "STOPPED"):
+            break
+        assert time.time() < deadline
+        time.sleep(0.3)
+    assert rec["Status"] == "COMPLETED", rec.get("FailureReason")
+    by = {r["EndpointConfiguration"]["InstanceType"]: r["Metrics"] for r in rec["InferenceRecommendations"]}
+    # Four times the workers (8 vCPUs against 2): more than twice the throughput, at four times the price.
+    assert by["ml.m5.2xlarge"]["MaxInvocations"] > 2 * by["ml.m5.large"]["MaxInvocations"]
+    steps = sm.list_inference_recommendations_job_steps(JobName="py-recommend")["Steps"]
+    assert [(s["StepType"], s["Status"]) for s in steps] == [("BENCHMARK", "COMPLETED")] * 2
 
     with pytest.raises(ClientError) as e:
         sm.describe_auto_ml_job(AutoMLJobName="py-missing")
