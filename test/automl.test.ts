@@ -7,6 +7,7 @@ import {
   CreateModelCommand,
   DescribeAutoMLJobCommand,
   DescribeAutoMLJobV2Command,
+  DescribeEndpointCommand,
   DescribeTrainingJobCommand,
   ListAutoMLJobsCommand,
   ListCandidatesForAutoMLJobCommand,
@@ -247,6 +248,25 @@ describe('AutoML through the JS SDK v3', () => {
     const validation = await (await c.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'out/automl-channels/preprocessed-data/validation/data.csv' }))).Body!.transformToString();
     // "no" is class 0 and "yes" class 1, in the training channel's (sorted) order.
     expect(validation.trim().split('\n').map((r) => Number(r.split(',')[0]))).toEqual(held.y);
+  });
+
+  it('ModelDeployConfig: the best candidate is deployed (DeployingModel) and its endpoint answers', async () => {
+    const both = await rejection(c.sagemaker.send(new CreateAutoMLJobV2Command(v2Request('automl-deploy-bad', { ModelDeployConfig: { AutoGenerateEndpointName: true, EndpointName: 'x' } }))));
+    expect(both.name).toBe('ValidationException');
+    expect(both.message).toBe('Specify EndpointName only when AutoGenerateEndpointName is False.');
+
+    const req = v2Request('automl-deploy', { ModelDeployConfig: { AutoGenerateEndpointName: true } }, { CompletionCriteria: { MaxCandidates: 1 } });
+    await c.sagemaker.send(new CreateAutoMLJobV2Command(req));
+    const { d, seen } = await waitV2(c.sagemaker, 'automl-deploy');
+    expect([d.AutoMLJobStatus, d.AutoMLJobSecondaryStatus], JSON.stringify(d.PartialFailureReasons)).toEqual(['Completed', 'Completed']);
+    expect(seen).toContain('DeployingModel');
+    const endpoint = d.ModelDeployResult!.EndpointName!;
+    expect(endpoint).toMatch(/^automl-deploy-[0-9a-f]{8}$/);
+    expect(d.ModelDeployConfig).toEqual({ AutoGenerateEndpointName: true });
+    const ep = await c.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+    expect(ep.EndpointStatus).toBe('InService');
+    const out = await c.runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'text/csv', Accept: 'application/json', Body: Buffer.from(binary.x.slice(0, 5).map((r) => r.join(',')).join('\n')) }));
+    expect(JSON.parse(Buffer.from(out.Body!).toString()).predictions).toHaveLength(5);
   });
 
   it('GenerateCandidateDefinitionsOnly: the data is analysed and prepared, no candidate trains', async () => {

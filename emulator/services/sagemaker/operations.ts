@@ -34,7 +34,8 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const tuning = new TuningJobService(deps, training);
   const transforms = new TransformJobService(deps, training.slots);
   const processing = new ProcessingJobService(deps, containers);
-  const automl = new AutoMLService(deps, training, containers);
+  // AutoML's one-click deployment calls the finished operation table (built below).
+  const automl = new AutoMLService(deps, training, containers, () => table);
   const recommender = new InferenceRecommenderService(deps, containers);
   const handWritten: Record<string, OperationHandler> = {
     CreateTrainingJob: (i, c) => training.create(i, c),

@@ -69,7 +69,11 @@ export function commonView(db: Database, scope: Scope, r: AutoMLRecord) {
     EndTime: date(r.ended),
     LastModifiedTime: new Date(r.modified),
     FailureReason: r.failureReason,
-    PartialFailureReasons: r.status !== 'Failed' && failed.length ? failed.map((v) => ({ PartialFailureMessage: `${v.CandidateName}: ${v.FailureReason ?? 'failed'}` })) : undefined,
+    PartialFailureReasons:
+      r.status !== 'Failed' && (failed.length || r.deployError)
+        ? [...failed.map((v) => ({ PartialFailureMessage: `${v.CandidateName}: ${v.FailureReason ?? 'failed'}` })), ...(r.deployError ? [{ PartialFailureMessage: r.deployError }] : [])]
+        : undefined,
+    ModelDeployResult: r.deployed ? { EndpointName: r.deployed } : undefined,
     BestCandidate: best,
     AutoMLJobStatus: r.status,
     AutoMLJobSecondaryStatus: r.secondary,

@@ -27,6 +27,8 @@ export interface AutoMLSpec {
   roleArn: string;
   /** Input localsage cannot read: the job fails with this reason in AnalyzingData. */
   unsupported?: string;
+  /** ModelDeployConfig: deploy the best candidate to this endpoint once trained. */
+  deploy?: { endpointName: string };
 }
 
 /** One candidate: a training job of the plan it follows. */
@@ -63,6 +65,9 @@ export interface AutoMLRecord {
     algorithms: CandidateAlgorithm[];
   };
   candidates: CandidateRecord[];
+  /** ModelDeployResult's endpoint, once InService; or why the deployment failed. */
+  deployed?: string;
+  deployError?: string;
   /** How a job that is ending will end, once its running candidates have. */
   ending?: { status: 'Completed' | 'Stopped' | 'Failed'; secondary: string; reason?: string };
 }

@@ -7,6 +7,7 @@ import type { ServiceDeps } from '../../deps.js';
 import type { TrainingJobService, TrainingObserver } from '../training-jobs.js';
 import { candidateMetrics, DEFAULT_MAX_CANDIDATES, DEFAULT_OBJECTIVE, nextCandidate, rankable, supportedObjectives, xgboostImage, type CandidateAlgorithm, type CandidatePlan } from './candidates.js';
 import { DataError, parseTable, readChannel, seedOf, split, toCsv, variance } from './data.js';
+import type { BestCandidateDeployer } from './deploy.js';
 import { AUTOML_KIND, type AutoMLRecord } from './record.js';
 
 const TRAINING_KIND = 'training-job';
@@ -35,6 +36,7 @@ export class AutoMLRunner implements TrainingObserver {
     private readonly deps: ServiceDeps,
     private readonly training: TrainingJobService,
     private readonly containers: ContainerRuntime,
+    private readonly deployer: BestCandidateDeployer,
   ) {
     training.observe(this);
   }
@@ -73,6 +75,7 @@ export class AutoMLRunner implements TrainingObserver {
       this.timers.set(this.key(scope, name), list);
     }
     if (r.status === 'Stopping' || r.secondary === 'ModelTuning') return this.pump(scope, name);
+    if (r.secondary === 'DeployingModel') return void this.deploy(scope, name);
     // Before tuning nothing is kept but the request: analysis is redone from the start.
     this.later(scope, name, () => this.analyze(scope, name));
   }
@@ -239,6 +242,7 @@ export class AutoMLRunner implements TrainingObserver {
       const ending = r.ending;
       // Out of time with nothing trained is a failure, not a completion.
       if (ending.status === 'Completed' && !completed) return this.finish(scope, name, 'Failed', 'Failed', 'The AutoML job reached MaxAutoMLJobRuntimeInSeconds before any candidate completed.');
+      if (ending.status === 'Completed') return this.complete(scope, name, ending.secondary);
       return this.finish(scope, name, ending.status, ending.secondary, ending.reason);
     }
     if (r.secondary !== 'ModelTuning' || !r.resolved) return;
@@ -274,7 +278,47 @@ export class AutoMLRunner implements TrainingObserver {
       return this.finish(scope, name, 'Failed', 'Failed', `All ${jobs.length} candidates failed. For example, ${failed?.TrainingJobName}: ${failed?.FailureReason ?? 'no reason given'}`);
     }
     // The search never runs dry: a job that trained its budget ends MaxCandidatesReached.
-    this.finish(scope, name, 'Completed', 'MaxCandidatesReached');
+    this.complete(scope, name, 'MaxCandidatesReached');
+  }
+
+  /** Candidates trained: done, or first the one-click deployment ModelDeployConfig asks for. */
+  private complete(scope: Scope, name: string, secondary: string): void {
+    const r = this.load(scope, name)!;
+    if (!r.spec.deploy) return this.finish(scope, name, 'Completed', secondary);
+    r.secondary = 'DeployingModel';
+    delete r.ending;
+    this.save(scope, r);
+    void this.deploy(scope, name);
+  }
+
+  private async deploy(scope: Scope, name: string): Promise<void> {
+    const deploying = () => {
+      const r = this.load(scope, name);
+      return r?.status === 'InProgress' && r.secondary === 'DeployingModel' ? r : undefined;
+    };
+    const failed = (reason: string) => {
+      const r = deploying();
+      if (!r) return;
+      r.deployError = `The best candidate could not be deployed: ${reason}`;
+      this.save(scope, r);
+      this.finish(scope, name, 'Completed', 'ModelDeploymentError');
+    };
+    try {
+      await this.deployer.start(scope, deploying()!);
+    } catch (e) {
+      return failed((e as Error).message);
+    }
+    const cancel = this.deployer.watch(scope, this.load(scope, name)!, (error) => {
+      if (error) return failed(error);
+      const r = deploying();
+      if (!r) return;
+      r.deployed = r.spec.deploy!.endpointName;
+      this.save(scope, r);
+      this.finish(scope, name, 'Completed', 'Completed');
+    });
+    const list = this.timers.get(this.key(scope, name)) ?? [];
+    list.push(cancel);
+    this.timers.set(this.key(scope, name), list);
   }
 
   private launch(scope: Scope, r: AutoMLRecord, plan: CandidatePlan, retryOf?: string): boolean {

@@ -14,7 +14,8 @@ import { pageByOffset } from '../../page-token.js';
 import { invalidNextToken, listPage } from '../listing.js';
 import { scopeOf } from '../scope.js';
 import type { TrainingJobService } from '../training-jobs.js';
-import type { ProblemType } from './data.js';
+import { seedOf, type ProblemType } from './data.js';
+import { BestCandidateDeployer } from './deploy.js';
 import { candidateViews, commonView } from './describe.js';
 import { AUTOML_KIND, automlArn, type AutoMLRecord, type AutoMLSpec } from './record.js';
 import { AutoMLRunner } from './runner.js';
@@ -29,8 +30,10 @@ export class AutoMLService {
     private readonly deps: ServiceDeps,
     training: TrainingJobService,
     containers: ContainerRuntime,
+    /** The finished operation table: the one-click deployment calls CreateModel and CreateEndpoint through it. */
+    operations: () => Record<string, OperationHandler>,
   ) {
-    this.runner = new AutoMLRunner(deps, training, containers);
+    this.runner = new AutoMLRunner(deps, training, containers, new BestCandidateDeployer(deps, operations));
   }
 
   operations(): Record<string, OperationHandler> {
@@ -70,6 +73,7 @@ export class AutoMLService {
       outputPath: req.OutputDataConfig!.S3OutputPath!,
       roleArn: req.RoleArn!,
       unsupported: unsupportedInput(channels),
+      deploy: deployTarget(req.AutoMLJobName!, req.ModelDeployConfig),
     };
     return this.create(scopeOf(ctx), 1, req.AutoMLJobName!, req, spec, req.Tags);
   }
@@ -101,6 +105,7 @@ export class AutoMLService {
       outputPath: req.OutputDataConfig!.S3OutputPath!,
       roleArn: req.RoleArn!,
       unsupported: unsupportedInput(channels),
+      deploy: deployTarget(req.AutoMLJobName!, req.ModelDeployConfig),
     };
     return this.create(scopeOf(ctx), 2, req.AutoMLJobName!, req, spec, req.Tags);
   }
@@ -238,6 +243,18 @@ export class AutoMLService {
   shutdown(): void {
     this.runner.shutdown();
   }
+}
+
+/**
+ * ModelDeployConfig (API reference): AutoGenerateEndpointName true without EndpointName, or an
+ * EndpointName with it false (its default); anything else is a 400.
+ */
+function deployTarget(job: string, config?: { AutoGenerateEndpointName?: boolean; EndpointName?: string }): AutoMLSpec['deploy'] {
+  if (!config) return undefined;
+  if (config.AutoGenerateEndpointName && config.EndpointName) throw validation('Specify EndpointName only when AutoGenerateEndpointName is False.');
+  if (!config.AutoGenerateEndpointName && !config.EndpointName) throw validation('Specify EndpointName when AutoGenerateEndpointName is False.');
+  // A generated name: the job's, with a suffix derived from it (the same after a restart).
+  return { endpointName: config.EndpointName ?? `${job}-${seedOf(job).toString(16).padStart(8, '0')}` };
 }
 
 /** The metrics of a regression problem; the others are classification metrics. */
