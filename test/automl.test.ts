@@ -70,14 +70,15 @@ beforeAll(async () => {
   emu = await startEmulatorProcess();
   c = clients(emu.url);
   await ensureBucket(c.s3, BUCKET);
-  binary = separableBinary(160, 3, 11);
+  // AutoML's documented minimum: 500 training rows.
+  binary = separableBinary(500, 3, 11);
   // One label in twelve flipped: candidates then differ in validation accuracy.
   const noisy = binary.y.map((y, i) => (i % 12 === 5 ? 1 - y : y));
   await upload(c.s3, BUCKET, 'binary/data.csv', headerCsv(binary.x, noisy));
   // Big enough that candidates are still training when the Stop test stops the job.
   const big = separableBinary(2000, 3, 12);
   await upload(c.s3, BUCKET, 'big/data.csv', headerCsv(big.x, big.y));
-  const reg = linearRegression(120, 2, 4);
+  const reg = linearRegression(500, 2, 4);
   await upload(c.s3, BUCKET, 'regression/data.csv', headerCsv(reg.x, reg.y, 'price'));
 });
 
@@ -150,7 +151,7 @@ describe('AutoML through the JS SDK v3', () => {
     expect(accuracy).toBeGreaterThanOrEqual(0.8);
   });
 
-  it('V1 regression: the problem type is inferred, R2 is ranked, and Describe answers in both APIs', async () => {
+  it('V1 regression: the problem type and objective (MSE) are inferred, and Describe answers in both APIs', async () => {
     const name = 'automl-regression';
     await c.sagemaker.send(
       new CreateAutoMLJobCommand({
@@ -158,7 +159,6 @@ describe('AutoML through the JS SDK v3', () => {
         InputDataConfig: [{ TargetAttributeName: 'price', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/regression/data.csv` } } }],
         OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/out` },
         AutoMLJobConfig: { CompletionCriteria: { MaxCandidates: 4 }, CandidateGenerationConfig: { AlgorithmsConfig: [{ AutoMLAlgorithms: ['linear-learner'] }] } },
-        AutoMLJobObjective: { MetricName: 'R2' },
         RoleArn: ROLE,
       }),
     );
@@ -167,15 +167,15 @@ describe('AutoML through the JS SDK v3', () => {
     expect(v2.AutoMLJobSecondaryStatus).toBe('MaxCandidatesReached');
     const d = await c.sagemaker.send(new DescribeAutoMLJobCommand({ AutoMLJobName: name }));
     expect(d.ProblemType).toBe('Regression');
-    expect(d.ResolvedAttributes).toMatchObject({ ProblemType: 'Regression', AutoMLJobObjective: { MetricName: 'R2' }, CompletionCriteria: { MaxCandidates: 4 } });
+    expect(d.ResolvedAttributes).toMatchObject({ ProblemType: 'Regression', AutoMLJobObjective: { MetricName: 'MSE' }, CompletionCriteria: { MaxCandidates: 4 } });
     expect(d.InputDataConfig![0].TargetAttributeName).toBe('price');
     const { Candidates } = await c.sagemaker.send(new ListCandidatesForAutoMLJobCommand({ AutoMLJobName: name }));
     expect(Candidates!.map((x) => x.CandidateName)).toEqual([1, 2, 3, 4].map((n) => expect.stringMatching(new RegExp(`^${name}-ll-00${n}-[0-9a-f]{8}$`))));
-    // Different configurations, different fits: the best is the one with the highest R2.
-    const r2 = Candidates!.map((x) => x.FinalAutoMLJobObjectiveMetric!.Value!);
-    expect(new Set(r2).size).toBeGreaterThan(1);
+    // Different configurations, different fits: the best is the one with the lowest MSE.
+    const mse = Candidates!.map((x) => x.FinalAutoMLJobObjectiveMetric!.Value!);
+    expect(new Set(mse).size).toBeGreaterThan(1);
     const best = d.BestCandidate!;
-    expect(best.CandidateName).toBe(Candidates![r2.indexOf(Math.max(...r2))].CandidateName);
+    expect(best.CandidateName).toBe(Candidates![mse.indexOf(Math.min(...mse))].CandidateName);
     // The fourth follows the Bayesian search over Linear Learner's space, past the three fixed starting points.
     const hps = await Promise.all(Candidates!.map(async (x) => (await c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: x.CandidateName! }))).HyperParameters!));
     const tuned = (h: Record<string, string>) => [h.learning_rate, h.wd, h.l1, h.mini_batch_size].join();
@@ -188,7 +188,7 @@ describe('AutoML through the JS SDK v3', () => {
     // A noiseless linear target: a linear model explains almost all of it.
     expect(metrics.R2).toBeGreaterThan(0.9);
     expect(metrics.RMSE).toBeCloseTo(Math.sqrt(metrics.MSE), 4);
-    expect(best.FinalAutoMLJobObjectiveMetric).toMatchObject({ MetricName: 'R2', Type: 'Maximize', Value: metrics.R2 });
+    expect(best.FinalAutoMLJobObjectiveMetric).toMatchObject({ MetricName: 'MSE', Type: 'Minimize', Value: metrics.MSE });
     const all = await c.sagemaker.send(new ListAutoMLJobsCommand({ NameContains: 'automl-', SortBy: 'Name', SortOrder: 'Ascending' }));
     expect(all.AutoMLJobSummaries!.map((s) => s.AutoMLJobName)).toEqual(['automl-binary', 'automl-regression']);
   });
@@ -275,12 +275,12 @@ describe('AutoML through the JS SDK v3', () => {
     expect([d.AutoMLJobStatus, d.AutoMLJobSecondaryStatus]).toEqual(['Completed', 'CandidateDefinitionsGenerated']);
     expect(d.BestCandidate).toBeUndefined();
     expect((await c.sagemaker.send(new ListCandidatesForAutoMLJobCommand({ AutoMLJobName: 'automl-defs' }))).Candidates).toEqual([]);
-    // The split the candidates would train on: label first, no header, 20 % of the 160 rows held out.
+    // The split the candidates would train on: label first, no header, 20 % of the 500 rows held out.
     const listed = await c.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'out/automl-defs/preprocessed-data/' }));
     expect(listed.Contents!.map((o) => o.Key).sort()).toEqual(['out/automl-defs/preprocessed-data/train/data.csv', 'out/automl-defs/preprocessed-data/validation/data.csv']);
     const validation = await (await c.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'out/automl-defs/preprocessed-data/validation/data.csv' }))).Body!.transformToString();
     const rows = validation.trim().split('\n');
-    expect(rows).toHaveLength(32);
+    expect(rows).toHaveLength(100);
     expect(rows.every((r) => /^[01],/.test(r) && r.split(',').length === 4)).toBe(true);
   });
 
@@ -295,6 +295,16 @@ describe('AutoML through the JS SDK v3', () => {
     expect(wrongMetric.message).toBe('The objective metric MSE is not valid for problem type BinaryClassification.');
     const taken = await rejection(c.sagemaker.send(new CreateAutoMLJobV2Command(v2Request('automl-binary'))));
     expect(taken.name).toBe('ResourceInUse');
+    const half = await rejection(c.sagemaker.send(new CreateAutoMLJobV2Command(v2Request('automl-half', { AutoMLJobObjective: undefined }))));
+    expect(half.name).toBe('ValidationException');
+    expect(half.message).toBe('You must either provide both the AutoMLJobObjective and the ProblemType, or none at all.');
+
+    const small = separableBinary(40, 3, 5);
+    await upload(c.s3, BUCKET, 'small/data.csv', headerCsv(small.x, small.y));
+    const tooSmall = v2Request('automl-small');
+    tooSmall.AutoMLJobInputDataConfig![0].DataSource!.S3DataSource!.S3Uri = `s3://${BUCKET}/small/`;
+    await c.sagemaker.send(new CreateAutoMLJobV2Command(tooSmall));
+    expect((await waitV2(c.sagemaker, 'automl-small')).d.FailureReason).toBe('ClientError: The training data has 40 rows; AutoML needs at least 500.');
 
     await c.sagemaker.send(new CreateAutoMLJobV2Command(v2Request('automl-no-target', {}, { TargetAttributeName: 'churn' })));
     const { d } = await waitV2(c.sagemaker, 'automl-no-target');

@@ -36,7 +36,7 @@ def dataset(n, seed):
 def test_automl_v2_with_boto3(aws):
     s3, sm, rt = aws["s3"], aws["sagemaker"], aws["sagemaker-runtime"]
     s3.create_bucket(Bucket=BUCKET)
-    rows, text = dataset(150, 3)
+    rows, text = dataset(500, 3)  # AutoML's documented minimum
     s3.put_object(Bucket=BUCKET, Key="in/data.csv", Body=text.encode())
     sm.create_auto_ml_job_v2(
         AutoMLJobName="py-automl",
@@ -46,7 +46,6 @@ def test_automl_v2_with_boto3(aws):
         AutoMLProblemTypeConfig={"TabularJobConfig": {
             "TargetAttributeName": "churn", "CompletionCriteria": {"MaxCandidates": 2},
             "CandidateGenerationConfig": {"AlgorithmsConfig": [{"AutoMLAlgorithms": ["linear-learner"]}]}}},
-        AutoMLJobObjective={"MetricName": "F1"},
         RoleArn=ROLE,
     )
     deadline = time.time() + 240
@@ -57,11 +56,12 @@ def test_automl_v2_with_boto3(aws):
         assert time.time() < deadline, d["AutoMLJobSecondaryStatus"]
         time.sleep(0.3)
     assert d["AutoMLJobStatus"] == "Completed", d.get("FailureReason")
-    # "yes"/"no" with no problem type given: two classes, so binary.
+    # "yes"/"no" with neither problem type nor objective given: two classes, so binary, ranked by F1 (its default).
     assert d["ResolvedAttributes"]["AutoMLProblemTypeResolvedAttributes"]["TabularResolvedAttributes"]["ProblemType"] == "BinaryClassification"
     cands = sm.list_candidates_for_auto_ml_job(AutoMLJobName="py-automl")["Candidates"]
     assert len(cands) == 2
     best = d["BestCandidate"]
+    assert d["ResolvedAttributes"]["AutoMLJobObjective"] == {"MetricName": "F1"}
     assert best["FinalAutoMLJobObjectiveMetric"]["Value"] == max(c["FinalAutoMLJobObjectiveMetric"]["Value"] for c in cands)
     job = sm.describe_training_job(TrainingJobName=best["CandidateSteps"][0]["CandidateStepName"])
     assert job["AutoMLJobArn"] == d["AutoMLJobArn"]

@@ -19,7 +19,7 @@ def header_csv(n, seed):
 def test_automl_fit_candidates_attach_deploy(session):
     from sagemaker.automl.automl import AutoML
 
-    x, y, text = header_csv(160, 4)
+    x, y, text = header_csv(500, 4)  # AutoML's documented minimum
     session.default_bucket()  # creates the bucket
     data = session.upload_string_as_file_body(text, BUCKET, "automl/train.csv")
     automl = AutoML(
@@ -63,7 +63,7 @@ def test_automl_v2_tabular_regression_fit_attach(session):
     from sagemaker.automl.automlv2 import AutoMLDataChannel, AutoMLTabularConfig, AutoMLV2
 
     rng = np.random.default_rng(9)
-    x = rng.normal(size=(120, 2))
+    x = rng.normal(size=(500, 2))
     target = x @ np.array([2.0, -1.0]) + 0.5
     text = "u,v,price\n" + "".join("%.5f,%.5f,%.5f\n" % (a, b, t) for (a, b), t in zip(x, target))
     session.default_bucket()

@@ -17,7 +17,7 @@ def boto_session(aws_env):
     session = boto3.Session(region_name="us-east-1")
     s3 = session.client("s3")
     s3.create_bucket(Bucket=BUCKET)
-    rows = separable_rows(160, seed=21)
+    rows = separable_rows(500, seed=21)  # AutoML's documented minimum
     body = "f1,f2,f3,f4,label\n" + "".join("%s,%d\n" % (",".join("%.5f" % v for v in x), y) for y, x in rows)
     s3.put_object(Bucket=BUCKET, Key="in/data.csv", Body=body.encode())
     archive = io.BytesIO()

@@ -32,6 +32,8 @@ export interface Prepared {
   validationUri: string;
 }
 
+export const MIN_TRAINING_ROWS = 500;
+
 /** Most distinct values an integer target may take and still be read as classes. */
 const MAX_INFERRED_CLASSES = 10;
 
@@ -88,7 +90,8 @@ export function parseTable(texts: string[], target: string, problemType?: Proble
   if (!header) throw new DataError('The input data is empty.');
   const t = header.indexOf(target);
   if (t < 0) throw new DataError(`The target attribute ${target} is not a column of the input data (columns: ${header.join(', ')}).`);
-  if (raw.length < 10 && !validationOf) throw new DataError(`The input data has ${raw.length} rows; AutoML needs at least 10.`);
+  // API reference (CreateAutoMLJob InputDataConfig): a minimum of 500 rows for the training data; none for validation.
+  if (raw.length < MIN_TRAINING_ROWS && !validationOf) throw new DataError(`The training data has ${raw.length} rows; AutoML needs at least ${MIN_TRAINING_ROWS}.`);
   const features = header.filter((_, i) => i !== t);
   if (!features.length) throw new DataError('The input data has no column besides the target attribute.');
   // Feature engineering here is numeric only: a text or categorical column has no encoder to carry into inference.

@@ -111,6 +111,10 @@ export class AutoMLService {
   }
 
   private create(scope: Scope, version: 1 | 2, name: string, req: object, spec: AutoMLSpec, tags?: { Key?: string; Value?: string }[]) {
+    // API reference (ProblemType, TabularJobConfig.ProblemType): both or neither.
+    if (spec.problemConfig === 'Tabular' && !spec.problemType !== !spec.objective) {
+      throw validation('You must either provide both the AutoMLJobObjective and the ProblemType, or none at all.');
+    }
     if (spec.problemType && spec.objective && (spec.problemType === 'Regression') !== REGRESSION_METRICS.includes(spec.objective)) {
       throw validation(`The objective metric ${spec.objective} is not valid for problem type ${spec.problemType}.`);
     }
