@@ -29,7 +29,7 @@ import { DEFAULT_ASYNC_CONCURRENCY } from './endpoint-configs.js';
 import { sagemakerArn } from './arns.js';
 import { ENDPOINT_CONFIG_KIND, endpointConfigNotFound, type EndpointConfigRecord } from './endpoint-configs.js';
 import { listPage } from './listing.js';
-import { MODEL_KIND, type ModelRecord } from './models.js';
+import { MODEL_KIND, servingContainer, type ModelRecord } from './models.js';
 import { scopeOf } from './scope.js';
 
 export const ENDPOINT_KIND = 'endpoint';
@@ -304,7 +304,12 @@ export class EndpointService {
       const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
       const summaries: ProductionVariantSummary[] = (config?.ProductionVariants ?? []).map((v) => {
         const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
-        const image = model?.PrimaryContainer?.Image ?? model?.Containers?.[0]?.Image;
+        let image: string | undefined;
+        try {
+          image = model && servingContainer(this.deps.db, scope, model)?.Image;
+        } catch {
+          image = undefined;
+        }
         return {
           VariantName: v.VariantName,
           DeployedImages: image ? [{ SpecifiedImage: image, ResolvedImage: image, ResolutionTime: now }] : [],
@@ -372,7 +377,12 @@ export class EndpointService {
       for (const v of config.ProductionVariants ?? []) {
         const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
         if (!model) throw new ModelLoadError(`Could not find model "${sagemakerArn(scope, 'model', v.ModelName!)}".`);
-        const container = model.PrimaryContainer ?? model.Containers?.[0];
+        let container: ModelRecord['PrimaryContainer'];
+        try {
+          container = servingContainer(this.deps.db, scope, model);
+        } catch (e) {
+          throw new ModelLoadError((e as Error).message);
+        }
         if (container?.Image && !algorithmForImage(container.Image) && this.containers) {
           // Any other image runs as a supervised worker per instance (emulator/containers).
           const weight = current?.find((c) => c.VariantName === v.VariantName)?.CurrentWeight ?? v.InitialVariantWeight ?? 1;
