@@ -15,6 +15,7 @@ without it (LOCALSAGE_REQUIRE_PYTHON=1 makes that a failure).
 import io
 import json
 import os
+import re
 import subprocess
 import tarfile
 
@@ -246,10 +247,13 @@ def test_pipeline_processing_training_condition_register_model_then_deploy(sessi
     assert not any(n.startswith("Register") or n.startswith("Create") for n in bad_steps)
     bad_eval = sm.describe_processing_job(ProcessingJobName=bad_steps["Evaluate"]["Metadata"]["ProcessingJob"]["Arn"].split("/")[-1])
     bad_report = json.loads(read_s3(session, bad_eval["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] + "/evaluation.json"))
-    message = "accuracy %s is below 1.01" % json.dumps(bad_report["metrics"]["accuracy"]["value"])
     assert bad_steps["TooInaccurate"]["StepStatus"] == "Failed"
-    assert bad_steps["TooInaccurate"]["Metadata"]["Fail"]["ErrorMessage"] == message
+    message = bad_steps["TooInaccurate"]["Metadata"]["Fail"]["ErrorMessage"]
     assert bad_steps["TooInaccurate"]["FailureReason"] == message
+    # The message joins the JsonGet value read from this execution's evaluation.json.
+    m = re.fullmatch(r"accuracy (\S+) is below 1.01", message)
+    assert m, message
+    assert float(m.group(1)) == bad_report["metrics"]["accuracy"]["value"]
     assert sm.list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"][-1]["ModelPackageArn"] == package_arn
 
     # 3. Approve the registered package, deploy it, predict.
