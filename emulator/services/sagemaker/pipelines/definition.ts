@@ -101,7 +101,9 @@ export function planDefinition(text: string): Plan {
   }
   checkAcyclic(steps);
   for (const [name, step] of steps) {
-    for (const ref of propertyFileReferences(step.def.Arguments)) {
+    // A condition's branches are steps of their own, checked in their turn.
+    const args = step.def.Type === 'Condition' ? step.def.Arguments.Conditions : step.def.Arguments;
+    for (const ref of propertyFileReferences(args)) {
       const [owner, file] = ref;
       const declared = steps.get(owner)?.def.PropertyFiles;
       const ok = Array.isArray(declared) && declared.some((p: any) => p?.PropertyFileName === file);
