@@ -92,3 +92,9 @@ def test_missing_package_is_refused(aws):
     assert missing in e.value.response["Error"]["Message"]
     with pytest.raises(ClientError):
         sm.describe_model(ModelName="pkg-missing")
+    # A package without an inference specification has nothing to serve.
+    bare = sm.create_model_package(ModelPackageGroupName="from-package")["ModelPackageArn"]
+    with pytest.raises(ClientError) as e:
+        sm.create_model(ModelName="pkg-bare", ExecutionRoleArn=ROLE, Containers=[{"ModelPackageName": bare}])
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    assert "InferenceSpecification" in e.value.response["Error"]["Message"]

@@ -36,7 +36,7 @@ export function servingContainer(db: Database, scope: Scope, model: ModelRecord)
   if (!container?.ModelPackageName) return container;
   const [first] = modelPackageContainers(db, scope, container.ModelPackageName) ?? [];
   if (!first) throw new Error(`Model "${model.ModelName}" names model package ${container.ModelPackageName}, which does not exist (any more) or has no inference container.`);
-  const { ModelPackageName, Environment, ...rest } = container;
+  const { ModelPackageName: _package, Environment, ...rest } = container;
   const pkg = first as ContainerDefinition;
   return { ...rest, Image: pkg.Image, ModelDataUrl: pkg.ModelDataUrl, ModelDataSource: pkg.ModelDataSource, Environment: { ...pkg.Environment, ...Environment } };
 }
@@ -58,6 +58,7 @@ export class ModelService {
       if (c?.ModelPackageName) {
         const containers = modelPackageContainers(this.deps.db, scope, c.ModelPackageName);
         if (!containers) throw validation(`ModelPackage ${c.ModelPackageName} does not exist.`);
+        if (!containers.length) throw validation(`ModelPackage ${c.ModelPackageName} has no InferenceSpecification containers to create a model from.`);
         image = containers[0]?.Image as string | undefined;
       }
       if (!image || algorithmForImage(image) || !this.containers) continue;
