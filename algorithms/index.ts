@@ -7,6 +7,7 @@ import { predictLinear } from './linear-learner/model.js';
 import { decodeAlgorithmModel } from './model-file.js';
 import { makeLogger } from './log.js';
 import type { AlgorithmName, TrainRequest, TrainResult } from './types.js';
+import type { ModelAnswer } from './serving-formats.js';
 
 // The trainers (and tfjs behind them) are imported when a job trains, in its worker thread: the
 // emulator's main thread only validates hyperparameters and serves models, and starts faster
@@ -25,6 +26,7 @@ export { metricDefinitions, type MetricDefinition } from './metric-definitions.j
 export { writeRecordIO, readRecordIO, frameRecords, readFrames, RecordIOError, type RowInput, type RecordInput } from './recordio.js';
 export { encodeRecord, decodeRecord, type ProtobufRecord, type RecordValue, type Tensor, type BytesValue, type TensorDType } from './protobuf-record.js';
 export { formatLogLine } from './log.js';
+export { answerBytes, type ModelAnswer } from './serving-formats.js';
 
 export function validateHyperParameters(algorithm: AlgorithmName, hp: Record<string, string>): void {
   if (algorithm === 'kmeans') validateKMeans(hp);
@@ -57,7 +59,7 @@ export async function train(req: TrainRequest): Promise<TrainResult> {
 export interface LoadedModel {
   algorithm: AlgorithmName;
   /** Throws InferenceInputError (bad payload) or UnsupportedMediaError (bad Content-Type / Accept). */
-  predict(body: Buffer, contentType: string | undefined, accept: string | undefined): { body: Buffer; contentType: string };
+  predict(body: Buffer, contentType: string | undefined, accept: string | undefined): ModelAnswer;
 }
 
 export function loadModel(modelAlgo1: Buffer): LoadedModel {

@@ -13,6 +13,20 @@ export interface FeatureMatrix {
 
 export type Prediction = Record<string, number | number[]>;
 
+/**
+ * A model's answer. A text format (JSON, JSON Lines, CSV) stays a string: the invoke path writes
+ * it straight after the response headers in one write, where a Buffer would cost an encode here
+ * and a second chunk there. `answerBytes` gives the bytes where they are needed (S3, capture).
+ */
+export interface ModelAnswer {
+  body: Buffer | string;
+  contentType: string;
+}
+
+export function answerBytes(body: Buffer | string): Buffer {
+  return typeof body === 'string' ? Buffer.from(body) : body;
+}
+
 const JSON_MIMES = new Set(['application/json']);
 const JSONLINES_MIMES = new Set(['application/jsonlines', 'application/x-jsonlines', 'application/jsonl']);
 
@@ -251,17 +265,17 @@ function jsonNumber(v: number): string {
   return Number.isFinite(v) ? String(v) : 'null';
 }
 
-export function encodePredictions(preds: Prediction[], format: ResponseFormat, csvFields: string[] = []): { body: Buffer; contentType: string } {
-  let body: Buffer;
+export function encodePredictions(preds: Prediction[], format: ResponseFormat, csvFields: string[] = []): ModelAnswer {
+  let body: Buffer | string;
   switch (format) {
     case 'json':
-      body = Buffer.from(`{"predictions":[${preds.map(predictionJson).join(',')}]}`);
+      body = `{"predictions":[${preds.map(predictionJson).join(',')}]}`;
       break;
     case 'jsonlines':
-      body = Buffer.from(preds.map((p) => JSON.stringify(p)).join('\n') + '\n');
+      body = preds.map((p) => JSON.stringify(p)).join('\n') + '\n';
       break;
     case 'csv':
-      body = Buffer.from(preds.map((p) => csvFields.map((f) => String(p[f])).join(',')).join('\n') + '\n');
+      body = preds.map((p) => csvFields.map((f) => String(p[f])).join(',')).join('\n') + '\n';
       break;
     case 'recordio':
       body = writeRecordIO(

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  AlgorithmError, InferenceInputError, UnsupportedMediaError, algorithmForImage, frameRecords, loadModel, metricDefinitions,
+  AlgorithmError, answerBytes, InferenceInputError, UnsupportedMediaError, algorithmForImage, frameRecords, loadModel, metricDefinitions,
   packModelArtifact, readRecordIO, train, unpackModelArtifact, validateHyperParameters, writeRecordIO,
   type ChannelFiles, type LoadedModel, type TrainRequest,
 } from '../algorithms/index.js';
@@ -42,7 +42,7 @@ function metric(lines: string[], algorithm: TrainRequest['algorithm'], name: str
   }
   return value;
 }
-const json = (r: { body: Buffer }) => JSON.parse(r.body.toString('utf8'));
+const json = (r: { body: Buffer | string }) => JSON.parse(String(r.body));
 
 // ---------------------------------------------------------------- synthetic data
 
@@ -380,19 +380,19 @@ describe('inference formats', async () => {
   const expected = 1 + 1 * 1 + 2 * 2 - 1 * 3;
 
   it('regressor: csv (with charset), all JSON shapes, jsonlines, RecordIO in and out', () => {
-    const one = (r: { body: Buffer }) => json(r).predictions[0].score;
+    const one = (r: { body: Buffer | string }) => json(r).predictions[0].score;
     expect(one(reg.predict(Buffer.from('1,2,3\n'), 'text/csv; charset=utf-8', '*/*'))).toBeCloseTo(expected, 2);
     expect(one(reg.predict(Buffer.from('{"instances":[{"features":[1,2,3]}]}'), 'application/json', 'application/json'))).toBeCloseTo(expected, 2);
     expect(one(reg.predict(Buffer.from('{"instances":[{"data":{"features":{"values":[1,2,3]}}}]}'), 'application/json', undefined))).toBeCloseTo(expected, 2);
     expect(one(reg.predict(Buffer.from('{"instances":[{"data":{"features":{"keys":[0,1,2],"shape":[3],"values":[1,2,3]}}}]}'), 'application/json', undefined))).toBeCloseTo(expected, 2);
     const lines = reg.predict(Buffer.from('{"features":[1,2,3]}\n{"features":[0,0,0]}\n'), 'application/jsonlines', 'application/jsonlines');
     expect(lines.contentType).toBe('application/jsonlines');
-    const parsed = lines.body.toString().trim().split('\n').map((l) => JSON.parse(l));
+    const parsed = String(lines.body).trim().split('\n').map((l) => JSON.parse(l));
     expect(parsed[0].score).toBeCloseTo(expected, 2);
     expect(parsed[1].score).toBeCloseTo(1, 2);
     const rec = reg.predict(writeRecordIO([{ features: [1, 2, 3] }, { features: { keys: [1], values: [1], shape: [3] } }]), 'application/x-recordio-protobuf', 'application/x-recordio-protobuf');
     expect(rec.contentType).toBe('application/x-recordio-protobuf');
-    const out = readRecordIO(rec.body);
+    const out = readRecordIO(answerBytes(rec.body));
     expect(out).toHaveLength(2);
     expect(out[0].label.score.values[0]).toBeCloseTo(expected, 2);
     expect(out[1].label.score.values[0]).toBeCloseTo(3, 2);
@@ -406,7 +406,7 @@ describe('inference formats', async () => {
     expect(Object.keys(p)).toEqual(['score', 'predicted_label']);
     expect(p.predicted_label).toBe(1);
     expect(p.score).toBeGreaterThan(0.5);
-    const [r] = readRecordIO(bin.predict(Buffer.from('-5,-5,0'), 'text/csv', 'application/x-recordio-protobuf').body);
+    const [r] = readRecordIO(bin.predict(Buffer.from('-5,-5,0'), 'text/csv', 'application/x-recordio-protobuf').body as Buffer);
     expect(r.label.predicted_label.values[0]).toBe(0);
     expect(r.label.score.values).toHaveLength(1);
   });
@@ -416,11 +416,11 @@ describe('inference formats', async () => {
     expect(j[0].closest_cluster).not.toBe(j[1].closest_cluster);
     const c = km.predict(Buffer.from('[{"features":[0,0,3]}]'.replace(/^\[/, '{"instances":[').replace(/\]$/, ']}')), 'application/json', 'text/csv');
     expect(c.contentType).toBe('text/csv');
-    const [cluster, distance] = c.body.toString().trim().split(',').map(Number);
+    const [cluster, distance] = String(c.body).trim().split(',').map(Number);
     expect(cluster).toBe(j[0].closest_cluster);
     // Centre is (0, 1/3, 1/3): distance from (0,0,3) is sqrt(1/9 + 64/9).
     expect(distance).toBeCloseTo(Math.sqrt(65) / 3, 3);
-    const [r] = readRecordIO(km.predict(writeRecordIO([{ features: [10, 10, 10] }]), 'application/x-recordio-protobuf', 'application/x-recordio-protobuf').body);
+    const [r] = readRecordIO(km.predict(writeRecordIO([{ features: [10, 10, 10] }]), 'application/x-recordio-protobuf', 'application/x-recordio-protobuf').body as Buffer);
     expect(r.label.closest_cluster.values[0]).toBe(j[1].closest_cluster);
     expect(r.label.distance_to_cluster.values).toHaveLength(1);
   });

@@ -4,6 +4,7 @@
  * SDK would send (a malformed %-escape) answered with a 4xx rather than a 500.
  */
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import {
   InvokeEndpointAsyncCommand,
   InvokeEndpointCommand,
@@ -128,6 +129,61 @@ describe('validation in the protocol layer', () => {
     expect(r.status).toBe(400);
     expect(r.headers['x-amzn-errortype']).toBe('ValidationError');
     expect(JSON.parse(r.body).message).toBe("1 validation error detected: Value at 'body' failed to satisfy constraint: Member must have length less than or equal to 6291456");
+  });
+});
+
+describe('request bodies, however they arrive', () => {
+  /** Sends `head` and then `parts` with a pause between them, over one raw socket; resolves with what came back. */
+  function rawSocket(head: string, parts: string[], endEarly = false): Promise<string> {
+    const { port } = new URL(emu.url);
+    return new Promise((ok, fail) => {
+      const socket = connect(Number(port), '127.0.0.1', async () => {
+        socket.write(head);
+        for (const p of parts) {
+          await new Promise((r) => setTimeout(r, 20));
+          socket.write(p);
+        }
+        if (endEarly) socket.destroy();
+      });
+      let text = '';
+      socket.on('data', (d) => {
+        text += d;
+        if (/\r\n\r\n/.test(text) && /content-length: (\d+)/i.test(text)) {
+          const length = Number(/content-length: (\d+)/i.exec(text)![1]);
+          if (text.length >= text.indexOf('\r\n\r\n') + 4 + length) socket.end();
+        }
+      });
+      socket.on('close', () => ok(text));
+      socket.on('error', fail);
+    });
+  }
+
+  it('a Content-Length body sent in several pieces is read whole', async () => {
+    const head = `POST /endpoints/rt-protocol/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\nContent-Length: ${Buffer.byteLength(row)}\r\n\r\n`;
+    const cut = Math.floor(row.length / 2);
+    const answer = await rawSocket(head, [row.slice(0, cut), row.slice(cut)]);
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    const whole = await raw('/endpoints/rt-protocol/invocations', row, { 'X-Amzn-SageMaker-Target-Variant': 'Blue' });
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).predictions[0].score).toBe(JSON.parse(whole.body).predictions[0].score);
+  });
+
+  it('a chunked body (no Content-Length) is read whole, and one past the limit is refused', async () => {
+    const head = 'POST /endpoints/rt-protocol/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const chunk = (t: string) => `${Buffer.byteLength(t).toString(16)}\r\n${t}\r\n`;
+    const answer = await rawSocket(head, [chunk(row.slice(0, 3)), chunk(row.slice(3)), '0\r\n\r\n']);
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toMatch(/"predictions":\[\{"score":/);
+    const big = '1'.repeat(1024 * 1024);
+    const refused = await rawSocket(head, [...Array.from({ length: 7 }, () => chunk(big)), '0\r\n\r\n']);
+    expect(refused).toMatch(/^HTTP\/1\.1 400 /);
+    expect(refused).toMatch(/x-amzn-errortype: ValidationError/i);
+  });
+
+  it('a client that goes away mid-body gets no answer, and the endpoint serves the next request', async () => {
+    const head = 'POST /endpoints/rt-protocol/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\n';
+    expect(await rawSocket(head, [row], true)).toBe('');
+    const next = await raw('/endpoints/rt-protocol/invocations', row);
+    expect(next.status).toBe(200);
   });
 });
 

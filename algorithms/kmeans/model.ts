@@ -1,7 +1,7 @@
 /** K-Means centroids, their file form, and the lean nearest-centre predictor. */
 import type { ModelHeader } from '../artifact.js';
 import { encodeKMeansArtifact } from '../mxnet-artifact.js';
-import { encodePredictions, negotiateAccept, parseInferenceRequest, type Prediction } from '../serving-formats.js';
+import { encodePredictions, negotiateAccept, parseInferenceRequest, type ModelAnswer, type Prediction } from '../serving-formats.js';
 
 export interface KMeansModel {
   k: number;
@@ -40,7 +40,7 @@ export function nearest(centroids: Float32Array, k: number, d: number, x: Float3
   return { index, sq: best };
 }
 
-export function predictKMeans(m: KMeansModel, body: Buffer, contentType: string | undefined, accept: string | undefined): { body: Buffer; contentType: string } {
+export function predictKMeans(m: KMeansModel, body: Buffer, contentType: string | undefined, accept: string | undefined): ModelAnswer {
   const format = negotiateAccept(accept, true);
   const { n, x } = parseInferenceRequest(body, contentType, m.featureDim);
   const preds: Prediction[] = new Array(n);

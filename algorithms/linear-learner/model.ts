@@ -1,7 +1,7 @@
 /** The trained linear model in raw feature/label space, its file form, and the lean predictor. */
 import type { ModelHeader } from '../artifact.js';
 import { encodeLinearLearnerArtifact } from '../mxnet-artifact.js';
-import { negotiateAccept, encodePredictions, parseInferenceRequest, type Prediction } from '../serving-formats.js';
+import { negotiateAccept, encodePredictions, parseInferenceRequest, type ModelAnswer, type Prediction } from '../serving-formats.js';
 import type { LossName, PredictorType } from './hyperparameters.js';
 
 export interface LinearModel {
@@ -107,7 +107,7 @@ export function predictionsFor(m: LinearModel, x: Float32Array, n: number): Pred
   return out;
 }
 
-export function predictLinear(m: LinearModel, body: Buffer, contentType: string | undefined, accept: string | undefined): { body: Buffer; contentType: string } {
+export function predictLinear(m: LinearModel, body: Buffer, contentType: string | undefined, accept: string | undefined): ModelAnswer {
   // Negotiate first so an unsupported Accept fails before any parsing work.
   const format = negotiateAccept(accept, false);
   const { n, x } = parseInferenceRequest(body, contentType, m.featureDim);

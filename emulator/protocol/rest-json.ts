@@ -229,9 +229,7 @@ export function createRestJsonService(opts: {
     } catch (err) {
       return fail(err);
     }
-    const tooLarge = () =>
-      validationFailure(validationCode, [`Value at '${lowerFirst(c.payload?.member ?? 'body')}' failed to satisfy constraint: Member must have length less than or equal to ${c.bodyLimit}`]);
-    readBodyThen(req, c.bodyLimit, tooLarge, (err, body) => {
+    readBodyThen(req, c.bodyLimit, tooLarge(c), (err, body) => {
       if (err) return fail(err);
       try {
         opts.auth?.verify(req, 'json', payloadSha256(body!));
@@ -245,6 +243,17 @@ export function createRestJsonService(opts: {
         fail(e);
       }
     });
+  }
+
+  /** The error for a body over the operation's limit, one function per operation (not per request). */
+  const tooLargeByOperation = new Map<CompiledOperation, () => AwsError>();
+  function tooLarge(c: CompiledOperation): () => AwsError {
+    let f = tooLargeByOperation.get(c);
+    if (!f) {
+      const message = `Value at '${lowerFirst(c.payload?.member ?? 'body')}' failed to satisfy constraint: Member must have length less than or equal to ${c.bodyLimit}`;
+      tooLargeByOperation.set(c, (f = () => validationFailure(validationCode, [message])));
+    }
+    return f;
   }
 
   function readLabels(c: CompiledOperation, m: RegExpExecArray, raw: Record<string, unknown>): void {

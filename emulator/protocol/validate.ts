@@ -142,18 +142,31 @@ function walk(model: ServiceModel, shapeName: string, value: unknown, path: stri
         throw serialization(top ? 'Start of structure or map found where not expected.' : `Unexpected value type at '${at}'`);
       }
       const obj = value as Record<string, unknown>;
-      const out: Record<string, unknown> = {};
       for (const req of shape.required ?? []) {
         if (!Object.hasOwn(obj, req) || obj[req] === undefined || obj[req] === null) errors.push(`Value null at '${memberPath(path, req)}' failed to satisfy constraint: Member must not be null`);
       }
       const members = shape.members ?? {};
+      // The input object itself is the answer while every member is known and comes back as it
+      // went in (strings, numbers, blobs): a copy is made from the first member that differs
+      // (unknown, or converted, e.g. a timestamp), so a typical request allocates no second object.
+      let out: Record<string, unknown> | undefined;
       for (const name in obj) {
         // Own members only: `__proto__` or `constructor` in a body must not find Object.prototype's.
         const member = own(members, name);
-        if (!member) continue; // unknown members are ignored, as the service does
-        out[name] = walk(model, member.shape, obj[name], memberPath(path, name), errors);
+        const v = obj[name];
+        const w = member ? walk(model, member.shape, v, memberPath(path, name), errors) : undefined;
+        if (out === undefined) {
+          if (member && w === v) continue;
+          out = {};
+          // Every member before this one is known and unchanged.
+          for (const k in obj) {
+            if (k === name) break;
+            out[k] = obj[k];
+          }
+        }
+        if (member) out[name] = w; // unknown members are dropped, as the service ignores them
       }
-      return out;
+      return out ?? obj;
     }
     case 'list': {
       if (!Array.isArray(value)) throw serialization(`Unexpected value type at '${at}': expected a list`);

@@ -12,7 +12,8 @@ import {
   type ObjectStore,
   type PutOptions,
 } from './object-store.js';
-import { isMissing, loadShards, toInfo, writeAll, type StoredMeta } from './fs-records.js';
+import { spool, writeFileAtomic } from '../../core/atomic-file.js';
+import { isMissing, loadShards, toInfo, type StoredMeta } from './fs-records.js';
 import { listSorted, type Entry } from './sorted-listing.js';
 
 /**
@@ -35,8 +36,6 @@ const BUCKET_FILE = '.bucket.json';
 const SAFE_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** What putObject names data files: `<sha256 hex>.<random hex>.data`. */
 const DATA_FILE = /^[0-9a-f]{64}\.[0-9a-f]{16}\.data$/;
-/** Batch small network chunks into larger writes. */
-const WRITE_BATCH = 1 << 20;
 /**
  * Directory mtimes tick coarsely (kernel jiffies, <= 10 ms), so a change made in the same tick
  * as a scan can leave the mtime unchanged. A shard whose mtime was this close to the scan is
@@ -86,11 +85,8 @@ export class FsObjectStore implements ObjectStore {
       }
       // A directory without its marker is a half-created bucket from a crash: finish creating it.
     }
-    await this.writeJsonAtomic(path.join(dir, BUCKET_FILE), {
-      name: bucket,
-      creationDate: new Date().toISOString(),
-      region: region || undefined,
-    });
+    await fsp.mkdir(this.tmpDir, { recursive: true });
+    await writeFileAtomic(path.join(dir, BUCKET_FILE), JSON.stringify({ name: bucket, creationDate: new Date().toISOString(), region: region || undefined }), this.tmpDir);
   }
 
   async bucketExists(bucket: string): Promise<boolean> {
@@ -169,7 +165,11 @@ export class FsObjectStore implements ObjectStore {
 
   private async putObjectNow(bucket: string, key: string, body: Buffer | Readable, opts: PutOptions): Promise<ObjectInfo> {
     await this.requireBucket(bucket);
-    const { tmp, size, md5 } = await this.spool(body);
+    // Streamed to a temp file, fsynced, hashed as it goes; never held whole.
+    const hash = createHash('md5');
+    await fsp.mkdir(this.tmpDir, { recursive: true });
+    const { tmp, size } = await spool(this.tmpDir, body, (chunk) => hash.update(chunk));
+    const md5 = hash.digest('hex');
     const id = keyId(key);
     const dir = this.shardDir(bucket, id);
     const dataName = `${id}.${rand()}.data`;
@@ -191,7 +191,7 @@ export class FsObjectStore implements ObjectStore {
         await fsp.rename(tmp, path.join(dir, dataName));
         try {
           const old = await this.readMeta(dir, id).catch(() => undefined);
-          await this.writeJsonAtomic(path.join(dir, `${id}.json`), meta);
+          await writeFileAtomic(path.join(dir, `${id}.json`), JSON.stringify(meta), this.tmpDir); // tmpDir made above
           if (old && old.data !== dataName) await fsp.rm(this.dataPath(dir, old), { force: true }).catch(() => undefined);
         } catch (err) {
           await fsp.rm(path.join(dir, dataName), { force: true });
@@ -330,58 +330,6 @@ export class FsObjectStore implements ObjectStore {
     }
     await this.requireBucket(bucket);
     throw new StoreError('NoSuchKey', `No such key: ${key}`);
-  }
-
-  /** Streams a body to a temp file, fsynced, hashing as it goes; never holds it whole. */
-  private async spool(body: Buffer | Readable): Promise<{ tmp: string; size: number; md5: string }> {
-    await fsp.mkdir(this.tmpDir, { recursive: true });
-    const tmp = path.join(this.tmpDir, `put-${rand()}`);
-    const hash = createHash('md5');
-    let size = 0;
-    const fh = await fsp.open(tmp, 'wx');
-    try {
-      let batch: Buffer[] = [];
-      let batched = 0;
-      const flush = async () => {
-        if (batched === 0) return;
-        await writeAll(fh, batch);
-        batch = [];
-        batched = 0;
-      };
-      const chunks: AsyncIterable<unknown> | Buffer[] = Buffer.isBuffer(body) ? [body] : body;
-      for await (const c of chunks) {
-        const buf = Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array | string);
-        hash.update(buf);
-        size += buf.length;
-        batch.push(buf);
-        batched += buf.length;
-        if (batched >= WRITE_BATCH) await flush();
-      }
-      await flush();
-      await fh.sync();
-      await fh.close();
-    } catch (err) {
-      await fh.close().catch(() => undefined);
-      await fsp.rm(tmp, { force: true });
-      throw err;
-    }
-    return { tmp, size, md5: hash.digest('hex') };
-  }
-
-  private async writeJsonAtomic(file: string, value: unknown): Promise<void> {
-    await fsp.mkdir(this.tmpDir, { recursive: true });
-    const tmp = path.join(this.tmpDir, `json-${rand()}`);
-    const fh = await fsp.open(tmp, 'wx');
-    try {
-      await fh.writeFile(JSON.stringify(value));
-      await fh.sync();
-      await fh.close();
-      await fsp.rename(tmp, file);
-    } catch (err) {
-      await fh.close().catch(() => undefined);
-      await fsp.rm(tmp, { force: true });
-      throw err;
-    }
   }
 
   /** Serializes writers of one key in this process so their data files never leak. */

@@ -1,5 +1,4 @@
 import { promises as fsp } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { ObjectInfo } from './object-store.js';
 import type { Entry } from './sorted-listing.js';
@@ -39,26 +38,8 @@ export function toInfo(meta: StoredMeta): ObjectInfo {
   };
 }
 
-/** Writes every buffer, resuming after partial writes (writev may write less than asked). */
-export async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
-  let pending = bufs;
-  while (pending.length > 0) {
-    const { bytesWritten } = await fh.writev(pending);
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of pending) {
-      if (skip >= b.length) skip -= b.length;
-      else {
-        rest.push(skip > 0 ? b.subarray(skip) : b);
-        skip = 0;
-      }
-    }
-    pending = rest;
-  }
-}
-
-export /** Reads the metadata of every object in the given shard directories. */
-async function loadShards(dirs: string[]): Promise<Entry[][]> {
+/** Reads the metadata of every object in the given shard directories. */
+export async function loadShards(dirs: string[]): Promise<Entry[][]> {
   const result: Entry[][] = dirs.map(() => []);
   const files: { shard: number; file: string }[] = [];
   await Promise.all(

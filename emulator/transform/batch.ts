@@ -1,4 +1,4 @@
-import type { LoadedModel } from '../../algorithms/index.js';
+import { answerBytes, type LoadedModel } from '../../algorithms/index.js';
 import { DataProcessingError, filterInput, formatOf, joinAndFilter, needsProcessing, splitResponse, type DataProcessing } from './data-processing.js';
 import type { SplitType } from './records.js';
 
@@ -36,7 +36,8 @@ export function handleBatch(model: LoadedModel, s: BatchSettings, request: Buffe
   }
   let out: { body: Buffer; contentType: string };
   try {
-    out = model.predict(payload, s.contentType, s.accept);
+    const answer = model.predict(payload, s.contentType, s.accept);
+    out = { body: answerBytes(answer.body), contentType: answer.contentType };
   } catch (e) {
     const err = e as Error & { originalStatus?: number };
     return { ok: false, error: { status: err.originalStatus ?? 500, message: err.message ?? String(err) } };

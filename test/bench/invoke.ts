@@ -3,8 +3,8 @@
  * linear-learner endpoint, 64 connections, against a bare node:http server answering the same
  * JSON body, in the same run. Each server and each load generator is its own process: wrk (a Lua
  * script sets the POST body and headers) is the main generator, autocannon a second one. The
- * emulator runs from the ahead-of-time build with an InvocationRecorder that bumps per-minute
- * counters, as CloudWatch's does. Rounds alternate bare/localsage (A/B/A/B) so that a noisy,
+ * emulator runs from the ahead-of-time build with its own CloudWatch metrics recorder on the
+ * invoke path, as `localsage serve` runs. Rounds alternate bare/localsage (A/B/A/B) so that a noisy,
  * shared machine hits both alike; the figures printed are medians over rounds. Each run also
  * reads the server's CPU time (user + system, /proc) per request, which other processes on the
  * machine disturb far less than req/s.

@@ -1,6 +1,7 @@
 import { sagemakerModel } from '../../emulator/protocol/service-model.js';
 import { engineFamilies } from '../../emulator/services/sagemaker/engine/index.js';
 import { minimalValue } from '../../emulator/services/sagemaker/engine/shapes.js';
+import { keyedContractSteps } from './contract-keyed.js';
 
 /**
  * The contract walk: every operation of SageMaker's service model, each with a minimal valid
@@ -13,8 +14,8 @@ export interface Step {
   input: Record<string, unknown>;
   /** The family the step belongs to, for the engine's families. */
   family?: string;
-  /** Wait until Describe's status member shows one of these before the step. */
-  waitFor?: { describe: string; key: string; name: string; member: string; values: string[] };
+  /** Wait until Describe's status member shows one of these (or Describe fails) before the step; `input`, where given, is Describe's whole input. */
+  waitFor?: { describe: string; key: string; name: string; member: string; values: string[]; input?: Record<string, unknown> };
 }
 
 export function contractPlan(prefix: string): Step[] {
@@ -54,6 +55,7 @@ export function contractPlan(prefix: string): Step[] {
     { op: 'DeleteModelPackage', family: 'ModelPackage', input: { ModelPackageName: version } },
     { op: 'DeleteModelPackageGroup', family: 'ModelPackage', input: { ModelPackageGroupName: group } },
   );
+  steps.push(...keyedContractSteps(prefix, input));
   for (const s of steps) inFamily.add(s.op);
   for (const op of Object.keys(model.operations)) if (!inFamily.has(op)) steps.push({ op, input: input(op) });
   return steps;

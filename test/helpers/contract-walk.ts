@@ -39,8 +39,12 @@ export async function walkWithJsSdk(client: sdk.SageMakerClient, steps: Step[]):
   );
   const Commands = sdk as unknown as Record<string, new (input: unknown) => any>;
   const outcomes: Outcome[] = [];
+  // Answers by operation, for the `$ref:<Operation>.<Member>` values of later steps.
+  const answers: Record<string, Record<string, unknown>> = {};
+  const resolve = (input: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(input).map(([k, v]) => [k, typeof v === 'string' && v.startsWith('$ref:') ? answers[v.slice(5).split('.')[0]]?.[v.split('.')[1]] : v]));
   for (const step of steps) {
-    if (step.waitFor) await waitForStatus(client, Commands, step.waitFor);
+    if (step.waitFor) await waitForStatus(client, Commands, { ...step.waitFor, input: step.waitFor.input && resolve(step.waitFor.input) });
     const Command = Commands[`${step.op}Command`];
     if (!Command) {
       outcomes.push({ op: step.op, family: step.family, status: 0, sdkParsed: false, sdkError: 'no Command in this SDK version', violations: [] });
@@ -50,7 +54,7 @@ export async function walkWithJsSdk(client: sdk.SageMakerClient, steps: Step[]):
     let sdkParsed = true;
     let sdkError: string | undefined;
     try {
-      await client.send(new Command(step.input));
+      await client.send(new Command(resolve(step.input)));
     } catch (e: any) {
       // A modeled or generic service exception is a parse; anything else (a deserialization failure) is not.
       sdkParsed = typeof e?.$metadata?.httpStatusCode === 'number' && !!e.$fault;
@@ -59,6 +63,7 @@ export async function walkWithJsSdk(client: sdk.SageMakerClient, steps: Step[]):
     const raw = captured.raw as { status: number; body: string } | undefined;
     const status = raw?.status ?? 0;
     const body = raw?.body ? JSON.parse(raw.body) : {};
+    if (status >= 200 && status < 300) answers[step.op] = body;
     const outShape = model.operations[step.op]?.output?.shape;
     outcomes.push({
       op: step.op,
@@ -78,7 +83,7 @@ async function waitForStatus(client: sdk.SageMakerClient, Commands: Record<strin
   // Bounded by attempts, not by time: the fast profile settles in a fraction of a second.
   for (let i = 0; i < 200; i++) {
     try {
-      const d = (await client.send(new Commands[`${w.describe}Command`]({ [w.key]: w.name }))) as unknown as Record<string, unknown>;
+      const d = (await client.send(new Commands[`${w.describe}Command`](w.input ?? { [w.key]: w.name }))) as unknown as Record<string, unknown>;
       if (w.values.includes(String(d[w.member]))) return;
     } catch {
       return;

@@ -24,6 +24,17 @@ def main():
     )
     methods = {api: method for method, api in client.meta.method_to_api_mapping.items()}
     outcomes = []
+    # Answers by operation, for the "$ref:<Operation>.<Member>" values of later steps.
+    answers = {}
+
+    def resolve(values):
+        def one(v):
+            if isinstance(v, str) and v.startswith("$ref:"):
+                op, member = v[5:].split(".", 1)
+                return answers.get(op, {}).get(member)
+            return v
+        return {k: one(v) for k, v in values.items()}
+
     for step in steps:
         method = methods.get(step["op"])
         if method is None:
@@ -33,14 +44,14 @@ def main():
         if wait:
             for _ in range(200):
                 try:
-                    d = getattr(client, methods[wait["describe"]])(**{wait["key"]: wait["name"]})
+                    d = getattr(client, methods[wait["describe"]])(**(resolve(wait["input"]) if wait.get("input") else {wait["key"]: wait["name"]}))
                 except ClientError:
                     break
                 if d.get(wait["member"]) in wait["values"]:
                     break
                 time.sleep(0.05)
         try:
-            getattr(client, method)(**step["input"])
+            answers[step["op"]] = getattr(client, method)(**resolve(step["input"]))
             outcomes.append({"op": step["op"], "parsed": True, "status": 200})
         except ClientError as e:
             outcomes.append({"op": step["op"], "parsed": True, "status": e.response["ResponseMetadata"]["HTTPStatusCode"], "code": e.response["Error"]["Code"]})

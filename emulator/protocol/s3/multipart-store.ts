@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { publish, spool, writeFileAtomic } from '../../../core/atomic-file.js';
 import type { ChecksumAlgorithm } from './checksums.js';
 import { s3Error } from './errors.js';
 
@@ -65,26 +66,11 @@ export class MultipartStore {
   /** Stores one part from an already verified stream; a failed stream leaves no part behind. */
   async putPart(upload: UploadRecord, partNumber: number, body: Readable, checksums: Record<string, string>): Promise<PartRecord> {
     const dir = this.uploadDir(upload.uploadId);
-    const tmp = path.join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
     const md5 = createHash('md5');
-    let size = 0;
-    const fh = await fsp.open(tmp, 'wx').catch((err) => {
+    const { tmp, size } = await spool(dir, body, (chunk) => md5.update(chunk)).catch((err) => {
       if (isMissing(err)) throw s3Error('NoSuchUpload', { UploadId: upload.uploadId });
       throw err;
     });
-    try {
-      for await (const c of body) {
-        const buf = c as Buffer;
-        md5.update(buf);
-        size += buf.length;
-        await fh.write(buf);
-      }
-      await fh.close();
-    } catch (err) {
-      await fh.close().catch(() => undefined);
-      await fsp.rm(tmp, { force: true });
-      throw err;
-    }
     const part: PartRecord = {
       partNumber,
       etag: `"${md5.digest('hex')}"`,
@@ -94,7 +80,7 @@ export class MultipartStore {
       checksums: { ...checksums },
     };
     try {
-      await fsp.rename(tmp, this.partFile(upload.uploadId, partNumber));
+      await publish(tmp, this.partFile(upload.uploadId, partNumber));
       await this.writeJson(dir, `${partNumber}.json`, part);
     } catch (err) {
       await fsp.rm(tmp, { force: true });
@@ -152,8 +138,6 @@ export class MultipartStore {
   }
 
   private async writeJson(dir: string, name: string, value: unknown): Promise<void> {
-    const tmp = path.join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
-    await fsp.writeFile(tmp, JSON.stringify(value));
-    await fsp.rename(tmp, path.join(dir, name));
+    await writeFileAtomic(path.join(dir, name), JSON.stringify(value), dir);
   }
 }

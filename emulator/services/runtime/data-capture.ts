@@ -1,6 +1,7 @@
 import type { DataCaptureConfig } from '@aws-sdk/client-sagemaker';
 import type { Clock } from '../../../core/clock.js';
 import { Rng } from '../../../core/random.js';
+import { answerBytes } from '../../../algorithms/index.js';
 import { parseS3Uri, type ObjectStore } from '../../storage/object-store.js';
 
 /** How long captured records wait before they are written out as one file. */
@@ -40,7 +41,7 @@ export interface CapturedExchange {
   variant: string;
   inferenceId?: string;
   input: { body: Buffer; contentType?: string };
-  output: { body: Buffer; contentType: string };
+  output: { body: Buffer | string; contentType: string };
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -91,10 +92,10 @@ export class DataCapture {
     await this.writing;
   }
 
-  private encode(settings: CaptureSettings, mode: 'INPUT' | 'OUTPUT', body: Buffer, contentType: string | undefined) {
+  private encode(settings: CaptureSettings, mode: 'INPUT' | 'OUTPUT', body: Buffer | string, contentType: string | undefined) {
     const mime = (contentType ?? '').split(';')[0].trim().toLowerCase();
     const encoding = settings.csvTypes.has(mime) ? 'CSV' : settings.jsonTypes.has(mime) ? 'JSON' : 'BASE64';
-    return { observedContentType: contentType ?? '', mode, data: encoding === 'BASE64' ? body.toString('base64') : body.toString('utf8'), encoding };
+    return { observedContentType: contentType ?? '', mode, data: encoding === 'BASE64' ? answerBytes(body).toString('base64') : String(body), encoding };
   }
 
   private flush(key: string): void {

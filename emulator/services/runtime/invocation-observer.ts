@@ -1,3 +1,4 @@
+import type { ModelAnswer } from '../../../algorithms/index.js';
 import type { Scope } from '../../storage/database.js';
 import type { DataCapture } from './data-capture.js';
 import type { EndpointLogs } from './endpoint-logs.js';
@@ -24,7 +25,7 @@ export class InvocationObserver {
     private readonly capture: DataCapture,
   ) {}
 
-  succeeded(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant, request: ObservedRequest, answer: { body: Buffer; contentType: string }): void {
+  succeeded(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant, request: ObservedRequest, answer: ModelAnswer): void {
     if (!endpoint.capture) return;
     this.capture.capture(endpoint.capture, {
       endpoint: endpoint.name,

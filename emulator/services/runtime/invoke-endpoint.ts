@@ -1,5 +1,5 @@
 import type { InvokeEndpointInput, InvokeEndpointOutput } from '@aws-sdk/client-sagemaker-runtime';
-import { InferenceInputError } from '../../../algorithms/index.js';
+import { InferenceInputError, type ModelAnswer } from '../../../algorithms/index.js';
 import { AwsError } from '../../protocol/errors.js';
 import type { CallerIdentity } from '../../protocol/identity.js';
 import type { RestJsonOperation, RestRequestContext } from '../../protocol/rest-json.js';
@@ -9,7 +9,8 @@ import type { InvocationObserver } from './invocation-observer.js';
 import { NO_RECORDING, type InvocationRecorder } from './invocation-recorder.js';
 import type { ServingEndpoint, ServingRegistry, ServingVariant } from './serving-registry.js';
 
-type Prediction = { body: Buffer; contentType: string };
+/** A text answer stays a string: the protocol writes it after the headers in one write. */
+type Prediction = ModelAnswer;
 
 /**
  * InvokeEndpoint's service logic: pick the variant (by header, else by weight), run the model
@@ -94,7 +95,7 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
   }
 
   private output(out: Prediction, variant: ServingVariant, input: InvokeEndpointInput): InvokeEndpointOutput {
-    return { Body: out.body, ContentType: out.contentType, InvokedProductionVariant: variant.name, CustomAttributes: input.CustomAttributes };
+    return { Body: out.body as Uint8Array, ContentType: out.contentType, InvokedProductionVariant: variant.name, CustomAttributes: input.CustomAttributes };
   }
 
   private endpoint(scope: Scope, name: string): ServingEndpoint {

@@ -1,5 +1,5 @@
 import type { InvokeEndpointWithResponseStreamInput } from '@aws-sdk/client-sagemaker-runtime';
-import type { LoadedModel } from '../../../algorithms/index.js';
+import { answerBytes, type LoadedModel, type ModelAnswer } from '../../../algorithms/index.js';
 import { AwsError } from '../../protocol/errors.js';
 import type { RestJsonOperation, RestRequestContext } from '../../protocol/rest-json.js';
 import type { InvocationObserver } from './invocation-observer.js';
@@ -15,6 +15,7 @@ const LINE_OUTPUTS = new Set(['text/csv', 'application/jsonlines', 'application/
 const mimeOf = (t: string | undefined) => (t ?? '').split(';')[0].trim().toLowerCase();
 
 type Part = { body: Buffer; contentType: string };
+const bytesOf = (a: ModelAnswer): Part => ({ body: answerBytes(a.body), contentType: a.contentType });
 type StreamEvent = { PayloadPart: { Bytes: Uint8Array } } | { ModelStreamError: { Message: string; ErrorCode: string } };
 
 /**
@@ -29,13 +30,13 @@ function* predictionParts(model: LoadedModel, body: Buffer, contentType: string 
     for (const line of body.toString('utf8').split('\n')) {
       if (line.trim() === '') continue;
       records++;
-      yield model.predict(Buffer.from(line), contentType, accept);
+      yield bytesOf(model.predict(Buffer.from(line), contentType, accept));
     }
     // No record at all: the model answers the (empty) body as InvokeEndpoint would, with its error.
-    if (records === 0) yield model.predict(body, contentType, accept);
+    if (records === 0) yield bytesOf(model.predict(body, contentType, accept));
     return;
   }
-  yield* wholeAnswerParts(model.predict(body, contentType, accept));
+  yield* wholeAnswerParts(bytesOf(model.predict(body, contentType, accept)));
 }
 
 /** A whole answer, cut into parts of at most PART_BYTES (one empty part for an empty answer). */

@@ -2,25 +2,32 @@ import type {
   CreateEndpointConfigInput,
   CreateEndpointConfigOutput,
   DeleteEndpointConfigInput,
-  DescribeEndpointConfigInput,
   DescribeEndpointConfigOutput,
-  ListEndpointConfigsInput,
-  ListEndpointConfigsOutput,
 } from '@aws-sdk/client-sagemaker';
 import { validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { sagemakerArn } from './arns.js';
-import { listPage } from './listing.js';
+import { notFoundError } from './engine/engine.js';
+import { FamilyRecords, serviceFamily, type ServiceFamilyDeclaration } from './engine/layered.js';
 import { MODEL_KIND, modelNotFound } from './models.js';
 import { scopeOf } from './scope.js';
 
 export const ENDPOINT_CONFIG_KIND = 'endpoint-config';
 export type EndpointConfigRecord = DescribeEndpointConfigOutput;
 
+/** Endpoint configurations on the engine; AWS calls them "endpoint configuration" in its messages. */
+export const ENDPOINT_CONFIG_FAMILY: ServiceFamilyDeclaration<EndpointConfigRecord> = {
+  name: 'EndpointConfig',
+  storageKind: ENDPOINT_CONFIG_KIND,
+  readable: 'endpoint configuration',
+  list: { defaultOrder: 'Descending' },
+};
+
+/** `Could not find endpoint configuration "<arn>".` (ValidationException). */
 export const endpointConfigNotFound = (scope: Scope, name: string) =>
-  validation(`Could not find endpoint configuration "${sagemakerArn(scope, 'endpoint-config', name)}".`);
+  notFoundError({ ...serviceFamily('EndpointConfig'), readable: ENDPOINT_CONFIG_FAMILY.readable! }, sagemakerArn(scope, 'endpoint-config', name));
 
 /** MaxConcurrentInvocationsPerInstance when the config names none (AWS picks one; we pick 4). */
 export const DEFAULT_ASYNC_CONCURRENCY = 4;
@@ -41,15 +48,19 @@ function checkAsyncConfig(req: CreateEndpointConfigInput): void {
   if (req.ProductionVariants![0].ServerlessConfig) throw validation('AsyncInferenceConfig is not supported with ServerlessConfig.');
 }
 
+/** CreateEndpointConfig's checks: the engine keeps the record; Describe and List are the engine's. */
 export class EndpointConfigService {
-  constructor(private readonly deps: ServiceDeps) {}
+  readonly records: FamilyRecords<EndpointConfigRecord>;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.records = new FamilyRecords(deps, ENDPOINT_CONFIG_FAMILY);
+  }
 
   create(req: CreateEndpointConfigInput, ctx: RequestContext): CreateEndpointConfigOutput {
     const scope = scopeOf(ctx);
-    const arn = sagemakerArn(scope, 'endpoint-config', req.EndpointConfigName!);
-    if (this.deps.db.get(scope, ENDPOINT_CONFIG_KIND, req.EndpointConfigName!)) {
-      throw validation(`Cannot create already existing endpoint configuration "${arn}".`);
-    }
+    const arn = this.records.arn(scope, req.EndpointConfigName!);
+    // A taken name is refused before the variants are checked, as AWS does.
+    if (this.records.get(scope, req.EndpointConfigName!)) throw this.records.inUse(scope, req.EndpointConfigName!);
     const names = new Set<string>();
     for (const v of req.ProductionVariants ?? []) {
       if (names.has(v.VariantName!.toLowerCase())) throw validation(`The variant name "${v.VariantName}" is used more than once.`);
@@ -70,34 +81,12 @@ export class EndpointConfigService {
       AsyncInferenceConfig: req.AsyncInferenceConfig,
       CreationTime: new Date(this.deps.clock.now()),
     };
-    this.deps.db.insert(scope, ENDPOINT_CONFIG_KIND, req.EndpointConfigName!, arn, record);
-    if (req.Tags?.length) this.deps.db.addTags(arn, req.Tags);
-    return { EndpointConfigArn: arn };
-  }
-
-  describe(req: DescribeEndpointConfigInput, ctx: RequestContext): DescribeEndpointConfigOutput {
-    const scope = scopeOf(ctx);
-    const found = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, req.EndpointConfigName!);
-    if (!found) throw endpointConfigNotFound(scope, req.EndpointConfigName!);
-    return found.data;
-  }
-
-  list(req: ListEndpointConfigsInput, ctx: RequestContext): ListEndpointConfigsOutput {
-    const configs = this.deps.db.list<EndpointConfigRecord>(scopeOf(ctx), ENDPOINT_CONFIG_KIND).map((r) => r.data);
-    const { page, NextToken } = listPage(configs, req, {
-      name: (c) => c.EndpointConfigName!,
-      creationTime: (c) => c.CreationTime,
-      defaultOrder: 'Descending',
-    });
-    return {
-      EndpointConfigs: page.map((c) => ({ EndpointConfigName: c.EndpointConfigName, EndpointConfigArn: c.EndpointConfigArn, CreationTime: c.CreationTime })),
-      NextToken,
-    };
+    return { EndpointConfigArn: this.records.insert(scope, req.EndpointConfigName!, record, req.Tags) };
   }
 
   delete(req: DeleteEndpointConfigInput, ctx: RequestContext): Record<string, never> {
     const scope = scopeOf(ctx);
-    if (!this.deps.db.delete(scope, ENDPOINT_CONFIG_KIND, req.EndpointConfigName!)) throw endpointConfigNotFound(scope, req.EndpointConfigName!);
+    if (!this.records.delete(scope, req.EndpointConfigName!)) throw this.records.notFound(scope, req.EndpointConfigName!);
     return {};
   }
 }

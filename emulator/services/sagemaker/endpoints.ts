@@ -1,43 +1,40 @@
-import { hideHostPaths } from '../host-paths.js';
 import type {
   CreateEndpointInput,
   CreateEndpointOutput,
   DeleteEndpointInput,
-  DescribeEndpointInput,
   DescribeEndpointOutput,
-  ListEndpointsInput,
-  ListEndpointsOutput,
   ProductionVariantSummary,
   UpdateEndpointInput,
   UpdateEndpointOutput,
   UpdateEndpointWeightsAndCapacitiesInput,
   UpdateEndpointWeightsAndCapacitiesOutput,
 } from '@aws-sdk/client-sagemaker';
-import { algorithmForImage } from '../../../algorithms/index.js';
-import { instanceProfile } from '../../../core/instance-types.js';
 import { Rng, STREAM } from '../../../core/random.js';
-import type { ContainerRuntime, DeployedVariant } from '../../containers/index.js';
+import type { ContainerRuntime } from '../../containers/index.js';
 import { validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
-import { captureSettings } from '../runtime/data-capture.js';
+import { hideHostPaths } from '../host-paths.js';
 import { EndpointLogs, instanceStreams } from '../runtime/endpoint-logs.js';
-import { InstancePool, type RoutingStrategy } from '../runtime/capacity.js';
-import { ModelLoadError, type EndpointFeatures, type ServingRegistry, type ServingVariant } from '../runtime/serving-registry.js';
-import { DEFAULT_ASYNC_CONCURRENCY } from './endpoint-configs.js';
-import { sagemakerArn } from './arns.js';
+import { ModelLoadError, type ServingRegistry } from '../runtime/serving-registry.js';
 import { ENDPOINT_CONFIG_KIND, endpointConfigNotFound, type EndpointConfigRecord } from './endpoint-configs.js';
-import { listPage } from './listing.js';
+import { VariantDeployer } from './endpoint-deploy.js';
+import { FamilyRecords, type ServiceFamilyDeclaration } from './engine/layered.js';
 import { MODEL_KIND, servingContainer, type ModelRecord } from './models.js';
 import { scopeOf } from './scope.js';
 
-export const ENDPOINT_KIND = 'endpoint';
+export { CAPACITY_MODE_TAG } from './endpoint-deploy.js';
+
 /**
  * The stored endpoint: DescribeEndpoint's shape, plus (while a capacity change is under way) when
- * it completes, so that a restart finishes it instead of redeploying the configuration.
+ * it completes, so that a restart finishes it instead of redeploying the configuration. The
+ * output shape keeps CapacityChangeDoneAt from reaching a client.
  */
-type EndpointRecord = DescribeEndpointOutput & { CapacityChangeDoneAt?: number };
+export type EndpointRecord = DescribeEndpointOutput & { CapacityChangeDoneAt?: number };
+
+/** Endpoints on the engine: the generic not-found and in-use errors are AWS's; ListEndpoints newest first. */
+export const ENDPOINT_FAMILY: ServiceFamilyDeclaration<EndpointRecord> = { name: 'Endpoint', storageKind: 'endpoint', list: { defaultOrder: 'Descending' } };
 
 /** What auto scaling needs to hear from endpoints, and may refuse (set by Application Auto Scaling). */
 export interface EndpointScalingHooks {
@@ -46,11 +43,6 @@ export interface EndpointScalingHooks {
   /** DeleteEndpoint quietly deregisters the endpoint's scalable targets. */
   endpointDeleted(scope: Scope, endpointName: string): void;
 }
-
-/** The endpoint tag that turns capacity mode on or off for one endpoint (values: on, off). */
-export const CAPACITY_MODE_TAG = 'localsage:capacity-mode';
-
-const notFound = (scope: Scope, name: string) => validation(`Could not find endpoint "${sagemakerArn(scope, 'endpoint', name)}".`);
 
 /**
  * Endpoints: Creating -> InService | Failed, Updating -> InService, Deleting -> gone. Deploying
@@ -62,6 +54,8 @@ export class EndpointService {
   private readonly warmupRng = new Rng(Date.now() >>> 0, STREAM.warmup);
   private readonly capacityWaiters = new Map<string, (() => void)[]>();
   private readonly logs: EndpointLogs;
+  private readonly deployer: VariantDeployer;
+  readonly records: FamilyRecords<EndpointRecord>;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -69,60 +63,31 @@ export class EndpointService {
     private readonly containers?: ContainerRuntime,
   ) {
     this.logs = new EndpointLogs(deps.db, deps.clock);
+    this.deployer = new VariantDeployer(deps, serving, containers);
+    this.records = new FamilyRecords(deps, ENDPOINT_FAMILY);
   }
 
   create(req: CreateEndpointInput, ctx: RequestContext): CreateEndpointOutput {
     const scope = scopeOf(ctx);
-    const arn = sagemakerArn(scope, 'endpoint', req.EndpointName!);
-    if (this.deps.db.get(scope, ENDPOINT_KIND, req.EndpointName!)) throw validation(`Cannot create already existing endpoint "${arn}".`);
+    if (this.records.get(scope, req.EndpointName!)) throw this.records.inUse(scope, req.EndpointName!);
     if (!this.deps.db.get(scope, ENDPOINT_CONFIG_KIND, req.EndpointConfigName!)) throw endpointConfigNotFound(scope, req.EndpointConfigName!);
     const now = new Date(this.deps.clock.now());
     const record: EndpointRecord = {
       EndpointName: req.EndpointName,
-      EndpointArn: arn,
+      EndpointArn: this.records.arn(scope, req.EndpointName!),
       EndpointConfigName: req.EndpointConfigName,
       EndpointStatus: 'Creating',
       CreationTime: now,
       LastModifiedTime: now,
     };
-    this.deps.db.insert(scope, ENDPOINT_KIND, req.EndpointName!, arn, record);
-    if (req.Tags?.length) this.deps.db.addTags(arn, req.Tags);
+    const arn = this.records.insert(scope, req.EndpointName!, record, req.Tags);
     this.scheduleDeploy(scope, req.EndpointName!, req.EndpointConfigName!, this.deps.timing.endpointCreating);
     return { EndpointArn: arn };
   }
 
-  describe(req: DescribeEndpointInput, ctx: RequestContext): DescribeEndpointOutput {
-    const scope = scopeOf(ctx);
-    const found = this.deps.db.get<EndpointRecord>(scope, ENDPOINT_KIND, req.EndpointName!);
-    if (!found) throw notFound(scope, req.EndpointName!);
-    const { CapacityChangeDoneAt: _internal, ...described } = found.data;
-    return described;
-  }
-
   /** The stored endpoint (undefined when it does not exist), for auto scaling's capacity target. */
   peek(scope: Scope, name: string): DescribeEndpointOutput | undefined {
-    return this.deps.db.get<EndpointRecord>(scope, ENDPOINT_KIND, name)?.data;
-  }
-
-  list(req: ListEndpointsInput, ctx: RequestContext): ListEndpointsOutput {
-    const endpoints = this.deps.db.list<EndpointRecord>(scopeOf(ctx), ENDPOINT_KIND).map((r) => r.data);
-    const { page, NextToken } = listPage(endpoints, req, {
-      name: (e) => e.EndpointName!,
-      creationTime: (e) => e.CreationTime,
-      lastModifiedTime: (e) => e.LastModifiedTime,
-      status: (e) => e.EndpointStatus,
-      defaultOrder: 'Descending',
-    });
-    return {
-      Endpoints: page.map((e) => ({
-        EndpointName: e.EndpointName,
-        EndpointArn: e.EndpointArn,
-        CreationTime: e.CreationTime,
-        LastModifiedTime: e.LastModifiedTime,
-        EndpointStatus: e.EndpointStatus,
-      })),
-      NextToken,
-    };
+    return this.records.get(scope, name);
   }
 
   update(req: UpdateEndpointInput, ctx: RequestContext): UpdateEndpointOutput {
@@ -188,7 +153,7 @@ export class EndpointService {
 
   private scheduleCapacityDone(scope: Scope, name: string, delay: number): void {
     this.deps.clock.schedule(delay, () => {
-      const now = this.deps.db.get<EndpointRecord>(scope, ENDPOINT_KIND, name)?.data;
+      const now = this.records.get(scope, name);
       const key = `${scope.accountId}/${scope.region}/${name}`;
       const waiters = this.capacityWaiters.get(key) ?? [];
       this.capacityWaiters.delete(key);
@@ -222,24 +187,23 @@ export class EndpointService {
 
   delete(req: DeleteEndpointInput, ctx: RequestContext): Record<string, never> {
     const scope = scopeOf(ctx);
-    const found = this.deps.db.get<EndpointRecord>(scope, ENDPOINT_KIND, req.EndpointName!);
-    if (!found) throw notFound(scope, req.EndpointName!);
+    const found = this.records.require(scope, req.EndpointName!);
     this.serving.remove(scope, req.EndpointName!);
     this.scaling?.endpointDeleted(scope, req.EndpointName!);
     this.containers?.adopt(scope, req.EndpointName!, []);
-    this.save(scope, { ...found.data, EndpointStatus: 'Deleting', LastModifiedTime: new Date(this.deps.clock.now()) });
-    this.deps.clock.schedule(this.deps.timing.endpointDeleting, () => this.deps.db.delete(scope, ENDPOINT_KIND, req.EndpointName!));
+    this.save(scope, { ...found, EndpointStatus: 'Deleting', LastModifiedTime: new Date(this.deps.clock.now()) });
+    this.deps.clock.schedule(this.deps.timing.endpointDeleting, () => this.records.delete(scope, req.EndpointName!));
     return {};
   }
 
   /** After a restart: InService endpoints serve again; transitions under way carry on. */
   async recover(): Promise<void> {
-    for (const r of this.deps.db.listEverywhere<EndpointRecord>(ENDPOINT_KIND)) {
+    for (const r of this.records.everywhere()) {
       const ep = r.data;
       if (ep.EndpointStatus === 'InService') {
         try {
-          const loaded = await this.loadVariants(r.scope, ep, ep.EndpointConfigName!, ep.ProductionVariants);
-          this.serving.set(r.scope, ep.EndpointName!, loaded.variants, this.featuresOf(r.scope, ep.EndpointConfigName!));
+          const loaded = await this.deployer.loadVariants(r.scope, ep, ep.EndpointConfigName!, ep.ProductionVariants);
+          this.serving.set(r.scope, ep.EndpointName!, loaded.variants, this.deployer.featuresOf(r.scope, ep.EndpointConfigName!));
           this.containers?.adopt(r.scope, ep.EndpointName!, loaded.deployed);
         } catch (e) {
           this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: hideHostPaths((e as Error).message, this.deps.dataDir) });
@@ -247,8 +211,8 @@ export class EndpointService {
       } else if (ep.EndpointStatus === 'Updating' && ep.CapacityChangeDoneAt !== undefined) {
         // A capacity change under way finishes when it would have, on the serving variants.
         try {
-          const loaded = await this.loadVariants(r.scope, ep, ep.EndpointConfigName!, ep.ProductionVariants);
-          this.serving.set(r.scope, ep.EndpointName!, loaded.variants, this.featuresOf(r.scope, ep.EndpointConfigName!));
+          const loaded = await this.deployer.loadVariants(r.scope, ep, ep.EndpointConfigName!, ep.ProductionVariants);
+          this.serving.set(r.scope, ep.EndpointName!, loaded.variants, this.deployer.featuresOf(r.scope, ep.EndpointConfigName!));
           this.containers?.adopt(r.scope, ep.EndpointName!, loaded.deployed);
         } catch (e) {
           this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: hideHostPaths((e as Error).message, this.deps.dataDir) });
@@ -258,35 +222,34 @@ export class EndpointService {
       } else if (ep.EndpointStatus === 'Creating' || ep.EndpointStatus === 'Updating') {
         this.scheduleDeploy(r.scope, ep.EndpointName!, ep.EndpointConfigName!, 0);
       } else if (ep.EndpointStatus === 'Deleting') {
-        this.deps.db.delete(r.scope, ENDPOINT_KIND, ep.EndpointName!);
+        this.records.delete(r.scope, ep.EndpointName!);
       }
     }
   }
 
   private requireInService(scope: Scope, name: string, action: string): EndpointRecord {
-    const found = this.deps.db.get<EndpointRecord>(scope, ENDPOINT_KIND, name);
-    if (!found) throw notFound(scope, name);
-    if (found.data.EndpointStatus !== 'InService') {
-      throw validation(`Cannot ${action} in-progress endpoint "${found.arn}".`);
+    const found = this.records.require(scope, name);
+    if (found.EndpointStatus !== 'InService') {
+      throw validation(`Cannot ${action} in-progress endpoint "${found.EndpointArn}".`);
     }
-    return found.data;
+    return found;
   }
 
   private save(scope: Scope, ep: EndpointRecord): void {
-    this.deps.db.update(scope, ENDPOINT_KIND, ep.EndpointName!, ep);
+    this.records.update(scope, ep.EndpointName!, ep);
   }
 
   private scheduleDeploy(scope: Scope, name: string, configName: string, delay: number): void {
     const started = this.deps.clock.now();
     // Model loading runs alongside the state's duration rather than after it.
-    const endpoint = this.deps.db.get<EndpointRecord>(scope, ENDPOINT_KIND, name)!.data;
-    const loading = this.loadVariants(scope, endpoint, configName).then(
+    const endpoint = this.records.get(scope, name)!;
+    const loading = this.deployer.loadVariants(scope, endpoint, configName).then(
       (v) => ({ ok: true as const, v }),
       (e: Error) => ({ ok: false as const, e }),
     );
     void loading.then(async (outcome) => {
       await this.deps.clock.sleep(Math.max(0, delay - (this.deps.clock.now() - started)));
-      const ep = this.deps.db.get<EndpointRecord>(scope, ENDPOINT_KIND, name)?.data;
+      const ep = this.records.get(scope, name);
       if (!ep || (ep.EndpointStatus !== 'Creating' && ep.EndpointStatus !== 'Updating')) {
         if (outcome.ok) for (const d of outcome.v.deployed) void d.stop();
         return;
@@ -295,7 +258,7 @@ export class EndpointService {
       if (!outcome.ok) {
         const reason = hideHostPaths(outcome.e instanceof ModelLoadError ? outcome.e.message : `Failed to deploy: ${outcome.e.message}`, this.deps.dataDir);
         const first = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data.ProductionVariants?.[0];
-        if (first) this.logs.failedToStart(scope, name, instanceStreams(ep.EndpointArn!, `${first.VariantName}`, 1, this.deployment(ep, configName))[0], reason);
+        if (first) this.logs.failedToStart(scope, name, instanceStreams(ep.EndpointArn!, `${first.VariantName}`, 1, this.deployer.deployment(ep, configName))[0], reason);
         // A failed update rolls back to the configuration that was serving.
         if (ep.EndpointStatus === 'Updating') this.save(scope, { ...ep, EndpointStatus: 'InService', FailureReason: reason, LastModifiedTime: now });
         else this.save(scope, { ...ep, EndpointStatus: 'Failed', FailureReason: reason, LastModifiedTime: now });
@@ -319,7 +282,7 @@ export class EndpointService {
           DesiredInstanceCount: v.InitialInstanceCount ?? 1,
         };
       });
-      this.serving.set(scope, name, outcome.v.variants, this.featuresOf(scope, configName));
+      this.serving.set(scope, name, outcome.v.variants, this.deployer.featuresOf(scope, configName));
       this.containers?.adopt(scope, name, outcome.v.deployed);
       for (const v of outcome.v.variants) for (const stream of v.streams) this.logs.started(scope, name, stream, v.modelDataUrl, v.model.algorithm);
       this.save(scope, {
@@ -333,106 +296,13 @@ export class EndpointService {
     });
   }
 
-  private featuresOf(scope: Scope, configName: string): EndpointFeatures {
-    const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
-    const async = config?.AsyncInferenceConfig;
-    return {
-      capture: captureSettings(config?.DataCaptureConfig),
-      async: async && {
-        outputPath: async.OutputConfig!.S3OutputPath!,
-        failurePath: async.OutputConfig!.S3FailurePath,
-        maxConcurrentPerInstance: async.ClientConfig?.MaxConcurrentInvocationsPerInstance ?? DEFAULT_ASYNC_CONCURRENCY,
-      },
-    };
-  }
-
   /** After a change of instance count: one log stream per instance in service, new ones started. */
   private followInstanceLogs(scope: Scope, ep: EndpointRecord): void {
     for (const v of this.serving.get(scope, ep.EndpointName!)?.variants ?? []) {
-      const streams = instanceStreams(ep.EndpointArn!, v.name, v.instanceCount, this.deployment(ep, ep.EndpointConfigName!));
+      const streams = instanceStreams(ep.EndpointArn!, v.name, v.instanceCount, this.deployer.deployment(ep, ep.EndpointConfigName!));
       for (const stream of streams) if (!v.streams.includes(stream)) this.logs.started(scope, ep.EndpointName!, stream, v.modelDataUrl, v.model.algorithm);
       v.streams = streams;
     }
   }
 
-  /** Identifies one deployment of a config on an endpoint, for stable instance ids. */
-  private deployment(ep: EndpointRecord, configName: string): string {
-    return `${configName}@${ep.CreationTime?.getTime() ?? 0}`;
-  }
-
-  private async loadVariants(
-    scope: Scope,
-    ep: EndpointRecord,
-    configName: string,
-    current?: ProductionVariantSummary[],
-  ): Promise<{ variants: ServingVariant[]; deployed: DeployedVariant[] }> {
-    const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
-    if (!config) throw new ModelLoadError(`Could not find endpoint configuration "${sagemakerArn(scope, 'endpoint-config', configName)}".`);
-    const out: ServingVariant[] = [];
-    const deployed: DeployedVariant[] = [];
-    const endpointName = ep.EndpointName!;
-    const capacityMode = this.capacityModeOf(scope, endpointName);
-    const deployment = this.deployment(ep, configName);
-    try {
-      for (const v of config.ProductionVariants ?? []) {
-        const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
-        if (!model) throw new ModelLoadError(`Could not find model "${sagemakerArn(scope, 'model', v.ModelName!)}".`);
-        let container: ModelRecord['PrimaryContainer'];
-        try {
-          container = servingContainer(this.deps.db, scope, model);
-        } catch (e) {
-          throw new ModelLoadError((e as Error).message);
-        }
-        if (container?.Image && !algorithmForImage(container.Image) && this.containers) {
-          // Any other image runs as a supervised worker per instance (emulator/containers).
-          const weight = current?.find((c) => c.VariantName === v.VariantName)?.CurrentWeight ?? v.InitialVariantWeight ?? 1;
-          try {
-            const d = await this.containers.deploy(scope, endpointName, v.VariantName!, container, v.InitialInstanceCount ?? 1);
-            deployed.push(d);
-            const instanceCount = v.InitialInstanceCount ?? 1;
-            const streams = instanceStreams(ep.EndpointArn!, v.VariantName!, instanceCount, deployment);
-            out.push({ name: v.VariantName!, weight, model: d.model, modelDataUrl: container.ModelDataUrl ?? '', instanceCount, streams });
-          } catch (e) {
-            throw new ModelLoadError((e as Error).message);
-          }
-          continue;
-        }
-        out.push(await this.loadBuiltIn(ep, deployment, model, container, v, current, capacityMode));
-      }
-    } catch (e) {
-      await Promise.all(deployed.map((d) => d.stop()));
-      throw e;
-    }
-    return { variants: out, deployed };
-  }
-
-  private async loadBuiltIn(
-    ep: EndpointRecord,
-    deployment: string,
-    model: ModelRecord,
-    container: ModelRecord['PrimaryContainer'],
-    v: NonNullable<EndpointConfigRecord['ProductionVariants']>[number],
-    current: ProductionVariantSummary[] | undefined,
-    capacityMode: boolean,
-  ): Promise<ServingVariant> {
-    if (!container?.Image || !algorithmForImage(container.Image)) {
-      throw new ModelLoadError(`The image "${container?.Image}" of model "${model.ModelName}" is not a built-in algorithm image that localsage can serve (linear-learner, kmeans).`);
-    }
-    if (!container.ModelDataUrl) throw new ModelLoadError(`Model "${model.ModelName}" has no ModelDataUrl; a built-in algorithm needs model data to serve.`);
-    const weight = current?.find((c) => c.VariantName === v.VariantName)?.CurrentWeight ?? v.InitialVariantWeight ?? 1;
-    const instanceCount = current?.find((c) => c.VariantName === v.VariantName)?.CurrentInstanceCount ?? v.InitialInstanceCount ?? 1;
-    const capacity = capacityMode
-      ? new InstancePool(this.deps.clock, instanceProfile(v.InstanceType), instanceCount, (v.RoutingConfig?.RoutingStrategy as RoutingStrategy | undefined) ?? 'RANDOM')
-      : undefined;
-    const streams = instanceStreams(ep.EndpointArn!, v.VariantName!, instanceCount, deployment);
-    return { name: v.VariantName!, weight, model: await this.serving.load(container.ModelDataUrl), modelDataUrl: container.ModelDataUrl, instanceCount, capacity, streams };
-  }
-
-  /** --capacity-mode, unless the endpoint's CAPACITY_MODE_TAG says otherwise. */
-  private capacityModeOf(scope: Scope, endpointName: string): boolean {
-    const tag = this.deps.db.tags(sagemakerArn(scope, 'endpoint', endpointName)).find((t) => t.Key === CAPACITY_MODE_TAG)?.Value.toLowerCase();
-    if (tag === 'on' || tag === 'true') return true;
-    if (tag === 'off' || tag === 'false') return false;
-    return this.deps.capacityMode ?? false;
-  }
 }

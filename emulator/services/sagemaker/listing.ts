@@ -25,6 +25,8 @@ export interface ListFields<T> {
   status?: (t: T) => string | undefined;
   defaultOrder: 'Ascending' | 'Descending';
   defaultMaxResults?: number;
+  /** Sort keys of the operation beyond Name, Status and CreationTime (a tuning job's children sort by FinalObjectiveMetricValue). */
+  sortKeys?: Record<string, (t: T) => string | number>;
 }
 
 export function listPage<T>(items: T[], req: ListRequest, f: ListFields<T>): { page: T[]; NextToken?: string } {
@@ -40,8 +42,9 @@ export function listPage<T>(items: T[], req: ListRequest, f: ListFields<T>): { p
     return true;
   });
   const by = req.SortBy ?? 'CreationTime';
+  const own = f.sortKeys?.[by];
   const key = (t: T): string | number =>
-    by === 'Name' ? f.name(t) : by === 'Status' ? (f.status?.(t) ?? '') : (f.creationTime(t)?.getTime() ?? 0);
+    own ? own(t) : by === 'Name' ? f.name(t) : by === 'Status' ? (f.status?.(t) ?? '') : (f.creationTime(t)?.getTime() ?? 0);
   const dir = (req.SortOrder ?? f.defaultOrder) === 'Descending' ? -1 : 1;
   // Stable: items arrive in creation order, which breaks ties.
   rows = rows

@@ -3,10 +3,7 @@ import type {
   CreateModelInput,
   CreateModelOutput,
   DeleteModelInput,
-  DescribeModelInput,
   DescribeModelOutput,
-  ListModelsInput,
-  ListModelsOutput,
 } from '@aws-sdk/client-sagemaker';
 import { algorithmForImage } from '../../../algorithms/index.js';
 import type { ContainerRuntime } from '../../containers/index.js';
@@ -15,15 +12,19 @@ import type { RequestContext } from '../../protocol/context.js';
 import type { Database, Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { sagemakerArn } from './arns.js';
-import { listPage } from './listing.js';
+import { notFoundError } from './engine/engine.js';
+import { FamilyRecords, serviceFamily, type ServiceFamilyDeclaration } from './engine/layered.js';
 import { modelPackageContainers } from './engine/model-registry.js';
 import { scopeOf } from './scope.js';
 
 export const MODEL_KIND = 'model';
 export type ModelRecord = DescribeModelOutput;
 
-export const modelNotFound = (scope: Scope, name: string) =>
-  validation(`Could not find model "${sagemakerArn(scope, 'model', name)}".`);
+/** Models on the engine: ListModels newest first (AWS's default SortOrder for it is Descending). */
+export const MODEL_FAMILY: ServiceFamilyDeclaration<ModelRecord> = { name: 'Model', storageKind: MODEL_KIND, list: { defaultOrder: 'Descending' } };
+
+/** `Could not find model "<arn>".` (ValidationException), as the engine says it. */
+export const modelNotFound = (scope: Scope, name: string) => notFoundError(serviceFamily('Model'), sagemakerArn(scope, 'model', name));
 
 /**
  * The container a model serves with: its PrimaryContainer (or first of Containers). A container
@@ -41,11 +42,16 @@ export function servingContainer(db: Database, scope: Scope, model: ModelRecord)
   return { ...rest, Image: pkg.Image, ModelDataUrl: pkg.ModelDataUrl, ModelDataSource: pkg.ModelDataSource, Environment: { ...pkg.Environment, ...Environment } };
 }
 
+/** CreateModel's checks: the engine keeps the record; DescribeModel and ListModels are the engine's. */
 export class ModelService {
+  readonly records: FamilyRecords<ModelRecord>;
+
   constructor(
     private readonly deps: ServiceDeps,
     private readonly containers?: ContainerRuntime,
-  ) {}
+  ) {
+    this.records = new FamilyRecords(deps, MODEL_FAMILY);
+  }
 
   create(req: CreateModelInput, ctx: RequestContext): CreateModelOutput {
     const scope = scopeOf(ctx);
@@ -68,10 +74,9 @@ export class ModelService {
         throw validation((e as Error).message);
       }
     }
-    const arn = sagemakerArn(scope, 'model', req.ModelName!);
     const model: ModelRecord = {
       ModelName: req.ModelName,
-      ModelArn: arn,
+      ModelArn: this.records.arn(scope, req.ModelName!),
       PrimaryContainer: req.PrimaryContainer,
       Containers: req.Containers,
       InferenceExecutionConfig: req.InferenceExecutionConfig,
@@ -80,33 +85,12 @@ export class ModelService {
       EnableNetworkIsolation: req.EnableNetworkIsolation ?? false,
       CreationTime: new Date(this.deps.clock.now()),
     };
-    if (!this.deps.db.insert(scope, MODEL_KIND, req.ModelName!, arn, model)) {
-      throw validation(`Cannot create already existing model "${arn}".`);
-    }
-    if (req.Tags?.length) this.deps.db.addTags(arn, req.Tags);
-    return { ModelArn: arn };
-  }
-
-  describe(req: DescribeModelInput, ctx: RequestContext): DescribeModelOutput {
-    const scope = scopeOf(ctx);
-    const found = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, req.ModelName!);
-    if (!found) throw modelNotFound(scope, req.ModelName!);
-    return found.data;
-  }
-
-  list(req: ListModelsInput, ctx: RequestContext): ListModelsOutput {
-    const models = this.deps.db.list<ModelRecord>(scopeOf(ctx), MODEL_KIND).map((r) => r.data);
-    const { page, NextToken } = listPage(models, req, {
-      name: (m) => m.ModelName!,
-      creationTime: (m) => m.CreationTime,
-      defaultOrder: 'Descending',
-    });
-    return { Models: page.map((m) => ({ ModelName: m.ModelName, ModelArn: m.ModelArn, CreationTime: m.CreationTime })), NextToken };
+    return { ModelArn: this.records.insert(scope, req.ModelName!, model, req.Tags) };
   }
 
   delete(req: DeleteModelInput, ctx: RequestContext): Record<string, never> {
     const scope = scopeOf(ctx);
-    if (!this.deps.db.delete(scope, MODEL_KIND, req.ModelName!)) throw modelNotFound(scope, req.ModelName!);
+    if (!this.records.delete(scope, req.ModelName!)) throw this.records.notFound(scope, req.ModelName!);
     return {};
   }
 }

@@ -7,10 +7,15 @@ import { createEngineOperations } from './engine/index.js';
 import { EndpointService } from './endpoints.js';
 import { ModelService } from './models.js';
 import { PipelineService } from './pipelines/service.js';
+import { jobUpdates } from './job-updates.js';
 import { ProcessingJobService } from './processing-jobs.js';
+import { renderUiTemplate } from './render-ui-template.js';
+import { resourceExtras } from './resource-extras.js';
+import { lineageOperations } from './lineage/index.js';
 import { JobTrialComponents } from './search/job-components.js';
+import { moreSearchSources } from './search/more-resources.js';
 import { SearchService } from './search/service.js';
-import { TagService } from './tags.js';
+import { TagService } from './engine/tags.js';
 import { TrainingJobService } from './training-jobs.js';
 import { TuningJobService } from './tuning/service.js';
 import { TransformJobService } from './transform-jobs.js';
@@ -28,34 +33,27 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const processing = new ProcessingJobService(deps, containers);
   const handWritten: Record<string, OperationHandler> = {
     CreateTrainingJob: (i, c) => training.create(i, c),
-    DescribeTrainingJob: (i, c) => training.describe(i, c),
-    ListTrainingJobs: (i, c) => training.list(i, c),
+    ...training.records.operations(),
     StopTrainingJob: (i, c) => training.stop(i, c),
     CreateHyperParameterTuningJob: (i, c) => tuning.create(i, c),
-    DescribeHyperParameterTuningJob: (i, c) => tuning.describe(i, c),
-    ListHyperParameterTuningJobs: (i, c) => tuning.list(i, c),
+    ...tuning.records.operations(),
     ListTrainingJobsForHyperParameterTuningJob: (i, c) => tuning.listTrainingJobs(i, c),
     StopHyperParameterTuningJob: (i, c) => tuning.stop(i, c),
     DeleteHyperParameterTuningJob: (i, c) => tuning.delete(i, c),
     CreateTransformJob: (i, c) => transforms.create(i, c),
-    DescribeTransformJob: (i, c) => transforms.describe(i, c),
-    ListTransformJobs: (i, c) => transforms.list(i, c),
+    ...transforms.records.operations(),
     StopTransformJob: (i, c) => transforms.stop(i, c),
     CreateProcessingJob: (i, c) => processing.create(i, c),
-    DescribeProcessingJob: (i, c) => processing.describe(i, c),
-    ListProcessingJobs: (i, c) => processing.list(i, c),
+    ...processing.records.operations(),
     StopProcessingJob: (i, c) => processing.stop(i, c),
     CreateModel: (i, c) => models.create(i, c),
-    DescribeModel: (i, c) => models.describe(i, c),
-    ListModels: (i, c) => models.list(i, c),
+    ...models.records.operations(),
     DeleteModel: (i, c) => models.delete(i, c),
     CreateEndpointConfig: (i, c) => configs.create(i, c),
-    DescribeEndpointConfig: (i, c) => configs.describe(i, c),
-    ListEndpointConfigs: (i, c) => configs.list(i, c),
+    ...configs.records.operations(),
     DeleteEndpointConfig: (i, c) => configs.delete(i, c),
     CreateEndpoint: (i, c) => endpoints.create(i, c),
-    DescribeEndpoint: (i, c) => endpoints.describe(i, c),
-    ListEndpoints: (i, c) => endpoints.list(i, c),
+    ...endpoints.records.operations(),
     UpdateEndpoint: (i, c) => endpoints.update(i, c),
     UpdateEndpointWeightsAndCapacities: (i, c) => endpoints.updateWeightsAndCapacities(i, c),
     DeleteEndpoint: (i, c) => endpoints.delete(i, c),
@@ -68,15 +66,17 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   let table: Record<string, OperationHandler> = {};
   const pipelines = new PipelineService(deps, () => table);
   Object.assign(handWritten, pipelines.operations());
+  Object.assign(handWritten, lineageOperations(deps), jobUpdates(deps), { RenderUiTemplate: ((i, c) => renderUiTemplate(deps, i, c)) satisfies OperationHandler });
   const served = { ...createEngineOperations(deps, handWritten), ...handWritten };
   // Search and the experiments' associations read the other operations' answers.
   const linked = { ...served };
-  const search = new SearchService(deps, linked);
+  const search = new SearchService(deps, linked, moreSearchSources(() => table));
   const jobComponents = new JobTrialComponents(deps, served, (r, c) => search.associate(r, c));
   // Jobs with an ExperimentConfig get their trial component; Search sees it as Describe answers it.
   linked.DescribeTrialComponent = jobComponents.describe();
   const operations: Record<string, OperationHandler> = {
     ...served,
+    ...resourceExtras(deps, served),
     CreateTrainingJob: jobComponents.create('training'),
     CreateProcessingJob: jobComponents.create('processing'),
     DescribeTrialComponent: linked.DescribeTrialComponent,

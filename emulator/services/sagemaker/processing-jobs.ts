@@ -3,10 +3,7 @@ import { join, posix } from 'node:path';
 import type {
   CreateProcessingJobRequest,
   CreateProcessingJobResponse,
-  DescribeProcessingJobRequest,
   DescribeProcessingJobResponse,
-  ListProcessingJobsRequest,
-  ListProcessingJobsResponse,
   ProcessingJobStatus,
   StopProcessingJobRequest,
 } from '@aws-sdk/client-sagemaker';
@@ -17,15 +14,20 @@ import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { hideHostPaths } from '../host-paths.js';
-import { sagemakerArn } from './arns.js';
-import { listPage } from './listing.js';
+import { FamilyRecords, type ServiceFamilyDeclaration } from './engine/layered.js';
 import { scopeOf } from './scope.js';
 
-const KIND = 'processing-job';
 type Job = DescribeProcessingJobResponse;
 export const PROCESSING_LOG_GROUP = '/aws/sagemaker/ProcessingJobs';
 
-const notFound = (name: string) => validation(`Could not find requested job with name ${name}`);
+/** Processing jobs on the engine, with AWS's own wording for a missing and a taken name. */
+export const PROCESSING_JOB_FAMILY: ServiceFamilyDeclaration<Job> = {
+  name: 'ProcessingJob',
+  storageKind: 'processing-job',
+  notFound: (name) => validation(`Could not find requested job with name ${name}`),
+  inUse: (_name, arn) => new AwsError('ResourceInUse', `Job name must be unique within an AWS account and region, and a job with this name already exists (${arn})`),
+  list: { defaultOrder: 'Descending' },
+};
 
 interface Running {
   run?: ProcessingRun;
@@ -40,11 +42,14 @@ interface Running {
  */
 export class ProcessingJobService {
   private readonly running = new Map<string, Running>();
+  readonly records: FamilyRecords<Job>;
 
   constructor(
     private readonly deps: ServiceDeps,
     private readonly containers: ContainerRuntime,
-  ) {}
+  ) {
+    this.records = new FamilyRecords(deps, PROCESSING_JOB_FAMILY);
+  }
 
   create(req: CreateProcessingJobRequest, ctx: RequestContext): CreateProcessingJobResponse {
     const scope = scopeOf(ctx);
@@ -80,7 +85,7 @@ export class ProcessingJobService {
         throw validation(`LocalPath ${p} is not valid: it must be an absolute path under /opt/ml/processing/.`);
       }
     }
-    const arn = sagemakerArn(scope, 'processing-job', name);
+    const arn = this.records.arn(scope, name);
     const now = new Date(this.deps.clock.now());
     const job: Job = {
       ProcessingInputs: req.ProcessingInputs?.map((i) => ({ AppManaged: false, ...i, S3Input: { S3InputMode: 'File', S3DataDistributionType: 'FullyReplicated', S3CompressionType: 'None', ...i.S3Input! } })),
@@ -100,48 +105,14 @@ export class ProcessingJobService {
       CreationTime: now,
       LastModifiedTime: now,
     };
-    if (!this.deps.db.insert(scope, KIND, name, arn, job)) {
-      throw new AwsError('ResourceInUse', `Job name must be unique within an AWS account and region, and a job with this name already exists (${arn})`);
-    }
-    if (req.Tags?.length) this.deps.db.addTags(arn, req.Tags);
+    this.records.insert(scope, name, job, req.Tags);
     this.launch(scope, name, runner);
     return { ProcessingJobArn: arn };
   }
 
-  describe(req: DescribeProcessingJobRequest, ctx: RequestContext): Job {
-    const job = this.load(scopeOf(ctx), req.ProcessingJobName!);
-    if (!job) throw notFound(req.ProcessingJobName!);
-    return job;
-  }
-
-  list(req: ListProcessingJobsRequest, ctx: RequestContext): ListProcessingJobsResponse {
-    const jobs = this.deps.db.list<Job>(scopeOf(ctx), KIND).map((r) => r.data);
-    const { page, NextToken } = listPage(jobs, req, {
-      name: (j) => j.ProcessingJobName!,
-      creationTime: (j) => j.CreationTime,
-      lastModifiedTime: (j) => j.LastModifiedTime,
-      status: (j) => j.ProcessingJobStatus,
-      defaultOrder: 'Descending',
-    });
-    return {
-      ProcessingJobSummaries: page.map((j) => ({
-        ProcessingJobName: j.ProcessingJobName,
-        ProcessingJobArn: j.ProcessingJobArn,
-        CreationTime: j.CreationTime,
-        ProcessingEndTime: j.ProcessingEndTime,
-        LastModifiedTime: j.LastModifiedTime,
-        ProcessingJobStatus: j.ProcessingJobStatus,
-        FailureReason: j.FailureReason,
-        ExitMessage: j.ExitMessage,
-      })),
-      NextToken,
-    };
-  }
-
   stop(req: StopProcessingJobRequest, ctx: RequestContext): Record<string, never> {
     const scope = scopeOf(ctx);
-    const job = this.load(scope, req.ProcessingJobName!);
-    if (!job) throw notFound(req.ProcessingJobName!);
+    const job = this.records.require(scope, req.ProcessingJobName!);
     if (job.ProcessingJobStatus !== 'InProgress') {
       throw validation(`The request was rejected because the processing job is in status ${job.ProcessingJobStatus}.`);
     }
@@ -151,7 +122,7 @@ export class ProcessingJobService {
 
   /** After a restart, running jobs cannot resume: their processes are gone. */
   recover(): void {
-    for (const r of this.deps.db.listEverywhere<Job>(KIND)) {
+    for (const r of this.records.everywhere()) {
       if (r.data.ProcessingJobStatus === 'InProgress') {
         this.finish(r.scope, r.data.ProcessingJobName!, 'Failed', {
           FailureReason: 'InternalServerError: The processing job was interrupted because the localsage emulator restarted while it was running.',
@@ -173,14 +144,14 @@ export class ProcessingJobService {
   }
 
   private load(scope: Scope, name: string): Job | undefined {
-    return this.deps.db.get<Job>(scope, KIND, name)?.data;
+    return this.records.get(scope, name);
   }
 
   private finish(scope: Scope, name: string, status: ProcessingJobStatus, patch: Partial<Job>): void {
     const job = this.load(scope, name);
     if (!job) return;
     const now = new Date(this.deps.clock.now());
-    this.deps.db.update<Job>(scope, KIND, name, { ...job, ...patch, ProcessingJobStatus: status, ProcessingEndTime: now, LastModifiedTime: now });
+    this.records.update(scope, name, { ...job, ...patch, ProcessingJobStatus: status, ProcessingEndTime: now, LastModifiedTime: now });
     this.running.get(this.key(scope, name))?.cancelTimer?.();
     this.running.delete(this.key(scope, name));
   }
@@ -189,7 +160,7 @@ export class ProcessingJobService {
     const running = this.running.get(this.key(scope, name));
     if (running) running.interruption = why;
     const job = this.load(scope, name)!;
-    this.deps.db.update<Job>(scope, KIND, name, { ...job, ProcessingJobStatus: 'Stopping', LastModifiedTime: new Date(this.deps.clock.now()) });
+    this.records.update(scope, name, { ...job, ProcessingJobStatus: 'Stopping', LastModifiedTime: new Date(this.deps.clock.now()) });
     void (running?.run?.terminate() ?? Promise.resolve()).then(() =>
       this.deps.clock.schedule(this.deps.timing.trainingStopping, () => {
         if (this.load(scope, name)?.ProcessingJobStatus !== 'Stopping') return;
@@ -210,7 +181,7 @@ export class ProcessingJobService {
       if (!alive()) return;
       let job = this.load(scope, name)!;
       job = { ...job, ProcessingStartTime: new Date(clock.now()), LastModifiedTime: new Date(clock.now()) };
-      this.deps.db.update<Job>(scope, KIND, name, job);
+      this.records.update(scope, name, job);
       const maxRuntime = job.StoppingCondition?.MaxRuntimeInSeconds;
       if (maxRuntime) running.cancelTimer = clock.schedule(maxRuntime * 1000, () => alive() && this.interrupt(scope, name, 'MaxRuntimeExceeded'));
       await rm(root, { recursive: true, force: true });

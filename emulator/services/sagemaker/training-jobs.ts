@@ -3,16 +3,13 @@ import { join } from 'node:path';
 import type {
   CreateTrainingJobRequest,
   CreateTrainingJobResponse,
-  DescribeTrainingJobRequest,
   DescribeTrainingJobResponse,
-  ListTrainingJobsRequest,
-  ListTrainingJobsResponse,
   SecondaryStatus,
   StopTrainingJobRequest,
   TrainingJobStatus,
 } from '@aws-sdk/client-sagemaker';
-import { algorithmForImage, metricDefinitions, packModelArtifact, type AlgorithmName } from '../../../algorithms/index.js';
-import { ContainerClientError, isImageReference, type ContainerRuntime, type ImageRunner } from '../../containers/index.js';
+import { packModelArtifact, type AlgorithmName } from '../../../algorithms/index.js';
+import { ContainerClientError, type ContainerRuntime, type ImageRunner } from '../../containers/index.js';
 import { AwsError, validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
@@ -25,15 +22,33 @@ import { SlotScheduler } from '../../training/slots.js';
 import { publishTrainingMetric } from '../cloudwatch/training-metrics.js';
 import type { ServiceDeps } from '../deps.js';
 import { hideHostPaths } from '../host-paths.js';
-import { sagemakerArn } from './arns.js';
-import { listPage } from './listing.js';
+import { FamilyRecords, type ServiceFamilyDeclaration } from './engine/layered.js';
 import { scopeOf } from './scope.js';
+import { checkTrainingRequest, trainingJobRecord } from './training-job-request.js';
 
-const KIND = 'training-job';
 type Job = DescribeTrainingJobResponse;
 
 export const TRAINING_LOG_GROUP = '/aws/sagemaker/TrainingJobs';
-const INVALID_IMAGE = 'Invalid training image. Please provide a valid Amazon Elastic Container Registry path of the Docker image to run.';
+
+/**
+ * Training jobs on the engine. A missing job is AWS's ValidationException "Requested resource not
+ * found."; ListTrainingJobs sorts Ascending by default (its API reference) and filters warm pools
+ * and training plans by members nested in the job.
+ */
+export const TRAINING_JOB_FAMILY: ServiceFamilyDeclaration<Job> = {
+  name: 'TrainingJob',
+  storageKind: 'training-job',
+  notFound: () => validation('Requested resource not found.'),
+  inUse: (_name, arn) =>
+    new AwsError('ResourceInUse', `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`),
+  list: {
+    defaultOrder: 'Ascending',
+    filters: {
+      WarmPoolStatusEquals: (job, status) => (job.WarmPoolStatus as { Status?: string } | undefined)?.Status === status,
+      TrainingPlanArnEquals: (job, arn) => (job.ResourceConfig as { TrainingPlanArn?: string } | undefined)?.TrainingPlanArn === arn,
+    },
+  },
+};
 
 interface Running {
   instances: InstanceRun[];
@@ -57,6 +72,7 @@ export interface TrainingObserver {
 export class TrainingJobService {
   private readonly running = new Map<string, Running>();
   private readonly observers: TrainingObserver[] = [];
+  readonly records: FamilyRecords<Job>;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -65,7 +81,9 @@ export class TrainingJobService {
     readonly slots = new SlotScheduler(),
     /** Per instance type, the instances the account's running jobs may hold together. */
     readonly quotas = new InstanceQuotas(),
-  ) {}
+  ) {
+    this.records = new FamilyRecords(deps, TRAINING_JOB_FAMILY);
+  }
 
   observe(observer: TrainingObserver): void {
     this.observers.push(observer);
@@ -77,127 +95,30 @@ export class TrainingJobService {
 
   /** Creates and launches a job; `extra` carries what only the service sets (TuningJobArn). */
   start(scope: Scope, req: CreateTrainingJobRequest, extra: Partial<Job>): CreateTrainingJobResponse {
-    const spec = req.AlgorithmSpecification;
-    if (!spec) throw validation("1 validation error detected: Value null at 'algorithmSpecification' failed to satisfy constraint: Member must not be null");
-    if (!req.ResourceConfig) throw validation("1 validation error detected: Value null at 'resourceConfig' failed to satisfy constraint: Member must not be null");
-    // The model allows 0 for heterogeneous clusters (InstanceGroups, which localsage does not run);
-    // a homogeneous cluster needs at least one instance.
-    if (!req.ResourceConfig.InstanceGroups?.length && (req.ResourceConfig.InstanceCount ?? 1) < 1) {
-      throw validation(`1 validation error detected: Value ${req.ResourceConfig.InstanceCount} at 'resourceConfig.instanceCount' failed to satisfy constraint: Member must have value greater than or equal to 1`);
-    }
-    if (req.ResourceConfig.InstanceGroups?.length) throw validation('localsage does not run heterogeneous clusters (ResourceConfig.InstanceGroups); give InstanceType and InstanceCount.');
-    if (!req.ResourceConfig.InstanceType) throw validation("1 validation error detected: Value null at 'resourceConfig.instanceType' failed to satisfy constraint: Member must not be null");
-    if (!spec.TrainingImage) {
-      throw validation(spec.AlgorithmName ? `Could not find algorithm "${spec.AlgorithmName}".` : INVALID_IMAGE);
-    }
-    const algorithm = algorithmForImage(spec.TrainingImage);
-    let runner: ImageRunner | undefined;
-    if (!algorithm) {
-      if (!this.containers || !isImageReference(spec.TrainingImage)) throw validation(INVALID_IMAGE);
-      try {
-        runner = this.containers.resolve(spec.TrainingImage);
-      } catch (e) {
-        throw validation((e as Error).message);
-      }
-    }
-    const serviceMetrics = algorithm ? metricDefinitions(algorithm) : this.containers!.metricDefinitions(runner!, req.HyperParameters ?? {});
-    const channelNames = new Set<string>();
-    for (const c of req.InputDataConfig ?? []) {
-      if (channelNames.has(c.ChannelName!)) throw validation(`Channel names must be unique. Found duplicate channel name: ${c.ChannelName}`);
-      channelNames.add(c.ChannelName!);
-      if (!c.DataSource?.S3DataSource) throw validation(`Channel ${c.ChannelName}: localsage supports only S3DataSource inputs.`);
-    }
-
-    const arn = sagemakerArn(scope, 'training-job', req.TrainingJobName!);
-    const now = new Date(this.deps.clock.now());
-    const output = req.OutputDataConfig!.S3OutputPath!.replace(/\/+$/, '');
-    const job: Job = {
-      TrainingJobName: req.TrainingJobName,
-      TrainingJobArn: arn,
-      ModelArtifacts: { S3ModelArtifacts: `${output}/${req.TrainingJobName}/output/model.tar.gz` },
-      TrainingJobStatus: 'InProgress',
-      SecondaryStatus: 'Starting',
-      HyperParameters: req.HyperParameters ?? {},
-      AlgorithmSpecification: {
-        TrainingImage: spec.TrainingImage,
-        TrainingInputMode: spec.TrainingInputMode ?? 'File',
-        MetricDefinitions: [...serviceMetrics, ...(spec.MetricDefinitions ?? [])],
-        EnableSageMakerMetricsTimeSeries: spec.EnableSageMakerMetricsTimeSeries ?? false,
-      },
-      RoleArn: req.RoleArn,
-      InputDataConfig: req.InputDataConfig,
-      OutputDataConfig: { KmsKeyId: '', ...req.OutputDataConfig, S3OutputPath: req.OutputDataConfig!.S3OutputPath! },
-      ResourceConfig: { VolumeSizeInGB: 30, ...req.ResourceConfig, InstanceCount: req.ResourceConfig.InstanceCount ?? 1 },
-      StoppingCondition: { MaxRuntimeInSeconds: 86400, ...req.StoppingCondition },
-      CreationTime: now,
-      LastModifiedTime: now,
-      SecondaryStatusTransitions: [{ Status: 'Starting', StartTime: now, StatusMessage: 'Starting the training job.' }],
-      EnableNetworkIsolation: req.EnableNetworkIsolation ?? false,
-      EnableInterContainerTrafficEncryption: req.EnableInterContainerTrafficEncryption ?? false,
-      EnableManagedSpotTraining: req.EnableManagedSpotTraining ?? false,
-      Environment: req.Environment,
-      VpcConfig: req.VpcConfig,
-      CheckpointConfig: req.CheckpointConfig,
-      DebugHookConfig: req.DebugHookConfig,
-      ExperimentConfig: req.ExperimentConfig,
-      RetryStrategy: req.RetryStrategy,
-      ...extra,
-    };
+    const { program, serviceMetrics } = checkTrainingRequest(req, this.containers);
+    const job = trainingJobRecord(req, this.records.arn(scope, req.TrainingJobName!), new Date(this.deps.clock.now()), serviceMetrics, extra);
     // The instance quota is checked last, so that a refused request reserves nothing.
-    const releaseInstances = this.quotas.reserve(scope.accountId, scope.region, req.ResourceConfig.InstanceType, req.ResourceConfig.InstanceCount ?? 1);
-    if (!this.deps.db.insert(scope, KIND, req.TrainingJobName!, arn, job)) {
+    const releaseInstances = this.quotas.reserve(scope.accountId, scope.region, req.ResourceConfig!.InstanceType!, req.ResourceConfig!.InstanceCount ?? 1);
+    try {
+      this.records.insert(scope, req.TrainingJobName!, job, req.Tags);
+    } catch (e) {
       releaseInstances();
-      throw new AwsError(
-        'ResourceInUse',
-        `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
-      );
+      throw e;
     }
-    if (req.Tags?.length) this.deps.db.addTags(arn, req.Tags);
-    this.launch(scope, req.TrainingJobName!, algorithm ?? runner!, releaseInstances);
-    return { TrainingJobArn: arn };
-  }
-
-  describe(req: DescribeTrainingJobRequest, ctx: RequestContext): Job {
-    const job = this.deps.db.get<Job>(scopeOf(ctx), KIND, req.TrainingJobName!);
-    if (!job) throw validation('Requested resource not found.');
-    return job.data;
-  }
-
-  list(req: ListTrainingJobsRequest, ctx: RequestContext): ListTrainingJobsResponse {
-    const jobs = this.deps.db.list<Job>(scopeOf(ctx), KIND).map((r) => r.data);
-    const { page, NextToken } = listPage(jobs, req, {
-      name: (j) => j.TrainingJobName!,
-      creationTime: (j) => j.CreationTime,
-      lastModifiedTime: (j) => j.LastModifiedTime,
-      status: (j) => j.TrainingJobStatus,
-      defaultOrder: 'Ascending',
-    });
-    return {
-      TrainingJobSummaries: page.map((j) => ({
-        TrainingJobName: j.TrainingJobName,
-        TrainingJobArn: j.TrainingJobArn,
-        CreationTime: j.CreationTime,
-        TrainingEndTime: j.TrainingEndTime,
-        LastModifiedTime: j.LastModifiedTime,
-        TrainingJobStatus: j.TrainingJobStatus,
-        SecondaryStatus: j.SecondaryStatus,
-      })),
-      NextToken,
-    };
+    this.launch(scope, req.TrainingJobName!, program, releaseInstances);
+    return { TrainingJobArn: job.TrainingJobArn };
   }
 
   /** Stops a job on behalf of the service (a tuning job's early stopping or Stop); false when it already ended. */
   stopJob(scope: Scope, name: string): boolean {
-    if (this.deps.db.get<Job>(scope, KIND, name)?.data.TrainingJobStatus !== 'InProgress') return false;
+    if (this.records.get(scope, name)?.TrainingJobStatus !== 'InProgress') return false;
     this.interrupt(scope, name, 'Stopped');
     return true;
   }
 
   stop(req: StopTrainingJobRequest, ctx: RequestContext): Record<string, never> {
     const scope = scopeOf(ctx);
-    const stored = this.deps.db.get<Job>(scope, KIND, req.TrainingJobName!);
-    if (!stored) throw validation('Requested resource not found.');
-    const job = stored.data;
+    const job = this.records.require(scope, req.TrainingJobName!);
     if (job.TrainingJobStatus !== 'InProgress') {
       throw validation(`The request was rejected because the training job is in status ${job.TrainingJobStatus}.`);
     }
@@ -210,7 +131,7 @@ export class TrainingJobService {
    * Failed with a reason that says why (a stop that was under way completes as Stopped).
    */
   recover(): void {
-    for (const r of this.deps.db.listEverywhere<Job>(KIND)) {
+    for (const r of this.records.everywhere()) {
       const job = r.data;
       if (job.TrainingJobStatus === 'InProgress') {
         this.finish(r.scope, job.TrainingJobName!, 'Failed', 'Failed', {
@@ -236,7 +157,7 @@ export class TrainingJobService {
   }
 
   private load(scope: Scope, name: string): Job {
-    return this.deps.db.get<Job>(scope, KIND, name)!.data;
+    return this.records.get(scope, name)!;
   }
 
   private transition(scope: Scope, name: string, status: SecondaryStatus, message: string, patch: Partial<Job> = {}): Job {
@@ -251,7 +172,7 @@ export class TrainingJobService {
       transitions.push({ Status: status, StartTime: now, StatusMessage: message });
     }
     const updated: Job = { ...job, ...patch, SecondaryStatus: status, SecondaryStatusTransitions: transitions, LastModifiedTime: now };
-    this.deps.db.update(scope, KIND, name, updated);
+    this.records.update(scope, name, updated);
     return updated;
   }
 
@@ -277,7 +198,7 @@ export class TrainingJobService {
       EndTime: now,
       StatusMessage: messages[secondary] ?? patch.FailureReason ?? 'Training job failed',
     });
-    this.deps.db.update<Job>(scope, KIND, name, {
+    this.records.update(scope, name, {
       ...job,
       ...patch,
       TrainingJobStatus: status,
@@ -297,7 +218,7 @@ export class TrainingJobService {
     const run = this.running.get(this.key(scope, name));
     if (run) run.interruption = why;
     const job = this.load(scope, name);
-    this.deps.db.update<Job>(scope, KIND, name, {
+    this.records.update(scope, name, {
       ...job,
       TrainingJobStatus: 'Stopping',
       SecondaryStatus: 'Stopping',

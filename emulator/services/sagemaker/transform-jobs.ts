@@ -4,10 +4,7 @@ import { hideHostPaths } from '../host-paths.js';
 import type {
   CreateTransformJobRequest,
   CreateTransformJobResponse,
-  DescribeTransformJobRequest,
   DescribeTransformJobResponse,
-  ListTransformJobsRequest,
-  ListTransformJobsResponse,
   StopTransformJobRequest,
   TransformJobStatus,
 } from '@aws-sdk/client-sagemaker';
@@ -17,15 +14,21 @@ import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import { runTransform, type TransformRun } from '../../transform/run-job.js';
 import type { ServiceDeps } from '../deps.js';
-import { sagemakerArn } from './arns.js';
-import { listPage } from './listing.js';
+import { FamilyRecords, type ServiceFamilyDeclaration } from './engine/layered.js';
 import { MODEL_KIND, modelNotFound, servingContainer, type ModelRecord } from './models.js';
 import { scopeOf } from './scope.js';
 
-const KIND = 'transform-job';
+/** DescribeTransformJob's shape has no LastModifiedTime; the record keeps one for ListTransformJobs' filters and summaries. */
 export type TransformJobRecord = DescribeTransformJobResponse & { LastModifiedTime?: Date };
 
-const notFound = (name: string) => validation(`Could not find requested job with name ${name}`);
+/** Transform jobs on the engine, with AWS's own wording for a missing and a taken name. */
+export const TRANSFORM_JOB_FAMILY: ServiceFamilyDeclaration<TransformJobRecord> = {
+  name: 'TransformJob',
+  storageKind: 'transform-job',
+  notFound: (name) => validation(`Could not find requested job with name ${name}`),
+  inUse: (_name, arn) => new AwsError('ResourceInUse', `Job name must be unique within an AWS account and region, and a job with this name already exists (${arn})`),
+  list: { defaultOrder: 'Descending' },
+};
 
 /**
  * Batch transform jobs: InProgress -> Completed | Failed, and Stopping -> Stopped. The work runs
@@ -37,12 +40,15 @@ export class TransformJobService {
   /** Instances per type the account's running transform jobs may hold ("... for transform job usage"). */
   private readonly quotas = new InstanceQuotas(defaultTrainingInstanceQuota(), 'transform job usage');
   private readonly releases = new Map<string, () => void>();
+  readonly records: FamilyRecords<TransformJobRecord>;
 
   constructor(
     private readonly deps: ServiceDeps,
     /** The training slots: transform instances are worker threads too, and queue with training's. */
     private readonly slots?: SlotScheduler,
-  ) {}
+  ) {
+    this.records = new FamilyRecords(deps, TRANSFORM_JOB_FAMILY);
+  }
 
   create(req: CreateTransformJobRequest, ctx: RequestContext): CreateTransformJobResponse {
     const scope = scopeOf(ctx);
@@ -75,7 +81,7 @@ export class TransformJobService {
     if (processing && split !== 'Line') {
       throw validation('DataProcessing filters and joins apply to CSV, JSON and JSON Lines records: set TransformInput.SplitType to Line.');
     }
-    const arn = sagemakerArn(scope, 'transform-job', name);
+    const arn = this.records.arn(scope, name);
     const now = new Date(this.deps.clock.now());
     const job: TransformJobRecord = {
       TransformJobName: name,
@@ -97,56 +103,25 @@ export class TransformJobService {
       LastModifiedTime: now,
     };
     const release = this.quotas.reserve(scope.accountId, scope.region, String(req.TransformResources?.InstanceType), req.TransformResources?.InstanceCount ?? 1);
-    if (!this.deps.db.insert(scope, KIND, name, arn, job)) {
+    try {
+      this.records.insert(scope, name, job, req.Tags);
+    } catch (e) {
       release();
-      throw new AwsError('ResourceInUse', `Job name must be unique within an AWS account and region, and a job with this name already exists (${arn})`);
+      throw e;
     }
     this.releases.set(this.key(scope, name), release);
-    if (req.Tags?.length) this.deps.db.addTags(arn, req.Tags);
     this.launch(scope, name, container.ModelDataUrl);
     return { TransformJobArn: arn };
   }
 
-  describe(req: DescribeTransformJobRequest, ctx: RequestContext): DescribeTransformJobResponse {
-    const scope = scopeOf(ctx);
-    const job = this.deps.db.get<TransformJobRecord>(scope, KIND, req.TransformJobName!);
-    if (!job) throw notFound(req.TransformJobName!);
-    const { LastModifiedTime: _omit, ...out } = job.data;
-    return out;
-  }
-
-  list(req: ListTransformJobsRequest, ctx: RequestContext): ListTransformJobsResponse {
-    const jobs = this.deps.db.list<TransformJobRecord>(scopeOf(ctx), KIND).map((r) => r.data);
-    const { page, NextToken } = listPage(jobs, req, {
-      name: (j) => j.TransformJobName!,
-      creationTime: (j) => j.CreationTime,
-      lastModifiedTime: (j) => j.LastModifiedTime,
-      status: (j) => j.TransformJobStatus,
-      defaultOrder: 'Descending',
-    });
-    return {
-      TransformJobSummaries: page.map((j) => ({
-        TransformJobName: j.TransformJobName,
-        TransformJobArn: j.TransformJobArn,
-        CreationTime: j.CreationTime,
-        TransformEndTime: j.TransformEndTime,
-        LastModifiedTime: j.LastModifiedTime,
-        TransformJobStatus: j.TransformJobStatus,
-        FailureReason: j.FailureReason,
-      })),
-      NextToken,
-    };
-  }
-
   stop(req: StopTransformJobRequest, ctx: RequestContext): Record<string, never> {
     const scope = scopeOf(ctx);
-    const stored = this.deps.db.get<TransformJobRecord>(scope, KIND, req.TransformJobName!);
-    if (!stored) throw notFound(req.TransformJobName!);
-    const status = stored.data.TransformJobStatus;
+    const job = this.records.require(scope, req.TransformJobName!);
+    const status = job.TransformJobStatus;
     // Stopping a job that is already stopping or over is accepted and changes nothing, as on AWS.
     if (status !== 'InProgress') return {};
-    this.save(scope, { ...stored.data, TransformJobStatus: 'Stopping', LastModifiedTime: new Date(this.deps.clock.now()) });
-    const run = this.running.get(this.key(scope, stored.data.TransformJobName!));
+    this.save(scope, { ...job, TransformJobStatus: 'Stopping', LastModifiedTime: new Date(this.deps.clock.now()) });
+    const run = this.running.get(this.key(scope, job.TransformJobName!));
     void (run?.stop() ?? Promise.resolve()).then(() =>
       this.deps.clock.schedule(this.deps.timing.transformStopping, () => {
         if (this.load(scope, req.TransformJobName!)?.TransformJobStatus === 'Stopping') this.finish(scope, req.TransformJobName!, 'Stopped', {});
@@ -157,7 +132,7 @@ export class TransformJobService {
 
   /** After a restart, running jobs cannot resume: their workers are gone. */
   recover(): void {
-    for (const r of this.deps.db.listEverywhere<TransformJobRecord>(KIND)) {
+    for (const r of this.records.everywhere()) {
       if (r.data.TransformJobStatus === 'InProgress') {
         this.finish(r.scope, r.data.TransformJobName!, 'Failed', {
           FailureReason: 'InternalServerError: The transform job was interrupted because the localsage emulator restarted while it was running.',
@@ -178,11 +153,11 @@ export class TransformJobService {
   }
 
   private load(scope: Scope, name: string): TransformJobRecord | undefined {
-    return this.deps.db.get<TransformJobRecord>(scope, KIND, name)?.data;
+    return this.records.get(scope, name);
   }
 
   private save(scope: Scope, job: TransformJobRecord): void {
-    this.deps.db.update(scope, KIND, job.TransformJobName!, job);
+    this.records.update(scope, job.TransformJobName!, job);
   }
 
   private finish(scope: Scope, name: string, status: TransformJobStatus, patch: Partial<TransformJobRecord>): void {

@@ -1,6 +1,11 @@
 import { sagemakerModel } from '../../../protocol/service-model.js';
 import { engineFamilies, MODEL_REGISTRY_OPERATIONS, NOT_GENERIC, underivedFamilies } from './index.js';
 import { familyOperations } from './engine.js';
+import { keyedOperationFamilies } from './keyed/index.js';
+import { LINEAGE_OPERATIONS } from '../lineage/index.js';
+import { RESOURCE_EXTRA_OPERATIONS } from '../resource-extras.js';
+import { JOB_UPDATE_OPERATIONS } from '../job-updates.js';
+import { PIPELINE_EXTRA_OPERATIONS } from '../pipelines/service.js';
 
 /**
  * What localsage serves of SageMaker's API, for the README table and the contract test: the
@@ -24,6 +29,11 @@ export const HAND_WRITTEN_OPERATIONS = [
   'RetryPipelineExecution', 'ListPipelineExecutionSteps', 'ListPipelineParametersForExecution',
   'DescribePipelineDefinitionForExecution',
   'Search', 'AssociateTrialComponent', 'DisassociateTrialComponent',
+  ...LINEAGE_OPERATIONS,
+  ...RESOURCE_EXTRA_OPERATIONS,
+  ...JOB_UPDATE_OPERATIONS,
+  ...PIPELINE_EXTRA_OPERATIONS,
+  'RenderUiTemplate',
 ];
 
 /** Operations that have no meaning without AWS behind them, and why. */
@@ -51,6 +61,7 @@ export function operationCoverage(): OperationCoverage[] {
   const engine = new Map<string, string>();
   for (const f of engineFamilies()) for (const op of familyOperations(f)) engine.set(op, f.name);
   for (const op of MODEL_REGISTRY_OPERATIONS) engine.set(op, 'ModelPackage');
+  for (const [op, family] of keyedOperationFamilies()) engine.set(op, family);
   const hand = new Set(HAND_WRITTEN_OPERATIONS);
   const skipped = underivedFamilies();
   return Object.keys(sagemakerModel().operations).map((op): OperationCoverage => {

@@ -5,9 +5,9 @@ import { AwsError, validation } from '../../../protocol/errors.js';
 import type { ServiceModel } from '../../../protocol/service-model.js';
 import type { Scope } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
-import { listPage } from '../listing.js';
 import { scopeOf } from '../scope.js';
 import { FAMILY_OVERRIDES, type Family } from './families.js';
+import { listFamily, type ListDeclaration } from './list.js';
 import { GONE, lifecycleOf, statusAt, transition, type Lifecycle, type StatusTimeline } from './lifecycle.js';
 import { conform } from './shapes.js';
 
@@ -71,9 +71,7 @@ export class ResourceEngine {
 
   private notFound(scope: Scope, family: Family, name: string): AwsError {
     const arn = this.arn(scope, family, name);
-    const custom = FAMILY_OVERRIDES[family.name]?.notFoundMessage?.(name, arn);
-    if (family.notFound === 'ResourceNotFound') return new AwsError('ResourceNotFound', custom ?? `${capitalized(family.readable)} ${arn} does not exist.`);
-    return validation(custom ?? `Could not find ${family.readable} "${arn}".`);
+    return notFoundError(family, arn, FAMILY_OVERRIDES[family.name]?.notFoundMessage?.(name, arn));
   }
 
   /** The key as given, or the name an ARN points at (Describe* accept either for most families). */
@@ -124,10 +122,7 @@ export class ResourceEngine {
     };
     const previous = this.deps.db.get<EngineRecord>(scope, kindOf(family), name);
     if (previous) this.alive(scope, family, previous.name, previous.data);
-    if (!this.deps.db.insert(scope, kindOf(family), name, arn, record)) {
-      const message = `Cannot create already existing ${family.readable} "${arn}".`;
-      throw family.inUse === 'ResourceInUse' ? new AwsError('ResourceInUse', message) : validation(message);
-    }
+    if (!this.deps.db.insert(scope, kindOf(family), name, arn, record)) throw inUseError(family, arn);
     if (Array.isArray(Tags) && Tags.length) this.deps.db.addTags(arn, Tags as { Key: string; Value: string }[]);
     return this.shaped(family.ops.create, { ...record.input, ...(family.arnMember ? { [family.arnMember]: arn } : {}) });
   }
@@ -144,18 +139,7 @@ export class ResourceEngine {
       .list<EngineRecord>(scope, kindOf(family))
       .filter((r) => this.alive(scope, family, r.name, r.data))
       .map((r) => this.view(family, r.name, r.data));
-    const described = new Set(Object.keys(this.model.shapes[this.outputShape(family.ops.describe) ?? '']?.members ?? {}));
-    const extra = extraFilters(this.model, family.ops.list!, req, described);
-    const statusKey = family.status?.member;
-    const { page, NextToken } = listPage(views.filter((v) => extra.every((f) => f(v))), req, {
-      name: (v) => String(v[family.key]),
-      creationTime: (v) => v.CreationTime as Date,
-      lastModifiedTime: (v) => v.LastModifiedTime as Date,
-      status: statusKey ? (v) => v[statusKey] as string : undefined,
-      defaultOrder: 'Descending',
-    });
-    const summary = family.listMember!;
-    return this.shaped(family.ops.list!, { [summary.member]: page.map((v) => conform(this.model, summary.shape, v)), NextToken });
+    return listFamily(this.model, family, GENERIC_LIST, views, req, true);
   }
 
   update(family: Family, life: Lifecycle | undefined, req: Record<string, unknown>, ctx: RequestContext): unknown {
@@ -242,28 +226,17 @@ function versionOne(family: Family): Record<string, number> {
 
 const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-const GENERIC_LIST_MEMBERS = new Set([
-  'NameContains', 'StatusEquals', 'CreationTimeAfter', 'CreationTimeBefore', 'LastModifiedTimeAfter', 'LastModifiedTimeBefore',
-  'SortBy', 'SortOrder', 'NextToken', 'MaxResults',
-]);
-
-/**
- * A List operation's own filters, read from its input shape: `<Member>Equals` and
- * `<Member>Contains` compare with the resource's <Member>; a member the resource also has
- * (ModelPackageGroupName on ListModelPackages) must match exactly.
- */
-function extraFilters(model: ServiceModel, listOp: string, req: Record<string, any>, described: Set<string>): ((v: Record<string, unknown>) => boolean)[] {
-  const shape = model.shapes[model.operations[listOp].input?.shape ?? ''];
-  const out: ((v: Record<string, unknown>) => boolean)[] = [];
-  for (const [member, value] of Object.entries(req)) {
-    if (value === undefined || GENERIC_LIST_MEMBERS.has(member) || !shape?.members?.[member] || typeof value !== 'string') continue;
-    const contains = /^(.+)Contains$/.exec(member);
-    const equals = /^(.+)Equals$/.exec(member);
-    // Only filters on a member the resource describes at its top level; others (a member nested
-    // in a config) are not applied rather than guessed.
-    if (contains && described.has(contains[1])) out.push((v) => String(v[contains[1]] ?? '').toLowerCase().includes(value.toLowerCase()));
-    else if (equals && described.has(equals[1])) out.push((v) => v[equals[1]] === value);
-    else if (!contains && !equals && described.has(member)) out.push((v) => v[member] === value);
-  }
-  return out;
+/** A missing resource: the error its Describe operation declares, in AWS's wording (or the family's own message). */
+export function notFoundError(family: Family, arn: string, custom?: string): AwsError {
+  if (family.notFound === 'ResourceNotFound') return new AwsError('ResourceNotFound', custom ?? `${capitalized(family.readable)} ${arn} does not exist.`);
+  return validation(custom ?? `Could not find ${family.readable} "${arn}".`);
 }
+
+/** Create of a taken name: ResourceInUse where Create declares it, else a ValidationException. */
+export function inUseError(family: Family, arn: string): AwsError {
+  const message = `Cannot create already existing ${family.readable} "${arn}".`;
+  return family.inUse === 'ResourceInUse' ? new AwsError('ResourceInUse', message) : validation(message);
+}
+
+/** The metadata-only families' List: newest first, 10 to a page. */
+const GENERIC_LIST: ListDeclaration = { defaultOrder: 'Descending' };

@@ -56,6 +56,9 @@ export const FAMILY_OVERRIDES: Record<string, Override> = {
   Project: { assigned: (rng) => ({ ProjectId: `p-${Array.from({ length: 12 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[rng.int(36)]).join('')}` }) },
   // Private work teams live under private-crowd/ (arn:aws:sagemaker:<region>:<account>:workteam/private-crowd/<name>).
   Workteam: { arnPath: (name) => `private-crowd/${name.toLowerCase()}` },
+  // DescribeImage on a missing image: ResourceNotFound "Image with ARN <arn> does not exist" (as
+  // AWS answers it; botocore issue 3782 quotes the answer).
+  Image: { notFoundMessage: (_name, arn) => `Image with ARN ${arn} does not exist` },
   // Each UpdateModelCard makes a new version of the card (DescribeModelCard's ModelCardVersion).
   ModelCard: { versionMember: 'ModelCardVersion' },
   NotebookInstance: {

@@ -5,6 +5,7 @@ import { AwsError } from '../../../protocol/errors.js';
 import { ResourceEngine } from './engine.js';
 import { MODEL_REGISTRY_OPERATIONS, ModelRegistry } from './model-registry.js';
 import { deriveFamilies, type Family } from './families.js';
+import { createKeyedOperations } from './keyed/index.js';
 
 /**
  * Families the generic engine does not take, and why. Hand-written services own theirs; jobs whose
@@ -32,7 +33,7 @@ export const NOT_GENERIC: Record<string, string> = {
   AIRecommendationJob: 'computes output (recommendations)',
   InferenceComponent: 'hosts a model on an endpoint: needs the endpoint service',
   InferenceExperiment: "shadow-tests an endpoint's variants: needs the endpoint service",
-  ImageVersion: 'a sub-resource of an image, keyed by image name and version',
+  ImageVersion: 'keyed by image name and version: keyed/image-versions.ts serves it',
 };
 
 let derived: ReturnType<typeof deriveFamilies> | undefined;
@@ -63,5 +64,7 @@ export function createEngineOperations(deps: ServiceDeps, handWritten: Record<st
     for (const [op, handler] of Object.entries(engine.operations(family))) if (!handWritten[op]) out[op] = handler;
   }
   for (const [op, handler] of Object.entries(registry.operations())) if (!handWritten[op]) out[op] = handler;
+  // Families keyed by several members or by identifiers the service assigns (keyed/).
+  for (const [op, handler] of Object.entries(createKeyedOperations(deps))) if (!handWritten[op]) out[op] = handler;
   return out;
 }

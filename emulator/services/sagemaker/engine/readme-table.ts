@@ -2,7 +2,9 @@ import { sagemakerModel } from '../../../protocol/service-model.js';
 import { operationCoverage } from './catalog.js';
 import { familyOperations } from './engine.js';
 import { engineFamilies } from './index.js';
+import { SERVICE_FAMILIES } from './layered.js';
 import { lifecycleOf } from './lifecycle.js';
+import { keyedReadmeNotes, keyedReadmeRows } from './keyed/readme-rows.js';
 
 /**
  * The README's "SageMaker operations" section, generated from the engine and the catalog so that
@@ -29,6 +31,11 @@ export function renderOperationsSection(): string {
     `services above (training, tuning, batch transform, models, endpoint configs, endpoints, tags) and ${of('engine').length} by the generic resource`,
     `engine, which derives ${families.length} resource families from the vendored service model. ${of('offline-only').length} operations make no`,
     `sense offline and ${of('not yet').length} are not served yet; both answer \`501 NotImplemented\`.`,
+    '',
+    `${SERVICE_FAMILIES.join(', ')} are families of the engine too, but not metadata only: a hand-written`,
+    'service on top runs them (training, serving, batch transform, processing, tuning), and the engine keeps their records and',
+    'answers their Describe and List (one List declaration per family: filters, sort keys and defaults, NextToken) through the',
+    'output shapes, and their tags by ARN.',
     '',
     'The engine\'s families are **metadata only**: a resource is recorded, described back in its output shape',
     '(ARN `arn:aws:sagemaker:<region>:<account>:<type>/<lower-cased name>`, CreationTime, LastModifiedTime,',
@@ -57,6 +64,7 @@ export function renderOperationsSection(): string {
   lines.push(
     '| ModelPackage (model registry) | Create, Describe, List, Update, Delete | `model-package` | Pending → Completed; versions of a group numbered from 1 (`model-package/<group>/<n>`), ModelApprovalStatus PendingManualApproval → Approved / Rejected by UpdateModelPackage |',
   );
+  lines.push(...keyedReadmeRows(), '', ...keyedReadmeNotes());
   lines.push('', 'Make no sense offline:', '');
   const byReason = new Map<string, string[]>();
   for (const c of of('offline-only')) byReason.set(c.reason!, [...(byReason.get(c.reason!) ?? []), c.op]);

@@ -2,6 +2,7 @@ import type { Scope } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
 import { planDefinition, type Plan, type PlannedStep } from './definition.js';
 import { evaluateCondition, ExpressionError, resolve, type EvalContext } from './expressions.js';
+import { settleCallback, startCallback } from './callback.js';
 import { propertyFileUri, readJson } from './property-files.js';
 import { EXECUTION_KIND, type ExecutionRecord, type StepRun } from './records.js';
 import { durationMs, failureTypeOfJob, JOB_STEPS, launchStep, pollJob, StepFailure, stopJob, type Call } from './steps.js';
@@ -77,6 +78,12 @@ export class PipelineExecutor {
     // A Stop request may have landed while this tick awaited a call: keep its status.
     const stored = this.load(scope, exec.executionId);
     if (stored?.PipelineExecutionStatus === 'Stopping' && exec.PipelineExecutionStatus === 'Executing') exec.PipelineExecutionStatus = 'Stopping';
+    // UpdatePipelineExecution may also have landed: its members are the stored ones.
+    if (stored) {
+      exec.PipelineExecutionDisplayName = stored.PipelineExecutionDisplayName;
+      exec.PipelineExecutionDescription = stored.PipelineExecutionDescription;
+      exec.ParallelismConfiguration = stored.ParallelismConfiguration;
+    }
     exec.LastModifiedTime = new Date(this.deps.clock.now()).toISOString();
     this.deps.db.update(scope, EXECUTION_KIND, exec.executionId, exec);
   }
@@ -102,6 +109,11 @@ export class PipelineExecutor {
           run.AttemptCount += 1;
           await this.launch(scope, exec, step, run, evalCtx, call);
         }
+        continue;
+      }
+      if (step.def.Type === 'Callback' && run.StepStatus === 'Executing') {
+        if (exec.PipelineExecutionStatus === 'Stopping') this.end(run, 'Stopped');
+        else if (settleCallback(this.deps, scope, run, (reason) => this.fail(run, step, new StepFailure(reason)), () => this.end(run, 'Succeeded'))) this.save(scope, exec);
         continue;
       }
       if (!run.job) {
@@ -205,6 +217,10 @@ export class PipelineExecutor {
       }
       const args = await resolve(def.Arguments ?? {}, evalCtx);
       if (def.CacheConfig?.Enabled && this.fromCache(scope, exec, step, run, args)) return;
+      if (def.Type === 'Callback') {
+        if (def.CacheConfig?.Enabled) run.cacheKey = cacheKey(def.Type, args);
+        return startCallback(this.deps, scope, exec, def, run, args);
+      }
       const launched = await launchStep(call, this.hasOperation, def.Type, args, exec.executionId, def.Name);
       run.Metadata = launched.metadata;
       if (def.CacheConfig?.Enabled) run.cacheKey = cacheKey(def.Type, args);

@@ -11,7 +11,9 @@ import { sagemakerArn } from '../arns.js';
 import { listPage } from '../listing.js';
 import { scopeOf } from '../scope.js';
 import { bindParameters, planDefinition } from './definition.js';
+import { sendCallback } from './callback.js';
 import { PipelineExecutor } from './executor.js';
+import { PipelineVersions } from './versions.js';
 import {
   EXECUTION_KIND, parseExecutionArn, PIPELINE_KIND, publicExecution, publicStep,
   type ExecutionRecord, type PipelineRecord, withDates,
@@ -24,12 +26,19 @@ export const PIPELINE_OPERATIONS = [
   'DescribePipelineDefinitionForExecution',
 ];
 
+/** Pipeline versions, execution updates and callbacks (versions.ts, callback.ts). */
+export const PIPELINE_EXTRA_OPERATIONS = [
+  'ListPipelineVersions', 'UpdatePipelineVersion', 'UpdatePipelineExecution',
+  'SendPipelineExecutionStepSuccess', 'SendPipelineExecutionStepFailure',
+];
+
 /**
  * SageMaker Pipelines: pipelines (a stored definition) and their executions, which the executor
  * runs step by step through this emulator's own operations.
  */
 export class PipelineService {
   private readonly executor: PipelineExecutor;
+  private versions?: PipelineVersions;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -47,6 +56,19 @@ export class PipelineService {
   }
 
   operations(): Record<string, OperationHandler> {
+    const base = this.baseOperations();
+    const wake = (scope: Scope, id: string) => this.executor.wake(scope, id, 0);
+    this.versions = new PipelineVersions(this.deps, base);
+    return {
+      ...base,
+      ...this.versions.operations(),
+      UpdatePipelineExecution: (i, c) => this.updateExecution(i, c),
+      SendPipelineExecutionStepSuccess: (i, c) => sendCallback(this.deps, wake, true, i, c),
+      SendPipelineExecutionStepFailure: (i, c) => sendCallback(this.deps, wake, false, i, c),
+    };
+  }
+
+  private baseOperations(): Record<string, OperationHandler> {
     return {
       CreatePipeline: (i, c) => this.create(i, c),
       UpdatePipeline: (i, c) => this.update(i, c),
@@ -191,7 +213,10 @@ export class PipelineService {
     // ClientRequestToken makes the call idempotent: a retried request gets the same execution.
     const earlier = req.ClientRequestToken && this.deps.db.list<ExecutionRecord>(scope, EXECUTION_KIND).find((r) => r.data.PipelineArn === p.PipelineArn && r.data.clientToken === req.ClientRequestToken);
     if (earlier) return { PipelineExecutionArn: earlier.data.PipelineExecutionArn };
-    const plan = planDefinition(p.PipelineDefinition);
+    // A PipelineVersionId runs that version's definition.
+    const versionId = req.PipelineVersionId !== undefined ? Number(req.PipelineVersionId) : p.PipelineVersionId;
+    const definition = req.PipelineVersionId !== undefined && this.versions ? this.versions.definitionOf(ctx, p, versionId!) : p.PipelineDefinition;
+    const plan = planDefinition(definition);
     const parameters = bindParameters(plan.parameters, req.PipelineParameters);
     const id = randomBytes(6).toString('hex').replace(/^\d/, 'a');
     const now = new Date(this.deps.clock.now()).toISOString();
@@ -204,10 +229,10 @@ export class PipelineService {
       CreationTime: now,
       LastModifiedTime: now,
       ParallelismConfiguration: req.ParallelismConfiguration ?? p.ParallelismConfiguration,
-      PipelineVersionId: p.PipelineVersionId,
+      PipelineVersionId: versionId,
       pipelineName: p.PipelineName,
       executionId: id,
-      definition: p.PipelineDefinition,
+      definition,
       parameters,
       steps: {},
       clientToken: req.ClientRequestToken,
@@ -258,6 +283,18 @@ export class PipelineService {
     this.deps.db.update(scope, EXECUTION_KIND, e.executionId, e);
     await this.executor.stopSteps(scope, e);
     this.executor.wake(scope, e.executionId, 0);
+    return { PipelineExecutionArn: e.PipelineExecutionArn };
+  }
+
+  /** A running or ended execution's display name, description, and (for what has yet to start) parallelism. */
+  private updateExecution(req: any, ctx: RequestContext) {
+    const scope = scopeOf(ctx);
+    const e = this.execution(scope, req.PipelineExecutionArn);
+    if (req.PipelineExecutionDisplayName !== undefined) e.PipelineExecutionDisplayName = req.PipelineExecutionDisplayName;
+    if (req.PipelineExecutionDescription !== undefined) e.PipelineExecutionDescription = req.PipelineExecutionDescription;
+    if (req.ParallelismConfiguration !== undefined) e.ParallelismConfiguration = req.ParallelismConfiguration;
+    e.LastModifiedTime = new Date(this.deps.clock.now()).toISOString();
+    this.deps.db.update(scope, EXECUTION_KIND, e.executionId, e);
     return { PipelineExecutionArn: e.PipelineExecutionArn };
   }
 

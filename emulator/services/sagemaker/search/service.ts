@@ -14,6 +14,7 @@ import { invalidNextToken } from '../listing.js';
 import { scopeOf } from '../scope.js';
 import { matches, valueAt } from './expression.js';
 import { JOB_SOURCE } from './job-components.js';
+import type { SearchSource } from './more-resources.js';
 
 const ASSOCIATION = 'trial-component-association';
 interface Association {
@@ -38,6 +39,8 @@ export class SearchService {
     private readonly deps: ServiceDeps,
     /** The emulator's operation table (hand-written and engine). */
     private readonly ops: Record<string, OperationHandler>,
+    /** Resources whose records are not one per List entry (more-resources.ts). */
+    private readonly more: Record<string, SearchSource> = {},
   ) {}
 
   private async call(op: string, input: Doc, ctx: RequestContext): Promise<Doc> {
@@ -160,16 +163,9 @@ export class SearchService {
   async search(req: SearchRequest, ctx: RequestContext): Promise<Doc> {
     const resource = req.Resource!;
     const r = RESOURCES[resource];
-    if (!r) throw validation(`localsage's Search serves the resources ${Object.keys(RESOURCES).join(', ')}; ${resource} is not one of them.`);
-    const names = (await this.listAll(r.list, r.summaries, r.listInput ?? {}, ctx)).map((s) => String(s[r.from ?? r.key]));
-    const docs: Doc[] = [];
-    for (const name of names) {
-      const doc = await this.document(resource, name, ctx).catch((e: unknown) => {
-        if (e instanceof AwsError) return undefined; // deleted between List and Describe
-        throw e;
-      });
-      if (doc && matches(doc, req.SearchExpression)) docs.push(doc);
-    }
+    const more = this.more[resource];
+    if (!r && !more) throw validation(`localsage's Search serves the resources ${[...Object.keys(RESOURCES), ...Object.keys(this.more)].join(', ')}; ${resource} is not one of them.`);
+    const docs = (more ? await more(ctx) : await this.documents(resource, ctx)).filter((doc) => matches(doc, req.SearchExpression));
     const sortBy = req.SortBy ?? 'CreationTime';
     const sign = (req.SortOrder ?? 'Descending') === 'Ascending' ? 1 : -1;
     const key = (d: Doc) => {
@@ -185,6 +181,21 @@ export class SearchService {
       return (x! < y! ? -1 : 1) * sign;
     });
     const { items, nextToken } = pageByOffset(docs, req.NextToken, req.MaxResults ?? 10, invalidNextToken);
-    return { Results: items.map((d) => ({ [r.result]: d })), NextToken: nextToken };
+    return { Results: items.map((d) => ({ [r?.result ?? resource]: d })), NextToken: nextToken };
+  }
+
+  /** Every resource of a RESOURCES kind, as Search returns it. */
+  private async documents(resource: string, ctx: RequestContext): Promise<Doc[]> {
+    const r = RESOURCES[resource];
+    const names = (await this.listAll(r.list, r.summaries, r.listInput ?? {}, ctx)).map((s) => String(s[r.from ?? r.key]));
+    const docs: Doc[] = [];
+    for (const name of names) {
+      const doc = await this.document(resource, name, ctx).catch((e: unknown) => {
+        if (e instanceof AwsError) return undefined; // deleted between List and Describe
+        throw e;
+      });
+      if (doc) docs.push(doc);
+    }
+    return docs;
   }
 }

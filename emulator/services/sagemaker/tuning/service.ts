@@ -3,11 +3,7 @@ import type {
   CreateHyperParameterTuningJobRequest,
   CreateHyperParameterTuningJobResponse,
   DeleteHyperParameterTuningJobRequest,
-  DescribeHyperParameterTuningJobRequest,
-  DescribeHyperParameterTuningJobResponse,
   HyperParameterTrainingJobSummary,
-  ListHyperParameterTuningJobsRequest,
-  ListHyperParameterTuningJobsResponse,
   ListTrainingJobsForHyperParameterTuningJobRequest,
   ListTrainingJobsForHyperParameterTuningJobResponse,
   StopHyperParameterTuningJobRequest,
@@ -17,9 +13,8 @@ import { AwsError, resourceNotFound, validation } from '../../../protocol/errors
 import type { RequestContext } from '../../../protocol/context.js';
 import type { Scope } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
-import { pageByOffset } from '../../page-token.js';
-import { sagemakerArn } from '../arns.js';
-import { invalidNextToken, listPage } from '../listing.js';
+import { FamilyRecords, type ServiceFamilyDeclaration } from '../engine/layered.js';
+import { listPage } from '../listing.js';
 import { scopeOf } from '../scope.js';
 import type { TrainingJobService } from '../training-jobs.js';
 import { childViews, describeTuning } from './describe.js';
@@ -27,17 +22,40 @@ import { TUNING_KIND, type TuningRecord } from './record.js';
 import { TuningRunner } from './runner.js';
 import { planTuningJob, resourceConfigOf } from './validate.js';
 
-const notFound = (name: string) => resourceNotFound(`Amazon SageMaker can't find a tuning job with name ${name}`);
+/**
+ * Tuning jobs on the engine. Describe shows counters and the best job derived from the children
+ * when read; ListHyperParameterTuningJobs sorts by Name by default (its API reference) and its
+ * entry takes Strategy and ResourceLimits from the job's config.
+ */
+function tuningFamily(deps: ServiceDeps): ServiceFamilyDeclaration<TuningRecord> {
+  return {
+    name: 'HyperParameterTuningJob',
+    storageKind: TUNING_KIND,
+    notFound: (name) => resourceNotFound(`Amazon SageMaker can't find a tuning job with name ${name}`),
+    inUse: (name) => new AwsError('ResourceInUse', `A hyperparameter tuning job with the name, ${name}, already exists. Choose a different name.`),
+    view: (record, scope) => describeTuning(deps.db, scope, record, deps.clock.now()),
+    list: {
+      defaultSortBy: 'Name',
+      defaultOrder: 'Ascending',
+      summary: (d) => {
+        const config = d.HyperParameterTuningJobConfig as { Strategy?: string; ResourceLimits?: unknown } | undefined;
+        return { ...d, Strategy: config?.Strategy, ResourceLimits: config?.ResourceLimits };
+      },
+    },
+  };
+}
 
 /** The hyperparameter tuning job operations; the runner does the work off the request path. */
 export class TuningJobService {
   private readonly runner: TuningRunner;
+  readonly records: FamilyRecords<TuningRecord>;
 
   constructor(
     private readonly deps: ServiceDeps,
     training: TrainingJobService,
   ) {
     this.runner = new TuningRunner(deps, training);
+    this.records = new FamilyRecords(deps, tuningFamily(deps));
   }
 
   create(req: CreateHyperParameterTuningJobRequest, ctx: RequestContext): CreateHyperParameterTuningJobResponse {
@@ -45,7 +63,7 @@ export class TuningJobService {
     const name = req.HyperParameterTuningJobName!;
     const plans = planTuningJob(req);
     if (req.WarmStartConfig) this.checkWarmStart(scope, req, plans.map((p) => p.definition));
-    const arn = sagemakerArn(scope, 'hyper-parameter-tuning-job', name);
+    const arn = this.records.arn(scope, name);
     const now = this.deps.clock.now();
     const config = req.HyperParameterTuningJobConfig!;
     // SageMaker adds the objective to each definition's static hyperparameters, and Describe shows
@@ -82,71 +100,26 @@ export class TuningJobService {
       consumedBefore: 0,
       runningSince: now,
     };
-    if (!this.deps.db.insert(scope, TUNING_KIND, name, arn, record)) {
-      throw new AwsError('ResourceInUse', `A hyperparameter tuning job with the name, ${name}, already exists. Choose a different name.`);
-    }
-    if (req.Tags?.length) this.deps.db.addTags(arn, req.Tags);
+    this.records.insert(scope, name, record, req.Tags);
     this.runner.run(scope, name);
     return { HyperParameterTuningJobArn: arn };
-  }
-
-  describe(req: DescribeHyperParameterTuningJobRequest, ctx: RequestContext): DescribeHyperParameterTuningJobResponse {
-    const scope = scopeOf(ctx);
-    return describeTuning(this.deps.db, scope, this.get(scope, req.HyperParameterTuningJobName!), this.deps.clock.now());
-  }
-
-  list(req: ListHyperParameterTuningJobsRequest, ctx: RequestContext): ListHyperParameterTuningJobsResponse {
-    const scope = scopeOf(ctx);
-    const rows = this.deps.db.list<TuningRecord>(scope, TUNING_KIND).map((r) => r.data);
-    const { page, NextToken } = listPage(rows, { ...req, SortBy: req.SortBy ?? 'Name' }, {
-      name: (r) => r.describe.HyperParameterTuningJobName!,
-      creationTime: (r) => r.describe.CreationTime,
-      lastModifiedTime: (r) => r.describe.LastModifiedTime,
-      status: (r) => r.describe.HyperParameterTuningJobStatus,
-      defaultOrder: 'Ascending',
-    });
-    return {
-      HyperParameterTuningJobSummaries: page.map((r) => {
-        const d = describeTuning(this.deps.db, scope, r, this.deps.clock.now());
-        return {
-          HyperParameterTuningJobName: d.HyperParameterTuningJobName,
-          HyperParameterTuningJobArn: d.HyperParameterTuningJobArn,
-          HyperParameterTuningJobStatus: d.HyperParameterTuningJobStatus,
-          Strategy: d.HyperParameterTuningJobConfig!.Strategy,
-          CreationTime: d.CreationTime,
-          HyperParameterTuningEndTime: d.HyperParameterTuningEndTime,
-          LastModifiedTime: d.LastModifiedTime,
-          TrainingJobStatusCounters: d.TrainingJobStatusCounters,
-          ObjectiveStatusCounters: d.ObjectiveStatusCounters,
-          ResourceLimits: d.HyperParameterTuningJobConfig!.ResourceLimits,
-        };
-      }),
-      NextToken,
-    };
   }
 
   /** SortBy FinalObjectiveMetricValue lists only the jobs that reported the objective (API reference). */
   listTrainingJobs(req: ListTrainingJobsForHyperParameterTuningJobRequest, ctx: RequestContext): ListTrainingJobsForHyperParameterTuningJobResponse {
     const scope = scopeOf(ctx);
     const record = this.get(scope, req.HyperParameterTuningJobName!);
-    let rows = childViews(this.deps.db, scope, record).map((v) => v.summary);
-    if (req.StatusEquals) rows = rows.filter((s) => s.TrainingJobStatus === req.StatusEquals);
-    const by = req.SortBy ?? 'Name';
     const value = (s: HyperParameterTrainingJobSummary) => s.FinalHyperParameterTuningJobObjectiveMetric?.Value;
-    if (by === 'FinalObjectiveMetricValue') rows = rows.filter((s) => s.ObjectiveStatus === 'Succeeded' && value(s) !== undefined);
-    const key = (s: HyperParameterTrainingJobSummary): string | number =>
-      by === 'Name' ? s.TrainingJobName! : by === 'Status' ? s.TrainingJobStatus! : by === 'CreationTime' ? (s.CreationTime?.getTime() ?? 0) : value(s)!;
-    const dir = (req.SortOrder ?? 'Ascending') === 'Descending' ? -1 : 1;
-    rows = rows
-      .map((s, i) => ({ s, i }))
-      .sort((a, b) => {
-        const ka = key(a.s);
-        const kb = key(b.s);
-        return (ka < kb ? -1 : ka > kb ? 1 : 0) * dir || (a.i - b.i) * dir;
-      })
-      .map((x) => x.s);
-    const { items, nextToken } = pageByOffset(rows, req.NextToken, req.MaxResults ?? 10, invalidNextToken);
-    return { TrainingJobSummaries: items, NextToken: nextToken };
+    let rows = childViews(this.deps.db, scope, record).map((v) => v.summary);
+    if ((req.SortBy ?? 'Name') === 'FinalObjectiveMetricValue') rows = rows.filter((s) => s.ObjectiveStatus === 'Succeeded' && value(s) !== undefined);
+    const { page, NextToken } = listPage(rows, { StatusEquals: req.StatusEquals, SortBy: req.SortBy ?? 'Name', SortOrder: req.SortOrder, MaxResults: req.MaxResults, NextToken: req.NextToken }, {
+      name: (s) => s.TrainingJobName!,
+      creationTime: (s) => s.CreationTime,
+      status: (s) => s.TrainingJobStatus,
+      sortKeys: { FinalObjectiveMetricValue: (s) => value(s)! },
+      defaultOrder: 'Ascending',
+    });
+    return { TrainingJobSummaries: page, NextToken };
   }
 
   stop(req: StopHyperParameterTuningJobRequest, ctx: RequestContext): Record<string, never> {
@@ -168,21 +141,21 @@ export class TuningJobService {
       throw validation(`The hyperparameter tuning job ${record.describe.HyperParameterTuningJobName} is in status ${status}. Stop it before deleting it.`);
     }
     // Like AWS, only the tuning job goes: its training jobs stay.
-    this.deps.db.delete(scope, TUNING_KIND, req.HyperParameterTuningJobName!);
+    this.records.delete(scope, req.HyperParameterTuningJobName!);
     return {};
   }
 
   /** Tuning jobs that a restart interrupted resume; one that was stopping ends Stopped. */
   recover(): void {
     const now = this.deps.clock.now();
-    for (const r of this.deps.db.listEverywhere<TuningRecord>(TUNING_KIND)) {
+    for (const r of this.records.everywhere()) {
       const status = r.data.describe.HyperParameterTuningJobStatus;
       if (status !== 'InProgress' && status !== 'Stopping') continue;
       // The downtime is not runtime: consumed resources count what ran before.
       const record = r.data;
       record.consumedBefore += Math.max(0, this.lastAlive(r.scope, record) - record.runningSince);
       record.runningSince = now;
-      this.deps.db.update(r.scope, TUNING_KIND, r.name, record);
+      this.records.update(r.scope, r.name, record);
       try {
         this.runner.run(r.scope, r.name);
       } catch (e) {
@@ -200,9 +173,7 @@ export class TuningJobService {
   }
 
   private get(scope: Scope, name: string): TuningRecord {
-    const r = this.deps.db.get<TuningRecord>(scope, TUNING_KIND, name);
-    if (!r) throw notFound(name);
-    return r.data;
+    return this.records.require(scope, name);
   }
 
   private checkWarmStart(scope: Scope, req: CreateHyperParameterTuningJobRequest, definitions: NonNullable<CreateHyperParameterTuningJobRequest['TrainingJobDefinitions']>): void {
@@ -214,7 +185,7 @@ export class TuningJobService {
       ]);
     const mine = names(definitions[0]);
     for (const p of ws.ParentHyperParameterTuningJobs ?? []) {
-      const parent = this.deps.db.get<TuningRecord>(scope, TUNING_KIND, p.HyperParameterTuningJobName!)?.data;
+      const parent = this.records.get(scope, p.HyperParameterTuningJobName!);
       if (!parent) throw validation(`The parent tuning job ${p.HyperParameterTuningJobName} does not exist.`);
       const status = parent.describe.HyperParameterTuningJobStatus;
       if (status === 'InProgress' || status === 'Stopping') {

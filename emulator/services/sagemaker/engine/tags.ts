@@ -1,10 +1,10 @@
 import type { AddTagsInput, AddTagsOutput, DeleteTagsInput, ListTagsInput, ListTagsOutput } from '@aws-sdk/client-sagemaker';
-import { validation } from '../../protocol/errors.js';
-import type { ServiceDeps } from '../deps.js';
-import { pageByOffset } from '../page-token.js';
-import { invalidNextToken } from './listing.js';
+import { validation } from '../../../protocol/errors.js';
+import type { ServiceDeps } from '../../deps.js';
+import { pageByOffset } from '../../page-token.js';
+import { invalidNextToken } from '../listing.js';
 
-/** Tags on any SageMaker resource, addressed by ARN. */
+/** Tags on any SageMaker resource, addressed by ARN: the one tag store of the engine's families and the services' (Create's Tags land here too). */
 export class TagService {
   constructor(private readonly deps: ServiceDeps) {}
 

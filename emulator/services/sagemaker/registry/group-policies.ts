@@ -1,0 +1,71 @@
+/**
+ * Resource policies on model package groups (Put/Get/DeleteModelPackageGroupPolicy), used on AWS
+ * to share a group across accounts. The policy is stored and read back; nothing here evaluates
+ * it (localsage does not enforce IAM). A policy belongs to one incarnation of its group: a group
+ * deleted and created again has none.
+ */
+import type { OperationHandler } from '../../../protocol/aws-json.js';
+import type { RequestContext } from '../../../protocol/context.js';
+import { validation } from '../../../protocol/errors.js';
+import type { ServiceDeps } from '../../deps.js';
+import { scopeOf } from '../scope.js';
+
+const POLICY_KIND = 'registry:ModelPackageGroupPolicy';
+
+interface StoredPolicy {
+  policy: string;
+  /** The group's CreationTime when the policy was put, to tell one incarnation from the next. */
+  groupCreated: number;
+}
+
+type Doc = Record<string, any>;
+
+export class GroupPolicies {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly ops: Record<string, OperationHandler>,
+  ) {}
+
+  /** The group as DescribeModelPackageGroup answers it (its not-found error when missing). */
+  private async group(name: string, ctx: RequestContext): Promise<{ name: string; arn: string; created: number }> {
+    const g = (await this.ops.DescribeModelPackageGroup({ ModelPackageGroupName: name }, ctx)) as Doc;
+    return { name: String(g.ModelPackageGroupName), arn: String(g.ModelPackageGroupArn), created: new Date(g.CreationTime).getTime() };
+  }
+
+  private current(ctx: RequestContext, group: { name: string; created: number }): StoredPolicy | undefined {
+    const found = this.deps.db.get<StoredPolicy>(scopeOf(ctx), POLICY_KIND, group.name)?.data;
+    return found && found.groupCreated === group.created ? found : undefined;
+  }
+
+  async put(req: Doc, ctx: RequestContext): Promise<unknown> {
+    const group = await this.group(String(req.ModelPackageGroupName), ctx);
+    const policy = String(req.ResourcePolicy);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(policy);
+    } catch {
+      throw validation('The resource policy is not valid JSON.');
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !('Statement' in parsed)) {
+      throw validation('The resource policy must be a JSON policy document with a Statement.');
+    }
+    const scope = scopeOf(ctx);
+    const record: StoredPolicy = { policy, groupCreated: group.created };
+    if (!this.deps.db.insert(scope, POLICY_KIND, group.name, `${group.arn}/resource-policy`, record)) this.deps.db.update(scope, POLICY_KIND, group.name, record);
+    return { ModelPackageGroupArn: group.arn };
+  }
+
+  async get(req: Doc, ctx: RequestContext): Promise<unknown> {
+    const group = await this.group(String(req.ModelPackageGroupName), ctx);
+    const found = this.current(ctx, group);
+    if (!found) throw validation(`Model Package Group ${group.name} does not have a resource policy.`);
+    return { ResourcePolicy: found.policy };
+  }
+
+  async delete(req: Doc, ctx: RequestContext): Promise<unknown> {
+    const group = await this.group(String(req.ModelPackageGroupName), ctx);
+    if (!this.current(ctx, group)) throw validation(`Model Package Group ${group.name} does not have a resource policy.`);
+    this.deps.db.delete(scopeOf(ctx), POLICY_KIND, group.name);
+    return {};
+  }
+}
