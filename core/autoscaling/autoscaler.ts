@@ -68,10 +68,6 @@ export interface AutoScalerOptions {
   tickSeconds?: number;
 }
 
-
-
-
-
 export class ApplicationAutoScaler {
   private readonly clock: Clock;
   private readonly metrics: MetricSource;
@@ -393,7 +389,6 @@ export class ApplicationAutoScaler {
     if (results.size === 0) return;
     for (const t of this.targets.values()) evaluateTarget(this.ctx, t, results, now);
   }
-
 
   private findPolicy(ref: string): PolicyState | undefined {
     for (const t of this.targets.values()) for (const p of t.policies) if (p.arn === ref || p.name === ref) return p;

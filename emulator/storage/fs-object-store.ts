@@ -13,7 +13,8 @@ import {
   type PutOptions,
 } from './object-store.js';
 import { spool, writeFileAtomic } from '../../core/atomic-file.js';
-import { isMissing, loadShards, toInfo, type StoredMeta } from './fs-records.js';
+import { FsKeyIndex } from './fs-key-index.js';
+import { isMissing, toInfo, type StoredMeta } from './fs-records.js';
 import { listSorted, type Entry } from './sorted-listing.js';
 
 /**
@@ -36,31 +37,13 @@ const BUCKET_FILE = '.bucket.json';
 const SAFE_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** What putObject names data files: `<sha256 hex>.<random hex>.data`. */
 const DATA_FILE = /^[0-9a-f]{64}\.[0-9a-f]{16}\.data$/;
-/**
- * Directory mtimes tick coarsely (kernel jiffies, <= 10 ms), so a change made in the same tick
- * as a scan can leave the mtime unchanged. A shard whose mtime was this close to the scan is
- * rescanned next time instead of trusted.
- */
-const RACY_WINDOW_MS = 100;
-
-interface ShardCache {
-  mtimeMs: number;
-  settled: boolean;
-  entries: Entry[];
-}
-
-interface BucketIndex {
-  shards: Map<string, ShardCache>;
-  sorted?: Entry[];
-}
-
 const keyId = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 const rand = () => randomBytes(8).toString('hex');
 
 export class FsObjectStore implements ObjectStore {
   readonly kind = 'embedded' as const;
   private readonly tmpDir: string;
-  private readonly indexes = new Map<string, BucketIndex>();
+  private readonly keyIndex = new FsKeyIndex();
   private readonly locks = new Map<string, Promise<void>>();
   /** Writes under way per bucket, and buckets being deleted: DeleteBucket and writes exclude each other. */
   private readonly writers = new Map<string, number>();
@@ -137,7 +120,7 @@ export class FsObjectStore implements ObjectStore {
       await fsp.mkdir(this.tmpDir, { recursive: true });
       const grave = path.join(this.tmpDir, `deleted-${rand()}`);
       await fsp.rename(this.bucketDir(bucket), grave);
-      this.indexes.delete(bucket);
+      this.keyIndex.drop(bucket);
       await fsp.rm(grave, { recursive: true, force: true });
     } finally {
       this.deleting.delete(bucket);
@@ -197,7 +180,7 @@ export class FsObjectStore implements ObjectStore {
           await fsp.rm(path.join(dir, dataName), { force: true });
           throw err;
         } finally {
-          this.invalidate(bucket, id);
+          this.keyIndex.invalidate(bucket, id);
         }
       });
     } finally {
@@ -246,7 +229,7 @@ export class FsObjectStore implements ObjectStore {
       if (!meta) return;
       await fsp.rm(path.join(dir, `${id}.json`), { force: true });
       await fsp.rm(this.dataPath(dir, meta), { force: true }).catch(() => undefined);
-      this.invalidate(bucket, id);
+      this.keyIndex.invalidate(bucket, id);
     });
   }
 
@@ -348,63 +331,8 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  private invalidate(bucket: string, id: string): void {
-    const idx = this.indexes.get(bucket);
-    if (!idx) return;
-    idx.shards.delete(id.slice(0, 2));
-    idx.sorted = undefined;
-  }
-
-  /**
-   * All objects of a bucket in byte order. Kept in memory and refreshed per shard directory when
-   * its mtime changes, so other processes writing the same root are seen too.
-   */
-  private async index(bucket: string): Promise<Entry[]> {
-    let idx = this.indexes.get(bucket);
-    if (!idx) {
-      idx = { shards: new Map() };
-      this.indexes.set(bucket, idx);
-    }
-    const objectsDir = path.join(this.bucketDir(bucket), 'objects');
-    let shardNames: string[];
-    try {
-      shardNames = await fsp.readdir(objectsDir);
-    } catch (err) {
-      if (!isMissing(err)) throw err;
-      shardNames = [];
-    }
-    let changed = false;
-    const present = new Set(shardNames);
-    for (const name of idx.shards.keys()) {
-      if (!present.has(name)) {
-        idx.shards.delete(name);
-        changed = true;
-      }
-    }
-    const current = idx;
-    const stale: { name: string; dir: string; mtimeMs: number; settled: boolean }[] = [];
-    await Promise.all(
-      shardNames.map(async (name) => {
-        const dir = path.join(objectsDir, name);
-        const scannedAt = Date.now();
-        const st = await fsp.stat(dir).catch(() => undefined);
-        if (!st) return;
-        const cached = current.shards.get(name);
-        if (cached && cached.settled && cached.mtimeMs === st.mtimeMs) return;
-        stale.push({ name, dir, mtimeMs: st.mtimeMs, settled: scannedAt - st.mtimeMs > RACY_WINDOW_MS });
-      }),
-    );
-    if (stale.length > 0) {
-      const loaded = await loadShards(stale.map((s) => s.dir));
-      stale.forEach((s, i) => current.shards.set(s.name, { mtimeMs: s.mtimeMs, settled: s.settled, entries: loaded[i] }));
-      changed = true;
-    }
-    if (changed || !idx.sorted) {
-      const all: Entry[] = [];
-      for (const s of idx.shards.values()) all.push(...s.entries);
-      all.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
-      idx.sorted = all;
-    }
-    return idx.sorted;
+  /** All objects of a bucket in byte order (see FsKeyIndex). */
+  private index(bucket: string): Promise<Entry[]> {
+    return this.keyIndex.sorted(bucket, path.join(this.bucketDir(bucket), 'objects'));
   }
 }

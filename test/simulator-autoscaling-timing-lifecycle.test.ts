@@ -1,0 +1,109 @@
+/**
+ * When Application Auto Scaling's alarms read their datapoints, the errors it answers with, the
+ * lifecycle a live service needs, and ticks whose timers fire late, on small hand-checked cases:
+ * the autoscaler on a VirtualClock, as test/helpers/autoscaler-harness.ts describes (with how
+ * "tick k" is counted).
+ */
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../core/clock.js';
+import { ApplicationAutoScaler, AutoScalingError, type MetricQuery } from '../core/autoscaling/index.js';
+import { harness, IDS, MIN, repeat, T0, tt } from './helpers/autoscaler-harness.js';
+
+describe('alarms read complete one-minute datapoints', () => {
+  it('evaluates only at minute boundaries (plus the publishing delay), on periods that have ended', () => {
+    // The scaler ticks every 10 s; a 3-of-3 alarm read at tick k asks for minutes k-3, k-2, k-1,
+    // each wholly in the past. With evaluationDelaySeconds 30 the read happens at k min + 30 s
+    // and still covers minutes k-3..k-1 (the minute in progress is never read).
+    for (const delay of [0, 30]) {
+      const clock = new VirtualClock(T0);
+      const reads: { start: number; now: number }[] = [];
+      const metrics = {
+        datapoint(_q: MetricQuery, start: number) {
+          reads.push({ start: start - T0, now: clock.now() - T0 });
+          return 10;
+        },
+      };
+      const scaler = new ApplicationAutoScaler({ clock, metrics, targetTrackingAlarms: { evaluationDelaySeconds: delay, low: { evaluationPeriods: 3, datapointsToAlarm: 3 } } });
+      scaler.registerScalableTarget({ ...IDS, MinCapacity: 1, MaxCapacity: 4 }, { desiredCapacity: () => 1, setDesiredCapacity: () => {} });
+      scaler.putScalingPolicy(tt('p', 100));
+      scaler.start();
+      clock.advance(2 * MIN + 50_000);
+      const at = (k: number) => [-3, -2, -1].flatMap((d) => [{ start: (k + d) * MIN, now: k * MIN + delay * 1000 }, { start: (k + d) * MIN, now: k * MIN + delay * 1000 }]);
+      // Both alarms (high and low) read the same three minutes at each evaluation.
+      // With the delay the first read is at 0:30, for the window that ends at T0.
+      const expected = [...(delay ? at(0) : []), ...at(1), ...at(2)].sort((a, b) => a.now - b.now || a.start - b.start);
+      expect(reads.sort((a, b) => a.now - b.now || a.start - b.start)).toEqual(expected);
+    }
+  });
+});
+
+describe('errors and the lifecycle a live service needs', () => {
+  const codeOf = (f: () => unknown): string | undefined => {
+    try {
+      f();
+    } catch (e) {
+      return e instanceof AutoScalingError ? e.code : `untyped: ${(e as Error).message}`;
+    }
+    return undefined;
+  };
+
+  it('refusals carry the AWS error code, not a prefixed message', () => {
+    const h = harness({ capacity: 1, series: {} });
+    const other = { ...IDS, ResourceId: 'endpoint/x/variant/y' };
+    expect(codeOf(() => h.scaler.putScalingPolicy({ ...tt('p', 100), ResourceId: other.ResourceId }))).toBe('ObjectNotFoundException');
+    expect(codeOf(() => h.scaler.registerScalableTarget({ ...other }, { desiredCapacity: () => 1, setDesiredCapacity: () => {} }))).toBe('ValidationException');
+    expect(codeOf(() => h.scaler.deleteScalingPolicy({ ...IDS, PolicyName: 'nope' }))).toBe('ObjectNotFoundException');
+    expect(codeOf(() => h.scaler.deregisterScalableTarget(other))).toBe('ObjectNotFoundException');
+    expect(codeOf(() => h.scaler.deleteScheduledAction(IDS, 'nope'))).toBe('ObjectNotFoundException');
+    const e = (() => {
+      try {
+        h.scaler.putScalingPolicy({ ...tt('p', 100), ResourceId: other.ResourceId });
+      } catch (x) {
+        return x as Error;
+      }
+    })();
+    expect(e?.message).not.toMatch(/^ObjectNotFoundException/);
+  });
+
+  it('putting a policy again replaces it in place: same ARN, same alarm names, new target value', () => {
+    // 1 instance at 250/instance. Target 300: no breach. Replaced at 100 before tick 3: ceil(250/100) = 3.
+    const h = harness({ capacity: 1, series: { InvocationsPerInstance: repeat(250, 4) } });
+    const first = h.scaler.putScalingPolicy(tt('p', 300));
+    const second = h.scaler.putScalingPolicy(tt('p', 100));
+    expect(second.PolicyARN).toBe(first.PolicyARN);
+    expect(second.Alarms!.map((a) => a.AlarmName)).toEqual(first.Alarms!.map((a) => a.AlarmName));
+    expect(h.scaler.alarmList()).toHaveLength(2);
+    h.run(4);
+    expect(h.changes).toEqual([[3, 3]]);
+  });
+
+  it('deregistering removes the policies and their alarms; a restored policy keeps its ids', () => {
+    const h = harness({ capacity: 1, series: { InvocationsPerInstance: repeat(250, 4) } });
+    const put = h.scaler.putScalingPolicy(tt('p', 100));
+    h.scaler.deregisterScalableTarget(IDS);
+    expect(h.scaler.alarmList()).toHaveLength(0);
+    h.scaler.registerScalableTarget({ ...IDS, MinCapacity: 1, MaxCapacity: 5 }, { desiredCapacity: () => h.capacity(), setDesiredCapacity: () => {} });
+    const again = h.scaler.putScalingPolicy(tt('p', 100), { PolicyARN: put.PolicyARN, AlarmNames: put.Alarms!.map((a) => a.AlarmName!) });
+    expect(again).toEqual(put);
+  });
+});
+
+describe('live clocks', () => {
+  it('a tick whose timer fires late (as real and scaled clocks do) is still evaluated at its own time', () => {
+    // Every timer fires 2.5 s late and the process misses ticks; the scale-out of the first case
+    // (2 -> 5 at tick 3) must still happen, stamped at minute 3.
+    const virtual = new VirtualClock(T0);
+    const late = { now: () => virtual.now(), schedule: (ms: number, fn: () => void) => virtual.schedule(ms + 2500, fn), sleep: (ms: number) => virtual.sleep(ms) };
+    let cap = 2;
+    const scaler = new ApplicationAutoScaler({
+      clock: late,
+      metrics: { datapoint: (q: MetricQuery, start: number) => (q.MetricName === 'InvocationsPerInstance' && start >= T0 && start - T0 < 4 * MIN ? 250 : undefined) },
+    });
+    scaler.registerScalableTarget({ ...IDS, MinCapacity: 1, MaxCapacity: 20 }, { desiredCapacity: () => cap, setDesiredCapacity: (c, done) => ((cap = c), done({ status: 'Successful' })) });
+    scaler.putScalingPolicy(tt('p', 100));
+    scaler.start();
+    virtual.advance(4 * MIN);
+    expect(cap).toBe(5);
+    expect(scaler.activityRecords().map((a) => [(a.StartTime - T0) / MIN, a.toCapacity])).toEqual([[3, 5]]);
+  });
+});
