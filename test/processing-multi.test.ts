@@ -92,6 +92,7 @@ describe('processing jobs on several instances', () => {
       const report = JSON.parse(await text(`out/shard-job/${host}.json`));
       expect(report.host).toBe(host);
       expect(report.hosts).toEqual(hosts);
+      expect(report.downloadModes).toEqual(['StartOfJob', 'StartOfJob']);
       // Every third object in key order, starting at the host's own index; the replicated input whole.
       const shard = PARTS.filter((_, i) => i % hosts.length === h).map((p) => `shards/${p}`);
       expect(report.files).toEqual(['ref/lookup.csv', ...shard]);
@@ -183,7 +184,8 @@ describe('processing images run by Docker', () => {
     const before = runs().length;
     await c.sagemaker.send(new CreateProcessingJobCommand(sumJob('docker-job', DOCKER_IMAGE, 2)));
     const done = await waitForJob('docker-job');
-    expect([done.ProcessingJobStatus, done.FailureReason, done.ExitMessage]).toEqual(['Completed', undefined, 'summed']);
+    // Each instance wrote /opt/ml/output/message: AWS concatenates them.
+    expect([done.ProcessingJobStatus, done.FailureReason, done.ExitMessage]).toEqual(['Completed', undefined, 'summedsummed']);
     expect(await text('out/docker-job/sum.txt')).toBe('13');
     const mine = runs().slice(before);
     expect(mine).toHaveLength(2);

@@ -87,7 +87,9 @@ export function startProcessing(runner: ImageRunner, job: DescribeProcessingJobR
   let terminated = false;
   const result = (async (): Promise<ProcessingOutcome> => {
     for (const d of ['config', 'output', 'processing']) await mkdir(join(root, d), { recursive: true });
-    const { ProcessingJobStatus: _s, CreationTime: _c, LastModifiedTime: _m, ...config } = job;
+    const { ProcessingJobStatus: _s, CreationTime: _c, LastModifiedTime: _m, ...described } = job;
+    // As AWS writes the file: the job as described, each S3 input with its S3DownloadMode.
+    const config = { ...described, ProcessingInputs: described.ProcessingInputs?.map((i) => (i.S3Input ? { ...i, S3Input: { ...i.S3Input, S3DownloadMode: 'StartOfJob' } } : i)) };
     await writeFile(join(root, 'config/processingjobconfig.json'), JSON.stringify(config));
     await writeFile(join(root, 'config/resourceconfig.json'), JSON.stringify({ current_host: host, hosts }));
     await downloadInputs(store, job, instance.inputs, root, hosts.indexOf(host), hosts.length);
@@ -140,9 +142,9 @@ export function startProcessing(runner: ImageRunner, job: DescribeProcessingJobR
     running = false;
     cancel?.();
     await uploading;
-    if (terminated) return {};
     const read = async (name: string) => (existsSync(join(root, 'output', name)) ? (await readFile(join(root, 'output', name), 'utf8')).trim().slice(0, 1024) : '');
     const exitMessage = (await read('message')) || undefined;
+    if (terminated) return { exitMessage };
     if (exit.error) return { failure: `ClientError: Unable to start ${cmd}: ${exit.error.message}`, exitMessage };
     if (exit.code !== 0) return { failure: (await read('failure')) || 'AlgorithmError: See job logs for more information', exitMessage };
     // EndOfJob outputs, and whatever Continuous outputs gained since their last pass.

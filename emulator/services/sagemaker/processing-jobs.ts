@@ -195,11 +195,10 @@ export class ProcessingJobService {
         }),
       );
       if (!alive()) return;
-      if (failure) {
-        this.finish(scope, name, 'Failed', { FailureReason: hideHostPaths(failure.outcome.failure!, dataDir, join(root, failure.host)), ExitMessage: failure.outcome.exitMessage });
-      } else {
-        this.finish(scope, name, 'Completed', { ExitMessage: results.find((r) => r.exitMessage)?.exitMessage });
-      }
+      // Every instance's /opt/ml/output/message, concatenated in host order and cut to 1 KB, as AWS does.
+      const ExitMessage = results.map((r) => r.exitMessage ?? '').join('').slice(0, 1024) || undefined;
+      if (failure) this.finish(scope, name, 'Failed', { FailureReason: hideHostPaths(failure.outcome.failure!, dataDir, join(root, failure.host)), ExitMessage });
+      else this.finish(scope, name, 'Completed', { ExitMessage });
       await rm(root, { recursive: true, force: true });
     })().catch(async (e: unknown) => {
       // An instance that could not start (its data, its upload) ends the others too.
