@@ -125,6 +125,15 @@ describe('processing jobs on several instances', () => {
     }
   });
 
+  it('fail as a ClientError when an input has no objects, before any instance runs', async () => {
+    const input = job('empty-input', 2, ['shard', '/opt/ml/processing/input', '/opt/ml/processing/output']);
+    input.ProcessingInputs![0].S3Input!.S3Uri = 's3://multi/nothing-here';
+    await c.sagemaker.send(new CreateProcessingJobCommand(input));
+    const done = await waitForJob('empty-input');
+    expect([done.ProcessingJobStatus, done.FailureReason]).toEqual(['Failed', 'ClientError: No S3 objects found under S3 URL "s3://multi/nothing-here" given in input data source.']);
+    expect(await keys('out/empty-input/')).toEqual([]);
+  });
+
   it('stop ends every instance’s process group', async () => {
     const pids = join(tmp, 'stop-pids');
     mkdirSync(pids);
