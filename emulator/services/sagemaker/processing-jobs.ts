@@ -206,7 +206,10 @@ export class ProcessingJobService {
       if (!alive()) return;
       const err = e as Error;
       const reason = err?.constructor?.name === 'ChannelDataError' ? `ClientError: ${err.message}` : `InternalServerError: ${err?.message ?? String(e)}`;
-      if (this.load(scope, name)?.ProcessingJobStatus === 'InProgress') this.finish(scope, name, 'Failed', { FailureReason: hideHostPaths(reason, dataDir, root) });
+      // Any instance's tree (<root>/algo-N) reads as its /opt/ml, as on SageMaker.
+      const inside = reason.replace(new RegExp(`${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/algo-\\d+`, 'g'), root);
+      if (this.load(scope, name)?.ProcessingJobStatus === 'InProgress') this.finish(scope, name, 'Failed', { FailureReason: hideHostPaths(inside, dataDir, root) });
+      await rm(root, { recursive: true, force: true }).catch(() => undefined);
     });
   }
 }
