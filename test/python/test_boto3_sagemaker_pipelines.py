@@ -2,6 +2,7 @@
 executions that really train, create a model, register it, branch on the training metric, and
 fail on the else branch; caching; and the API's error shapes."""
 import json
+import os
 import random
 import time
 
@@ -181,20 +182,103 @@ def test_errors(aws):
     assert e.value.response["Error"]["Code"] == "ResourceNotFound"
 
 
-def test_processing_step_fails_clearly_and_retry(aws):
-    sm = aws["sm"]
-    proc = {"Name": "Prep", "Type": "Processing", "Arguments": {"ProcessingResources": {"ClusterConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10}}, "AppSpecification": {"ImageUri": IMAGE}, "RoleArn": ROLE}}
-    sm.create_pipeline(PipelineName="py-proc", PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": [proc]}), RoleArn=ROLE, ClientRequestToken=tok("p1"))
+SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
+HOME = os.environ.get("LOCALSAGE_FRAMEWORK_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "localsage", "frameworks")
+# A processing script: counts the rows of each class and writes the report the pipeline reads.
+COUNT_SCRIPT = """
+import json, os
+rows = [l.split(",") for l in open("/opt/ml/processing/input/data/train.csv").read().split()]
+counts = {}
+for r in rows:
+    counts[r[0]] = counts.get(r[0], 0) + 1
+os.makedirs("/opt/ml/processing/report", exist_ok=True)
+json.dump({"rows": len(rows), "classes": [{"label": k, "count": v} for k, v in sorted(counts.items())]},
+          open("/opt/ml/processing/report/report.json", "w"))
+"""
+
+
+def processing_definition(min_rows, path="$.rows"):
+    count = {
+        "Name": "Count",
+        "Type": "Processing",
+        "Arguments": {
+            "ProcessingResources": {"ClusterConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10}},
+            "AppSpecification": {"ImageUri": SKLEARN_IMAGE, "ContainerEntrypoint": ["python3", "/opt/ml/processing/input/code/count.py"]},
+            "RoleArn": ROLE,
+            "ProcessingInputs": [
+                {"InputName": "data", "S3Input": {"S3Uri": f"s3://{BUCKET}/train/", "LocalPath": "/opt/ml/processing/input/data", "S3DataType": "S3Prefix", "S3InputMode": "File"}},
+                {"InputName": "code", "S3Input": {"S3Uri": f"s3://{BUCKET}/code/count.py", "LocalPath": "/opt/ml/processing/input/code", "S3DataType": "S3Prefix", "S3InputMode": "File"}},
+            ],
+            "ProcessingOutputConfig": {"Outputs": [{"OutputName": "report", "S3Output": {
+                "S3Uri": {"Std:Join": {"On": "/", "Values": [f"s3://{BUCKET}/reports", {"Get": "Execution.PipelineExecutionId"}]}},
+                "LocalPath": "/opt/ml/processing/report", "S3UploadMode": "EndOfJob"}}]},
+        },
+        "PropertyFiles": [{"PropertyFileName": "Report", "OutputName": "report", "FilePath": "report.json"}],
+    }
+    rows = {"Std:JsonGet": {"PropertyFile": {"Get": "Steps.Count.PropertyFiles.Report"}, "Path": path}}
+    # The newer form: JsonGet of any S3 object, here the same report by its URI.
+    ones = {"Std:JsonGet": {"S3Uri": {"Std:Join": {"On": "/", "Values": [{"Get": "Steps.Count.ProcessingOutputConfig.Outputs['report'].S3Output.S3Uri"}, "report.json"]}}, "Path": "classes[1].count"}}
+    check = {
+        "Name": "Enough",
+        "Type": "Condition",
+        "Arguments": {
+            "Conditions": [{"Type": "GreaterThanOrEqualTo", "LeftValue": rows, "RightValue": min_rows}, {"Type": "GreaterThan", "LeftValue": ones, "RightValue": 0}],
+            "IfSteps": [],
+            "ElseSteps": [{"Name": "TooFew", "Type": "Fail", "Arguments": {"ErrorMessage": {"Std:Join": {"On": " ", "Values": ["only", rows, "rows,", ones, "positive"]}}}}],
+        },
+    }
+    return json.dumps({"Version": "2020-12-01", "Steps": [count, check]})
+
+
+def test_processing_step_and_json_get(aws):
+    sm, s3 = aws["sm"], aws["s3"]
+    python = os.path.join(HOME, "sklearn", "bin", "python")
+    if not os.path.exists(python):
+        message = "the sklearn environment is missing (%s): run `localsage frameworks install sklearn`" % python
+        if os.environ.get("LOCALSAGE_REQUIRE_PYTHON") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    s3.put_object(Bucket=BUCKET, Key="code/count.py", Body=COUNT_SCRIPT.encode())
+    lines = s3.get_object(Bucket=BUCKET, Key="train/train.csv")["Body"].read().decode().split()
+    positives = sum(1 for l in lines if l.startswith("1,"))
+
+    # A JsonGet of a property file the step does not declare is refused at create time.
+    undeclared = json.loads(processing_definition(1))
+    undeclared["Steps"][0]["PropertyFiles"] = []
+    with pytest.raises(ClientError) as e:
+        sm.create_pipeline(PipelineName="py-proc", PipelineDefinition=json.dumps(undeclared), RoleArn=ROLE, ClientRequestToken=tok("p0"))
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    assert "PropertyFiles" in e.value.response["Error"]["Message"]
+
+    sm.create_pipeline(PipelineName="py-proc", PipelineDefinition=processing_definition(len(lines)), RoleArn=ROLE, ClientRequestToken=tok("p1"))
     arn = sm.start_pipeline_execution(PipelineName="py-proc", ClientRequestToken=tok("p2"))["PipelineExecutionArn"]
     d = wait(sm, arn)
-    assert d["PipelineExecutionStatus"] == "Failed"
-    step = steps_of(sm, arn)["Prep"]
-    assert step["StepStatus"] == "Failed"
-    # The step reaches CreateProcessingJob, which refuses an image localsage cannot run (a built-in
-    # algorithm's image is no processing container) and says what to configure.
-    assert "cannot run the image" in step["FailureReason"] and IMAGE in step["FailureReason"]
-    sm.retry_pipeline_execution(PipelineExecutionArn=arn, ClientRequestToken=tok("p3"))
+    steps = steps_of(sm, arn)
+    assert d["PipelineExecutionStatus"] == "Succeeded", (d.get("FailureReason"), steps)
+    assert steps["Enough"]["Metadata"]["Condition"]["Outcome"] == "True"
+    job = sm.describe_processing_job(ProcessingJobName=steps["Count"]["Metadata"]["ProcessingJob"]["Arn"].split("/")[-1])
+    assert job["ProcessingJobStatus"] == "Completed"
+    execution_id = arn.split("/")[-1]
+    assert job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == f"s3://{BUCKET}/reports/{execution_id}"
+    report = json.loads(s3.get_object(Bucket=BUCKET, Key=f"reports/{execution_id}/report.json")["Body"].read())
+    assert report["rows"] == len(lines) and report["classes"][1] == {"label": "1", "count": positives}
+
+    # One row short: the else branch, whose message carries both JsonGet values.
+    sm.update_pipeline(PipelineName="py-proc", PipelineDefinition=processing_definition(len(lines) + 1))
+    arn = sm.start_pipeline_execution(PipelineName="py-proc", ClientRequestToken=tok("p4"))["PipelineExecutionArn"]
     assert wait(sm, arn)["PipelineExecutionStatus"] == "Failed"
+    steps = steps_of(sm, arn)
+    assert steps["Enough"]["Metadata"]["Condition"]["Outcome"] == "False"
+    assert steps["TooFew"]["FailureReason"] == "only %d rows, %d positive" % (len(lines), positives)
+
+    # A path that matches nothing fails the step that reads it, saying which path and file.
+    sm.update_pipeline(PipelineName="py-proc", PipelineDefinition=processing_definition(1, path="$.nope"))
+    arn = sm.start_pipeline_execution(PipelineName="py-proc", ClientRequestToken=tok("p6"))["PipelineExecutionArn"]
+    assert wait(sm, arn)["PipelineExecutionStatus"] == "Failed"
+    steps = steps_of(sm, arn)
+    assert steps["Count"]["StepStatus"] == "Succeeded"
+    assert steps["Enough"]["StepStatus"] == "Failed"
+    assert "$.nope" in steps["Enough"]["FailureReason"] and "Report" in steps["Enough"]["FailureReason"]
 
 
 def test_tuning_step_and_best_job_reference(aws):

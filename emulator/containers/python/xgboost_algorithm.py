@@ -52,6 +52,9 @@ def parse_hyperparameters():
                 fail("ClientError: Hyperparameter %s is not a valid hyperparameter of the XGBoost algorithm" % k)
         except ValueError:
             fail("ClientError: Hyperparameter %s: value %s is not valid" % (k, v))
+    # Like the SageMaker XGBoost container, eval_metric may name several metrics, comma-separated.
+    if "," in params.get("eval_metric", ""):
+        params["eval_metric"] = [m.strip() for m in params["eval_metric"].split(",") if m.strip()]
     if "num_round" not in params:
         fail("ClientError: Missing required hyperparameter: num_round")
     return params

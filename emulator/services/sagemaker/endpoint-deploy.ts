@@ -10,7 +10,7 @@ import { InstancePool, type RoutingStrategy } from '../runtime/capacity.js';
 import { ModelLoadError, type EndpointFeatures, type ServingRegistry, type ServingVariant } from '../runtime/serving-registry.js';
 import { sagemakerArn } from './arns.js';
 import { DEFAULT_ASYNC_CONCURRENCY, ENDPOINT_CONFIG_KIND, type EndpointConfigRecord } from './endpoint-configs.js';
-import { MODEL_KIND, type ModelRecord } from './models.js';
+import { MODEL_KIND, servingContainer, type ModelRecord } from './models.js';
 import type { EndpointRecord } from './endpoints.js';
 
 /** The endpoint tag that turns capacity mode on or off for one endpoint (values: on, off). */
@@ -65,7 +65,12 @@ export class VariantDeployer {
       for (const v of config.ProductionVariants ?? []) {
         const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
         if (!model) throw new ModelLoadError(`Could not find model "${sagemakerArn(scope, 'model', v.ModelName!)}".`);
-        const container = model.PrimaryContainer ?? model.Containers?.[0];
+        let container: ModelRecord['PrimaryContainer'];
+        try {
+          container = servingContainer(this.deps.db, scope, model);
+        } catch (e) {
+          throw new ModelLoadError((e as Error).message);
+        }
         if (container?.Image && !algorithmForImage(container.Image) && this.containers) {
           // Any other image runs as a supervised worker per instance (emulator/containers).
           const weight = current?.find((c) => c.VariantName === v.VariantName)?.CurrentWeight ?? v.InitialVariantWeight ?? 1;

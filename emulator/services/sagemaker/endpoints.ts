@@ -21,7 +21,7 @@ import { ModelLoadError, type ServingRegistry } from '../runtime/serving-registr
 import { ENDPOINT_CONFIG_KIND, endpointConfigNotFound, type EndpointConfigRecord } from './endpoint-configs.js';
 import { VariantDeployer } from './endpoint-deploy.js';
 import { FamilyRecords, type ServiceFamilyDeclaration } from './engine/layered.js';
-import { MODEL_KIND, type ModelRecord } from './models.js';
+import { MODEL_KIND, servingContainer, type ModelRecord } from './models.js';
 import { scopeOf } from './scope.js';
 
 export { CAPACITY_MODE_TAG } from './endpoint-deploy.js';
@@ -267,7 +267,12 @@ export class EndpointService {
       const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
       const summaries: ProductionVariantSummary[] = (config?.ProductionVariants ?? []).map((v) => {
         const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
-        const image = model?.PrimaryContainer?.Image ?? model?.Containers?.[0]?.Image;
+        let image: string | undefined;
+        try {
+          image = model && servingContainer(this.deps.db, scope, model)?.Image;
+        } catch {
+          image = undefined;
+        }
         return {
           VariantName: v.VariantName,
           DeployedImages: image ? [{ SpecifiedImage: image, ResolvedImage: image, ResolutionTime: now }] : [],

@@ -1,4 +1,5 @@
 import type {
+  ContainerDefinition,
   CreateModelInput,
   CreateModelOutput,
   DeleteModelInput,
@@ -8,11 +9,12 @@ import { algorithmForImage } from '../../../algorithms/index.js';
 import type { ContainerRuntime } from '../../containers/index.js';
 import { validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
-import type { Scope } from '../../storage/database.js';
+import type { Database, Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { sagemakerArn } from './arns.js';
 import { notFoundError } from './engine/engine.js';
 import { FamilyRecords, serviceFamily, type ServiceFamilyDeclaration } from './engine/layered.js';
+import { modelPackageContainers } from './engine/model-registry.js';
 import { scopeOf } from './scope.js';
 
 export const MODEL_KIND = 'model';
@@ -23,6 +25,22 @@ export const MODEL_FAMILY: ServiceFamilyDeclaration<ModelRecord> = { name: 'Mode
 
 /** `Could not find model "<arn>".` (ValidationException), as the engine says it. */
 export const modelNotFound = (scope: Scope, name: string) => notFoundError(serviceFamily('Model'), sagemakerArn(scope, 'model', name));
+
+/**
+ * The container a model serves with: its PrimaryContainer (or first of Containers). A container
+ * that names a ModelPackageName (a model from the model registry) is the package's first inference
+ * container (Image, ModelDataUrl, Environment), with the model's own Environment on top of the
+ * package's. Read when the model is deployed, so a package deleted since fails there.
+ */
+export function servingContainer(db: Database, scope: Scope, model: ModelRecord): ContainerDefinition | undefined {
+  const container = model.PrimaryContainer ?? model.Containers?.[0];
+  if (!container?.ModelPackageName) return container;
+  const [first] = modelPackageContainers(db, scope, container.ModelPackageName) ?? [];
+  if (!first) throw new Error(`Model "${model.ModelName}" names model package ${container.ModelPackageName}, which does not exist (any more) or has no inference container.`);
+  const { ModelPackageName: _package, Environment, ...rest } = container;
+  const pkg = first as ContainerDefinition;
+  return { ...rest, Image: pkg.Image, ModelDataUrl: pkg.ModelDataUrl, ModelDataSource: pkg.ModelDataSource, Environment: { ...pkg.Environment, ...Environment } };
+}
 
 /** CreateModel's checks: the engine keeps the record; DescribeModel and ListModels are the engine's. */
 export class ModelService {
@@ -42,9 +60,16 @@ export class ModelService {
     }
     // An image that cannot be run fails here, saying what to configure, never later at deploy.
     for (const c of [req.PrimaryContainer, ...(req.Containers ?? [])]) {
-      if (!c?.Image || algorithmForImage(c.Image) || !this.containers) continue;
+      let image = c?.Image;
+      if (c?.ModelPackageName) {
+        const containers = modelPackageContainers(this.deps.db, scope, c.ModelPackageName);
+        if (!containers) throw validation(`ModelPackage ${c.ModelPackageName} does not exist.`);
+        if (!containers.length) throw validation(`ModelPackage ${c.ModelPackageName} has no InferenceSpecification containers to create a model from.`);
+        image = containers[0]?.Image as string | undefined;
+      }
+      if (!image || algorithmForImage(image) || !this.containers) continue;
       try {
-        this.containers.resolve(c.Image);
+        this.containers.resolve(image);
       } catch (e) {
         throw validation((e as Error).message);
       }

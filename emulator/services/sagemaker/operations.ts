@@ -3,8 +3,10 @@ import type { ServiceDeps } from '../deps.js';
 import type { ServingRegistry } from '../runtime/serving-registry.js';
 import { ContainerRuntime } from '../../containers/index.js';
 import { EndpointConfigService } from './endpoint-configs.js';
+import { AutoMLService } from './automl/service.js';
 import { createEngineOperations } from './engine/index.js';
 import { EndpointService } from './endpoints.js';
+import { InferenceRecommenderService } from './inference-recommender/service.js';
 import { ModelService } from './models.js';
 import { PipelineService } from './pipelines/service.js';
 import { jobUpdates } from './job-updates.js';
@@ -19,6 +21,7 @@ import { TagService } from './engine/tags.js';
 import { TrainingJobService } from './training-jobs.js';
 import { TuningJobService } from './tuning/service.js';
 import { TransformJobService } from './transform-jobs.js';
+import { UnavailableJobService } from './unavailable-jobs/service.js';
 
 /** The SageMaker control plane: the services and the operation table the protocol layer calls. */
 export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
@@ -31,6 +34,9 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const tuning = new TuningJobService(deps, training);
   const transforms = new TransformJobService(deps, training.slots);
   const processing = new ProcessingJobService(deps, containers);
+  // AutoML's one-click deployment calls the finished operation table (built below).
+  const automl = new AutoMLService(deps, training, containers, () => table);
+  const recommender = new InferenceRecommenderService(deps, containers);
   const handWritten: Record<string, OperationHandler> = {
     CreateTrainingJob: (i, c) => training.create(i, c),
     ...training.records.operations(),
@@ -60,6 +66,9 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     AddTags: (i) => tags.add(i),
     ListTags: (i) => tags.list(i),
     DeleteTags: (i) => tags.delete(i),
+    ...automl.operations(),
+    ...recommender.operations(),
+    ...new UnavailableJobService(deps).operations(),
   };
   // Hand-written services take precedence; the engine serves the other families from the model.
   // Pipelines run their steps through the finished operation table (built just below).
@@ -98,6 +107,8 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
       training.recover();
       // After training: children a restart killed are already marked, and get re-run.
       tuning.recover();
+      automl.recover();
+      recommender.recover();
       transforms.recover();
       processing.recover();
       await endpoints.recover();
@@ -106,6 +117,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     },
     shutdown: async () => {
       tuning.shutdown();
+      automl.shutdown();
       pipelines.shutdown();
       await Promise.all([training.shutdown(), transforms.shutdown(), processing.shutdown()]);
       await containers.shutdown();

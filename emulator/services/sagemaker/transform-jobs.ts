@@ -15,7 +15,7 @@ import type { Scope } from '../../storage/database.js';
 import { runTransform, type TransformRun } from '../../transform/run-job.js';
 import type { ServiceDeps } from '../deps.js';
 import { FamilyRecords, type ServiceFamilyDeclaration } from './engine/layered.js';
-import { MODEL_KIND, modelNotFound, type ModelRecord } from './models.js';
+import { MODEL_KIND, modelNotFound, servingContainer, type ModelRecord } from './models.js';
 import { scopeOf } from './scope.js';
 
 /** DescribeTransformJob's shape has no LastModifiedTime; the record keeps one for ListTransformJobs' filters and summaries. */
@@ -55,7 +55,12 @@ export class TransformJobService {
     const name = req.TransformJobName!;
     const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, req.ModelName!)?.data;
     if (!model) throw modelNotFound(scope, req.ModelName!);
-    const container = model.PrimaryContainer ?? model.Containers?.[0];
+    let container: ModelRecord['PrimaryContainer'];
+    try {
+      container = servingContainer(this.deps.db, scope, model);
+    } catch (e) {
+      throw validation((e as Error).message);
+    }
     if (!container?.Image || !algorithmForImage(container.Image) || !container.ModelDataUrl) {
       throw validation(`Model "${model.ModelName}" cannot be used for batch transform in localsage: it needs a built-in algorithm image (linear-learner, kmeans) and a ModelDataUrl.`);
     }

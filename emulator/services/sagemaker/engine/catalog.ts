@@ -6,6 +6,7 @@ import { LINEAGE_OPERATIONS } from '../lineage/index.js';
 import { RESOURCE_EXTRA_OPERATIONS } from '../resource-extras.js';
 import { JOB_UPDATE_OPERATIONS } from '../job-updates.js';
 import { PIPELINE_EXTRA_OPERATIONS } from '../pipelines/service.js';
+import { mlJobOperations } from '../ml-jobs-catalog.js';
 
 /**
  * What localsage serves of SageMaker's API, for the README table and the contract test: the
@@ -34,6 +35,7 @@ export const HAND_WRITTEN_OPERATIONS = [
   ...JOB_UPDATE_OPERATIONS,
   ...PIPELINE_EXTRA_OPERATIONS,
   'RenderUiTemplate',
+  ...mlJobOperations(),
 ];
 
 /** Operations that have no meaning without AWS behind them, and why. */

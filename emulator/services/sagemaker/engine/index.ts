@@ -6,6 +6,7 @@ import { ResourceEngine } from './engine.js';
 import { MODEL_REGISTRY_OPERATIONS, ModelRegistry } from './model-registry.js';
 import { deriveFamilies, type Family } from './families.js';
 import { createKeyedOperations } from './keyed/index.js';
+import { ML_JOB_FAMILIES } from '../ml-jobs-catalog.js';
 
 /**
  * Families the generic engine does not take, and why. Hand-written services own theirs; jobs whose
@@ -22,15 +23,7 @@ export const NOT_GENERIC: Record<string, string> = {
   ProcessingJob: 'hand-written service (runs the processing container)',
   ModelPackage: 'the model registry (model-registry.ts) serves it: versions numbered per group',
   TransformJob: 'hand-written service (runs real batch transform)',
-  AutoMLJob: 'computes output (AutoML candidates)',
-  AutoMLJobV2: 'computes output (AutoML candidates)',
-  CompilationJob: 'computes output (a compiled model)',
-  OptimizationJob: 'computes output (an optimized model)',
-  LabelingJob: 'needs human workers',
-  EdgePackagingJob: 'computes output (an edge package)',
-  InferenceRecommendationsJob: 'computes output (load-test recommendations)',
-  AIBenchmarkJob: 'computes output (benchmarks)',
-  AIRecommendationJob: 'computes output (recommendations)',
+  ...ML_JOB_FAMILIES,
   InferenceComponent: 'hosts a model on an endpoint: needs the endpoint service',
   InferenceExperiment: "shadow-tests an endpoint's variants: needs the endpoint service",
   ImageVersion: 'keyed by image name and version: keyed/image-versions.ts serves it',

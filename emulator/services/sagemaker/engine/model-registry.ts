@@ -2,7 +2,7 @@ import type { OperationHandler } from '../../../protocol/aws-json.js';
 import type { RequestContext } from '../../../protocol/context.js';
 import { AwsError, validation } from '../../../protocol/errors.js';
 import type { ServiceModel } from '../../../protocol/service-model.js';
-import type { Scope } from '../../../storage/database.js';
+import type { Database, Scope } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
 import { listPage } from '../listing.js';
 import { scopeOf } from '../scope.js';
@@ -28,6 +28,18 @@ interface PackageRecord {
   created: Date;
   modified: Date;
   timeline: StatusTimeline;
+}
+
+/**
+ * The inference containers of a model package, by its unversioned name or any version's ARN (what
+ * a ContainerDefinition's ModelPackageName names); undefined when there is no such package.
+ */
+export function modelPackageContainers(db: Database, scope: Scope, nameOrArn: string): Record<string, unknown>[] | undefined {
+  const key = nameOrArn.startsWith('arn:') ? db.byArn(nameOrArn)?.name : nameOrArn;
+  const found = key !== undefined ? db.get<PackageRecord>(scope, PACKAGE_KIND, key) : undefined;
+  if (!found) return undefined;
+  const spec = found.data.input.InferenceSpecification as { Containers?: Record<string, unknown>[] } | undefined;
+  return spec?.Containers ?? [];
 }
 
 export const MODEL_REGISTRY_OPERATIONS = ['CreateModelPackage', 'DescribeModelPackage', 'ListModelPackages', 'UpdateModelPackage', 'DeleteModelPackage'];

@@ -5,6 +5,7 @@ import { engineFamilies } from './index.js';
 import { SERVICE_FAMILIES } from './layered.js';
 import { lifecycleOf } from './lifecycle.js';
 import { keyedReadmeNotes, keyedReadmeRows } from './keyed/readme-rows.js';
+import { mlJobReadmeLines } from '../ml-jobs-catalog.js';
 
 /**
  * The README's "SageMaker operations" section, generated from the engine and the catalog so that
@@ -28,7 +29,7 @@ export function renderOperationsSection(): string {
   const lines: string[] = [
     SECTION_START,
     `**${served} of ${coverage.length}** operations of SageMaker's service model are served: ${of('hand-written').length} by the hand-written`,
-    `services above (training, tuning, batch transform, models, endpoint configs, endpoints, tags) and ${of('engine').length} by the generic resource`,
+    `services (training, tuning, batch transform, models, endpoint configs, endpoints, tags, AutoML, Inference Recommender, ...) and ${of('engine').length} by the generic resource`,
     `engine, which derives ${families.length} resource families from the vendored service model. ${of('offline-only').length} operations make no`,
     `sense offline and ${of('not yet').length} are not served yet; both answer \`501 NotImplemented\`.`,
     '',
@@ -65,6 +66,7 @@ export function renderOperationsSection(): string {
     '| ModelPackage (model registry) | Create, Describe, List, Update, Delete | `model-package` | Pending → Completed; versions of a group numbered from 1 (`model-package/<group>/<n>`), ModelApprovalStatus PendingManualApproval → Approved / Rejected by UpdateModelPackage |',
   );
   lines.push(...keyedReadmeRows(), '', ...keyedReadmeNotes());
+  lines.push('', ...mlJobReadmeLines());
   lines.push('', 'Make no sense offline:', '');
   const byReason = new Map<string, string[]>();
   for (const c of of('offline-only')) byReason.set(c.reason!, [...(byReason.get(c.reason!) ?? []), c.op]);

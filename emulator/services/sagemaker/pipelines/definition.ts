@@ -100,6 +100,16 @@ export function planDefinition(text: string): Plan {
     step.after = [...after];
   }
   checkAcyclic(steps);
+  for (const [name, step] of steps) {
+    // A condition's branches are steps of their own, checked in their turn.
+    const args = step.def.Type === 'Condition' ? step.def.Arguments.Conditions : step.def.Arguments;
+    for (const ref of propertyFileReferences(args)) {
+      const [owner, file] = ref;
+      const declared = steps.get(owner)?.def.PropertyFiles;
+      const ok = Array.isArray(declared) && declared.some((p: any) => p?.PropertyFileName === file);
+      if (!ok) throw bad(`Step ${name} reads property file ${file} of step ${owner}, which does not declare it in PropertyFiles.`);
+    }
+  }
   for (const ref of parameterReferences(doc.Steps)) {
     if (!names.has(ref)) throw bad(`Parameter ${ref} is referenced but not defined.`);
   }
@@ -113,6 +123,18 @@ export function stepReferences(value: unknown, out = new Set<string>()): Set<str
     const get = (value as any).Get;
     if (typeof get === 'string' && get.startsWith('Steps.')) out.add(get.slice(6).split(/[.[]/)[0]);
     for (const v of Object.values(value)) stepReferences(v, out);
+  }
+  return out;
+}
+
+/** [step, file] for every `{"Get": "Steps.<step>.PropertyFiles.<file>"}` (a JsonGet's PropertyFile). */
+function propertyFileReferences(value: unknown, out: [string, string][] = []): [string, string][] {
+  if (Array.isArray(value)) for (const v of value) propertyFileReferences(v, out);
+  else if (value && typeof value === 'object') {
+    const get = (value as any).Get;
+    const m = typeof get === 'string' ? /^Steps\.([^.]+)\.PropertyFiles\.(.+)$/.exec(get) : null;
+    if (m) out.push([m[1]!, m[2]!]);
+    for (const v of Object.values(value)) propertyFileReferences(v, out);
   }
   return out;
 }

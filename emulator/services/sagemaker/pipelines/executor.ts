@@ -3,6 +3,7 @@ import type { ServiceDeps } from '../../deps.js';
 import { planDefinition, type Plan, type PlannedStep } from './definition.js';
 import { evaluateCondition, ExpressionError, resolve, type EvalContext } from './expressions.js';
 import { settleCallback, startCallback } from './callback.js';
+import { propertyFileUri, readJson } from './property-files.js';
 import { EXECUTION_KIND, type ExecutionRecord, type StepRun } from './records.js';
 import { durationMs, failureTypeOfJob, JOB_STEPS, launchStep, pollJob, StepFailure, stopJob, type Call } from './steps.js';
 
@@ -96,7 +97,7 @@ export class PipelineExecutor {
     if (!exec || !['Executing', 'Stopping'].includes(exec.PipelineExecutionStatus)) return;
     const plan = planDefinition(exec.definition);
     const call = this.callIn(scope);
-    const evalCtx = this.evalContext(exec);
+    const evalCtx = this.evalContext(exec, plan);
     // 1. Follow running jobs, and relaunch steps whose retry is due.
     for (const run of Object.values(exec.steps)) {
       if (!RUNNING.has(run.StepStatus)) continue;
@@ -169,8 +170,13 @@ export class PipelineExecutor {
     return step.after.every((dep) => exec.steps[dep]?.StepStatus === 'Succeeded' && this.ready(exec, plan, plan.steps.get(dep)!));
   }
 
-  private evalContext(exec: ExecutionRecord): EvalContext {
-    const clock = this.deps.clock;
+  private evalContext(exec: ExecutionRecord, plan: Plan): EvalContext {
+    const { clock, store } = this.deps;
+    const properties = (name: string) => {
+      const run = exec.steps[name];
+      if (!run || run.StepStatus !== 'Succeeded') throw new ExpressionError(`Step ${name} has not succeeded: its properties are not available.`);
+      return run.properties ?? {};
+    };
     return {
       parameters: exec.parameters,
       execution: {
@@ -184,11 +190,13 @@ export class PipelineExecutor {
         PipelineExperimentName: exec.pipelineName,
         TrialName: exec.executionId,
       },
-      properties: (name) => {
-        const run = exec.steps[name];
-        if (!run || run.StepStatus !== 'Succeeded') throw new ExpressionError(`Step ${name} has not succeeded: its properties are not available.`);
-        return run.properties ?? {};
+      properties,
+      propertyFile: async (name, file) => {
+        const def = plan.steps.get(name)?.def;
+        if (!def) throw new ExpressionError(`Step ${name} is not in the pipeline definition.`);
+        return readJson(store, propertyFileUri(def, properties(name), file));
       },
+      readJson: (uri) => readJson(store, uri),
     };
   }
 
@@ -196,17 +204,18 @@ export class PipelineExecutor {
     const def = step.def;
     try {
       if (def.Type === 'Condition') {
-        const outcome = (def.Arguments.Conditions as unknown[]).every((c) => evaluateCondition(c, evalCtx));
+        let outcome = true;
+        for (const c of def.Arguments.Conditions as unknown[]) if (!(await evaluateCondition(c, evalCtx))) outcome = false;
         run.Metadata = { Condition: { Outcome: outcome ? 'True' : 'False' } };
         run.properties = { Outcome: outcome };
         return this.end(run, 'Succeeded');
       }
       if (def.Type === 'Fail') {
-        const message = String(resolve(def.Arguments?.ErrorMessage ?? '', evalCtx));
+        const message = String(await resolve(def.Arguments?.ErrorMessage ?? '', evalCtx));
         run.Metadata = { Fail: { ErrorMessage: message } };
         return this.fail(run, step, new StepFailure(message));
       }
-      const args = resolve(def.Arguments ?? {}, evalCtx);
+      const args = await resolve(def.Arguments ?? {}, evalCtx);
       if (def.CacheConfig?.Enabled && this.fromCache(scope, exec, step, run, args)) return;
       if (def.Type === 'Callback') {
         if (def.CacheConfig?.Enabled) run.cacheKey = cacheKey(def.Type, args);
