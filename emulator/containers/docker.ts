@@ -42,3 +42,18 @@ export function dockerArgs(image: string, root: string, mode: 'train' | 'serve',
   args.push(image, mode);
   return args;
 }
+
+/**
+ * `docker run` for one processing instance: its tree mounted at /opt/ml, the job's
+ * ContainerEntrypoint replacing the image's entrypoint (its first word as --entrypoint, the rest
+ * before the ContainerArguments), and only the job's Environment, as SageMaker runs the image.
+ */
+export function dockerProcessingArgs(image: string, root: string, entrypoint: string[], args: string[], opts: { env?: Record<string, string>; name?: string } = {}): string[] {
+  const out = ['docker', 'run', '--rm', '--init'];
+  if (opts.name) out.push('--name', opts.name);
+  for (const [k, v] of Object.entries(opts.env ?? {})) out.push('-e', `${k}=${v}`);
+  out.push('-v', `${root}:/opt/ml`);
+  if (entrypoint.length) out.push('--entrypoint', entrypoint[0]);
+  out.push(image, ...entrypoint.slice(1), ...args);
+  return out;
+}

@@ -1,27 +1,38 @@
 /**
- * The processing container contract without Docker: inputs downloaded under the job's own /opt/ml
- * tree (each LocalPath below /opt/ml is re-rooted there, and the same prefix is rewritten in the
- * entrypoint and arguments), /opt/ml/config/processingjobconfig.json and resourceconfig.json as
- * AWS writes them, the container run in its own process group, then every output's LocalPath
- * uploaded to its S3Uri. Exit status and /opt/ml/output/{failure,message} decide the outcome.
+ * One instance (algo-N) of a processing job, running the processing container contract: its
+ * share of the inputs downloaded under its own /opt/ml tree (each LocalPath below /opt/ml is
+ * re-rooted there and, for a local process, the same prefix is rewritten in the entrypoint and
+ * arguments), /opt/ml/config/processingjobconfig.json and resourceconfig.json as AWS writes them,
+ * the container run in its own process group (or by `docker run` with the tree at /opt/ml), then
+ * every output's LocalPath uploaded under its S3Uri. Exit status and /opt/ml/output/{failure,message}
+ * decide the outcome.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
-
-const SITE = join(import.meta.dirname, 'python', 'processing');
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { pipeline } from 'node:stream/promises';
 import type { DescribeProcessingJobResponse } from '@aws-sdk/client-sagemaker';
-import { parseS3Uri, type ObjectStore } from '../storage/object-store.js';
-import { ChannelDataError, resolveObjects } from '../training/channels.js';
+import type { Clock } from '../../core/clock.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { ChannelDataError, type SourceObject } from '../training/channels.js';
+import { containerName, dockerProcessingArgs, removeContainer } from './docker.js';
 import type { ImageRunner } from './images.js';
+import { downloadInputs, localPath, uploadOutputs } from './processing-io.js';
 import { killGroup } from './training.js';
 
+export { localPath, uploadOutputs } from './processing-io.js';
+
+const SITE = join(import.meta.dirname, 'python', 'processing');
 const OPT_ML = '/opt/ml';
 
-/** The outcome of one run: `failure` set means the job Failed with that reason. */
+/**
+ * How often a Continuous output's new and changed files are uploaded while the instance runs (on
+ * the emulator's clock); AWS uploads them as they appear and documents no period.
+ */
+export const CONTINUOUS_UPLOAD_INTERVAL_MS = 2000;
+
+/** The outcome of one instance: `failure` set means the job Failed with that reason. */
 export interface ProcessingOutcome {
   failure?: string;
   exitMessage?: string;
@@ -32,69 +43,30 @@ export interface ProcessingRun {
   terminate(): Promise<void>;
 }
 
-/** Where a container path lands in this job's tree (paths outside /opt/ml are used as they are). */
-export function localPath(root: string, containerPath: string): string {
-  return containerPath === OPT_ML || containerPath.startsWith(`${OPT_ML}/`) ? join(root, containerPath.slice(OPT_ML.length)) : containerPath;
+export interface ProcessingInstance {
+  /** This instance's /opt/ml tree on the host. */
+  root: string;
+  host: string;
+  hosts: string[];
+  /** Every S3 input's objects (listed once for the job); this host downloads its share. */
+  inputs: Map<string, SourceObject[]>;
+  store: ObjectStore;
+  clock: Clock;
+  onLog: (line: string) => void;
 }
 
 function rewrite(root: string, arg: string): string {
   return arg.split(`${OPT_ML}/`).join(`${root}/`);
 }
 
-async function downloadInputs(store: ObjectStore, job: DescribeProcessingJobResponse, root: string): Promise<void> {
-  for (const input of job.ProcessingInputs ?? []) {
-    const s3 = input.S3Input;
-    if (!s3) continue;
-    const dir = localPath(root, s3.LocalPath!);
-    await mkdir(dir, { recursive: true });
-    const objects = await resolveObjects(store, s3.S3DataType ?? 'S3Prefix', s3.S3Uri!);
-    if (!objects.length) throw new ChannelDataError(`No S3 objects found under S3 URL "${s3.S3Uri}" given in input data source.`);
-    const { key: prefix } = parseS3Uri(s3.S3Uri!);
-    for (const o of objects) {
-      // Keys below the prefix keep their sub-folders; an exact key lands as its own name.
-      const rel = s3.S3DataType !== 'ManifestFile' && o.key.startsWith(prefix) && o.key !== prefix ? o.key.slice(prefix.length).replace(/^\/+/, '') : o.key.split('/').pop()!;
-      const path = join(dir, rel);
-      // A key with `..` segments must not write outside the input's folder.
-      if (!path.startsWith(`${resolve(dir)}/`)) throw new ChannelDataError(`The S3 object s3://${o.bucket}/${o.key} cannot be placed under ${s3.LocalPath}: its key leaves the folder.`);
-      await mkdir(dirname(path), { recursive: true });
-      try {
-        const { body } = await store.getObject(o.bucket, o.key);
-        await pipeline(body, createWriteStream(path));
-      } catch (e) {
-        throw new ChannelDataError(`Unable to download the input data from s3://${o.bucket}/${o.key}: ${(e as Error).message}`);
-      }
-    }
-  }
-}
-
-async function walk(dir: string): Promise<string[]> {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
-
-/** Uploads each output's LocalPath to its S3Uri (EndOfJob upload). */
-export async function uploadOutputs(store: ObjectStore, job: DescribeProcessingJobResponse, root: string): Promise<void> {
-  for (const output of job.ProcessingOutputConfig?.Outputs ?? []) {
-    const s3 = output.S3Output;
-    if (!s3) continue;
-    const dir = localPath(root, s3.LocalPath!);
-    const { bucket, key } = parseS3Uri(s3.S3Uri!);
-    for (const file of await walk(dir)) {
-      const rel = relative(dir, file).split('\\').join('/');
-      const target = `${key.replace(/\/+$/, '')}/${rel}`.replace(/^\/+/, '');
-      if ((await stat(file)).size >= 0) await store.putObject(bucket, target, await readFile(file));
-    }
-  }
-}
-
-function command(runner: ImageRunner, job: DescribeProcessingJobResponse, root: string): { cmd: string; args: string[] } {
+function command(runner: ImageRunner, job: DescribeProcessingJobResponse, root: string): { cmd: string; args: string[]; docker?: string } {
   const app = job.AppSpecification!;
+  if (runner.kind === 'docker') {
+    // Inside the container the tree is /opt/ml itself: nothing to rewrite.
+    const docker = containerName();
+    const [cmd, ...args] = dockerProcessingArgs(runner.image, root, app.ContainerEntrypoint ?? [], app.ContainerArguments ?? [], { env: job.Environment ?? {}, name: docker });
+    return { cmd, args, docker };
+  }
   const entry = (app.ContainerEntrypoint ?? []).map((a) => rewrite(root, a));
   const args = (app.ContainerArguments ?? []).map((a) => rewrite(root, a));
   if (runner.kind === 'framework') {
@@ -104,24 +76,27 @@ function command(runner: ImageRunner, job: DescribeProcessingJobResponse, root: 
     const cmd = /^python(3(\.\d+)?)?$/.test(first.split('/').pop()!) ? runner.python : first;
     return { cmd, args: [...rest, ...args] };
   }
-  if (runner.kind === 'command') return { cmd: runner.command[0], args: [...runner.command.slice(1), ...entry, ...args] };
-  throw new ChannelDataError('localsage runs processing jobs with framework images or images mapped to a local command, not with Docker.');
+  return { cmd: runner.command[0], args: [...runner.command.slice(1), ...entry, ...args] };
 }
 
-/** Starts a processing job's single instance (algo-1). */
-export function startProcessing(runner: ImageRunner, job: DescribeProcessingJobResponse, root: string, store: ObjectStore, onLog: (line: string) => void): ProcessingRun {
+/** Starts one instance of a processing job. */
+export function startProcessing(runner: ImageRunner, job: DescribeProcessingJobResponse, instance: ProcessingInstance): ProcessingRun {
+  const { root, host, hosts, store, clock, onLog } = instance;
   let child: ChildProcess | undefined;
+  let dockerName: string | undefined;
   let terminated = false;
   const result = (async (): Promise<ProcessingOutcome> => {
     for (const d of ['config', 'output', 'processing']) await mkdir(join(root, d), { recursive: true });
-    const hosts = Array.from({ length: job.ProcessingResources?.ClusterConfig?.InstanceCount ?? 1 }, (_, i) => `algo-${i + 1}`);
-    const { ProcessingJobStatus: _s, CreationTime: _c, LastModifiedTime: _m, ...config } = job;
+    const { ProcessingJobStatus: _s, CreationTime: _c, LastModifiedTime: _m, ...described } = job;
+    // As AWS writes the file: the job as described, each S3 input with its S3DownloadMode.
+    const config = { ...described, ProcessingInputs: described.ProcessingInputs?.map((i) => (i.S3Input ? { ...i, S3Input: { ...i.S3Input, S3DownloadMode: 'StartOfJob' } } : i)) };
     await writeFile(join(root, 'config/processingjobconfig.json'), JSON.stringify(config));
-    await writeFile(join(root, 'config/resourceconfig.json'), JSON.stringify({ current_host: 'algo-1', hosts }));
-    await downloadInputs(store, job, root);
-    for (const o of job.ProcessingOutputConfig?.Outputs ?? []) if (o.S3Output) await mkdir(localPath(root, o.S3Output.LocalPath!), { recursive: true });
+    await writeFile(join(root, 'config/resourceconfig.json'), JSON.stringify({ current_host: host, hosts }));
+    await downloadInputs(store, job, instance.inputs, root, hosts.indexOf(host), hosts.length);
+    for (const o of job.ProcessingOutputConfig?.Outputs ?? []) if (o.S3Output?.LocalPath) await mkdir(localPath(root, o.S3Output.LocalPath), { recursive: true });
     if (terminated) return {};
-    const { cmd, args } = command(runner, job, root);
+    const { cmd, args, docker } = command(runner, job, root);
+    dockerName = docker;
     onLog(`Running ${[cmd, ...args].join(' ')}`);
     child = spawn(cmd, args, {
       cwd: root,
@@ -130,30 +105,57 @@ export function startProcessing(runner: ImageRunner, job: DescribeProcessingJobR
       env: {
         ...process.env,
         ...(job.Environment ?? {}),
-        SAGEMAKER_BASE_DIR: root,
-        LOCALSAGE_OPT_ML: root,
-        PYTHONUNBUFFERED: '1',
-        // The framework images' scripts name /opt/ml paths literally: sitecustomize re-roots them.
-        ...(runner.kind === 'framework' ? { PYTHONPATH: [SITE, process.env.PYTHONPATH].filter(Boolean).join(':') } : {}),
+        ...(docker
+          ? {}
+          : {
+              SAGEMAKER_BASE_DIR: root,
+              LOCALSAGE_OPT_ML: root,
+              PYTHONUNBUFFERED: '1',
+              // The framework images' scripts name /opt/ml paths literally: sitecustomize re-roots them.
+              ...(runner.kind === 'framework' ? { PYTHONPATH: [SITE, process.env.PYTHONPATH].filter(Boolean).join(':') } : {}),
+            }),
       },
     });
     for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', onLog);
+
+    // Continuous outputs: what appeared or changed since the last pass is uploaded while it runs.
+    const seen = new Map<string, string>();
+    let running = true;
+    let cancel: (() => void) | undefined;
+    let uploading: Promise<void> = Promise.resolve();
+    const continuous = (job.ProcessingOutputConfig?.Outputs ?? []).some((o) => o.S3Output?.S3UploadMode === 'Continuous');
+    const arm = () => {
+      cancel = clock.schedule(CONTINUOUS_UPLOAD_INTERVAL_MS, () => {
+        uploading = uploadOutputs(store, job, root, { only: (mode) => mode === 'Continuous', seen })
+          .catch((e: unknown) => onLog(`Continuous upload of the outputs failed, retrying: ${(e as Error).message}`))
+          .then(() => {
+            if (running) arm();
+          });
+      });
+    };
+    if (continuous) arm();
+
     const exit = await new Promise<{ code: number | null; error?: Error }>((ok) => {
       child!.once('error', (error) => ok({ code: null, error }));
       child!.once('close', (code) => ok({ code }));
     });
-    if (terminated) return {};
+    running = false;
+    cancel?.();
+    await uploading;
     const read = async (name: string) => (existsSync(join(root, 'output', name)) ? (await readFile(join(root, 'output', name), 'utf8')).trim().slice(0, 1024) : '');
     const exitMessage = (await read('message')) || undefined;
+    if (terminated) return { exitMessage };
     if (exit.error) return { failure: `ClientError: Unable to start ${cmd}: ${exit.error.message}`, exitMessage };
     if (exit.code !== 0) return { failure: (await read('failure')) || 'AlgorithmError: See job logs for more information', exitMessage };
-    await uploadOutputs(store, job, root);
+    // EndOfJob outputs, and whatever Continuous outputs gained since their last pass.
+    await uploadOutputs(store, job, root, { seen });
     return { exitMessage };
   })();
   return {
     result,
     async terminate() {
       terminated = true;
+      if (dockerName) removeContainer(dockerName);
       if (child) await killGroup(child);
     },
   };

@@ -1,5 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import type {
   CreateProcessingJobRequest,
   CreateProcessingJobResponse,
@@ -8,13 +8,15 @@ import type {
   StopProcessingJobRequest,
 } from '@aws-sdk/client-sagemaker';
 import { isImageReference, type ContainerRuntime, type ImageRunner } from '../../containers/index.js';
-import { startProcessing, type ProcessingRun } from '../../containers/processing.js';
+import { startProcessing, type ProcessingOutcome, type ProcessingRun } from '../../containers/processing.js';
 import { AwsError, validation } from '../../protocol/errors.js';
+import { listInputs } from '../../containers/processing-io.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { hideHostPaths } from '../host-paths.js';
 import { FamilyRecords, type ServiceFamilyDeclaration } from './engine/layered.js';
+import { checkInputs, checkOutputs } from './processing-request.js';
 import { scopeOf } from './scope.js';
 
 type Job = DescribeProcessingJobResponse;
@@ -30,7 +32,8 @@ export const PROCESSING_JOB_FAMILY: ServiceFamilyDeclaration<Job> = {
 };
 
 interface Running {
-  run?: ProcessingRun;
+  /** One run per instance (algo-1..algo-N). */
+  runs: ProcessingRun[];
   interruption?: 'Stopped' | 'MaxRuntimeExceeded';
   cancelTimer?: () => void;
 }
@@ -62,29 +65,10 @@ export class ProcessingJobService {
     } catch (e) {
       throw validation((e as Error).message);
     }
-    if (runner.kind === 'docker') {
-      throw validation(`localsage runs processing jobs without Docker: install the framework environment (\`localsage frameworks install\`) or map "${image}" to a local command in the image config (--image-config, LOCALSAGE_IMAGE_CONFIG).`);
-    }
-    // Refused rather than run once: N instances each run the script, on sharded or replicated input.
-    const instances = req.ProcessingResources?.ClusterConfig?.InstanceCount ?? 1;
-    if (instances > 1) throw validation(`localsage runs processing jobs on one instance; InstanceCount ${instances} is not supported: set it to 1.`);
-    const names = new Set<string>();
-    for (const i of req.ProcessingInputs ?? []) {
-      if (names.has(i.InputName!)) throw validation(`Input names must be unique. Found duplicate input name: ${i.InputName}`);
-      names.add(i.InputName!);
-      if (!i.S3Input) throw validation(`Input ${i.InputName}: localsage supports only S3Input processing inputs.`);
-      if ((i.S3Input.S3InputMode ?? 'File') !== 'File') throw validation(`Input ${i.InputName}: localsage supports only S3InputMode File.`);
-    }
-    for (const o of req.ProcessingOutputConfig?.Outputs ?? []) {
-      if (!o.S3Output) throw validation(`Output ${o.OutputName}: localsage supports only S3Output processing outputs.`);
-    }
-    // Inputs and outputs live under /opt/ml/processing; a path that leaves it would reach the host.
-    const paths = [...(req.ProcessingInputs ?? []).map((i) => i.S3Input!.LocalPath!), ...(req.ProcessingOutputConfig?.Outputs ?? []).map((o) => o.S3Output!.LocalPath!)];
-    for (const p of paths) {
-      if (posix.normalize(p).replace(/\/+$/, '') !== p.replace(/\/+$/, '') || !p.startsWith('/opt/ml/processing/')) {
-        throw validation(`LocalPath ${p} is not valid: it must be an absolute path under /opt/ml/processing/.`);
-      }
-    }
+    // A Docker-only image runs through `docker run` (the resolver answers `docker` only where a
+    // daemon answers or the image config asks for it); every InstanceCount runs, one process each.
+    checkInputs(req);
+    checkOutputs(req);
     const arn = this.records.arn(scope, name);
     const now = new Date(this.deps.clock.now());
     const job: Job = {
@@ -134,7 +118,7 @@ export class ProcessingJobService {
   async shutdown(): Promise<void> {
     for (const r of this.running.values()) {
       r.cancelTimer?.();
-      await r.run?.terminate();
+      await Promise.all(r.runs.map((run) => run.terminate()));
     }
     this.running.clear();
   }
@@ -161,7 +145,7 @@ export class ProcessingJobService {
     if (running) running.interruption = why;
     const job = this.load(scope, name)!;
     this.records.update(scope, name, { ...job, ProcessingJobStatus: 'Stopping', LastModifiedTime: new Date(this.deps.clock.now()) });
-    void (running?.run?.terminate() ?? Promise.resolve()).then(() =>
+    void Promise.all((running?.runs ?? []).map((run) => run.terminate())).then(() =>
       this.deps.clock.schedule(this.deps.timing.trainingStopping, () => {
         if (this.load(scope, name)?.ProcessingJobStatus !== 'Stopping') return;
         // MaxRuntimeInSeconds ends the job as a Stop does (as for training jobs), FailureReason saying why.
@@ -171,7 +155,7 @@ export class ProcessingJobService {
   }
 
   private launch(scope: Scope, name: string, runner: ImageRunner): void {
-    const running: Running = {};
+    const running: Running = { runs: [] };
     this.running.set(this.key(scope, name), running);
     const { clock, timing, dataDir, store } = this.deps;
     const alive = () => !running.interruption && this.running.get(this.key(scope, name)) === running;
@@ -186,19 +170,46 @@ export class ProcessingJobService {
       if (maxRuntime) running.cancelTimer = clock.schedule(maxRuntime * 1000, () => alive() && this.interrupt(scope, name, 'MaxRuntimeExceeded'));
       await rm(root, { recursive: true, force: true });
       await mkdir(root, { recursive: true });
-      const stream = `${name}/algo-1-${Math.floor(clock.now() / 1000)}`;
-      const onLog = (line: string) => this.deps.db.appendLogEvents(scope, PROCESSING_LOG_GROUP, stream, [{ timestamp: clock.now(), message: line }]);
-      running.run = startProcessing(runner, job, root, store, onLog);
-      const outcome = await running.run.result;
+      const inputs = await listInputs(store, job);
       if (!alive()) return;
-      if (outcome.failure) this.finish(scope, name, 'Failed', { FailureReason: hideHostPaths(outcome.failure, dataDir, root), ExitMessage: outcome.exitMessage });
-      else this.finish(scope, name, 'Completed', { ExitMessage: outcome.exitMessage });
+      const hosts = Array.from({ length: job.ProcessingResources?.ClusterConfig?.InstanceCount ?? 1 }, (_, i) => `algo-${i + 1}`);
+      const epoch = Math.floor(clock.now() / 1000);
+      // Each instance has its own tree and its own log stream, as each is its own machine on AWS.
+      const outcomes = hosts.map((host) => {
+        const stream = `${name}/${host}-${epoch}`;
+        const onLog = (line: string) => this.deps.db.appendLogEvents(scope, PROCESSING_LOG_GROUP, stream, [{ timestamp: clock.now(), message: line }]);
+        const run = startProcessing(runner, job, { root: join(root, host), host, hosts, inputs, store, clock, onLog });
+        running.runs.push(run);
+        return run.result;
+      });
+      // The first instance to fail fails the job, and the others are ended rather than waited for.
+      let failure: { host: string; outcome: ProcessingOutcome } | undefined;
+      const results = await Promise.all(
+        outcomes.map(async (result, i) => {
+          const outcome = await result;
+          if (outcome.failure && !failure) {
+            failure = { host: hosts[i], outcome };
+            await Promise.all(running.runs.map((run) => run.terminate()));
+          }
+          return outcome;
+        }),
+      );
+      if (!alive()) return;
+      // Every instance's /opt/ml/output/message, concatenated in host order and cut to 1 KB, as AWS does.
+      const ExitMessage = results.map((r) => r.exitMessage ?? '').join('').slice(0, 1024) || undefined;
+      if (failure) this.finish(scope, name, 'Failed', { FailureReason: hideHostPaths(failure.outcome.failure!, dataDir, join(root, failure.host)), ExitMessage });
+      else this.finish(scope, name, 'Completed', { ExitMessage });
       await rm(root, { recursive: true, force: true });
-    })().catch((e: unknown) => {
+    })().catch(async (e: unknown) => {
+      // An instance that could not start (its data, its upload) ends the others too.
+      await Promise.all(running.runs.map((run) => run.terminate()));
       if (!alive()) return;
       const err = e as Error;
       const reason = err?.constructor?.name === 'ChannelDataError' ? `ClientError: ${err.message}` : `InternalServerError: ${err?.message ?? String(e)}`;
-      if (this.load(scope, name)?.ProcessingJobStatus === 'InProgress') this.finish(scope, name, 'Failed', { FailureReason: hideHostPaths(reason, dataDir, root) });
+      // Any instance's tree (<root>/algo-N) reads as its /opt/ml, as on SageMaker.
+      const inside = reason.replace(new RegExp(`${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/algo-\\d+`, 'g'), root);
+      if (this.load(scope, name)?.ProcessingJobStatus === 'InProgress') this.finish(scope, name, 'Failed', { FailureReason: hideHostPaths(inside, dataDir, root) });
+      await rm(root, { recursive: true, force: true }).catch(() => undefined);
     });
   }
 }

@@ -99,3 +99,47 @@ def test_script_error_fails_the_job(session, sklearn_python, tmp_path):
     job = session.sagemaker_client.describe_processing_job(ProcessingJobName="sk-processing-fail")
     assert job["ProcessingJobStatus"] == "Failed"
     assert job["FailureReason"] == "AlgorithmError: See job logs for more information"
+
+
+def test_sklearn_processor_on_two_instances_shards_its_input(session, sklearn_python):
+    """SKLearnProcessor(instance_count=2): the SDK's code input reaches both instances, the data
+    input is ShardedByS3Key, and each instance's part lands under the one output prefix."""
+    from sagemaker.processing import ProcessingInput, ProcessingOutput
+    from sagemaker.sklearn.processing import SKLearnProcessor
+
+    rng = np.random.default_rng(11)
+    data = rng.normal(loc=-1.0, scale=4.0, size=(24, 2))
+    session.default_bucket()
+    for k in range(4):
+        buf = io.StringIO()
+        np.savetxt(buf, data[6 * k:6 * k + 6], delimiter=",", fmt="%.6f")
+        session.upload_string_as_file_body(buf.getvalue(), bucket="processing-v2", key="multi/shards/shard-%d.csv" % k)
+    rounded = np.round(data, 6)
+    stats = io.StringIO()
+    np.savetxt(stats, np.vstack([rounded.mean(axis=0), rounded.std(axis=0)]), delimiter=",", fmt="%.10f")
+    session.upload_string_as_file_body(stats.getvalue(), bucket="processing-v2", key="multi/stats/stats.csv")
+
+    processor = SKLearnProcessor(framework_version="1.2-1", role=ROLE, instance_type="ml.m5.large", instance_count=2, sagemaker_session=session)
+    processor.run(
+        code=os.path.join(HERE, "processing_scripts", "shard_scale.py"),
+        inputs=[
+            ProcessingInput(source="s3://processing-v2/multi/shards/", destination="/opt/ml/processing/input/shards", s3_data_distribution_type="ShardedByS3Key"),
+            ProcessingInput(source="s3://processing-v2/multi/stats/", destination="/opt/ml/processing/input/stats"),
+        ],
+        outputs=[ProcessingOutput(output_name="scaled", source="/opt/ml/processing/output", destination="s3://processing-v2/multi/out")],
+        job_name="sk-processing-two",
+        wait=True,
+        logs=False,
+    )
+    job = processor.latest_job.describe()
+    assert job["ProcessingJobStatus"] == "Completed", job.get("FailureReason")
+    assert job["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 2
+
+    reports = [json.loads(read_csv(session, "s3://processing-v2/multi/out/algo-%d.json" % h)) for h in (1, 2)]
+    assert [r["files"] for r in reports] == [["shard-0.csv", "shard-2.csv"], ["shard-1.csv", "shard-3.csv"]]
+    parts = [np.loadtxt(io.StringIO(read_csv(session, "s3://processing-v2/multi/out/part-algo-%d.csv" % h)), delimiter=",", ndmin=2) for h in (1, 2)]
+    got = np.vstack(parts)
+    expected = (rounded - rounded.mean(axis=0)) / rounded.std(axis=0)
+    # Both parts together are the whole set scaled; the split follows the shards.
+    assert np.allclose(np.sort(got, axis=0), np.sort(expected, axis=0), atol=2e-6)
+    assert np.allclose(parts[0], expected[np.r_[0:6, 12:18]], atol=2e-6)
