@@ -1,6 +1,7 @@
 import { loadModel, unpackModelArtifact, type LoadedModel } from '../../../algorithms/index.js';
 import type { ContainerModel } from '../../containers/index.js';
 import type { InstancePool } from './capacity.js';
+import { ComponentRegistry } from './component-registry.js';
 import type { Scope } from '../../storage/database.js';
 import { parseS3Uri, readObject, type ObjectStore } from '../../storage/object-store.js';
 import type { CaptureSettings } from './data-capture.js';
@@ -28,12 +29,15 @@ export interface ServingEndpoint {
   capture?: CaptureSettings;
   /** AsyncInferenceConfig, on an asynchronous endpoint. */
   async?: AsyncSettings;
+  /** The endpoint hosts inference components (its variants have no model of their own). */
+  componentBased?: boolean;
 }
 
 /** What an endpoint serves besides its variants: from its endpoint configuration. */
 export interface EndpointFeatures {
   capture?: CaptureSettings;
   async?: AsyncSettings;
+  componentBased?: boolean;
 }
 
 export interface AsyncSettings {
@@ -73,6 +77,8 @@ export async function fetchModelFile(store: ObjectStore, modelDataUrl: string): 
 export class ServingRegistry {
   private readonly endpoints = new Map<string, ServingEndpoint>();
   private readonly models = new Map<string, LoadedModel>();
+  /** Inference components in service, for requests that name one. */
+  readonly components = new ComponentRegistry();
 
   constructor(private readonly store: ObjectStore) {}
 
@@ -102,7 +108,7 @@ export class ServingRegistry {
   setWeights(scope: Scope, name: string, weights: Map<string, number>): void {
     const ep = this.get(scope, name);
     if (!ep) return;
-    this.set(scope, name, ep.variants.map((v) => ({ ...v, weight: weights.get(v.name) ?? v.weight })), { capture: ep.capture, async: ep.async });
+    this.set(scope, name, ep.variants.map((v) => ({ ...v, weight: weights.get(v.name) ?? v.weight })), { capture: ep.capture, async: ep.async, componentBased: ep.componentBased });
   }
 
   /**

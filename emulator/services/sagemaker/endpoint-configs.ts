@@ -41,6 +41,32 @@ function checkAsyncConfig(req: CreateEndpointConfigInput): void {
   if (req.ProductionVariants![0].ServerlessConfig) throw validation('AsyncInferenceConfig is not supported with ServerlessConfig.');
 }
 
+/**
+ * An endpoint that hosts inference components rather than models: its configuration names an
+ * ExecutionRoleArn and no variant names a ModelName (the rule the SageMaker Python SDK's
+ * `is_inference_component_based_endpoint` applies).
+ */
+export function isComponentConfig(config: Pick<EndpointConfigRecord, 'ExecutionRoleArn' | 'ProductionVariants'> | undefined): boolean {
+  const variants = config?.ProductionVariants ?? [];
+  return !!config?.ExecutionRoleArn && variants.length > 0 && variants.every((v) => !v.ModelName);
+}
+
+/**
+ * Variants that will host inference components carry no model; they need instances (an
+ * InstanceType and InitialInstanceCount) for the components' copies to be placed on, so
+ * serverless variants, asynchronous inference and shadow variants are refused for them.
+ */
+function checkComponentConfig(req: CreateEndpointConfigInput): void {
+  for (const v of req.ProductionVariants ?? []) {
+    if (v.ServerlessConfig) throw validation(`Invalid ProductionVariant "${v.VariantName}": ServerlessConfig is not supported for endpoints that host inference components.`);
+    if (!v.InstanceType || v.InitialInstanceCount === undefined) {
+      throw validation(`Invalid ProductionVariant "${v.VariantName}": InstanceType and InitialInstanceCount are required unless ServerlessConfig is given.`);
+    }
+  }
+  if (req.AsyncInferenceConfig) throw validation('AsyncInferenceConfig is not supported for endpoints that host inference components.');
+  if (req.ShadowProductionVariants?.length) throw validation('ShadowProductionVariants are not supported for endpoints that host inference components.');
+}
+
 export class EndpointConfigService {
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -51,16 +77,19 @@ export class EndpointConfigService {
       throw validation(`Cannot create already existing endpoint configuration "${arn}".`);
     }
     const names = new Set<string>();
+    const forComponents = isComponentConfig(req);
     for (const v of req.ProductionVariants ?? []) {
       if (names.has(v.VariantName!.toLowerCase())) throw validation(`The variant name "${v.VariantName}" is used more than once.`);
       names.add(v.VariantName!.toLowerCase());
+      if (forComponents) continue;
       if (!v.ModelName) throw validation(`ModelName is required for variant "${v.VariantName}".`);
       if (!this.deps.db.get(scope, MODEL_KIND, v.ModelName)) throw modelNotFound(scope, v.ModelName);
       if (!v.ServerlessConfig && (v.InitialInstanceCount === undefined || !v.InstanceType)) {
         throw validation(`Invalid ProductionVariant "${v.VariantName}": InstanceType and InitialInstanceCount are required unless ServerlessConfig is given.`);
       }
     }
-    checkAsyncConfig(req);
+    if (forComponents) checkComponentConfig(req);
+    else checkAsyncConfig(req);
     const record: EndpointConfigRecord = {
       EndpointConfigName: req.EndpointConfigName,
       EndpointConfigArn: arn,
@@ -68,6 +97,9 @@ export class EndpointConfigService {
       DataCaptureConfig: req.DataCaptureConfig,
       KmsKeyId: req.KmsKeyId,
       AsyncInferenceConfig: req.AsyncInferenceConfig,
+      ExecutionRoleArn: req.ExecutionRoleArn,
+      VpcConfig: req.VpcConfig,
+      EnableNetworkIsolation: req.EnableNetworkIsolation,
       CreationTime: new Date(this.deps.clock.now()),
     };
     this.deps.db.insert(scope, ENDPOINT_CONFIG_KIND, req.EndpointConfigName!, arn, record);

@@ -27,7 +27,7 @@ import { InstancePool, type RoutingStrategy } from '../runtime/capacity.js';
 import { ModelLoadError, type EndpointFeatures, type ServingRegistry, type ServingVariant } from '../runtime/serving-registry.js';
 import { DEFAULT_ASYNC_CONCURRENCY } from './endpoint-configs.js';
 import { sagemakerArn } from './arns.js';
-import { ENDPOINT_CONFIG_KIND, endpointConfigNotFound, type EndpointConfigRecord } from './endpoint-configs.js';
+import { ENDPOINT_CONFIG_KIND, endpointConfigNotFound, isComponentConfig, type EndpointConfigRecord } from './endpoint-configs.js';
 import { listPage } from './listing.js';
 import { MODEL_KIND, type ModelRecord } from './models.js';
 import { scopeOf } from './scope.js';
@@ -58,6 +58,8 @@ const notFound = (scope: Scope, name: string) => validation(`Could not find endp
  */
 export class EndpointService {
   scaling: EndpointScalingHooks | undefined;
+  /** DeleteEndpoint takes the inference components placed on the endpoint with it (set by their service). */
+  componentsDeleted: ((scope: Scope, endpointName: string) => void) | undefined;
   /** Warm-up draws: one stream of the project's PRNG, seeded per process. */
   private readonly warmupRng = new Rng(Date.now() >>> 0, STREAM.warmup);
   private readonly capacityWaiters = new Map<string, (() => void)[]>();
@@ -226,6 +228,7 @@ export class EndpointService {
     if (!found) throw notFound(scope, req.EndpointName!);
     this.serving.remove(scope, req.EndpointName!);
     this.scaling?.endpointDeleted(scope, req.EndpointName!);
+    this.componentsDeleted?.(scope, req.EndpointName!);
     this.containers?.adopt(scope, req.EndpointName!, []);
     this.save(scope, { ...found.data, EndpointStatus: 'Deleting', LastModifiedTime: new Date(this.deps.clock.now()) });
     this.deps.clock.schedule(this.deps.timing.endpointDeleting, () => this.deps.db.delete(scope, ENDPOINT_KIND, req.EndpointName!));
@@ -312,6 +315,8 @@ export class EndpointService {
           DesiredWeight: v.InitialVariantWeight ?? 1,
           CurrentInstanceCount: v.InitialInstanceCount ?? 1,
           DesiredInstanceCount: v.InitialInstanceCount ?? 1,
+          ManagedInstanceScaling: v.ManagedInstanceScaling,
+          RoutingConfig: v.RoutingConfig,
         };
       });
       this.serving.set(scope, name, outcome.v.variants, this.featuresOf(scope, configName));
@@ -332,6 +337,7 @@ export class EndpointService {
     const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
     const async = config?.AsyncInferenceConfig;
     return {
+      componentBased: isComponentConfig(config),
       capture: captureSettings(config?.DataCaptureConfig),
       async: async && {
         outputPath: async.OutputConfig!.S3OutputPath!,
@@ -366,6 +372,8 @@ export class EndpointService {
     const out: ServingVariant[] = [];
     const deployed: DeployedVariant[] = [];
     const endpointName = ep.EndpointName!;
+    // Inference components bring their own models (inference-components.ts): the variants load none.
+    if (isComponentConfig(config)) return { variants: [], deployed: [] };
     const capacityMode = this.capacityModeOf(scope, endpointName);
     const deployment = this.deployment(ep, configName);
     try {

@@ -5,6 +5,7 @@ import { ContainerRuntime } from '../../containers/index.js';
 import { EndpointConfigService } from './endpoint-configs.js';
 import { createEngineOperations } from './engine/index.js';
 import { EndpointService } from './endpoints.js';
+import { InferenceComponentService } from './inference-components.js';
 import { ModelService } from './models.js';
 import { PipelineService } from './pipelines/service.js';
 import { ProcessingJobService } from './processing-jobs.js';
@@ -22,6 +23,8 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const models = new ModelService(deps, containers);
   const configs = new EndpointConfigService(deps);
   const endpoints = new EndpointService(deps, serving, containers);
+  const components = new InferenceComponentService(deps, serving, containers);
+  endpoints.componentsDeleted = (scope, name) => components.endpointDeleted(scope, name);
   const tags = new TagService(deps);
   const tuning = new TuningJobService(deps, training);
   const transforms = new TransformJobService(deps, training.slots);
@@ -59,6 +62,12 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     UpdateEndpoint: (i, c) => endpoints.update(i, c),
     UpdateEndpointWeightsAndCapacities: (i, c) => endpoints.updateWeightsAndCapacities(i, c),
     DeleteEndpoint: (i, c) => endpoints.delete(i, c),
+    CreateInferenceComponent: (i, c) => components.create(i, c),
+    DescribeInferenceComponent: (i, c) => components.describe(i, c),
+    ListInferenceComponents: (i, c) => components.list(i, c),
+    UpdateInferenceComponent: (i, c) => components.update(i, c),
+    UpdateInferenceComponentRuntimeConfig: (i, c) => components.updateRuntimeConfig(i, c),
+    DeleteInferenceComponent: (i, c) => components.delete(i, c),
     AddTags: (i) => tags.add(i),
     ListTags: (i) => tags.list(i),
     DeleteTags: (i) => tags.delete(i),
@@ -101,6 +110,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
       transforms.recover();
       processing.recover();
       await endpoints.recover();
+      await components.recover();
       // Last: the steps' jobs are recovered first, so a resumed execution sees their real state.
       pipelines.recover();
     },

@@ -18,6 +18,8 @@ export const HAND_WRITTEN_OPERATIONS = [
   'CreateModel', 'DescribeModel', 'ListModels', 'DeleteModel',
   'CreateEndpointConfig', 'DescribeEndpointConfig', 'ListEndpointConfigs', 'DeleteEndpointConfig',
   'CreateEndpoint', 'DescribeEndpoint', 'ListEndpoints', 'UpdateEndpoint', 'UpdateEndpointWeightsAndCapacities', 'DeleteEndpoint',
+  'CreateInferenceComponent', 'DescribeInferenceComponent', 'ListInferenceComponents', 'UpdateInferenceComponent',
+  'UpdateInferenceComponentRuntimeConfig', 'DeleteInferenceComponent',
   'AddTags', 'ListTags', 'DeleteTags',
   'CreatePipeline', 'UpdatePipeline', 'DescribePipeline', 'ListPipelines', 'DeletePipeline',
   'StartPipelineExecution', 'DescribePipelineExecution', 'ListPipelineExecutions', 'StopPipelineExecution',

@@ -30,7 +30,7 @@ export const NOT_GENERIC: Record<string, string> = {
   InferenceRecommendationsJob: 'computes output (load-test recommendations)',
   AIBenchmarkJob: 'computes output (benchmarks)',
   AIRecommendationJob: 'computes output (recommendations)',
-  InferenceComponent: 'hosts a model on an endpoint: needs the endpoint service',
+  InferenceComponent: 'hand-written service (inference-components.ts: hosts a model on an endpoint, served for real)',
   InferenceExperiment: "shadow-tests an endpoint's variants: needs the endpoint service",
   ImageVersion: 'a sub-resource of an image, keyed by image name and version',
 };
