@@ -306,7 +306,8 @@ export class EndpointService {
       }
       const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
       const summaries: ProductionVariantSummary[] = (config?.ProductionVariants ?? []).map((v) => {
-        const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
+        // A variant that hosts inference components has no model of its own.
+        const model = v.ModelName ? this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName)?.data : undefined;
         const image = model?.PrimaryContainer?.Image ?? model?.Containers?.[0]?.Image;
         return {
           VariantName: v.VariantName,
