@@ -12,6 +12,7 @@ import {
   UpdateInferenceComponentRuntimeConfigCommand,
   waitUntilEndpointInService,
   type DescribeInferenceComponentCommandOutput,
+  type ProductionVariantInstanceType,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, InvokeEndpointWithResponseStreamCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,7 +49,7 @@ afterAll(async () => {
 });
 
 /** An endpoint whose configuration hosts inference components: a role, and no ModelName in its variants. */
-async function componentEndpoint(name: string, instanceType = 'ml.m5.xlarge', instances = 1): Promise<void> {
+async function componentEndpoint(name: string, instanceType: ProductionVariantInstanceType = 'ml.m5.xlarge', instances = 1): Promise<void> {
   await c.sagemaker.send(
     new CreateEndpointConfigCommand({
       EndpointConfigName: name,
