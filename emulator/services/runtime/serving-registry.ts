@@ -31,6 +31,15 @@ export interface ServingEndpoint {
   async?: AsyncSettings;
   /** The endpoint hosts inference components (its variants have no model of their own). */
   componentBased?: boolean;
+  /** While an inference experiment runs: the shadow variant that gets copies of the source variant's requests. */
+  shadow?: ShadowSettings;
+}
+
+export interface ShadowSettings {
+  /** The production variant whose requests are copied. */
+  source: string;
+  variant: ServingVariant;
+  samplingPercentage: number;
 }
 
 /** What an endpoint serves besides its variants: from its endpoint configuration. */
@@ -79,6 +88,8 @@ export class ServingRegistry {
   private readonly models = new Map<string, LoadedModel>();
   /** Inference components in service, for requests that name one. */
   readonly components = new ComponentRegistry();
+  /** Shadow variants of running inference experiments, kept across redeploys of their endpoint. */
+  private readonly shadows = new Map<string, ShadowSettings>();
 
   constructor(private readonly store: ObjectStore) {}
 
@@ -102,7 +113,17 @@ export class ServingRegistry {
 
   set(scope: Scope, name: string, variants: ServingVariant[], features: EndpointFeatures = {}): void {
     this.last = undefined;
-    this.endpoints.set(this.key(scope, name), { name, variants, totalWeight: variants.reduce((s, v) => s + v.weight, 0), ...features });
+    const key = this.key(scope, name);
+    this.endpoints.set(key, { name, variants, totalWeight: variants.reduce((s, v) => s + v.weight, 0), ...features, shadow: this.shadows.get(key) });
+  }
+
+  /** An inference experiment starts (or stops, with undefined) copying the endpoint's requests to a shadow variant. */
+  setShadow(scope: Scope, name: string, shadow: ShadowSettings | undefined): void {
+    const key = this.key(scope, name);
+    if (shadow) this.shadows.set(key, shadow);
+    else this.shadows.delete(key);
+    const ep = this.endpoints.get(key);
+    if (ep) ep.shadow = shadow;
   }
 
   setWeights(scope: Scope, name: string, weights: Map<string, number>): void {

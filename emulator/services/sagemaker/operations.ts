@@ -6,6 +6,7 @@ import { EndpointConfigService } from './endpoint-configs.js';
 import { createEngineOperations } from './engine/index.js';
 import { EndpointService } from './endpoints.js';
 import { InferenceComponentService } from './inference-components.js';
+import { InferenceExperimentService } from './inference-experiments.js';
 import { ModelService } from './models.js';
 import { PipelineService } from './pipelines/service.js';
 import { ProcessingJobService } from './processing-jobs.js';
@@ -25,6 +26,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const endpoints = new EndpointService(deps, serving, containers);
   const components = new InferenceComponentService(deps, serving, containers);
   endpoints.componentsDeleted = (scope, name) => components.endpointDeleted(scope, name);
+  const experiments = new InferenceExperimentService(deps, serving);
   const tags = new TagService(deps);
   const tuning = new TuningJobService(deps, training);
   const transforms = new TransformJobService(deps, training.slots);
@@ -68,6 +70,13 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     UpdateInferenceComponent: (i, c) => components.update(i, c),
     UpdateInferenceComponentRuntimeConfig: (i, c) => components.updateRuntimeConfig(i, c),
     DeleteInferenceComponent: (i, c) => components.delete(i, c),
+    CreateInferenceExperiment: (i, c) => experiments.create(i, c),
+    DescribeInferenceExperiment: (i, c) => experiments.describe(i, c),
+    ListInferenceExperiments: (i, c) => experiments.list(i, c),
+    UpdateInferenceExperiment: (i, c) => experiments.update(i, c),
+    StartInferenceExperiment: (i, c) => experiments.start(i, c),
+    StopInferenceExperiment: (i, c) => experiments.stop(i, c),
+    DeleteInferenceExperiment: (i, c) => experiments.delete(i, c),
     AddTags: (i) => tags.add(i),
     ListTags: (i) => tags.list(i),
     DeleteTags: (i) => tags.delete(i),
@@ -111,6 +120,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
       processing.recover();
       await endpoints.recover();
       await components.recover();
+      experiments.recover();
       // Last: the steps' jobs are recovered first, so a resumed execution sees their real state.
       pipelines.recover();
     },

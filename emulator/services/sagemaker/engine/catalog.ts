@@ -20,6 +20,8 @@ export const HAND_WRITTEN_OPERATIONS = [
   'CreateEndpoint', 'DescribeEndpoint', 'ListEndpoints', 'UpdateEndpoint', 'UpdateEndpointWeightsAndCapacities', 'DeleteEndpoint',
   'CreateInferenceComponent', 'DescribeInferenceComponent', 'ListInferenceComponents', 'UpdateInferenceComponent',
   'UpdateInferenceComponentRuntimeConfig', 'DeleteInferenceComponent',
+  'CreateInferenceExperiment', 'DescribeInferenceExperiment', 'ListInferenceExperiments', 'UpdateInferenceExperiment',
+  'StartInferenceExperiment', 'StopInferenceExperiment', 'DeleteInferenceExperiment',
   'AddTags', 'ListTags', 'DeleteTags',
   'CreatePipeline', 'UpdatePipeline', 'DescribePipeline', 'ListPipelines', 'DeletePipeline',
   'StartPipelineExecution', 'DescribePipelineExecution', 'ListPipelineExecutions', 'StopPipelineExecution',

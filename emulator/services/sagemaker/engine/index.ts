@@ -31,7 +31,7 @@ export const NOT_GENERIC: Record<string, string> = {
   AIBenchmarkJob: 'computes output (benchmarks)',
   AIRecommendationJob: 'computes output (recommendations)',
   InferenceComponent: 'hand-written service (inference-components.ts: hosts a model on an endpoint, served for real)',
-  InferenceExperiment: "shadow-tests an endpoint's variants: needs the endpoint service",
+  InferenceExperiment: 'hand-written service (inference-experiments.ts: shadow tests mirror real requests)',
   ImageVersion: 'a sub-resource of an image, keyed by image name and version',
 };
 

@@ -1,0 +1,359 @@
+import type {
+  CreateInferenceExperimentRequest,
+  DeleteInferenceExperimentRequest,
+  DescribeInferenceExperimentRequest,
+  DescribeInferenceExperimentResponse,
+  InferenceExperimentStatus,
+  ListInferenceExperimentsRequest,
+  ListInferenceExperimentsResponse,
+  ModelVariantConfig,
+  ModelVariantStatus,
+  StartInferenceExperimentRequest,
+  StopInferenceExperimentRequest,
+  UpdateInferenceExperimentRequest,
+} from '@aws-sdk/client-sagemaker';
+import { algorithmForImage } from '../../../algorithms/index.js';
+import { AwsError, validation } from '../../protocol/errors.js';
+import type { RequestContext } from '../../protocol/context.js';
+import type { Scope } from '../../storage/database.js';
+import type { ServiceDeps } from '../deps.js';
+import { instanceStreams } from '../runtime/endpoint-logs.js';
+import type { ServingRegistry } from '../runtime/serving-registry.js';
+import { ENDPOINT_CONFIG_KIND, isComponentConfig, type EndpointConfigRecord } from './endpoint-configs.js';
+import { ENDPOINT_KIND } from './endpoints.js';
+import { listPage } from './listing.js';
+import { MODEL_KIND, modelNotFound, type ModelRecord } from './models.js';
+import { scopeOf } from './scope.js';
+
+const KIND = 'inference-experiment';
+const DAY_MS = 86_400_000;
+
+/** The stored experiment: DescribeInferenceExperiment's members, plus the shadow's status and a timer generation. */
+interface ExperimentRecord {
+  Name: string;
+  Arn: string;
+  Type: string;
+  Schedule: { StartTime: Date; EndTime: Date };
+  Status: InferenceExperimentStatus;
+  StatusReason?: string;
+  Description?: string;
+  CreationTime: Date;
+  CompletionTime?: Date;
+  LastModifiedTime: Date;
+  RoleArn?: string;
+  EndpointName: string;
+  ModelVariants: ModelVariantConfig[];
+  ShadowModeConfig: NonNullable<CreateInferenceExperimentRequest['ShadowModeConfig']>;
+  KmsKey?: string;
+  shadowStatus: ModelVariantStatus;
+  /** Where Stop leads (Completed unless the caller asks for Cancelled). */
+  stopTo?: InferenceExperimentStatus;
+  /** Bumped on each change of course: a timer armed for an older one does nothing. */
+  generation: number;
+}
+
+const arnOf = (scope: Scope, name: string) => `arn:aws:sagemaker:${scope.region}:${scope.accountId}:inference-experiment/${name.toLowerCase()}`;
+const notFound = (scope: Scope, name: string) => new AwsError('ResourceNotFound', `Inference experiment ${arnOf(scope, name)} does not exist.`);
+const conflict = (e: ExperimentRecord, action: string, allowed: string[]) =>
+  new AwsError('ConflictException', `Cannot ${action} inference experiment "${e.Arn}" in status ${e.Status}; it must be ${allowed.join(' or ')}.`);
+
+/**
+ * Inference experiments (shadow tests), with their lifecycle on the emulator clock: Creating ->
+ * Created, Starting at Schedule.StartTime (or StartInferenceExperiment), Running until
+ * Schedule.EndTime (or StopInferenceExperiment), then Stopping -> Completed | Cancelled. While
+ * Running, the shadow variant's model is loaded and gets a sampled copy of every request the
+ * source production variant answers (runtime/shadow-mirror.ts); its answers are discarded and
+ * counted in CloudWatch under its VariantName. The endpoint's configuration is not rewritten
+ * (DescribeEndpoint does not list the shadow variant).
+ */
+export class InferenceExperimentService {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly serving: ServingRegistry,
+  ) {}
+
+  create(req: CreateInferenceExperimentRequest, ctx: RequestContext): { InferenceExperimentArn: string } {
+    const scope = scopeOf(ctx);
+    const arn = arnOf(scope, req.Name!);
+    if (this.deps.db.get(scope, KIND, req.Name!)) throw new AwsError('ResourceInUse', `Cannot create already existing inference experiment "${arn}".`);
+    if (req.DataStorageConfig) throw validation('localsage does not capture inference experiment data: remove DataStorageConfig.');
+    this.checkVariants(scope, req.EndpointName!, req.ModelVariants!, req.ShadowModeConfig!);
+    const active = this.deps.db
+      .list<ExperimentRecord>(scope, KIND)
+      .find((r) => r.data.EndpointName === req.EndpointName && !['Completed', 'Cancelled'].includes(r.data.Status));
+    if (active) throw new AwsError('ResourceInUse', `Endpoint "${req.EndpointName}" already has an inference experiment that has not finished: "${active.data.Arn}".`);
+    const now = this.deps.clock.now();
+    const record: ExperimentRecord = {
+      Name: req.Name!,
+      Arn: arn,
+      Type: req.Type!,
+      Schedule: this.schedule(req.Schedule, now),
+      Status: 'Creating',
+      Description: req.Description,
+      CreationTime: new Date(now),
+      LastModifiedTime: new Date(now),
+      RoleArn: req.RoleArn,
+      EndpointName: req.EndpointName!,
+      ModelVariants: req.ModelVariants!,
+      ShadowModeConfig: req.ShadowModeConfig!,
+      KmsKey: req.KmsKey,
+      shadowStatus: 'Creating',
+      generation: 0,
+    };
+    this.deps.db.insert(scope, KIND, req.Name!, arn, record);
+    if (req.Tags?.length) this.deps.db.addTags(arn, req.Tags);
+    this.arm(scope, record);
+    return { InferenceExperimentArn: arn };
+  }
+
+  describe(req: DescribeInferenceExperimentRequest, ctx: RequestContext): DescribeInferenceExperimentResponse {
+    const scope = scopeOf(ctx);
+    const e = this.load(scope, req.Name!);
+    const endpoint = this.deps.db.get<{ EndpointConfigName?: string; EndpointStatus?: string; FailureReason?: string }>(scope, ENDPOINT_KIND, e.EndpointName)?.data;
+    const shadowName = e.ShadowModeConfig.ShadowModelVariants![0].ShadowModelVariantName;
+    return {
+      Arn: e.Arn,
+      Name: e.Name,
+      Type: e.Type as 'ShadowMode',
+      Schedule: e.Schedule,
+      Status: e.Status,
+      StatusReason: e.StatusReason,
+      Description: e.Description,
+      CreationTime: e.CreationTime,
+      CompletionTime: e.CompletionTime,
+      LastModifiedTime: e.LastModifiedTime,
+      RoleArn: e.RoleArn,
+      EndpointMetadata: { EndpointName: e.EndpointName, EndpointConfigName: endpoint?.EndpointConfigName, EndpointStatus: endpoint?.EndpointStatus as 'InService', FailureReason: endpoint?.FailureReason },
+      ModelVariants: e.ModelVariants.map((v) => ({ ...v, Status: v.VariantName === shadowName ? e.shadowStatus : 'InService' })),
+      ShadowModeConfig: e.ShadowModeConfig,
+      KmsKey: e.KmsKey,
+    };
+  }
+
+  list(req: ListInferenceExperimentsRequest, ctx: RequestContext): ListInferenceExperimentsResponse {
+    const rows = this.deps.db
+      .list<ExperimentRecord>(scopeOf(ctx), KIND)
+      .map((r) => r.data)
+      .filter((e) => req.Type === undefined || e.Type === req.Type);
+    const { page, NextToken } = listPage(rows, req, {
+      name: (e) => e.Name,
+      creationTime: (e) => e.CreationTime,
+      lastModifiedTime: (e) => e.LastModifiedTime,
+      status: (e) => e.Status,
+      defaultOrder: 'Descending',
+    });
+    return {
+      InferenceExperiments: page.map((e) => ({
+        Name: e.Name,
+        Type: e.Type as 'ShadowMode',
+        Schedule: e.Schedule,
+        Status: e.Status,
+        StatusReason: e.StatusReason,
+        Description: e.Description,
+        CreationTime: e.CreationTime,
+        CompletionTime: e.CompletionTime,
+        LastModifiedTime: e.LastModifiedTime,
+        RoleArn: e.RoleArn,
+      })),
+      NextToken,
+    };
+  }
+
+  update(req: UpdateInferenceExperimentRequest, ctx: RequestContext): { InferenceExperimentArn: string } {
+    const scope = scopeOf(ctx);
+    const e = this.load(scope, req.Name!);
+    if (e.Status !== 'Created' && e.Status !== 'Running') throw conflict(e, 'update', ['Created', 'Running']);
+    if (req.DataStorageConfig) throw validation('localsage does not capture inference experiment data: remove DataStorageConfig.');
+    const variants = req.ModelVariants ?? e.ModelVariants;
+    const shadowMode = req.ShadowModeConfig ?? e.ShadowModeConfig;
+    if (req.ModelVariants || req.ShadowModeConfig) {
+      if (e.Status === 'Running' && req.ModelVariants) throw validation('ModelVariants cannot change while the inference experiment is Running.');
+      this.checkVariants(scope, e.EndpointName, variants, shadowMode);
+    }
+    let schedule = e.Schedule;
+    if (req.Schedule) {
+      // A running experiment keeps its start; only its end may move.
+      const start = e.Status === 'Running' ? e.Schedule.StartTime : (req.Schedule.StartTime ?? e.Schedule.StartTime);
+      schedule = this.schedule({ StartTime: start, EndTime: req.Schedule.EndTime ?? e.Schedule.EndTime }, this.deps.clock.now());
+    }
+    const next = {
+      ...e,
+      Description: req.Description ?? e.Description,
+      ModelVariants: variants,
+      ShadowModeConfig: shadowMode,
+      Schedule: schedule,
+      LastModifiedTime: new Date(this.deps.clock.now()),
+      generation: e.generation + 1,
+    };
+    this.save(scope, next);
+    // A new sampling percentage applies to the running shadow at once.
+    const shadow = this.serving.get(scope, e.EndpointName)?.shadow;
+    if (e.Status === 'Running' && shadow) shadow.samplingPercentage = shadowMode.ShadowModelVariants![0].SamplingPercentage!;
+    this.arm(scope, next);
+    return { InferenceExperimentArn: e.Arn };
+  }
+
+  start(req: StartInferenceExperimentRequest, ctx: RequestContext): { InferenceExperimentArn: string } {
+    const scope = scopeOf(ctx);
+    const e = this.load(scope, req.Name!);
+    if (e.Status !== 'Created') throw conflict(e, 'start', ['Created']);
+    const now = this.deps.clock.now();
+    const started = { ...e, Schedule: { ...e.Schedule, StartTime: new Date(now) }, generation: e.generation + 1 };
+    this.save(scope, started);
+    this.begin(scope, started);
+    return { InferenceExperimentArn: e.Arn };
+  }
+
+  stop(req: StopInferenceExperimentRequest, ctx: RequestContext): { InferenceExperimentArn: string } {
+    const scope = scopeOf(ctx);
+    const e = this.load(scope, req.Name!);
+    if (e.Status !== 'Running' && e.Status !== 'Created') throw conflict(e, 'stop', ['Created', 'Running']);
+    const names = new Set(e.ModelVariants.map((v) => v.VariantName));
+    for (const [variant, action] of Object.entries(req.ModelVariantActions ?? {})) {
+      if (!names.has(variant)) throw validation(`The variant "${variant}" in ModelVariantActions is not a model variant of inference experiment "${e.Arn}".`);
+      if (action === 'Promote') throw validation('localsage does not promote a shadow variant to production: use Retain or Remove, then UpdateEndpoint with a configuration that serves the model.');
+    }
+    if (req.DesiredModelVariants?.length) throw validation('localsage does not redeploy DesiredModelVariants when an inference experiment stops.');
+    this.finish(scope, { ...e, StatusReason: req.Reason ?? e.StatusReason }, req.DesiredState ?? 'Completed');
+    return { InferenceExperimentArn: e.Arn };
+  }
+
+  delete(req: DeleteInferenceExperimentRequest, ctx: RequestContext): { InferenceExperimentArn: string } {
+    const scope = scopeOf(ctx);
+    const e = this.load(scope, req.Name!);
+    if (['Starting', 'Running', 'Stopping'].includes(e.Status)) throw conflict(e, 'delete', ['Created', 'Completed', 'Cancelled']);
+    this.deps.db.delete(scope, KIND, e.Name);
+    return { InferenceExperimentArn: e.Arn };
+  }
+
+  /** After a restart (endpoints first): every experiment picks up its course where the clock now is. */
+  recover(): void {
+    for (const r of this.deps.db.listEverywhere<ExperimentRecord>(KIND)) {
+      const e = r.data;
+      if (e.Status === 'Starting' || e.Status === 'Running') this.begin(r.scope, e);
+      else this.arm(r.scope, e);
+    }
+  }
+
+  private load(scope: Scope, name: string): ExperimentRecord {
+    const found = this.deps.db.get<ExperimentRecord>(scope, KIND, name);
+    if (!found) throw notFound(scope, name);
+    return found.data;
+  }
+
+  private save(scope: Scope, e: ExperimentRecord): void {
+    this.deps.db.update(scope, KIND, e.Name, e);
+  }
+
+  /** Schedule defaults: start now, end seven days later; at most 30 days (CreateInferenceExperiment). */
+  private schedule(s: { StartTime?: Date; EndTime?: Date } | undefined, now: number): ExperimentRecord['Schedule'] {
+    const start = s?.StartTime ? new Date(s.StartTime) : new Date(now);
+    const end = s?.EndTime ? new Date(s.EndTime) : new Date(start.getTime() + 7 * DAY_MS);
+    if (end.getTime() <= start.getTime()) throw validation('Schedule.EndTime must be after Schedule.StartTime.');
+    if (end.getTime() - start.getTime() > 30 * DAY_MS) throw validation('The maximum duration of an inference experiment is 30 days.');
+    return { StartTime: start, EndTime: end };
+  }
+
+  /**
+   * ShadowMode: one production variant the endpoint serves with the same model, and one shadow
+   * variant of a model localsage can load (a built-in algorithm).
+   */
+  private checkVariants(scope: Scope, endpointName: string, variants: ModelVariantConfig[], shadowMode: NonNullable<CreateInferenceExperimentRequest['ShadowModeConfig']>): void {
+    const endpointArn = `arn:aws:sagemaker:${scope.region}:${scope.accountId}:endpoint/${endpointName.toLowerCase()}`;
+    const endpoint = this.deps.db.get<{ EndpointConfigName?: string; EndpointStatus?: string }>(scope, ENDPOINT_KIND, endpointName)?.data;
+    if (!endpoint) throw validation(`Could not find endpoint "${endpointArn}".`);
+    const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, endpoint.EndpointConfigName!)?.data;
+    if (isComponentConfig(config)) throw validation(`Endpoint "${endpointArn}" hosts inference components; an inference experiment shadows a variant that serves a model.`);
+    const source = variants.find((v) => v.VariantName === shadowMode.SourceModelVariantName);
+    const shadowName = shadowMode.ShadowModelVariants![0].ShadowModelVariantName;
+    const shadow = variants.find((v) => v.VariantName === shadowName);
+    if (variants.length !== 2 || !source || !shadow || source === shadow) {
+      throw validation('ModelVariants must list exactly the ShadowModeConfig source variant and its shadow variant.');
+    }
+    for (const v of variants) if (!this.deps.db.get(scope, MODEL_KIND, v.ModelName!)) throw modelNotFound(scope, v.ModelName!);
+    const serving = config?.ProductionVariants?.find((p) => p.VariantName === source.VariantName);
+    if (!serving || serving.ModelName !== source.ModelName) {
+      throw validation(`The source variant "${source.VariantName}" with model "${source.ModelName}" is not a production variant of endpoint "${endpointArn}".`);
+    }
+    if (config?.ProductionVariants?.some((p) => p.VariantName === shadowName)) throw validation(`The shadow variant name "${shadowName}" is already a production variant of endpoint "${endpointArn}".`);
+    const image = this.modelOf(scope, shadow.ModelName!)?.Image;
+    if (!image || !algorithmForImage(image)) throw validation(`localsage shadows built-in algorithm models (linear-learner, kmeans); the image "${image}" of model "${shadow.ModelName}" is not one.`);
+  }
+
+  private modelOf(scope: Scope, name: string) {
+    const m = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, name)?.data;
+    return m?.PrimaryContainer ?? m?.Containers?.[0];
+  }
+
+  /** Runs `fn` after `ms` if the experiment is still on the same course. */
+  private after(scope: Scope, e: ExperimentRecord, ms: number, fn: (current: ExperimentRecord) => void): void {
+    this.deps.clock.schedule(Math.max(0, ms), () => {
+      const now = this.deps.db.get<ExperimentRecord>(scope, KIND, e.Name)?.data;
+      if (now && now.generation === e.generation && now.Status === e.Status) fn(now);
+    });
+  }
+
+  /** The next step from a settled status: Creating -> Created, Created -> Starting at StartTime, Running -> Stopping at EndTime. */
+  private arm(scope: Scope, e: ExperimentRecord): void {
+    const now = this.deps.clock.now();
+    if (e.Status === 'Creating') {
+      this.after(scope, e, e.CreationTime.getTime() + this.deps.timing.controlPlaneTransition - now, (cur) => {
+        const created = { ...cur, Status: 'Created' as const, LastModifiedTime: new Date(this.deps.clock.now()) };
+        this.save(scope, created);
+        this.arm(scope, created);
+      });
+    } else if (e.Status === 'Created') {
+      this.after(scope, e, new Date(e.Schedule.StartTime).getTime() - now, (cur) => this.begin(scope, cur));
+    } else if (e.Status === 'Running') {
+      this.after(scope, e, new Date(e.Schedule.EndTime).getTime() - now, (cur) => this.finish(scope, cur, 'Completed'));
+    } else if (e.Status === 'Stopping') {
+      this.after(scope, e, this.deps.timing.endpointUpdating, (cur) => this.settle(scope, cur));
+    }
+  }
+
+  /** Starting: the shadow model loads during the endpoint update time, then the experiment runs. */
+  private begin(scope: Scope, e: ExperimentRecord): void {
+    const starting = { ...e, Status: 'Starting' as const, shadowStatus: 'Creating' as const, LastModifiedTime: new Date(this.deps.clock.now()), generation: e.generation + 1 };
+    this.save(scope, starting);
+    const began = this.deps.clock.now();
+    const shadowConfig = e.ShadowModeConfig.ShadowModelVariants![0];
+    const shadow = e.ModelVariants.find((v) => v.VariantName === shadowConfig.ShadowModelVariantName)!;
+    const url = this.modelOf(scope, shadow.ModelName!)?.ModelDataUrl ?? '';
+    void this.serving.load(url).then(
+      async (model) => {
+        await this.deps.clock.sleep(Math.max(0, this.deps.timing.endpointUpdating - (this.deps.clock.now() - began)));
+        const cur = this.deps.db.get<ExperimentRecord>(scope, KIND, e.Name)?.data;
+        if (!cur || cur.generation !== starting.generation || cur.Status !== 'Starting') return;
+        const count = shadow.InfrastructureConfig?.RealTimeInferenceConfig?.InstanceCount ?? 1;
+        const endpointArn = `arn:aws:sagemaker:${scope.region}:${scope.accountId}:endpoint/${e.EndpointName.toLowerCase()}`;
+        this.serving.setShadow(scope, e.EndpointName, {
+          source: e.ShadowModeConfig.SourceModelVariantName!,
+          samplingPercentage: shadowConfig.SamplingPercentage!,
+          variant: { name: shadow.VariantName!, weight: 0, model, modelDataUrl: url, instanceCount: count, streams: instanceStreams(endpointArn, shadow.VariantName!, count, e.Arn) },
+        });
+        const running = { ...cur, Status: 'Running' as const, shadowStatus: 'InService' as const, LastModifiedTime: new Date(this.deps.clock.now()), generation: cur.generation + 1 };
+        this.save(scope, running);
+        this.arm(scope, running);
+      },
+      (err: Error) => {
+        const cur = this.deps.db.get<ExperimentRecord>(scope, KIND, e.Name)?.data;
+        if (cur?.generation !== starting.generation) return;
+        this.settle(scope, { ...cur, StatusReason: err.message, stopTo: 'Cancelled' });
+      },
+    );
+  }
+
+  /** Stopping: the shadow stops getting copies at once; the status settles after the endpoint update time. */
+  private finish(scope: Scope, e: ExperimentRecord, to: InferenceExperimentStatus): void {
+    this.serving.setShadow(scope, e.EndpointName, undefined);
+    const stopping = { ...e, Status: 'Stopping' as const, shadowStatus: 'Deleting' as const, stopTo: to, LastModifiedTime: new Date(this.deps.clock.now()), generation: e.generation + 1 };
+    this.save(scope, stopping);
+    this.arm(scope, stopping);
+  }
+
+  private settle(scope: Scope, e: ExperimentRecord): void {
+    this.serving.setShadow(scope, e.EndpointName, undefined);
+    const now = new Date(this.deps.clock.now());
+    this.save(scope, { ...e, Status: e.stopTo ?? 'Completed', shadowStatus: 'Deleted', CompletionTime: now, LastModifiedTime: now, generation: e.generation + 1 });
+  }
+}
