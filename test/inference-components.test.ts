@@ -1,3 +1,4 @@
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -23,6 +24,7 @@ import { channel, deploy, trainAndWait, trainBinaryOnSeparableData, upload } fro
 
 let emu: EmulatorProcess;
 let c: ReturnType<typeof clients>;
+let cw: CloudWatchClient;
 let linearUrl: string;
 let kmeansUrl: string;
 let binary: Awaited<ReturnType<typeof trainBinaryOnSeparableData>>['data'];
@@ -32,6 +34,7 @@ const ARN = 'arn:aws:sagemaker:us-east-1:000000000000';
 beforeAll(async () => {
   emu = await startEmulatorProcess();
   c = clients(emu.url);
+  cw = new CloudWatchClient({ endpoint: emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
   const linear = await trainBinaryOnSeparableData(c, { bucket: 'inference-components', name: 'ic-linear', rows: 300, features: 3, seed: 5, hyperParameters: { epochs: '3', num_models: '1' } });
   binary = linear.data;
   linearUrl = linear.job.ModelArtifacts!.S3ModelArtifacts!;
@@ -143,6 +146,16 @@ describe('inference components', () => {
     let streamed = '';
     for await (const event of stream.Body!) if (event.PayloadPart?.Bytes) streamed += Buffer.from(event.PayloadPart.Bytes).toString();
     expect(streamed.trim().split('\n').map((l) => JSON.parse(l).predicted_label)).toEqual(linear.predictions.slice(0, 2).map((p) => p.predicted_label));
+    // CloudWatch counts each component's requests under its InferenceComponentName; per copy for ic-km's two.
+    const stat = async (component: string, MetricName: string) => {
+      const out = await cw.send(
+        new GetMetricStatisticsCommand({ Namespace: 'AWS/SageMaker', MetricName, Dimensions: [{ Name: 'InferenceComponentName', Value: component }], StartTime: new Date(Date.now() - 86_400_000), EndTime: new Date(Date.now() + 86_400_000), Period: 86_400, Statistics: ['Sum'] }),
+      );
+      return out.Datapoints!.reduce((t, d) => t + (d.Sum ?? 0), 0);
+    };
+    expect(await stat('ic-ll', 'Invocations')).toBe(2);
+    expect(await stat('ic-km', 'Invocations')).toBe(1);
+    expect(await stat('ic-km', 'InvocationsPerCopy')).toBe(0.5);
   });
 
   it('lists with its filters and sort, and refuses invocations as SageMaker does', async () => {

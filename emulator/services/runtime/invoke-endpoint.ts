@@ -114,11 +114,14 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
     const v = variant ?? this.routedVariant(endpoint);
     if (!v) return;
     const totalMs = performance.now() - ctx.arrivedMs;
-    this.recorder.record(scope, endpoint.name, v.name, {
+    const outcome = {
       modelLatencyUs: Math.round(modelMs * 1000),
       overheadLatencyUs: Math.max(0, Math.round((totalMs - modelMs) * 1000)),
       status,
-    });
+    };
+    this.recorder.record(scope, endpoint.name, v.name, outcome);
+    // An inference component's requests also count under its own InferenceComponentName.
+    if (v.component !== undefined) this.recorder.recordComponent?.(scope, v.component, v.instanceCount, outcome);
   }
 
   private modelError(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant, input: InvokeEndpointInput, ctx: RestRequestContext, modelStart: number, e: unknown): AwsError {

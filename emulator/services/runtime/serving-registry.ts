@@ -19,6 +19,8 @@ export interface ServingVariant {
   instanceCount: number;
   /** In capacity mode: the variant's instances, with their workers and queues. */
   capacity?: InstancePool;
+  /** Set when this is an inference component's model: its name (instanceCount is then its copy count). */
+  component?: string;
 }
 
 export interface ServingEndpoint {

@@ -300,7 +300,7 @@ export class InferenceComponentService {
     const container = this.modelContainer(scope, c);
     if (!container) throw new ModelLoadError(`Could not find model "${sagemakerArn(scope, 'model', c.specification.ModelName!)}".`);
     const streams = instanceStreams(c.endpointArn, c.variantName, Math.max(1, c.desiredCopies), `${c.name}@${c.created.getTime()}`);
-    const base = { name: c.variantName, weight: 1, instanceCount: c.desiredCopies, streams, modelDataUrl: container.ModelDataUrl ?? '' };
+    const base = { name: c.variantName, component: c.name, weight: 1, instanceCount: c.desiredCopies, streams, modelDataUrl: container.ModelDataUrl ?? '' };
     if (container.Image && algorithmForImage(container.Image)) {
       if (!container.ModelDataUrl) throw new ModelLoadError(`Inference component "${c.name}" has no model data (ModelDataUrl or ArtifactUrl); a built-in algorithm needs model data to serve.`);
       return { ...base, model: await this.serving.load(container.ModelDataUrl) };
