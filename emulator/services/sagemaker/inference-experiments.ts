@@ -18,7 +18,7 @@ import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { instanceStreams } from '../runtime/endpoint-logs.js';
-import type { ServingRegistry } from '../runtime/serving-registry.js';
+import type { ServingRegistry, ServingVariant } from '../runtime/serving-registry.js';
 import { ENDPOINT_CONFIG_KIND, isComponentConfig, type EndpointConfigRecord } from './endpoint-configs.js';
 import { ENDPOINT_KIND } from './endpoints.js';
 import { listPage } from './listing.js';
@@ -230,8 +230,15 @@ export class InferenceExperimentService {
   recover(): void {
     for (const r of this.deps.db.listEverywhere<ExperimentRecord>(KIND)) {
       const e = r.data;
-      if (e.Status === 'Starting' || e.Status === 'Running') this.begin(r.scope, e);
-      else this.arm(r.scope, e);
+      if (e.Status === 'Starting') this.begin(r.scope, e);
+      else if (e.Status === 'Running') {
+        // The shadow serves again as soon as its model is loaded; the experiment stays Running.
+        void this.serving.load(this.shadowOf(r.scope, e).url).then(
+          (model) => this.shadowServes(r.scope, e, model),
+          (err: Error) => this.settle(r.scope, { ...e, StatusReason: err.message, stopTo: 'Cancelled' }),
+        );
+        this.arm(r.scope, e);
+      } else this.arm(r.scope, e);
     }
   }
 
@@ -316,21 +323,12 @@ export class InferenceExperimentService {
     const starting = { ...e, Status: 'Starting' as const, shadowStatus: 'Creating' as const, LastModifiedTime: new Date(this.deps.clock.now()), generation: e.generation + 1 };
     this.save(scope, starting);
     const began = this.deps.clock.now();
-    const shadowConfig = e.ShadowModeConfig.ShadowModelVariants![0];
-    const shadow = e.ModelVariants.find((v) => v.VariantName === shadowConfig.ShadowModelVariantName)!;
-    const url = this.modelOf(scope, shadow.ModelName!)?.ModelDataUrl ?? '';
-    void this.serving.load(url).then(
+    void this.serving.load(this.shadowOf(scope, e).url).then(
       async (model) => {
         await this.deps.clock.sleep(Math.max(0, this.deps.timing.endpointUpdating - (this.deps.clock.now() - began)));
         const cur = this.deps.db.get<ExperimentRecord>(scope, KIND, e.Name)?.data;
         if (!cur || cur.generation !== starting.generation || cur.Status !== 'Starting') return;
-        const count = shadow.InfrastructureConfig?.RealTimeInferenceConfig?.InstanceCount ?? 1;
-        const endpointArn = `arn:aws:sagemaker:${scope.region}:${scope.accountId}:endpoint/${e.EndpointName.toLowerCase()}`;
-        this.serving.setShadow(scope, e.EndpointName, {
-          source: e.ShadowModeConfig.SourceModelVariantName!,
-          samplingPercentage: shadowConfig.SamplingPercentage!,
-          variant: { name: shadow.VariantName!, weight: 0, model, modelDataUrl: url, instanceCount: count, streams: instanceStreams(endpointArn, shadow.VariantName!, count, e.Arn) },
-        });
+        this.shadowServes(scope, cur, model);
         const running = { ...cur, Status: 'Running' as const, shadowStatus: 'InService' as const, LastModifiedTime: new Date(this.deps.clock.now()), generation: cur.generation + 1 };
         this.save(scope, running);
         this.arm(scope, running);
@@ -341,6 +339,24 @@ export class InferenceExperimentService {
         this.settle(scope, { ...cur, StatusReason: err.message, stopTo: 'Cancelled' });
       },
     );
+  }
+
+  private shadowOf(scope: Scope, e: ExperimentRecord) {
+    const config = e.ShadowModeConfig.ShadowModelVariants![0];
+    const variant = e.ModelVariants.find((v) => v.VariantName === config.ShadowModelVariantName)!;
+    return { config, variant, url: this.modelOf(scope, variant.ModelName!)?.ModelDataUrl ?? '' };
+  }
+
+  /** The shadow variant's loaded model starts getting copies of the source variant's requests. */
+  private shadowServes(scope: Scope, e: ExperimentRecord, model: ServingVariant['model']): void {
+    const { config, variant, url } = this.shadowOf(scope, e);
+    const count = variant.InfrastructureConfig?.RealTimeInferenceConfig?.InstanceCount ?? 1;
+    const endpointArn = `arn:aws:sagemaker:${scope.region}:${scope.accountId}:endpoint/${e.EndpointName.toLowerCase()}`;
+    this.serving.setShadow(scope, e.EndpointName, {
+      source: e.ShadowModeConfig.SourceModelVariantName!,
+      samplingPercentage: config.SamplingPercentage!,
+      variant: { name: variant.VariantName!, weight: 0, model, modelDataUrl: url, instanceCount: count, streams: instanceStreams(endpointArn, variant.VariantName!, count, e.Arn) },
+    });
   }
 
   /** Stopping: the shadow stops getting copies at once; the status settles after the endpoint update time. */
