@@ -63,6 +63,11 @@ export const componentNotFound = (scope: Scope, name: string) => validation(`Cou
  * X-Amzn-SageMaker-Inference-Component header (runtime/component-registry.ts).
  */
 export class InferenceComponentService {
+  /** Application Auto Scaling deregisters a deleted component's scalable target (set by its hub). */
+  componentDeleted: ((scope: Scope, name: string) => void) | undefined;
+  /** Who waits for a copy-count change to be in service (auto scaling's activities), by component. */
+  private readonly copyWaiters = new Map<string, ((failure?: string) => void)[]>();
+
   constructor(
     private readonly deps: ServiceDeps,
     private readonly serving: ServingRegistry,
@@ -162,15 +167,45 @@ export class InferenceComponentService {
   updateRuntimeConfig(req: UpdateInferenceComponentRuntimeConfigInput, ctx: RequestContext): UpdateInferenceComponentRuntimeConfigOutput {
     const scope = scopeOf(ctx);
     const c = this.requireInService(scope, req.InferenceComponentName!);
-    this.save(scope, { ...c, desiredCopies: req.DesiredRuntimeConfig!.CopyCount!, status: 'Updating', modified: new Date(this.deps.clock.now()) });
-    this.schedulePlacement(scope, c.name, this.deps.timing.endpointUpdating, c);
+    this.setCopies(scope, c, req.DesiredRuntimeConfig!.CopyCount!);
     return { InferenceComponentArn: c.arn };
+  }
+
+  /** The component (undefined when it does not exist), for auto scaling's capacity target. */
+  peek(scope: Scope, name: string): { desiredCopies: number; status: InferenceComponentStatus } | undefined {
+    return this.deps.db.get<ComponentRecord>(scope, INFERENCE_COMPONENT_KIND, name)?.data;
+  }
+
+  /**
+   * Auto scaling's UpdateInferenceComponentRuntimeConfig: refused (thrown) unless the component
+   * is InService; resolves when the new copy count is in service, or with why the change failed.
+   */
+  scaleCopies(scope: Scope, name: string, copies: number): Promise<string | undefined> {
+    const c = this.requireInService(scope, name);
+    return new Promise((resolve) => {
+      const key = waiterKey(scope, name);
+      this.copyWaiters.set(key, [...(this.copyWaiters.get(key) ?? []), resolve]);
+      this.setCopies(scope, c, copies);
+    });
+  }
+
+  private setCopies(scope: Scope, c: ComponentRecord, copies: number): void {
+    this.save(scope, { ...c, desiredCopies: copies, status: 'Updating', modified: new Date(this.deps.clock.now()) });
+    this.schedulePlacement(scope, c.name, this.deps.timing.endpointUpdating, c);
+  }
+
+  private settled(scope: Scope, name: string, failure?: string): void {
+    const key = waiterKey(scope, name);
+    const waiters = this.copyWaiters.get(key) ?? [];
+    this.copyWaiters.delete(key);
+    for (const w of waiters) w(failure);
   }
 
   delete(req: DeleteInferenceComponentInput, ctx: RequestContext): Record<string, never> {
     const scope = scopeOf(ctx);
     const c = this.load(scope, req.InferenceComponentName!);
     this.unplace(scope, c.name);
+    this.componentDeleted?.(scope, c.name);
     this.save(scope, { ...c, status: 'Deleting', modified: new Date(this.deps.clock.now()) });
     this.deps.clock.schedule(this.deps.timing.endpointDeleting, () => this.deps.db.delete(scope, INFERENCE_COMPONENT_KIND, c.name));
     return {};
@@ -181,6 +216,7 @@ export class InferenceComponentService {
     for (const r of this.deps.db.list<ComponentRecord>(scope, INFERENCE_COMPONENT_KIND)) {
       if (r.data.endpointName.toLowerCase() !== endpointName.toLowerCase()) continue;
       this.unplace(scope, r.data.name);
+      this.componentDeleted?.(scope, r.data.name);
       this.deps.db.delete(scope, INFERENCE_COMPONENT_KIND, r.data.name);
     }
   }
@@ -255,13 +291,14 @@ export class InferenceComponentService {
     void loading.then(async (outcome) => {
       await this.deps.clock.sleep(Math.max(0, delay - (this.deps.clock.now() - started)));
       const c = this.deps.db.get<ComponentRecord>(scope, INFERENCE_COMPONENT_KIND, name)?.data;
-      if (!c || (c.status !== 'Creating' && c.status !== 'Updating')) return;
+      if (!c || (c.status !== 'Creating' && c.status !== 'Updating')) return this.settled(scope, name, 'the inference component was deleted.');
       const now = new Date(this.deps.clock.now());
       const problem = outcome.ok ? placementProblem(this.deps.db, scope, c) : this.reason(outcome.e);
       if (!outcome.ok || problem) {
         // A failed update leaves the component serving as it was, with the reason.
         if (serving) this.save(scope, { ...serving, status: 'InService', failureReason: problem, modified: now });
         else this.save(scope, { ...c, status: 'Failed', failureReason: problem, modified: now });
+        this.settled(scope, name, problem);
         return;
       }
       this.place(scope, c, outcome.variant, c.desiredCopies);
@@ -273,6 +310,7 @@ export class InferenceComponentService {
         deployedImage: image ? { SpecifiedImage: image, ResolvedImage: image, ResolutionTime: now } : undefined,
         modified: now,
       });
+      this.settled(scope, name);
     });
   }
 
@@ -315,6 +353,8 @@ export class InferenceComponentService {
     }
   }
 }
+
+const waiterKey = (scope: Scope, name: string) => `${scope.accountId}/${scope.region}/${name}`;
 
 /** Container workers of a component are kept apart from the endpoint's own (endpoint names have no '/'). */
 const containerKey = (componentName: string) => `inference-component/${componentName}`;

@@ -112,6 +112,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     operations,
     training,
     endpoints,
+    components,
     async recover() {
       training.recover();
       // After training: children a restart killed are already marked, and get re-run.
