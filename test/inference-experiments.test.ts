@@ -2,6 +2,7 @@ import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cl
 import {
   CreateInferenceExperimentCommand,
   CreateModelCommand,
+  DeleteEndpointCommand,
   DeleteInferenceExperimentCommand,
   DescribeInferenceExperimentCommand,
   ListInferenceExperimentsCommand,
@@ -198,5 +199,13 @@ describe('inference experiments (shadow tests)', () => {
     expect(taken.name).toBe('ResourceInUse');
     const missing = await rejection(c.sagemaker.send(new StopInferenceExperimentCommand({ Name: 'never', ModelVariantActions: { Shadow: 'Remove' } })));
     expect(missing.name).toBe('ResourceNotFound');
+  });
+
+  it('DeleteEndpoint cancels the shadow test running on it', async () => {
+    await c.sagemaker.send(new CreateInferenceExperimentCommand(experiment('exp-four')));
+    await until('exp-four', 'Running');
+    await c.sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'shadowed' }));
+    const d = await c.sagemaker.send(new DescribeInferenceExperimentCommand({ Name: 'exp-four' }));
+    expect([d.Status, d.StatusReason]).toEqual(['Cancelled', 'The endpoint "shadowed" was deleted.']);
   });
 });

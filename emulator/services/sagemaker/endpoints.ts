@@ -58,8 +58,8 @@ const notFound = (scope: Scope, name: string) => validation(`Could not find endp
  */
 export class EndpointService {
   scaling: EndpointScalingHooks | undefined;
-  /** DeleteEndpoint takes the inference components placed on the endpoint with it (set by their service). */
-  componentsDeleted: ((scope: Scope, endpointName: string) => void) | undefined;
+  /** Told of each DeleteEndpoint: the inference components on it go too, a shadow test on it is cancelled. */
+  readonly onDelete: ((scope: Scope, endpointName: string) => void)[] = [];
   /** Warm-up draws: one stream of the project's PRNG, seeded per process. */
   private readonly warmupRng = new Rng(Date.now() >>> 0, STREAM.warmup);
   private readonly capacityWaiters = new Map<string, (() => void)[]>();
@@ -228,7 +228,7 @@ export class EndpointService {
     if (!found) throw notFound(scope, req.EndpointName!);
     this.serving.remove(scope, req.EndpointName!);
     this.scaling?.endpointDeleted(scope, req.EndpointName!);
-    this.componentsDeleted?.(scope, req.EndpointName!);
+    for (const hook of this.onDelete) hook(scope, req.EndpointName!);
     this.containers?.adopt(scope, req.EndpointName!, []);
     this.save(scope, { ...found.data, EndpointStatus: 'Deleting', LastModifiedTime: new Date(this.deps.clock.now()) });
     this.deps.clock.schedule(this.deps.timing.endpointDeleting, () => this.deps.db.delete(scope, ENDPOINT_KIND, req.EndpointName!));

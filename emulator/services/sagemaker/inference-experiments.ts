@@ -226,6 +226,15 @@ export class InferenceExperimentService {
     return { InferenceExperimentArn: e.Arn };
   }
 
+  /** DeleteEndpoint: an unfinished experiment on the endpoint is cancelled, saying why. */
+  endpointDeleted(scope: Scope, endpointName: string): void {
+    for (const r of this.deps.db.list<ExperimentRecord>(scope, KIND)) {
+      const e = r.data;
+      if (e.EndpointName.toLowerCase() !== endpointName.toLowerCase() || ['Completed', 'Cancelled'].includes(e.Status)) continue;
+      this.settle(scope, { ...e, StatusReason: `The endpoint "${e.EndpointName}" was deleted.`, stopTo: 'Cancelled' });
+    }
+  }
+
   /** After a restart (endpoints first): every experiment picks up its course where the clock now is. */
   recover(): void {
     for (const r of this.deps.db.listEverywhere<ExperimentRecord>(KIND)) {
@@ -271,6 +280,9 @@ export class InferenceExperimentService {
     if (!endpoint) throw validation(`Could not find endpoint "${endpointArn}".`);
     const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, endpoint.EndpointConfigName!)?.data;
     if (isComponentConfig(config)) throw validation(`Endpoint "${endpointArn}" hosts inference components; an inference experiment shadows a variant that serves a model.`);
+    if (config?.AsyncInferenceConfig || config?.ProductionVariants?.some((p) => p.ServerlessConfig)) {
+      throw validation(`Endpoint "${endpointArn}" is asynchronous or serverless; shadow tests run on real-time endpoints.`);
+    }
     const source = variants.find((v) => v.VariantName === shadowMode.SourceModelVariantName);
     const shadowName = shadowMode.ShadowModelVariants![0].ShadowModelVariantName;
     const shadow = variants.find((v) => v.VariantName === shadowName);

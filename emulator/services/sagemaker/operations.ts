@@ -25,8 +25,8 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const configs = new EndpointConfigService(deps);
   const endpoints = new EndpointService(deps, serving, containers);
   const components = new InferenceComponentService(deps, serving, containers);
-  endpoints.componentsDeleted = (scope, name) => components.endpointDeleted(scope, name);
   const experiments = new InferenceExperimentService(deps, serving);
+  endpoints.onDelete.push((scope, name) => components.endpointDeleted(scope, name), (scope, name) => experiments.endpointDeleted(scope, name));
   const tags = new TagService(deps);
   const tuning = new TuningJobService(deps, training);
   const transforms = new TransformJobService(deps, training.slots);
