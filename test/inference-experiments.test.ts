@@ -1,7 +1,11 @@
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
   CreateInferenceExperimentCommand,
   CreateModelCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
   DeleteEndpointCommand,
   DeleteInferenceExperimentCommand,
   DescribeInferenceExperimentCommand,
@@ -9,6 +13,7 @@ import {
   StartInferenceExperimentCommand,
   StopInferenceExperimentCommand,
   UpdateInferenceExperimentCommand,
+  waitUntilEndpointInService,
   type CreateInferenceExperimentCommandInput,
   type DescribeInferenceExperimentCommandOutput,
 } from '@aws-sdk/client-sagemaker';
@@ -72,13 +77,13 @@ async function until(name: string, status: string): Promise<{ seen: string[]; la
 
 const inOrder = (seen: string[]) => seen.every((s, i) => i === 0 || ORDER.indexOf(s) > ORDER.indexOf(seen[i - 1]));
 
-async function invocations(variant: string): Promise<number> {
+async function invocations(variant: string, endpoint = 'shadowed'): Promise<number> {
   const out = await cw.send(
     new GetMetricStatisticsCommand({
       Namespace: 'AWS/SageMaker',
       MetricName: 'Invocations',
       Dimensions: [
-        { Name: 'EndpointName', Value: 'shadowed' },
+        { Name: 'EndpointName', Value: endpoint },
         { Name: 'VariantName', Value: variant },
       ],
       StartTime: new Date(Date.now() - 86_400_000),
@@ -101,13 +106,13 @@ async function invokeProduction(n: number): Promise<string[]> {
   return variants;
 }
 
-async function shadowCountReaches(n: number): Promise<number> {
+async function shadowCountReaches(n: number, endpoint = 'shadowed'): Promise<number> {
   for (let i = 0; i < 300; i++) {
-    const got = await invocations('Shadow');
+    const got = await invocations('Shadow', endpoint);
     if (got >= n) return got;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return invocations('Shadow');
+  return invocations('Shadow', endpoint);
 }
 
 describe('inference experiments (shadow tests)', () => {
@@ -207,5 +212,33 @@ describe('inference experiments (shadow tests)', () => {
     await c.sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'shadowed' }));
     const d = await c.sagemaker.send(new DescribeInferenceExperimentCommand({ Name: 'exp-four' }));
     expect([d.Status, d.StatusReason]).toEqual(['Cancelled', 'The endpoint "shadowed" was deleted.']);
+  });
+
+  it('an endpoint configuration with ShadowProductionVariants mirrors its production variant from the start', async () => {
+    const shadowVariant = { VariantName: 'Shadow', ModelName: 'shadow-km', InstanceType: 'ml.m5.large' as const, InitialInstanceCount: 1, InitialVariantWeight: 1 };
+    const production = { VariantName: 'AllTraffic', ModelName: 'shadowed', InstanceType: 'ml.m5.large' as const, InitialInstanceCount: 1 };
+    const two = await rejection(
+      c.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'bad-shadow', ProductionVariants: [production, { ...production, VariantName: 'Other' }], ShadowProductionVariants: [shadowVariant] })),
+    );
+    expect([two.name, two.message]).toEqual(['ValidationException', 'If you use ShadowProductionVariants, you can only specify one variant for ProductionVariants and one variant for ShadowProductionVariants.']);
+    const noModel = await rejection(c.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'bad-shadow', ProductionVariants: [production], ShadowProductionVariants: [{ ...shadowVariant, ModelName: 'nope' }] })));
+    expect(noModel.message).toBe(`Could not find model "${ARN}:model/nope".`);
+
+    await c.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'with-shadow', ProductionVariants: [production], ShadowProductionVariants: [shadowVariant] }));
+    await c.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'with-shadow', EndpointConfigName: 'with-shadow' }));
+    await waitUntilEndpointInService({ client: c.sagemaker, maxWaitTime: 120, minDelay: 1, maxDelay: 1 }, { EndpointName: 'with-shadow' });
+    const ep = await c.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'with-shadow' }));
+    expect(ep.ShadowProductionVariants!.map((v) => [v.VariantName, v.CurrentInstanceCount, v.DeployedImages![0].SpecifiedImage])).toEqual([['Shadow', 1, KMEANS_IMAGE]]);
+    expect((await c.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'with-shadow' }))).ShadowProductionVariants![0].ModelName).toBe('shadow-km');
+
+    for (let i = 0; i < 6; i++) {
+      const out = await c.runtime.send(new InvokeEndpointCommand({ EndpointName: 'with-shadow', Body: Buffer.from('0.5,-0.2,1.5'), ContentType: 'text/csv' }));
+      expect(out.InvokedProductionVariant).toBe('AllTraffic');
+    }
+    // Equal weights: every request is copied to the shadow.
+    expect(await shadowCountReaches(6, 'with-shadow')).toBe(6);
+    // A shadow test cannot add a second shadow.
+    const second = await rejection(c.sagemaker.send(new CreateInferenceExperimentCommand({ ...experiment('exp-five'), EndpointName: 'with-shadow' })));
+    expect(second.name).toBe('ValidationException');
   });
 });

@@ -42,6 +42,8 @@ export interface ShadowSettings {
   source: string;
   variant: ServingVariant;
   samplingPercentage: number;
+  /** Deployed from the endpoint configuration's ShadowProductionVariants (else by an inference experiment). */
+  fromConfig?: boolean;
 }
 
 /** What an endpoint serves besides its variants: from its endpoint configuration. */

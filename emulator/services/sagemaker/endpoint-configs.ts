@@ -13,7 +13,8 @@ import type { Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { sagemakerArn } from './arns.js';
 import { listPage } from './listing.js';
-import { MODEL_KIND, modelNotFound } from './models.js';
+import { algorithmForImage } from '../../../algorithms/index.js';
+import { MODEL_KIND, modelNotFound, type ModelRecord } from './models.js';
 import { scopeOf } from './scope.js';
 
 export const ENDPOINT_CONFIG_KIND = 'endpoint-config';
@@ -67,6 +68,30 @@ function checkComponentConfig(req: CreateEndpointConfigInput): void {
   if (req.ShadowProductionVariants?.length) throw validation('ShadowProductionVariants are not supported for endpoints that host inference components.');
 }
 
+/**
+ * ShadowProductionVariants: one production variant and one shadow (CreateEndpointConfig API
+ * reference), each with its model and instances. localsage mirrors requests onto a shadow whose
+ * model is a built-in algorithm (endpoint-shadows.ts).
+ */
+function checkShadowVariants(req: CreateEndpointConfigInput, scope: Scope, hasModel: (name: string) => ModelRecord | undefined): void {
+  const shadows = req.ShadowProductionVariants ?? [];
+  if (!shadows.length) return;
+  if (shadows.length !== 1 || (req.ProductionVariants ?? []).length !== 1) {
+    throw validation('If you use ShadowProductionVariants, you can only specify one variant for ProductionVariants and one variant for ShadowProductionVariants.');
+  }
+  if (req.AsyncInferenceConfig) throw validation('ShadowProductionVariants are not supported with AsyncInferenceConfig.');
+  const v = shadows[0];
+  if (v.VariantName!.toLowerCase() === req.ProductionVariants![0].VariantName!.toLowerCase()) throw validation(`The variant name "${v.VariantName}" is used more than once.`);
+  if (!v.ModelName) throw validation(`ModelName is required for variant "${v.VariantName}".`);
+  const model = hasModel(v.ModelName);
+  if (!model) throw modelNotFound(scope, v.ModelName);
+  if (v.InitialInstanceCount === undefined || !v.InstanceType) {
+    throw validation(`Invalid ProductionVariant "${v.VariantName}": InstanceType and InitialInstanceCount are required unless ServerlessConfig is given.`);
+  }
+  const image = (model.PrimaryContainer ?? model.Containers?.[0])?.Image;
+  if (!image || !algorithmForImage(image)) throw validation(`localsage shadows built-in algorithm models (linear-learner, kmeans); the image "${image}" of model "${v.ModelName}" is not one.`);
+}
+
 export class EndpointConfigService {
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -89,7 +114,10 @@ export class EndpointConfigService {
       }
     }
     if (forComponents) checkComponentConfig(req);
-    else checkAsyncConfig(req);
+    else {
+      checkAsyncConfig(req);
+      checkShadowVariants(req, scope, (name) => this.deps.db.get<ModelRecord>(scope, MODEL_KIND, name)?.data);
+    }
     const record: EndpointConfigRecord = {
       EndpointConfigName: req.EndpointConfigName,
       EndpointConfigArn: arn,
@@ -97,6 +125,7 @@ export class EndpointConfigService {
       DataCaptureConfig: req.DataCaptureConfig,
       KmsKeyId: req.KmsKeyId,
       AsyncInferenceConfig: req.AsyncInferenceConfig,
+      ShadowProductionVariants: req.ShadowProductionVariants?.map((v) => ({ ...v, InitialVariantWeight: v.InitialVariantWeight ?? 1 })),
       ExecutionRoleArn: req.ExecutionRoleArn,
       VpcConfig: req.VpcConfig,
       EnableNetworkIsolation: req.EnableNetworkIsolation,

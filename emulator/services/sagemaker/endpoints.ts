@@ -24,7 +24,8 @@ import type { ServiceDeps } from '../deps.js';
 import { captureSettings } from '../runtime/data-capture.js';
 import { EndpointLogs, instanceStreams } from '../runtime/endpoint-logs.js';
 import { InstancePool, type RoutingStrategy } from '../runtime/capacity.js';
-import { ModelLoadError, type EndpointFeatures, type ServingRegistry, type ServingVariant } from '../runtime/serving-registry.js';
+import { ModelLoadError, type EndpointFeatures, type ServingRegistry, type ServingVariant, type ShadowSettings } from '../runtime/serving-registry.js';
+import { EndpointShadows } from './endpoint-shadows.js';
 import { DEFAULT_ASYNC_CONCURRENCY } from './endpoint-configs.js';
 import { sagemakerArn } from './arns.js';
 import { ENDPOINT_CONFIG_KIND, endpointConfigNotFound, isComponentConfig, type EndpointConfigRecord } from './endpoint-configs.js';
@@ -64,6 +65,7 @@ export class EndpointService {
   private readonly warmupRng = new Rng(Date.now() >>> 0, STREAM.warmup);
   private readonly capacityWaiters = new Map<string, (() => void)[]>();
   private readonly logs: EndpointLogs;
+  private readonly shadows: EndpointShadows;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -71,6 +73,7 @@ export class EndpointService {
     private readonly containers?: ContainerRuntime,
   ) {
     this.logs = new EndpointLogs(deps.db, deps.clock);
+    this.shadows = new EndpointShadows(deps, serving);
   }
 
   create(req: CreateEndpointInput, ctx: RequestContext): CreateEndpointOutput {
@@ -243,6 +246,7 @@ export class EndpointService {
         try {
           const loaded = await this.loadVariants(r.scope, ep, ep.EndpointConfigName!, ep.ProductionVariants);
           this.serving.set(r.scope, ep.EndpointName!, loaded.variants, this.featuresOf(r.scope, ep.EndpointConfigName!));
+          this.shadows.apply(r.scope, ep.EndpointName!, loaded.shadow);
           this.containers?.adopt(r.scope, ep.EndpointName!, loaded.deployed);
         } catch (e) {
           this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: hideHostPaths((e as Error).message, this.deps.dataDir) });
@@ -252,6 +256,7 @@ export class EndpointService {
         try {
           const loaded = await this.loadVariants(r.scope, ep, ep.EndpointConfigName!, ep.ProductionVariants);
           this.serving.set(r.scope, ep.EndpointName!, loaded.variants, this.featuresOf(r.scope, ep.EndpointConfigName!));
+          this.shadows.apply(r.scope, ep.EndpointName!, loaded.shadow);
           this.containers?.adopt(r.scope, ep.EndpointName!, loaded.deployed);
         } catch (e) {
           this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: hideHostPaths((e as Error).message, this.deps.dataDir) });
@@ -321,12 +326,14 @@ export class EndpointService {
         };
       });
       this.serving.set(scope, name, outcome.v.variants, this.featuresOf(scope, configName));
+      this.shadows.apply(scope, name, outcome.v.shadow);
       this.containers?.adopt(scope, name, outcome.v.deployed);
       for (const v of outcome.v.variants) for (const stream of v.streams) this.logs.started(scope, name, stream, v.modelDataUrl, v.model.algorithm);
       this.save(scope, {
         ...ep,
         EndpointConfigName: configName,
         ProductionVariants: summaries,
+        ShadowProductionVariants: this.shadows.summaries(scope, config, now),
         EndpointStatus: 'InService',
         FailureReason: undefined,
         LastModifiedTime: now,
@@ -367,7 +374,7 @@ export class EndpointService {
     ep: EndpointRecord,
     configName: string,
     current?: ProductionVariantSummary[],
-  ): Promise<{ variants: ServingVariant[]; deployed: DeployedVariant[] }> {
+  ): Promise<{ variants: ServingVariant[]; deployed: DeployedVariant[]; shadow?: ShadowSettings }> {
     const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
     if (!config) throw new ModelLoadError(`Could not find endpoint configuration "${sagemakerArn(scope, 'endpoint-config', configName)}".`);
     const out: ServingVariant[] = [];
@@ -398,11 +405,11 @@ export class EndpointService {
         }
         out.push(await this.loadBuiltIn(ep, deployment, model, container, v, current, capacityMode));
       }
+      return { variants: out, deployed, shadow: await this.shadows.load(scope, ep.EndpointArn!, config) };
     } catch (e) {
       await Promise.all(deployed.map((d) => d.stop()));
       throw e;
     }
-    return { variants: out, deployed };
   }
 
   private async loadBuiltIn(

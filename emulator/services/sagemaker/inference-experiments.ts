@@ -280,6 +280,7 @@ export class InferenceExperimentService {
     if (!endpoint) throw validation(`Could not find endpoint "${endpointArn}".`);
     const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, endpoint.EndpointConfigName!)?.data;
     if (isComponentConfig(config)) throw validation(`Endpoint "${endpointArn}" hosts inference components; an inference experiment shadows a variant that serves a model.`);
+    if (config?.ShadowProductionVariants?.length) throw validation(`Endpoint "${endpointArn}" already has a shadow variant in its endpoint configuration.`);
     if (config?.AsyncInferenceConfig || config?.ProductionVariants?.some((p) => p.ServerlessConfig)) {
       throw validation(`Endpoint "${endpointArn}" is asynchronous or serverless; shadow tests run on real-time endpoints.`);
     }
