@@ -145,6 +145,8 @@ describe('inference experiments (shadow tests)', () => {
     );
     await invokeProduction(5);
     expect(await invocations('AllTraffic')).toBe(17);
+    // The update passes through Updating and returns to Running.
+    await until('exp-one', 'Running');
 
     const promote = await rejection(c.sagemaker.send(new StopInferenceExperimentCommand({ Name: 'exp-one', ModelVariantActions: { Shadow: 'Promote', AllTraffic: 'Remove' } })));
     expect(promote.name).toBe('ValidationException');

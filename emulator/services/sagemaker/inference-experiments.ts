@@ -48,6 +48,8 @@ interface ExperimentRecord {
   shadowStatus: ModelVariantStatus;
   /** Where Stop leads (Completed unless the caller asks for Cancelled). */
   stopTo?: InferenceExperimentStatus;
+  /** While Updating: the status the experiment returns to (Created or Running). */
+  resumeTo?: InferenceExperimentStatus;
   /** Bumped on each change of course: a timer armed for an older one does nothing. */
   generation: number;
 }
@@ -176,12 +178,15 @@ export class InferenceExperimentService {
       const start = e.Status === 'Running' ? e.Schedule.StartTime : (req.Schedule.StartTime ?? e.Schedule.StartTime);
       schedule = this.schedule({ StartTime: start, EndTime: req.Schedule.EndTime ?? e.Schedule.EndTime }, this.deps.clock.now());
     }
+    // Updating for the control plane's transition time, then back where it was.
     const next = {
       ...e,
       Description: req.Description ?? e.Description,
       ModelVariants: variants,
       ShadowModeConfig: shadowMode,
       Schedule: schedule,
+      Status: 'Updating' as const,
+      resumeTo: e.Status,
       LastModifiedTime: new Date(this.deps.clock.now()),
       generation: e.generation + 1,
     };
@@ -221,7 +226,7 @@ export class InferenceExperimentService {
   delete(req: DeleteInferenceExperimentRequest, ctx: RequestContext): { InferenceExperimentArn: string } {
     const scope = scopeOf(ctx);
     const e = this.load(scope, req.Name!);
-    if (['Starting', 'Running', 'Stopping'].includes(e.Status)) throw conflict(e, 'delete', ['Created', 'Completed', 'Cancelled']);
+    if (['Starting', 'Running', 'Stopping', 'Updating'].includes(e.Status)) throw conflict(e, 'delete', ['Created', 'Completed', 'Cancelled']);
     this.deps.db.delete(scope, KIND, e.Name);
     return { InferenceExperimentArn: e.Arn };
   }
@@ -240,7 +245,7 @@ export class InferenceExperimentService {
     for (const r of this.deps.db.listEverywhere<ExperimentRecord>(KIND)) {
       const e = r.data;
       if (e.Status === 'Starting') this.begin(r.scope, e);
-      else if (e.Status === 'Running') {
+      else if (e.Status === 'Running' || (e.Status === 'Updating' && e.resumeTo === 'Running')) {
         // The shadow serves again as soon as its model is loaded; the experiment stays Running.
         void this.serving.load(this.shadowOf(r.scope, e).url).then(
           (model) => this.shadowServes(r.scope, e, model),
@@ -326,6 +331,12 @@ export class InferenceExperimentService {
       this.after(scope, e, new Date(e.Schedule.StartTime).getTime() - now, (cur) => this.begin(scope, cur));
     } else if (e.Status === 'Running') {
       this.after(scope, e, new Date(e.Schedule.EndTime).getTime() - now, (cur) => this.finish(scope, cur, 'Completed'));
+    } else if (e.Status === 'Updating') {
+      this.after(scope, e, this.deps.timing.controlPlaneTransition, (cur) => {
+        const resumed = { ...cur, Status: cur.resumeTo ?? 'Created', resumeTo: undefined, generation: cur.generation + 1 };
+        this.save(scope, resumed);
+        this.arm(scope, resumed);
+      });
     } else if (e.Status === 'Stopping') {
       this.after(scope, e, this.deps.timing.endpointUpdating, (cur) => this.settle(scope, cur));
     }
