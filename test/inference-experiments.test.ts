@@ -27,6 +27,7 @@ import { channel, deploy, trainAndWait, trainBinaryOnSeparableData, upload } fro
 let emu: EmulatorProcess;
 let c: ReturnType<typeof clients>;
 let cw: CloudWatchClient;
+let linearUrl: string;
 const ARN = 'arn:aws:sagemaker:us-east-1:000000000000';
 const ORDER = ['Creating', 'Created', 'Starting', 'Running', 'Stopping', 'Completed', 'Cancelled'];
 
@@ -39,7 +40,8 @@ beforeAll(async () => {
   const train = await upload(c.s3, 'shadow-tests', 'kmeans/train.csv', toCsv(data.x));
   const km = await trainAndWait(c.sagemaker, { name: 'shadow-kmeans', image: KMEANS_IMAGE, hyperParameters: { k: '3', feature_dim: '3' }, channels: [channel('train', train, 'text/csv')], output: 's3://shadow-tests/out' });
   // The endpoint serves the linear learner (model "shadowed", variant AllTraffic); k-means is the shadow.
-  await deploy(c.sagemaker, 'shadowed', LINEAR_LEARNER_IMAGE, linear.job.ModelArtifacts!.S3ModelArtifacts!);
+  linearUrl = linear.job.ModelArtifacts!.S3ModelArtifacts!;
+  await deploy(c.sagemaker, 'shadowed', LINEAR_LEARNER_IMAGE, linearUrl);
   await c.sagemaker.send(new CreateModelCommand({ ModelName: 'shadow-km', PrimaryContainer: { Image: KMEANS_IMAGE, ModelDataUrl: km.ModelArtifacts!.S3ModelArtifacts! }, ExecutionRoleArn: ROLE }));
 }, 300_000);
 afterAll(async () => {
@@ -148,8 +150,8 @@ describe('inference experiments (shadow tests)', () => {
     // The update passes through Updating and returns to Running.
     await until('exp-one', 'Running');
 
-    const promote = await rejection(c.sagemaker.send(new StopInferenceExperimentCommand({ Name: 'exp-one', ModelVariantActions: { Shadow: 'Promote', AllTraffic: 'Remove' } })));
-    expect(promote.name).toBe('ValidationException');
+    const promote = await rejection(c.sagemaker.send(new StopInferenceExperimentCommand({ Name: 'exp-one', ModelVariantActions: { AllTraffic: 'Promote' } })));
+    expect([promote.name, promote.message]).toEqual(['ValidationException', 'The production variant "AllTraffic" cannot be promoted; only the shadow variant "Shadow" can.']);
     await c.sagemaker.send(new StopInferenceExperimentCommand({ Name: 'exp-one', ModelVariantActions: { Shadow: 'Remove', AllTraffic: 'Retain' }, DesiredState: 'Cancelled', Reason: 'seen enough' }));
     const cancelled = await until('exp-one', 'Cancelled');
     expect(inOrder(cancelled.seen)).toBe(true);
@@ -243,4 +245,35 @@ describe('inference experiments (shadow tests)', () => {
     const second = await rejection(c.sagemaker.send(new CreateInferenceExperimentCommand({ ...experiment('exp-five'), EndpointName: 'with-shadow' })));
     expect(second.name).toBe('ValidationException');
   });
+
+  it('Stop with Promote makes the shadow the production variant through a new endpoint configuration', async () => {
+    await deploy(c.sagemaker, 'promote-me', LINEAR_LEARNER_IMAGE, linearUrl);
+    const input = experiment('exp-six');
+    input.EndpointName = 'promote-me';
+    input.ModelVariants![0].ModelName = 'promote-me';
+    await c.sagemaker.send(new CreateInferenceExperimentCommand(input));
+    await until('exp-six', 'Running');
+    await c.sagemaker.send(new StopInferenceExperimentCommand({ Name: 'exp-six', ModelVariantActions: { AllTraffic: 'Remove', Shadow: 'Promote' } }));
+    const done = await until('exp-six', 'Completed');
+    expect(done.last.ModelVariants!.map((v) => [v.VariantName, v.Status])).toEqual([
+      ['AllTraffic', 'Deleted'],
+      ['Shadow', 'InService'],
+    ]);
+    await poll(() => c.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'promote-me' })), (ep) => ep.EndpointConfigName === 'exp-six-promoted' && ep.EndpointStatus === 'InService');
+    const config = await c.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'exp-six-promoted' }));
+    expect(config.ProductionVariants!.map((v) => [v.VariantName, v.ModelName, v.InstanceType, v.InitialInstanceCount])).toEqual([['Shadow', 'shadow-km', 'ml.m5.large', 1]]);
+    // The k-means model now answers the endpoint's requests.
+    const out = await c.runtime.send(new InvokeEndpointCommand({ EndpointName: 'promote-me', Body: Buffer.from('0.5,-0.2,1.5'), ContentType: 'text/csv', Accept: 'application/json' }));
+    expect(out.InvokedProductionVariant).toBe('Shadow');
+    expect(JSON.parse(Buffer.from(out.Body!).toString()).predictions[0]).toHaveProperty('closest_cluster');
+  });
 });
+
+async function poll<T>(read: () => Promise<T>, done: (t: T) => boolean): Promise<T> {
+  for (let i = 0; i < 600; i++) {
+    const t = await read();
+    if (done(t)) return t;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('gave up polling');
+}

@@ -8,25 +8,26 @@ import type {
   ListInferenceExperimentsResponse,
   ModelVariantConfig,
   ModelVariantStatus,
+  ProductionVariant,
   StartInferenceExperimentRequest,
   StopInferenceExperimentRequest,
   UpdateInferenceExperimentRequest,
 } from '@aws-sdk/client-sagemaker';
-import { algorithmForImage } from '../../../algorithms/index.js';
 import { AwsError, validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { instanceStreams } from '../runtime/endpoint-logs.js';
 import type { ServingRegistry, ServingVariant } from '../runtime/serving-registry.js';
-import { ENDPOINT_CONFIG_KIND, isComponentConfig, type EndpointConfigRecord } from './endpoint-configs.js';
+import type { OperationHandler } from '../../protocol/aws-json.js';
+import { checkShadowMode, experimentSchedule, modelContainer } from './inference-experiment-checks.js';
+import { applyPromotion, promotionPlan } from './inference-experiment-promotion.js';
+import { ENDPOINT_CONFIG_KIND, type EndpointConfigRecord } from './endpoint-configs.js';
 import { ENDPOINT_KIND } from './endpoints.js';
 import { listPage } from './listing.js';
-import { MODEL_KIND, modelNotFound, type ModelRecord } from './models.js';
 import { scopeOf } from './scope.js';
 
 const KIND = 'inference-experiment';
-const DAY_MS = 86_400_000;
 
 /** The stored experiment: DescribeInferenceExperiment's members, plus the shadow's status and a timer generation. */
 interface ExperimentRecord {
@@ -50,6 +51,11 @@ interface ExperimentRecord {
   stopTo?: InferenceExperimentStatus;
   /** While Updating: the status the experiment returns to (Created or Running). */
   resumeTo?: InferenceExperimentStatus;
+  /** Set by Stop with Promote / Remove: the production variants the endpoint serves once stopped. */
+  promotion?: ProductionVariant[];
+  /** Variants a Stop removed (Deleted), and whether the shadow was promoted (InService). */
+  removed?: string[];
+  promoted?: boolean;
   /** Bumped on each change of course: a timer armed for an older one does nothing. */
   generation: number;
 }
@@ -72,6 +78,8 @@ export class InferenceExperimentService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly serving: ServingRegistry,
+    /** The finished operation table: a promotion creates an endpoint configuration and updates the endpoint. */
+    private readonly operations?: () => Record<string, OperationHandler>,
   ) {}
 
   create(req: CreateInferenceExperimentRequest, ctx: RequestContext): { InferenceExperimentArn: string } {
@@ -79,7 +87,7 @@ export class InferenceExperimentService {
     const arn = arnOf(scope, req.Name!);
     if (this.deps.db.get(scope, KIND, req.Name!)) throw new AwsError('ResourceInUse', `Cannot create already existing inference experiment "${arn}".`);
     if (req.DataStorageConfig) throw validation('localsage does not capture inference experiment data: remove DataStorageConfig.');
-    this.checkVariants(scope, req.EndpointName!, req.ModelVariants!, req.ShadowModeConfig!);
+    checkShadowMode(this.deps.db, scope, req.EndpointName!, req.ModelVariants!, req.ShadowModeConfig!);
     const active = this.deps.db
       .list<ExperimentRecord>(scope, KIND)
       .find((r) => r.data.EndpointName === req.EndpointName && !['Completed', 'Cancelled'].includes(r.data.Status));
@@ -89,7 +97,7 @@ export class InferenceExperimentService {
       Name: req.Name!,
       Arn: arn,
       Type: req.Type!,
-      Schedule: this.schedule(req.Schedule, now),
+      Schedule: experimentSchedule(req.Schedule, now),
       Status: 'Creating',
       Description: req.Description,
       CreationTime: new Date(now),
@@ -126,7 +134,7 @@ export class InferenceExperimentService {
       LastModifiedTime: e.LastModifiedTime,
       RoleArn: e.RoleArn,
       EndpointMetadata: { EndpointName: e.EndpointName, EndpointConfigName: endpoint?.EndpointConfigName, EndpointStatus: endpoint?.EndpointStatus as 'InService', FailureReason: endpoint?.FailureReason },
-      ModelVariants: e.ModelVariants.map((v) => ({ ...v, Status: v.VariantName === shadowName ? e.shadowStatus : 'InService' })),
+      ModelVariants: e.ModelVariants.map((v) => ({ ...v, Status: e.removed?.includes(v.VariantName!) && e.Status !== 'Stopping' ? 'Deleted' : v.VariantName === shadowName ? e.shadowStatus : 'InService' })),
       ShadowModeConfig: e.ShadowModeConfig,
       KmsKey: e.KmsKey,
     };
@@ -170,13 +178,13 @@ export class InferenceExperimentService {
     const shadowMode = req.ShadowModeConfig ?? e.ShadowModeConfig;
     if (req.ModelVariants || req.ShadowModeConfig) {
       if (e.Status === 'Running' && req.ModelVariants) throw validation('ModelVariants cannot change while the inference experiment is Running.');
-      this.checkVariants(scope, e.EndpointName, variants, shadowMode);
+      checkShadowMode(this.deps.db, scope, e.EndpointName, variants, shadowMode);
     }
     let schedule = e.Schedule;
     if (req.Schedule) {
       // A running experiment keeps its start; only its end may move.
       const start = e.Status === 'Running' ? e.Schedule.StartTime : (req.Schedule.StartTime ?? e.Schedule.StartTime);
-      schedule = this.schedule({ StartTime: start, EndTime: req.Schedule.EndTime ?? e.Schedule.EndTime }, this.deps.clock.now());
+      schedule = experimentSchedule({ StartTime: start, EndTime: req.Schedule.EndTime ?? e.Schedule.EndTime }, this.deps.clock.now());
     }
     // Updating for the control plane's transition time, then back where it was.
     const next = {
@@ -214,12 +222,17 @@ export class InferenceExperimentService {
     const e = this.load(scope, req.Name!);
     if (e.Status !== 'Running' && e.Status !== 'Created') throw conflict(e, 'stop', ['Created', 'Running']);
     const names = new Set(e.ModelVariants.map((v) => v.VariantName));
-    for (const [variant, action] of Object.entries(req.ModelVariantActions ?? {})) {
+    const actions = req.ModelVariantActions ?? {};
+    for (const variant of Object.keys(actions)) {
       if (!names.has(variant)) throw validation(`The variant "${variant}" in ModelVariantActions is not a model variant of inference experiment "${e.Arn}".`);
-      if (action === 'Promote') throw validation('localsage does not promote a shadow variant to production: use Retain or Remove, then UpdateEndpoint with a configuration that serves the model.');
     }
-    if (req.DesiredModelVariants?.length) throw validation('localsage does not redeploy DesiredModelVariants when an inference experiment stops.');
-    this.finish(scope, { ...e, StatusReason: req.Reason ?? e.StatusReason }, req.DesiredState ?? 'Completed');
+    const endpoint = this.deps.db.get<{ EndpointConfigName?: string }>(scope, ENDPOINT_KIND, e.EndpointName)?.data;
+    const config = endpoint && this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, endpoint.EndpointConfigName!)?.data;
+    const { config: shadowConfig } = this.shadowOf(scope, e);
+    const source = e.ShadowModeConfig.SourceModelVariantName!;
+    const promotion = promotionPlan(actions, req.DesiredModelVariants, e.ModelVariants, source, shadowConfig.ShadowModelVariantName!, config);
+    const removed = Object.entries(actions).filter(([, a]) => a === 'Remove').map(([v]) => v);
+    this.finish(scope, { ...e, StatusReason: req.Reason ?? e.StatusReason, promotion, removed, promoted: !!promotion }, req.DesiredState ?? 'Completed');
     return { InferenceExperimentArn: e.Arn };
   }
 
@@ -264,50 +277,6 @@ export class InferenceExperimentService {
 
   private save(scope: Scope, e: ExperimentRecord): void {
     this.deps.db.update(scope, KIND, e.Name, e);
-  }
-
-  /** Schedule defaults: start now, end seven days later; at most 30 days (CreateInferenceExperiment). */
-  private schedule(s: { StartTime?: Date; EndTime?: Date } | undefined, now: number): ExperimentRecord['Schedule'] {
-    const start = s?.StartTime ? new Date(s.StartTime) : new Date(now);
-    const end = s?.EndTime ? new Date(s.EndTime) : new Date(start.getTime() + 7 * DAY_MS);
-    if (end.getTime() <= start.getTime()) throw validation('Schedule.EndTime must be after Schedule.StartTime.');
-    if (end.getTime() - start.getTime() > 30 * DAY_MS) throw validation('The maximum duration of an inference experiment is 30 days.');
-    return { StartTime: start, EndTime: end };
-  }
-
-  /**
-   * ShadowMode: one production variant the endpoint serves with the same model, and one shadow
-   * variant of a model localsage can load (a built-in algorithm).
-   */
-  private checkVariants(scope: Scope, endpointName: string, variants: ModelVariantConfig[], shadowMode: NonNullable<CreateInferenceExperimentRequest['ShadowModeConfig']>): void {
-    const endpointArn = `arn:aws:sagemaker:${scope.region}:${scope.accountId}:endpoint/${endpointName.toLowerCase()}`;
-    const endpoint = this.deps.db.get<{ EndpointConfigName?: string; EndpointStatus?: string }>(scope, ENDPOINT_KIND, endpointName)?.data;
-    if (!endpoint) throw validation(`Could not find endpoint "${endpointArn}".`);
-    const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, endpoint.EndpointConfigName!)?.data;
-    if (isComponentConfig(config)) throw validation(`Endpoint "${endpointArn}" hosts inference components; an inference experiment shadows a variant that serves a model.`);
-    if (config?.ShadowProductionVariants?.length) throw validation(`Endpoint "${endpointArn}" already has a shadow variant in its endpoint configuration.`);
-    if (config?.AsyncInferenceConfig || config?.ProductionVariants?.some((p) => p.ServerlessConfig)) {
-      throw validation(`Endpoint "${endpointArn}" is asynchronous or serverless; shadow tests run on real-time endpoints.`);
-    }
-    const source = variants.find((v) => v.VariantName === shadowMode.SourceModelVariantName);
-    const shadowName = shadowMode.ShadowModelVariants![0].ShadowModelVariantName;
-    const shadow = variants.find((v) => v.VariantName === shadowName);
-    if (variants.length !== 2 || !source || !shadow || source === shadow) {
-      throw validation('ModelVariants must list exactly the ShadowModeConfig source variant and its shadow variant.');
-    }
-    for (const v of variants) if (!this.deps.db.get(scope, MODEL_KIND, v.ModelName!)) throw modelNotFound(scope, v.ModelName!);
-    const serving = config?.ProductionVariants?.find((p) => p.VariantName === source.VariantName);
-    if (!serving || serving.ModelName !== source.ModelName) {
-      throw validation(`The source variant "${source.VariantName}" with model "${source.ModelName}" is not a production variant of endpoint "${endpointArn}".`);
-    }
-    if (config?.ProductionVariants?.some((p) => p.VariantName === shadowName)) throw validation(`The shadow variant name "${shadowName}" is already a production variant of endpoint "${endpointArn}".`);
-    const image = this.modelOf(scope, shadow.ModelName!)?.Image;
-    if (!image || !algorithmForImage(image)) throw validation(`localsage shadows built-in algorithm models (linear-learner, kmeans); the image "${image}" of model "${shadow.ModelName}" is not one.`);
-  }
-
-  private modelOf(scope: Scope, name: string) {
-    const m = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, name)?.data;
-    return m?.PrimaryContainer ?? m?.Containers?.[0];
   }
 
   /** Runs `fn` after `ms` if the experiment is still on the same course. */
@@ -368,7 +337,7 @@ export class InferenceExperimentService {
   private shadowOf(scope: Scope, e: ExperimentRecord) {
     const config = e.ShadowModeConfig.ShadowModelVariants![0];
     const variant = e.ModelVariants.find((v) => v.VariantName === config.ShadowModelVariantName)!;
-    return { config, variant, url: this.modelOf(scope, variant.ModelName!)?.ModelDataUrl ?? '' };
+    return { config, variant, url: modelContainer(this.deps.db, scope, variant.ModelName!)?.ModelDataUrl ?? '' };
   }
 
   /** The shadow variant's loaded model starts getting copies of the source variant's requests. */
@@ -394,6 +363,12 @@ export class InferenceExperimentService {
   private settle(scope: Scope, e: ExperimentRecord): void {
     this.serving.setShadow(scope, e.EndpointName, undefined);
     const now = new Date(this.deps.clock.now());
-    this.save(scope, { ...e, Status: e.stopTo ?? 'Completed', shadowStatus: 'Deleted', CompletionTime: now, LastModifiedTime: now, generation: e.generation + 1 });
+    const settled = { ...e, Status: e.stopTo ?? 'Completed', shadowStatus: e.promoted ? 'InService' : 'Deleted', CompletionTime: now, LastModifiedTime: now, promotion: undefined, generation: e.generation + 1 } as ExperimentRecord;
+    this.save(scope, settled);
+    const table = this.operations?.();
+    if (!e.promotion || !table) return;
+    void applyPromotion(table, scope, e.EndpointName, e.Name, e.promotion).then((failure) => {
+      if (failure) this.save(scope, { ...settled, StatusReason: failure, promoted: false, shadowStatus: 'Deleted' });
+    });
   }
 }

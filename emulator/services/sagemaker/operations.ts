@@ -25,7 +25,8 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const configs = new EndpointConfigService(deps);
   const endpoints = new EndpointService(deps, serving, containers);
   const components = new InferenceComponentService(deps, serving, containers);
-  const experiments = new InferenceExperimentService(deps, serving);
+  // Promoting a shadow variant goes through the finished operation table (built below).
+  const experiments = new InferenceExperimentService(deps, serving, () => table);
   endpoints.onDelete.push((scope, name) => components.endpointDeleted(scope, name), (scope, name) => experiments.endpointDeleted(scope, name));
   const tags = new TagService(deps);
   const tuning = new TuningJobService(deps, training);
