@@ -96,7 +96,7 @@ export async function startEmulator(overrides: Partial<EmulatorConfig> = {}, wir
   const sagemaker = createSageMaker(deps, serving);
   await sagemaker.recover();
   // Auto scaling after the endpoints, so that restored scalers find the variants they act on.
-  const autoscaling = new AutoScalingHub(deps, metrics, sagemaker.endpoints);
+  const autoscaling = new AutoScalingHub(deps, metrics, sagemaker.endpoints, sagemaker.components);
   autoscaling.recover();
   const recorder = new EndpointMetricsRecorder(metrics, clock, sagemaker.endpoints, db);
   recorder.start();

@@ -12,8 +12,11 @@ import { GetObjectCommand, PutObjectCommand, CreateBucketCommand } from '@aws-sd
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
+  CreateInferenceComponentCommand,
   CreateModelCommand,
   CreateTrainingJobCommand,
+  DeleteInferenceComponentCommand,
+  DescribeInferenceComponentCommand,
   DescribeTrainingJobCommand,
   StopTrainingJobCommand,
   waitUntilEndpointInService,
@@ -166,6 +169,34 @@ describe('an image mapped to a local command', () => {
     const messages = events.events!.map((e) => e.message);
     expect(messages).toContain('crashing as asked');
     expect(messages.some((m) => m!.includes('the model worker exited with code 3; restarting it'))).toBe(true);
+  });
+
+  it('serves as an inference component given by its Container (Image, ArtifactUrl)', async () => {
+    await c.sagemaker.send(
+      new CreateEndpointConfigCommand({ EndpointConfigName: 'contract-ic', ExecutionRoleArn: ROLE, ProductionVariants: [{ VariantName: 'AllTraffic', InitialInstanceCount: 1, InstanceType: 'ml.m5.xlarge' }] }),
+    );
+    await c.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'contract-ic', EndpointConfigName: 'contract-ic' }));
+    await waitUntilEndpointInService({ client: c.sagemaker, maxWaitTime: 120, minDelay: 1, maxDelay: 1 }, { EndpointName: 'contract-ic' });
+    await c.sagemaker.send(
+      new CreateInferenceComponentCommand({
+        InferenceComponentName: 'contract-comp',
+        EndpointName: 'contract-ic',
+        Specification: { Container: { Image: CUSTOM_IMAGE, ArtifactUrl: modelUrl }, ComputeResourceRequirements: { NumberOfCpuCoresRequired: 1, MinMemoryRequiredInMb: 512 } },
+        RuntimeConfig: { CopyCount: 1 },
+      }),
+    );
+    const describe = () => c.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: 'contract-comp' }));
+    let ic = await describe();
+    while (ic.InferenceComponentStatus === 'Creating') {
+      await new Promise((r) => setTimeout(r, 100));
+      ic = await describe();
+    }
+    expect([ic.InferenceComponentStatus, ic.Specification?.Container?.DeployedImage?.SpecifiedImage, ic.Specification?.Container?.ArtifactUrl]).toEqual(['InService', CUSTOM_IMAGE, modelUrl]);
+    const out = await c.runtime.send(new InvokeEndpointCommand({ EndpointName: 'contract-ic', InferenceComponentName: 'contract-comp', Body: Buffer.from('5'), ContentType: 'text/plain' }));
+    expect(JSON.parse(Buffer.from(out.Body!).toString())).toEqual({ prediction: 30 });
+    await c.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: 'contract-comp' }));
+    const gone = await c.runtime.send(new InvokeEndpointCommand({ EndpointName: 'contract-ic', InferenceComponentName: 'contract-comp', Body: Buffer.from('5'), ContentType: 'text/plain' })).catch((e) => e);
+    expect(gone.name).toBe('ValidationError');
   });
 });
 

@@ -6,7 +6,7 @@ import { invalid, objectNotFound } from './errors.js';
 import { evaluateTarget, fitToBounds, runScheduledAction, type ScalerContext } from './evaluation.js';
 import { targetTrackingMetric, validateSteps } from './policies.js';
 import { parseSchedule, type Schedule } from './schedule.js';
-import { targetKey, type PolicyState, type TargetState } from './state.js';
+import { capacityNoun, targetKey, type PolicyState, type TargetState } from './state.js';
 import {
   DEFAULT_COOLDOWN_SECONDS,
   DEFAULT_TARGET_TRACKING_ALARMS,
@@ -365,8 +365,8 @@ export class ApplicationAutoScaler {
     a.StatusMessage =
       outcome.message ??
       (outcome.status === 'Successful'
-        ? `Successfully set desired instance count to ${a.toCapacity}. Change successfully fulfilled by ${a.ServiceNamespace}.`
-        : `Failed to set desired instance count to ${a.toCapacity}.`);
+        ? `Successfully set desired ${capacityNoun(a.ScalableDimension)} to ${a.toCapacity}. Change successfully fulfilled by ${a.ServiceNamespace}.`
+        : `Failed to set desired ${capacityNoun(a.ScalableDimension)} to ${a.toCapacity}.`);
   }
 
   private removePolicy(p: PolicyState): void {

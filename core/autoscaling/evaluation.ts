@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { AlarmEvaluation, MetricAlarm } from './alarm.js';
 import type { ActivityRecord } from './activities.js';
 import { applyAdjustment, proportional, stepAdjustment } from './policies.js';
-import { alarmCause, type Proposal, type TargetState } from './state.js';
+import { alarmCause, capacityNoun, type Proposal, type TargetState } from './state.js';
 import type { CapacityOutcome } from './types.js';
 
 /**
@@ -158,15 +158,18 @@ export function fitToBounds(ctx: ScalerContext, t: TargetState, scheduledName: s
 function refusedWhileUpdating(ctx: ScalerContext, t: TargetState, from: number, to: number, cause: string, now: number): boolean {
   if (!t.resource.isUpdating?.()) return false;
   const endpoint = /^endpoint\/([^/]+)\//.exec(t.ResourceId)?.[1] ?? t.ResourceId;
+  const component = /^inference-component\/([^/]+)$/.exec(t.ResourceId)?.[1];
   const reason =
-    t.ServiceNamespace === 'sagemaker'
+    t.ServiceNamespace === 'sagemaker' && component !== undefined
+      ? `Cannot update inference component "arn:aws:sagemaker:${ctx.region}:${ctx.account}:inference-component/${component.toLowerCase()}" in status Updating. (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException; Request ID: ${ctx.uuid()})`
+      : t.ServiceNamespace === 'sagemaker'
       ? `Cannot update in-progress endpoint "arn:aws:sagemaker:${ctx.region}:${ctx.account}:endpoint/${endpoint.toLowerCase()}". (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException; Request ID: ${ctx.uuid()})`
       : `the resource is being updated`;
   ctx.activities.push({
     ...capacityActivity(ctx, t, to, cause, now),
     EndTime: now,
     StatusCode: 'Failed',
-    StatusMessage: `Failed to set desired instance count to ${to}. Reason: ${reason}`,
+    StatusMessage: `Failed to set desired ${capacityNoun(t.ScalableDimension)} to ${to}. Reason: ${reason}`,
     fromCapacity: from,
     toCapacity: from,
   });
@@ -180,7 +183,7 @@ function capacityActivity(ctx: ScalerContext, t: TargetState, to: number, cause:
     ServiceNamespace: t.ServiceNamespace,
     ResourceId: t.ResourceId,
     ScalableDimension: t.ScalableDimension,
-    Description: `Setting desired instance count to ${to}.`,
+    Description: `Setting desired ${capacityNoun(t.ScalableDimension)} to ${to}.`,
     Cause: cause,
     StartTime: now,
   };
@@ -202,8 +205,8 @@ function setCapacity(ctx: ScalerContext, t: TargetState, from: number, to: numbe
     a.StatusMessage =
       o.message ??
       (o.status === 'Successful'
-        ? `Successfully set desired instance count to ${to}. Change successfully fulfilled by ${t.ServiceNamespace}.`
-        : `Failed to set desired instance count to ${to}.`);
+        ? `Successfully set desired ${capacityNoun(t.ScalableDimension)} to ${to}. Change successfully fulfilled by ${t.ServiceNamespace}.`
+        : `Failed to set desired ${capacityNoun(t.ScalableDimension)} to ${to}.`);
   });
 }
 
@@ -215,12 +218,12 @@ function recordNotScaled(ctx: ScalerContext, t: TargetState, p: Proposal, C: num
     ServiceNamespace: t.ServiceNamespace,
     ResourceId: t.ResourceId,
     ScalableDimension: t.ScalableDimension,
-    Description: `Attempting to set desired instance count to ${p.desired}.`,
+    Description: `Attempting to set desired ${capacityNoun(t.ScalableDimension)} to ${p.desired}.`,
     Cause: alarmCause(p),
     StartTime: now,
     EndTime: now,
     StatusCode: 'Failed',
-    StatusMessage: `Failed to set desired instance count to ${p.desired}.`,
+    StatusMessage: `Failed to set desired ${capacityNoun(t.ScalableDimension)} to ${p.desired}.`,
     NotScaledReasons: [{ Code: code, MinCapacity: t.min, MaxCapacity: t.max, CurrentCapacity: C }],
     fromCapacity: C,
     toCapacity: to,

@@ -57,10 +57,13 @@ export function validateSteps(steps: StepAdjustment[]): void {
 export function targetTrackingMetric(resourceId: string, c: NonNullable<PutScalingPolicyRequest['TargetTrackingScalingPolicyConfiguration']>): MetricQuery {
   if (c.PredefinedMetricSpecification) {
     const type = c.PredefinedMetricSpecification.PredefinedMetricType;
-    if (type !== 'SageMakerVariantInvocationsPerInstance') {
-      throw invalid(`PredefinedMetricType ${type} is not supported by localsage (SageMakerVariantInvocationsPerInstance, or a CustomizedMetricSpecification)`);
+    const metric = { SageMakerVariantInvocationsPerInstance: 'InvocationsPerInstance', SageMakerInferenceComponentInvocationsPerCopy: 'InvocationsPerCopy' }[type as string];
+    if (!metric) {
+      throw invalid(
+        `PredefinedMetricType ${type} is not supported by localsage (SageMakerVariantInvocationsPerInstance, SageMakerInferenceComponentInvocationsPerCopy, or a CustomizedMetricSpecification)`,
+      );
     }
-    return { Namespace: 'AWS/SageMaker', MetricName: 'InvocationsPerInstance', Dimensions: sageMakerDimensions(resourceId), Statistic: 'Sum' };
+    return { Namespace: 'AWS/SageMaker', MetricName: metric, Dimensions: sageMakerDimensions(resourceId), Statistic: 'Sum' };
   }
   const m = c.CustomizedMetricSpecification;
   if (!m) throw invalid('a target tracking policy needs PredefinedMetricSpecification or CustomizedMetricSpecification');

@@ -59,9 +59,17 @@ export function targetKey(r: { ServiceNamespace?: string; ResourceId?: string; S
 }
 
 /** endpoint/<e>/variant/<v> -> the EndpointName and VariantName dimensions of AWS/SageMaker metrics. */
+/** What a scalable dimension counts, in activity messages: an inference component's copies, else instances. */
+export function capacityNoun(scalableDimension: string | undefined): string {
+  return scalableDimension === 'sagemaker:inference-component:DesiredCopyCount' ? 'copy count' : 'instance count';
+}
+
 export function sageMakerDimensions(resourceId: string): { Name: string; Value: string }[] {
   const m = /^endpoint\/([^/]+)\/variant\/([^/]+)$/.exec(resourceId);
-  return m ? [{ Name: 'EndpointName', Value: m[1] }, { Name: 'VariantName', Value: m[2] }] : [];
+  if (m) return [{ Name: 'EndpointName', Value: m[1] }, { Name: 'VariantName', Value: m[2] }];
+  // An inference component (resource ID inference-component/<name>) has metrics of its own.
+  const component = /^inference-component\/([^/]+)$/.exec(resourceId);
+  return component ? [{ Name: 'InferenceComponentName', Value: component[1] }] : [];
 }
 
 /** The Cause of a policy-driven activity, as AWS words it. */

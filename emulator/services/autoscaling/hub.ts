@@ -3,6 +3,7 @@ import type { Scope } from '../../storage/database.js';
 import type { MetricStore } from '../cloudwatch/metric-store.js';
 import type { ServiceDeps } from '../deps.js';
 import type { EndpointService } from '../sagemaker/endpoints.js';
+import type { InferenceComponentService } from '../sagemaker/inference-components.js';
 
 export const TARGET_KIND = 'autoscaling-target';
 export const POLICY_KIND = 'autoscaling-policy';
@@ -11,6 +12,7 @@ export const ACTIVITY_KIND = 'autoscaling-activity';
 export const ALARM_KIND = 'cloudwatch-alarm';
 
 export const SAGEMAKER_DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
+export const COMPONENT_DIMENSION = 'sagemaker:inference-component:DesiredCopyCount';
 
 export interface TargetIds {
   ServiceNamespace?: string;
@@ -37,6 +39,7 @@ export type StoredAlarm = PutMetricAlarmInput & { AlarmArn: string; AlarmConfigu
 export const targetName = (ids: TargetIds) => `${ids.ServiceNamespace}|${ids.ResourceId}|${ids.ScalableDimension}`;
 const scopeKey = (s: Scope) => `${s.accountId}/${s.region}`;
 const VARIANT_RESOURCE = /^endpoint\/([^/]+)\/variant\/([^/]+)$/;
+export const COMPONENT_RESOURCE = /^inference-component\/([^/]+)$/;
 
 /**
  * The live side of Application Auto Scaling: one core ApplicationAutoScaler per account and
@@ -54,7 +57,13 @@ export class AutoScalingHub {
     private readonly deps: ServiceDeps,
     private readonly metrics: MetricStore,
     private readonly endpoints: EndpointService,
+    readonly components?: InferenceComponentService,
   ) {
+    if (components) {
+      components.componentDeleted = (scope, name) => {
+        for (const r of this.deps.db.list<StoredTarget>(scope, TARGET_KIND)) if (r.data.ResourceId === `inference-component/${name}`) this.deregister(scope, r.data);
+      };
+    }
     endpoints.scaling = {
       registeredVariants: (scope, endpointName) =>
         this.deps.db
@@ -81,6 +90,8 @@ export class AutoScalingHub {
 
   /** A SageMaker variant as a scalable resource: its DesiredInstanceCount, moved the way SageMaker moves it. */
   capacityTarget(scope: Scope, resourceId: string): CapacityTarget {
+    const component = COMPONENT_RESOURCE.exec(resourceId)?.[1];
+    if (component !== undefined && this.components) return this.componentTarget(scope, this.components, component);
     const [, endpointName, variantName] = VARIANT_RESOURCE.exec(resourceId) ?? [];
     const variant = () => this.endpoints.peek(scope, endpointName)?.ProductionVariants?.find((v) => v.VariantName === variantName);
     return {
@@ -100,6 +111,30 @@ export class AutoScalingHub {
           });
         } catch (e) {
           done({ status: 'Failed', message: `Failed to set desired instance count to ${count}. Reason: ${(e as Error).message}` });
+        }
+      },
+    };
+  }
+
+  /** An inference component as a scalable resource: its DesiredCopyCount, moved by UpdateInferenceComponentRuntimeConfig. */
+  private componentTarget(scope: Scope, components: InferenceComponentService, name: string): CapacityTarget {
+    return {
+      desiredCapacity: () => components.peek(scope, name)?.desiredCopies ?? 0,
+      isUpdating: () => {
+        const status = components.peek(scope, name)?.status;
+        return status !== undefined && status !== 'InService';
+      },
+      setDesiredCapacity: (count, done) => {
+        queueMicrotask(() => this.sync());
+        const failed = (reason: string) => done({ status: 'Failed', message: `Failed to set desired copy count to ${count}. Reason: ${reason}` });
+        try {
+          void components.scaleCopies(scope, name, count).then((failure) => {
+            if (failure) failed(failure);
+            else done({ status: 'Successful' });
+            this.sync();
+          });
+        } catch (e) {
+          failed((e as Error).message);
         }
       },
     };
@@ -185,6 +220,18 @@ export class AutoScalingHub {
 
   /** An activity whose capacity change outlived the process: done when its endpoint is InService again. */
   private follow(scope: Scope, a: ActivityRecord): void {
+    const component = COMPONENT_RESOURCE.exec(a.ResourceId)?.[1];
+    if (component !== undefined) {
+      // A copy-count change the restart cut short is re-placed by the component's own recovery.
+      const check = () => {
+        const c = this.components?.peek(scope, component);
+        if (!c) this.scaler(scope).completeActivity(a.ActivityId, { status: 'Failed', message: `Failed to set desired copy count to ${a.toCapacity}. Reason: the inference component was deleted.` });
+        else if (c.status !== 'Updating') this.scaler(scope).completeActivity(a.ActivityId, { status: 'Successful' });
+        else return void this.deps.clock.schedule(5_000, check);
+        this.sync();
+      };
+      return check();
+    }
     const endpointName = VARIANT_RESOURCE.exec(a.ResourceId)?.[1] ?? '';
     const check = () => {
       const ep = this.endpoints.peek(scope, endpointName);

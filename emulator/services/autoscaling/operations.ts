@@ -10,6 +10,8 @@ import { pageByOffset } from '../page-token.js';
 import { scopeOf } from '../sagemaker/scope.js';
 import type { EndpointService } from '../sagemaker/endpoints.js';
 import {
+  COMPONENT_DIMENSION,
+  COMPONENT_RESOURCE,
   POLICY_KIND,
   SAGEMAKER_DIMENSION,
   SCHEDULED_KIND,
@@ -64,7 +66,14 @@ export function createApplicationAutoScaling(deps: ServiceDeps, hub: AutoScaling
 
   function checkSageMakerTarget(scope: Scope, ids: TargetIds): void {
     if (ids.ServiceNamespace !== 'sagemaker') {
-      throw validation(`localsage scales SageMaker endpoint variants only; service namespace ${ids.ServiceNamespace} is not emulated.`);
+      throw validation(`localsage scales SageMaker endpoint variants and inference components only; service namespace ${ids.ServiceNamespace} is not emulated.`);
+    }
+    const component = COMPONENT_RESOURCE.exec(ids.ResourceId ?? '')?.[1];
+    if (component !== undefined && ids.ScalableDimension === COMPONENT_DIMENSION) {
+      if (!hub.components?.peek(scope, component)) {
+        throw validation(`The target resource 'inference-component/${component}' does not exist or is not in a state that allows registration.`);
+      }
+      return;
     }
     const m = /^endpoint\/([^/]+)\/variant\/([^/]+)$/.exec(ids.ResourceId ?? '');
     if (!m || ids.ScalableDimension !== SAGEMAKER_DIMENSION) {

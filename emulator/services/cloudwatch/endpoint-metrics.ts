@@ -5,6 +5,7 @@ import type { InvocationOutcome, InvocationRecorder } from '../runtime/invocatio
 import type { EndpointService } from '../sagemaker/endpoints.js';
 import { ENDPOINT_CONFIG_KIND, type EndpointConfigRecord } from '../sagemaker/endpoint-configs.js';
 import type { Database } from '../../storage/database.js';
+import { ComponentMetrics } from './component-metrics.js';
 import { MINUTE_MS, type MetricStore, type Series } from './metric-store.js';
 
 interface VariantMetrics {
@@ -80,6 +81,7 @@ export class EndpointMetricsRecorder implements InvocationRecorder {
   private readonly variants = new Set<VariantMetrics>();
   private readonly clockFactor: number;
   private cancel: (() => void) | undefined;
+  private readonly components: ComponentMetrics;
 
   constructor(
     private readonly store: MetricStore,
@@ -88,6 +90,7 @@ export class EndpointMetricsRecorder implements InvocationRecorder {
     private readonly db: Database,
   ) {
     this.clockFactor = clock instanceof ScaledClock ? clock.factor : 1;
+    this.components = new ComponentMetrics(store, clock);
     // Whoever reads the store first gets the minute in progress folded in.
     store.beforeRead(() => {
       for (const v of this.variants.values()) this.fold(v);
@@ -135,6 +138,10 @@ export class EndpointMetricsRecorder implements InvocationRecorder {
     if (outcome.status >= 500) p.e5xx++;
     else if (outcome.status >= 400) p.e4xx++;
     p.busy += model + over;
+  }
+
+  recordComponent(scope: Scope, componentName: string, copies: number, outcome: InvocationOutcome): void {
+    this.components.record(scope, componentName, copies, outcome);
   }
 
   /** Moves the pending sums of a variant into the store (and starts `next` minute, if given). */

@@ -161,7 +161,9 @@ export class MetricStore {
       if (!s.dirty.size) continue;
       const dims = dimensionKey(s.dimensions);
       for (const minute of s.dirty) {
-        const a = s.minutes.get(minute)!;
+        const a = s.minutes.get(minute);
+        // A minute recorded with a timestamp already past retention was just forgotten above.
+        if (!a) continue;
         rows.push({ account: s.scope.accountId, region: s.scope.region, namespace: s.namespace, metric: s.metricName, dims, unit: s.unit, minute, ...a });
       }
       s.dirty.clear();

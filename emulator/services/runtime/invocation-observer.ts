@@ -2,6 +2,7 @@ import type { ModelAnswer } from '../../../algorithms/index.js';
 import type { Scope } from '../../storage/database.js';
 import type { DataCapture } from './data-capture.js';
 import type { EndpointLogs } from './endpoint-logs.js';
+import type { ShadowMirror } from './shadow-mirror.js';
 import type { ServingEndpoint, ServingVariant } from './serving-registry.js';
 
 /** The request as the invoke path already holds it (InvokeEndpointInput's members). */
@@ -23,9 +24,11 @@ export class InvocationObserver {
   constructor(
     private readonly logs: EndpointLogs,
     private readonly capture: DataCapture,
+    private readonly shadows?: ShadowMirror,
   ) {}
 
-  succeeded(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant, request: ObservedRequest, answer: ModelAnswer): void {
+  succeeded(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant, request: ObservedRequest & { Accept?: string }, answer: ModelAnswer): void {
+    if (endpoint.shadow?.source === variant.name) this.shadows?.mirror(scope, endpoint, request.Body as Buffer, request.ContentType, request.Accept);
     if (!endpoint.capture) return;
     this.capture.capture(endpoint.capture, {
       endpoint: endpoint.name,

@@ -16,6 +16,8 @@ export interface InvocationOutcome {
  */
 export interface InvocationRecorder {
   record(scope: Scope, endpointName: string, variantName: string, outcome: InvocationOutcome): void;
+  /** An invocation of an inference component with `copies` copies in service (besides `record` for its variant). */
+  recordComponent?(scope: Scope, componentName: string, copies: number, outcome: InvocationOutcome): void;
 }
 
 /** Records nothing: for callers that run without CloudWatch. */

@@ -4,6 +4,7 @@ import { AwsError } from '../../protocol/errors.js';
 import type { CallerIdentity } from '../../protocol/identity.js';
 import type { RestJsonOperation, RestRequestContext } from '../../protocol/rest-json.js';
 import type { Scope } from '../../storage/database.js';
+import { COMPONENT_HEADER_REQUIRED } from './component-registry.js';
 import { endpointLogGroup } from './endpoint-logs.js';
 import type { InvocationObserver } from './invocation-observer.js';
 import { NO_RECORDING, type InvocationRecorder } from './invocation-recorder.js';
@@ -32,7 +33,8 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
     const endpoint = this.endpoint(scope, input.EndpointName!);
     let variant: ServingVariant;
     try {
-      variant = this.chooseVariant(endpoint, input.TargetVariant);
+      // A request naming an inference component goes to that component's model.
+      variant = input.InferenceComponentName === undefined ? this.chooseVariant(endpoint, input.TargetVariant) : this.serving.components.resolve(scope, endpoint, input.InferenceComponentName);
     } catch (e) {
       this.record(scope, endpoint, undefined, ctx, 0, 400);
       throw e;
@@ -113,11 +115,14 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
     const v = variant ?? this.routedVariant(endpoint);
     if (!v) return;
     const totalMs = performance.now() - ctx.arrivedMs;
-    this.recorder.record(scope, endpoint.name, v.name, {
+    const outcome = {
       modelLatencyUs: Math.round(modelMs * 1000),
       overheadLatencyUs: Math.max(0, Math.round((totalMs - modelMs) * 1000)),
       status,
-    });
+    };
+    this.recorder.record(scope, endpoint.name, v.name, outcome);
+    // An inference component's requests also count under its own InferenceComponentName.
+    if (v.component !== undefined) this.recorder.recordComponent?.(scope, v.component, v.instanceCount, outcome);
   }
 
   private modelError(scope: Scope, endpoint: ServingEndpoint, variant: ServingVariant, input: InvokeEndpointInput, ctx: RestRequestContext, modelStart: number, e: unknown): AwsError {
@@ -132,11 +137,12 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
   chooseVariant(endpoint: ServingEndpoint, target: string | undefined): ServingVariant {
     if (target !== undefined) {
       const v = endpoint.variants.find((x) => x.name === target);
-      if (!v) throw new AwsError('ValidationError', `Target variant ${target} not found for endpoint ${endpoint.name}.`);
+      if (!v) throw new AwsError('ValidationError', endpoint.componentBased ? COMPONENT_HEADER_REQUIRED : `Target variant ${target} not found for endpoint ${endpoint.name}.`);
       return v;
     }
     const v = this.routedVariant(endpoint);
-    if (!v) throw new AwsError('ValidationError', `Endpoint ${endpoint.name} has no variant with a positive weight to route to.`);
+    // An endpoint that hosts inference components has no variant of its own to route to.
+    if (!v) throw new AwsError('ValidationError', endpoint.componentBased ? COMPONENT_HEADER_REQUIRED : `Endpoint ${endpoint.name} has no variant with a positive weight to route to.`);
     return v;
   }
 

@@ -9,6 +9,7 @@ import { InvocationObserver } from './invocation-observer.js';
 import type { InvocationRecorder } from './invocation-recorder.js';
 import { InvokeEndpointService } from './invoke-endpoint.js';
 import type { ServingRegistry } from './serving-registry.js';
+import { ShadowMirror } from './shadow-mirror.js';
 import { StreamInferenceService } from './stream-inference.js';
 
 /** SageMaker Runtime: its operations for the rest-json protocol layer, and what they share. */
@@ -16,7 +17,7 @@ export function createRuntime(deps: { serving: ServingRegistry; store: ObjectSto
   const { serving, store, clock, db } = deps;
   const logs = new EndpointLogs(db, clock);
   const capture = new DataCapture(store, clock);
-  const observer = new InvocationObserver(logs, capture);
+  const observer = new InvocationObserver(logs, capture, new ShadowMirror(deps.recorder));
   const invoke = new InvokeEndpointService(serving, deps.recorder, observer);
   const asyncInference = new AsyncInferenceService(serving, store, clock, db, logs, observer);
   const operations: Record<string, RestJsonOperation> = {

@@ -1,6 +1,7 @@
 import { loadModel, unpackModelArtifact, type LoadedModel } from '../../../algorithms/index.js';
 import type { ContainerModel } from '../../containers/index.js';
 import type { InstancePool } from './capacity.js';
+import { ComponentRegistry } from './component-registry.js';
 import type { Scope } from '../../storage/database.js';
 import { parseS3Uri, readObject, type ObjectStore } from '../../storage/object-store.js';
 import type { CaptureSettings } from './data-capture.js';
@@ -18,6 +19,8 @@ export interface ServingVariant {
   instanceCount: number;
   /** In capacity mode: the variant's instances, with their workers and queues. */
   capacity?: InstancePool;
+  /** Set when this is an inference component's model: its name (instanceCount is then its copy count). */
+  component?: string;
 }
 
 export interface ServingEndpoint {
@@ -28,12 +31,26 @@ export interface ServingEndpoint {
   capture?: CaptureSettings;
   /** AsyncInferenceConfig, on an asynchronous endpoint. */
   async?: AsyncSettings;
+  /** The endpoint hosts inference components (its variants have no model of their own). */
+  componentBased?: boolean;
+  /** While an inference experiment runs: the shadow variant that gets copies of the source variant's requests. */
+  shadow?: ShadowSettings;
+}
+
+export interface ShadowSettings {
+  /** The production variant whose requests are copied. */
+  source: string;
+  variant: ServingVariant;
+  samplingPercentage: number;
+  /** Deployed from the endpoint configuration's ShadowProductionVariants (else by an inference experiment). */
+  fromConfig?: boolean;
 }
 
 /** What an endpoint serves besides its variants: from its endpoint configuration. */
 export interface EndpointFeatures {
   capture?: CaptureSettings;
   async?: AsyncSettings;
+  componentBased?: boolean;
 }
 
 export interface AsyncSettings {
@@ -73,6 +90,10 @@ export async function fetchModelFile(store: ObjectStore, modelDataUrl: string): 
 export class ServingRegistry {
   private readonly endpoints = new Map<string, ServingEndpoint>();
   private readonly models = new Map<string, LoadedModel>();
+  /** Inference components in service, for requests that name one. */
+  readonly components = new ComponentRegistry();
+  /** Shadow variants of running inference experiments, kept across redeploys of their endpoint. */
+  private readonly shadows = new Map<string, ShadowSettings>();
 
   constructor(private readonly store: ObjectStore) {}
 
@@ -96,13 +117,23 @@ export class ServingRegistry {
 
   set(scope: Scope, name: string, variants: ServingVariant[], features: EndpointFeatures = {}): void {
     this.last = undefined;
-    this.endpoints.set(this.key(scope, name), { name, variants, totalWeight: variants.reduce((s, v) => s + v.weight, 0), ...features });
+    const key = this.key(scope, name);
+    this.endpoints.set(key, { name, variants, totalWeight: variants.reduce((s, v) => s + v.weight, 0), ...features, shadow: this.shadows.get(key) });
+  }
+
+  /** An inference experiment starts (or stops, with undefined) copying the endpoint's requests to a shadow variant. */
+  setShadow(scope: Scope, name: string, shadow: ShadowSettings | undefined): void {
+    const key = this.key(scope, name);
+    if (shadow) this.shadows.set(key, shadow);
+    else this.shadows.delete(key);
+    const ep = this.endpoints.get(key);
+    if (ep) ep.shadow = shadow;
   }
 
   setWeights(scope: Scope, name: string, weights: Map<string, number>): void {
     const ep = this.get(scope, name);
     if (!ep) return;
-    this.set(scope, name, ep.variants.map((v) => ({ ...v, weight: weights.get(v.name) ?? v.weight })), { capture: ep.capture, async: ep.async });
+    this.set(scope, name, ep.variants.map((v) => ({ ...v, weight: weights.get(v.name) ?? v.weight })), { capture: ep.capture, async: ep.async, componentBased: ep.componentBased });
   }
 
   /**

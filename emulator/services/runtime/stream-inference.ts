@@ -60,7 +60,8 @@ export class StreamInferenceService implements RestJsonOperation<InvokeEndpointW
     const scope = { accountId: ctx.identity.accountId, region: ctx.identity.region };
     const endpoint = this.serving.get(scope, input.EndpointName!);
     if (!endpoint) throw new AwsError('ValidationError', `Endpoint ${input.EndpointName} of account ${scope.accountId} not found.`);
-    const variant = this.invoke.chooseVariant(endpoint, input.TargetVariant);
+    const variant =
+      input.InferenceComponentName === undefined ? this.invoke.chooseVariant(endpoint, input.TargetVariant) : this.serving.components.resolve(scope, endpoint, input.InferenceComponentName);
     const body = input.Body as Buffer;
     const model = variant.model;
     const modelStart = performance.now();

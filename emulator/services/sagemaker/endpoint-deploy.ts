@@ -7,9 +7,10 @@ import type { ServiceDeps } from '../deps.js';
 import { captureSettings } from '../runtime/data-capture.js';
 import { instanceStreams } from '../runtime/endpoint-logs.js';
 import { InstancePool, type RoutingStrategy } from '../runtime/capacity.js';
-import { ModelLoadError, type EndpointFeatures, type ServingRegistry, type ServingVariant } from '../runtime/serving-registry.js';
+import { ModelLoadError, type EndpointFeatures, type ServingRegistry, type ServingVariant, type ShadowSettings } from '../runtime/serving-registry.js';
 import { sagemakerArn } from './arns.js';
-import { DEFAULT_ASYNC_CONCURRENCY, ENDPOINT_CONFIG_KIND, type EndpointConfigRecord } from './endpoint-configs.js';
+import { DEFAULT_ASYNC_CONCURRENCY, ENDPOINT_CONFIG_KIND, isComponentConfig, type EndpointConfigRecord } from './endpoint-configs.js';
+import type { EndpointShadows } from './endpoint-shadows.js';
 import { MODEL_KIND, servingContainer, type ModelRecord } from './models.js';
 import type { EndpointRecord } from './endpoints.js';
 
@@ -25,7 +26,9 @@ export class VariantDeployer {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly serving: ServingRegistry,
-    private readonly containers?: ContainerRuntime,
+    private readonly containers: ContainerRuntime | undefined,
+    /** Loads a configuration's shadow variant (ShadowProductionVariants). */
+    private readonly shadows: EndpointShadows,
   ) {}
 
   /** What the endpoint's configuration turns on besides serving: data capture, asynchronous inference. */
@@ -33,6 +36,7 @@ export class VariantDeployer {
     const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
     const async = config?.AsyncInferenceConfig;
     return {
+      componentBased: isComponentConfig(config),
       capture: captureSettings(config?.DataCaptureConfig),
       async: async && {
         outputPath: async.OutputConfig!.S3OutputPath!,
@@ -53,12 +57,14 @@ export class VariantDeployer {
     ep: EndpointRecord,
     configName: string,
     current?: ProductionVariantSummary[],
-  ): Promise<{ variants: ServingVariant[]; deployed: DeployedVariant[] }> {
+  ): Promise<{ variants: ServingVariant[]; deployed: DeployedVariant[]; shadow?: ShadowSettings }> {
     const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
     if (!config) throw new ModelLoadError(`Could not find endpoint configuration "${sagemakerArn(scope, 'endpoint-config', configName)}".`);
     const out: ServingVariant[] = [];
     const deployed: DeployedVariant[] = [];
     const endpointName = ep.EndpointName!;
+    // Inference components bring their own models (inference-components.ts): the variants load none.
+    if (isComponentConfig(config)) return { variants: [], deployed: [] };
     const capacityMode = this.capacityModeOf(scope, endpointName);
     const deployment = this.deployment(ep, configName);
     try {
@@ -87,11 +93,11 @@ export class VariantDeployer {
         }
         out.push(await this.loadBuiltIn(ep, deployment, model, container, v, current, capacityMode));
       }
+      return { variants: out, deployed, shadow: await this.shadows.load(scope, ep.EndpointArn!, config) };
     } catch (e) {
       await Promise.all(deployed.map((d) => d.stop()));
       throw e;
     }
-    return { variants: out, deployed };
   }
 
   private async loadBuiltIn(

@@ -22,6 +22,7 @@ import { ENDPOINT_CONFIG_KIND, endpointConfigNotFound, type EndpointConfigRecord
 import { VariantDeployer } from './endpoint-deploy.js';
 import { FamilyRecords, type ServiceFamilyDeclaration } from './engine/layered.js';
 import { MODEL_KIND, servingContainer, type ModelRecord } from './models.js';
+import { EndpointShadows } from './endpoint-shadows.js';
 import { scopeOf } from './scope.js';
 
 export { CAPACITY_MODE_TAG } from './endpoint-deploy.js';
@@ -33,8 +34,10 @@ export { CAPACITY_MODE_TAG } from './endpoint-deploy.js';
  */
 export type EndpointRecord = DescribeEndpointOutput & { CapacityChangeDoneAt?: number };
 
+export const ENDPOINT_KIND = 'endpoint';
+
 /** Endpoints on the engine: the generic not-found and in-use errors are AWS's; ListEndpoints newest first. */
-export const ENDPOINT_FAMILY: ServiceFamilyDeclaration<EndpointRecord> = { name: 'Endpoint', storageKind: 'endpoint', list: { defaultOrder: 'Descending' } };
+export const ENDPOINT_FAMILY: ServiceFamilyDeclaration<EndpointRecord> = { name: 'Endpoint', storageKind: ENDPOINT_KIND, list: { defaultOrder: 'Descending' } };
 
 /** What auto scaling needs to hear from endpoints, and may refuse (set by Application Auto Scaling). */
 export interface EndpointScalingHooks {
@@ -50,12 +53,15 @@ export interface EndpointScalingHooks {
  */
 export class EndpointService {
   scaling: EndpointScalingHooks | undefined;
+  /** Told of each DeleteEndpoint: the inference components on it go too, a shadow test on it is cancelled. */
+  readonly onDelete: ((scope: Scope, endpointName: string) => void)[] = [];
   /** Warm-up draws: one stream of the project's PRNG, seeded per process. */
   private readonly warmupRng = new Rng(Date.now() >>> 0, STREAM.warmup);
   private readonly capacityWaiters = new Map<string, (() => void)[]>();
   private readonly logs: EndpointLogs;
   private readonly deployer: VariantDeployer;
   readonly records: FamilyRecords<EndpointRecord>;
+  private readonly shadows: EndpointShadows;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -63,7 +69,8 @@ export class EndpointService {
     private readonly containers?: ContainerRuntime,
   ) {
     this.logs = new EndpointLogs(deps.db, deps.clock);
-    this.deployer = new VariantDeployer(deps, serving, containers);
+    this.shadows = new EndpointShadows(deps, serving);
+    this.deployer = new VariantDeployer(deps, serving, containers, this.shadows);
     this.records = new FamilyRecords(deps, ENDPOINT_FAMILY);
   }
 
@@ -190,6 +197,7 @@ export class EndpointService {
     const found = this.records.require(scope, req.EndpointName!);
     this.serving.remove(scope, req.EndpointName!);
     this.scaling?.endpointDeleted(scope, req.EndpointName!);
+    for (const hook of this.onDelete) hook(scope, req.EndpointName!);
     this.containers?.adopt(scope, req.EndpointName!, []);
     this.save(scope, { ...found, EndpointStatus: 'Deleting', LastModifiedTime: new Date(this.deps.clock.now()) });
     this.deps.clock.schedule(this.deps.timing.endpointDeleting, () => this.records.delete(scope, req.EndpointName!));
@@ -204,6 +212,7 @@ export class EndpointService {
         try {
           const loaded = await this.deployer.loadVariants(r.scope, ep, ep.EndpointConfigName!, ep.ProductionVariants);
           this.serving.set(r.scope, ep.EndpointName!, loaded.variants, this.deployer.featuresOf(r.scope, ep.EndpointConfigName!));
+          this.shadows.apply(r.scope, ep.EndpointName!, loaded.shadow);
           this.containers?.adopt(r.scope, ep.EndpointName!, loaded.deployed);
         } catch (e) {
           this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: hideHostPaths((e as Error).message, this.deps.dataDir) });
@@ -213,6 +222,7 @@ export class EndpointService {
         try {
           const loaded = await this.deployer.loadVariants(r.scope, ep, ep.EndpointConfigName!, ep.ProductionVariants);
           this.serving.set(r.scope, ep.EndpointName!, loaded.variants, this.deployer.featuresOf(r.scope, ep.EndpointConfigName!));
+          this.shadows.apply(r.scope, ep.EndpointName!, loaded.shadow);
           this.containers?.adopt(r.scope, ep.EndpointName!, loaded.deployed);
         } catch (e) {
           this.save(r.scope, { ...ep, EndpointStatus: 'Failed', FailureReason: hideHostPaths((e as Error).message, this.deps.dataDir) });
@@ -266,7 +276,8 @@ export class EndpointService {
       }
       const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
       const summaries: ProductionVariantSummary[] = (config?.ProductionVariants ?? []).map((v) => {
-        const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
+        // A variant that hosts inference components has no model of its own.
+        const model = v.ModelName ? this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName)?.data : undefined;
         let image: string | undefined;
         try {
           image = model && servingContainer(this.deps.db, scope, model)?.Image;
@@ -280,15 +291,19 @@ export class EndpointService {
           DesiredWeight: v.InitialVariantWeight ?? 1,
           CurrentInstanceCount: v.InitialInstanceCount ?? 1,
           DesiredInstanceCount: v.InitialInstanceCount ?? 1,
+          ManagedInstanceScaling: v.ManagedInstanceScaling,
+          RoutingConfig: v.RoutingConfig,
         };
       });
       this.serving.set(scope, name, outcome.v.variants, this.deployer.featuresOf(scope, configName));
+      this.shadows.apply(scope, name, outcome.v.shadow);
       this.containers?.adopt(scope, name, outcome.v.deployed);
       for (const v of outcome.v.variants) for (const stream of v.streams) this.logs.started(scope, name, stream, v.modelDataUrl, v.model.algorithm);
       this.save(scope, {
         ...ep,
         EndpointConfigName: configName,
         ProductionVariants: summaries,
+        ShadowProductionVariants: this.shadows.summaries(scope, config, now),
         EndpointStatus: 'InService',
         FailureReason: undefined,
         LastModifiedTime: now,

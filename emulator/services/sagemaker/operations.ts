@@ -7,6 +7,8 @@ import { AutoMLService } from './automl/service.js';
 import { createEngineOperations } from './engine/index.js';
 import { EndpointService } from './endpoints.js';
 import { InferenceRecommenderService } from './inference-recommender/service.js';
+import { InferenceComponentService } from './inference-components.js';
+import { InferenceExperimentService } from './inference-experiments.js';
 import { ModelService } from './models.js';
 import { PipelineService } from './pipelines/service.js';
 import { jobUpdates } from './job-updates.js';
@@ -30,6 +32,10 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const models = new ModelService(deps, containers);
   const configs = new EndpointConfigService(deps);
   const endpoints = new EndpointService(deps, serving, containers);
+  const components = new InferenceComponentService(deps, serving, containers);
+  // Promoting a shadow variant goes through the finished operation table (built below).
+  const experiments = new InferenceExperimentService(deps, serving, () => table);
+  endpoints.onDelete.push((scope, name) => components.endpointDeleted(scope, name), (scope, name) => experiments.endpointDeleted(scope, name));
   const tags = new TagService(deps);
   const tuning = new TuningJobService(deps, training);
   const transforms = new TransformJobService(deps, training.slots);
@@ -63,6 +69,19 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     UpdateEndpoint: (i, c) => endpoints.update(i, c),
     UpdateEndpointWeightsAndCapacities: (i, c) => endpoints.updateWeightsAndCapacities(i, c),
     DeleteEndpoint: (i, c) => endpoints.delete(i, c),
+    CreateInferenceComponent: (i, c) => components.create(i, c),
+    DescribeInferenceComponent: (i, c) => components.describe(i, c),
+    ListInferenceComponents: (i, c) => components.list(i, c),
+    UpdateInferenceComponent: (i, c) => components.update(i, c),
+    UpdateInferenceComponentRuntimeConfig: (i, c) => components.updateRuntimeConfig(i, c),
+    DeleteInferenceComponent: (i, c) => components.delete(i, c),
+    CreateInferenceExperiment: (i, c) => experiments.create(i, c),
+    DescribeInferenceExperiment: (i, c) => experiments.describe(i, c),
+    ListInferenceExperiments: (i, c) => experiments.list(i, c),
+    UpdateInferenceExperiment: (i, c) => experiments.update(i, c),
+    StartInferenceExperiment: (i, c) => experiments.start(i, c),
+    StopInferenceExperiment: (i, c) => experiments.stop(i, c),
+    DeleteInferenceExperiment: (i, c) => experiments.delete(i, c),
     AddTags: (i) => tags.add(i),
     ListTags: (i) => tags.list(i),
     DeleteTags: (i) => tags.delete(i),
@@ -103,6 +122,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
     operations,
     training,
     endpoints,
+    components,
     async recover() {
       training.recover();
       // After training: children a restart killed are already marked, and get re-run.
@@ -112,6 +132,8 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
       transforms.recover();
       processing.recover();
       await endpoints.recover();
+      await components.recover();
+      experiments.recover();
       // Last: the steps' jobs are recovered first, so a resumed execution sees their real state.
       pipelines.recover();
     },

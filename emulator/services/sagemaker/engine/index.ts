@@ -24,8 +24,8 @@ export const NOT_GENERIC: Record<string, string> = {
   ModelPackage: 'the model registry (model-registry.ts) serves it: versions numbered per group',
   TransformJob: 'hand-written service (runs real batch transform)',
   ...ML_JOB_FAMILIES,
-  InferenceComponent: 'hosts a model on an endpoint: needs the endpoint service',
-  InferenceExperiment: "shadow-tests an endpoint's variants: needs the endpoint service",
+  InferenceComponent: 'hand-written service (inference-components.ts: hosts a model on an endpoint, served for real)',
+  InferenceExperiment: 'hand-written service (inference-experiments.ts: shadow tests mirror real requests)',
   ImageVersion: 'keyed by image name and version: keyed/image-versions.ts serves it',
 };
 

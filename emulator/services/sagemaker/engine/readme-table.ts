@@ -29,7 +29,7 @@ export function renderOperationsSection(): string {
   const lines: string[] = [
     SECTION_START,
     `**${served} of ${coverage.length}** operations of SageMaker's service model are served: ${of('hand-written').length} by the hand-written`,
-    `services (training, tuning, batch transform, models, endpoint configs, endpoints, tags, AutoML, Inference Recommender, ...) and ${of('engine').length} by the generic resource`,
+    `services (training, tuning, batch transform, models, endpoint configs, endpoints, inference components and experiments, tags, AutoML, Inference Recommender, ...) and ${of('engine').length} by the generic resource`,
     `engine, which derives ${families.length} resource families from the vendored service model. ${of('offline-only').length} operations make no`,
     `sense offline and ${of('not yet').length} are not served yet; both answer \`501 NotImplemented\`.`,
     '',
