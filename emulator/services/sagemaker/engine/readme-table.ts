@@ -71,18 +71,21 @@ export function renderOperationsSection(): string {
   const byReason = new Map<string, string[]>();
   for (const c of of('offline-only')) byReason.set(c.reason!, [...(byReason.get(c.reason!) ?? []), c.op]);
   for (const [reason, ops] of byReason) lines.push(`- ${reason}: ${ops.join(', ')}`);
-  lines.push(
-    '',
-    'Not served yet (',
-    'jobs that compute an output are not faked with a metadata-only record):',
-    '',
-    '<details><summary>' + of('not yet').length + ' operations</summary>',
-    '',
-    of('not yet').map((c) => c.op).join(', '),
-    '',
-    '</details>',
-    SECTION_END,
-  );
+  const notYet = of('not yet');
+  if (notYet.length === 0) lines.push('', 'Every other operation of the model is served.', SECTION_END);
+  else {
+    lines.push(
+      '',
+      'Not served yet (jobs that compute an output are not faked with a metadata-only record):',
+      '',
+      `<details><summary>${notYet.length} operations</summary>`,
+      '',
+      notYet.map((c) => c.op).join(', '),
+      '',
+      '</details>',
+      SECTION_END,
+    );
+  }
   return lines.join('\n');
 }
 
