@@ -19,6 +19,7 @@ except ImportError as e:  # pragma: no cover
 
 scenario, train_csv, test_csv, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 t0 = time.perf_counter()
+cpu0 = time.process_time()  # CPU of every thread of this process, like process.cpuUsage()
 data = pd.read_csv(train_csv, header=None, dtype=np.float32, engine="c").values
 y, X = data[:, 0], data[:, 1:]
 loaded = time.perf_counter()
@@ -43,6 +44,7 @@ else:
 end = time.perf_counter()
 out.update(
     wall_s=end - t0,
+    cpu_s=time.process_time() - cpu0,
     load_s=loaded - t0,
     fit_s=fitted - loaded,
     peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
