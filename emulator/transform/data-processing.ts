@@ -9,7 +9,7 @@ import { JSONPath } from 'jsonpath-plus';
  *   input as `{"SageMakerInput": ..., "SageMakerOutput": ...}`), and appends it to a CSV row.
  *
  * Paths are evaluated by jsonpath-plus (script evaluation off). AWS's dialect differs from it in
- * two places, rewritten here before evaluation: a slice's end is inclusive (`$[1:4]` is the
+ * a few places, rewritten here before evaluation (quoted-name unions: see expandQuotedUnions): a slice's end is inclusive (`$[1:4]` is the
  * second through fifth column) and a bare negative index (`$[-1]`) names the last element.
  * Multi-selections (`['a','b']`, `[0,5:]`, `*`) keep their shape: an object with the selected
  * keys, or an array of the selected elements.
@@ -57,6 +57,18 @@ function normalise(path: string): { path: string; multi: boolean } {
   return { path: out, multi };
 }
 
+/**
+ * jsonpath-plus (10.x, the line that supports Node 20) selects nothing for a union of quoted
+ * names, `$['id','SageMakerOutput']`, which AWS's examples use: each such union becomes one path
+ * per name, evaluated in order, which selects the same members in the same order.
+ */
+function expandQuotedUnions(path: string): string[] {
+  const union = /\[\s*((?:'[^']*'|"[^"]*")(?:\s*,\s*(?:'[^']*'|"[^"]*"))+)\s*\]/.exec(path);
+  if (!union) return [path];
+  const names = union[1].match(/'[^']*'|"[^"]*"/g)!;
+  return names.flatMap((name) => expandQuotedUnions(`${path.slice(0, union.index)}[${name}]${path.slice(union.index + union[0].length)}`));
+}
+
 /** Applies one AWS JSONPath filter to a record value. */
 export function selectPath(value: unknown, path: string | undefined): unknown {
   if (isIdentity(path)) return value;
@@ -64,7 +76,9 @@ export function selectPath(value: unknown, path: string | undefined): unknown {
   const { path: normalised, multi } = normalise(path!);
   let results: { value: unknown; parentProperty: string | number | null }[];
   try {
-    results = JSONPath({ path: normalised, json: value as object, resultType: 'all', wrap: true, eval: false }) as typeof results;
+    results = expandQuotedUnions(normalised).flatMap(
+      (one) => JSONPath({ path: one, json: value as object, resultType: 'all', wrap: true, eval: false }) as typeof results,
+    );
   } catch (e) {
     throw new DataProcessingError(`Invalid JSONPath expression "${path}": ${(e as Error).message}`);
   }
