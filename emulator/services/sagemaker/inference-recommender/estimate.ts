@@ -1,7 +1,5 @@
 import { instanceProfile, INSTANCE_TYPES } from '../../../../core/instance-types.js';
 import { percentile, mergeRange } from '../../../../simulator/model/histogram.js';
-import { runScenario } from '../../../../simulator/run.js';
-import { parseScenario } from '../../../../simulator/scenario.js';
 
 /**
  * Inference Recommender's load test, estimated: the model's latency is measured for real on this
@@ -49,16 +47,16 @@ export function defaultThreshold(m: MeasuredLatency): Threshold {
 }
 
 /** One simulated load test: the latency percentile and the instance's utilization at `ratePerSecond`. */
-function loadTest(instanceType: string, m: MeasuredLatency, ratePerSecond: number, p: number, seed: number): { latencyMs: number; utilization: number; ok: boolean } {
+function loadTest(sim: Simulator, instanceType: string, m: MeasuredLatency, ratePerSecond: number, p: number, seed: number): { latencyMs: number; utilization: number; ok: boolean } {
   const seconds = Math.max(1, REQUESTS_PER_TEST / ratePerSecond);
-  const scenario = parseScenario({
+  const scenario = sim.parseScenario({
     name: 'inference-recommender',
     seed,
     endpoint: { name: 'recommendation', variant: 'AllTraffic' },
     traffic: { phases: [{ name: 'load', openLoop: { rate: ratePerSecond, duration: `${seconds.toFixed(3)}s` } }] },
     serving: { instanceType, initialInstanceCount: 1, serviceTime: serviceTime(m) },
   });
-  const run = runScenario(scenario);
+  const run = sim.runScenario(scenario);
   const rec = run.model.recorder;
   const h = mergeRange(rec.perPhaseHistogram, 0, 1);
   const ok = rec.perPhaseOk[0];
@@ -66,6 +64,13 @@ function loadTest(instanceType: string, m: MeasuredLatency, ratePerSecond: numbe
   const mean = m.samples.reduce((a, b) => a + b, 0) / m.samples.length;
   const workers = scenario.serving.concurrency;
   return { latencyMs: ok > 0 ? percentile(h, 0, p) : Infinity, utilization: Math.min(1, (ratePerSecond * mean) / 1000 / workers), ok: errors === 0 && ok > 0 };
+}
+
+/** The what-if simulator, loaded when a job first estimates (its scenario parser pulls in YAML and zod). */
+type Simulator = typeof import('../../../../simulator/run.js') & typeof import('../../../../simulator/scenario.js');
+let simulator: Promise<Simulator> | undefined;
+function loadSimulator(): Promise<Simulator> {
+  return (simulator ??= Promise.all([import('../../../../simulator/run.js'), import('../../../../simulator/scenario.js')]).then(([run, scenario]) => ({ ...run, ...scenario })));
 }
 
 export function knownInstanceType(type: string): boolean {
@@ -78,13 +83,14 @@ export function knownInstanceType(type: string): boolean {
  * emulator keeps answering requests while a job estimates.
  */
 export async function estimate(instanceType: string, m: MeasuredLatency, threshold: Threshold, maxInvocationsPerMinute?: number, seed = 1): Promise<Estimate> {
+  const sim = await loadSimulator();
   const profile = instanceProfile(instanceType);
   const p = { P50: 0.5, P90: 0.9, P95: 0.95, P99: 0.99 }[threshold.percentile];
   const mean = m.samples.reduce((a, b) => a + b, 0) / m.samples.length;
   const capacity = (profile.modelServerWorkers * 1000) / mean;
   let lo = 0;
   let hi = capacity;
-  let best = loadTest(instanceType, m, capacity * 0.01, p, seed);
+  let best = loadTest(sim, instanceType, m, capacity * 0.01, p, seed);
   let bestRate = capacity * 0.01;
   if (!(best.ok && best.latencyMs <= threshold.ms)) {
     // Even a light load misses the threshold: the model alone is slower than asked.
@@ -94,7 +100,7 @@ export async function estimate(instanceType: string, m: MeasuredLatency, thresho
     for (let i = 0; i < SEARCH_STEPS; i++) {
       await new Promise((ok) => setImmediate(ok));
       const rate = (lo + hi) / 2;
-      const t = loadTest(instanceType, m, rate, p, seed);
+      const t = loadTest(sim, instanceType, m, rate, p, seed);
       if (t.ok && t.latencyMs <= threshold.ms) (lo = rate), (best = t), (bestRate = rate);
       else hi = rate;
     }
