@@ -14,6 +14,25 @@ import type { EndpointShadows } from './endpoint-shadows.js';
 import { MODEL_KIND, servingContainer, type ModelRecord } from './models.js';
 import type { EndpointRecord } from './endpoints.js';
 
+/**
+ * A variant as DescribeEndpoint shows it once deployed: the configuration's weight and instance
+ * count, and the image it runs (production and shadow variants alike).
+ */
+export function deployedVariantSummary(
+  v: { VariantName?: string; InitialVariantWeight?: number; InitialInstanceCount?: number },
+  image: string | undefined,
+  now: Date,
+): ProductionVariantSummary {
+  return {
+    VariantName: v.VariantName,
+    DeployedImages: image ? [{ SpecifiedImage: image, ResolvedImage: image, ResolutionTime: now }] : [],
+    CurrentWeight: v.InitialVariantWeight ?? 1,
+    DesiredWeight: v.InitialVariantWeight ?? 1,
+    CurrentInstanceCount: v.InitialInstanceCount ?? 1,
+    DesiredInstanceCount: v.InitialInstanceCount ?? 1,
+  };
+}
+
 /** The endpoint tag that turns capacity mode on or off for one endpoint (values: on, off). */
 export const CAPACITY_MODE_TAG = 'localsage:capacity-mode';
 

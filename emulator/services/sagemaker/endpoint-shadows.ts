@@ -1,3 +1,4 @@
+import { deployedVariantSummary } from './endpoint-deploy.js';
 import type { ProductionVariantSummary } from '@aws-sdk/client-sagemaker';
 import type { ServiceDeps } from '../deps.js';
 import type { Scope } from '../../storage/database.js';
@@ -44,15 +45,7 @@ export class EndpointShadows {
   summaries(scope: Scope, config: EndpointConfigRecord | undefined, now: Date): ProductionVariantSummary[] | undefined {
     return config?.ShadowProductionVariants?.map((v) => {
       const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
-      const image = (model?.PrimaryContainer ?? model?.Containers?.[0])?.Image;
-      return {
-        VariantName: v.VariantName,
-        DeployedImages: image ? [{ SpecifiedImage: image, ResolvedImage: image, ResolutionTime: now }] : [],
-        CurrentWeight: v.InitialVariantWeight ?? 1,
-        DesiredWeight: v.InitialVariantWeight ?? 1,
-        CurrentInstanceCount: v.InitialInstanceCount ?? 1,
-        DesiredInstanceCount: v.InitialInstanceCount ?? 1,
-      };
+      return deployedVariantSummary(v, (model?.PrimaryContainer ?? model?.Containers?.[0])?.Image, now);
     });
   }
 }

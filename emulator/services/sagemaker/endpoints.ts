@@ -19,7 +19,7 @@ import { hideHostPaths } from '../host-paths.js';
 import { EndpointLogs, instanceStreams } from '../runtime/endpoint-logs.js';
 import { ModelLoadError, type ServingRegistry } from '../runtime/serving-registry.js';
 import { ENDPOINT_CONFIG_KIND, endpointConfigNotFound, type EndpointConfigRecord } from './endpoint-configs.js';
-import { VariantDeployer } from './endpoint-deploy.js';
+import { deployedVariantSummary, VariantDeployer } from './endpoint-deploy.js';
 import { FamilyRecords, type ServiceFamilyDeclaration } from './engine/layered.js';
 import { MODEL_KIND, servingContainer, type ModelRecord } from './models.js';
 import { EndpointShadows } from './endpoint-shadows.js';
@@ -284,16 +284,7 @@ export class EndpointService {
         } catch {
           image = undefined;
         }
-        return {
-          VariantName: v.VariantName,
-          DeployedImages: image ? [{ SpecifiedImage: image, ResolvedImage: image, ResolutionTime: now }] : [],
-          CurrentWeight: v.InitialVariantWeight ?? 1,
-          DesiredWeight: v.InitialVariantWeight ?? 1,
-          CurrentInstanceCount: v.InitialInstanceCount ?? 1,
-          DesiredInstanceCount: v.InitialInstanceCount ?? 1,
-          ManagedInstanceScaling: v.ManagedInstanceScaling,
-          RoutingConfig: v.RoutingConfig,
-        };
+        return { ...deployedVariantSummary(v, image, now), ManagedInstanceScaling: v.ManagedInstanceScaling, RoutingConfig: v.RoutingConfig };
       });
       this.serving.set(scope, name, outcome.v.variants, this.deployer.featuresOf(scope, configName));
       this.shadows.apply(scope, name, outcome.v.shadow);

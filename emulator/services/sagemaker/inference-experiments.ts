@@ -74,6 +74,22 @@ const conflict = (e: ExperimentRecord, action: string, allowed: string[]) =>
  * counted in CloudWatch under its VariantName. The endpoint's configuration is not rewritten
  * (DescribeEndpoint does not list the shadow variant).
  */
+/** An experiment as ListInferenceExperiments shows it; DescribeInferenceExperiment adds to it. */
+function experimentSummary(e: ExperimentRecord) {
+  return {
+    Name: e.Name,
+    Type: e.Type as 'ShadowMode',
+    Schedule: e.Schedule,
+    Status: e.Status,
+    StatusReason: e.StatusReason,
+    Description: e.Description,
+    CreationTime: e.CreationTime,
+    CompletionTime: e.CompletionTime,
+    LastModifiedTime: e.LastModifiedTime,
+    RoleArn: e.RoleArn,
+  };
+}
+
 export class InferenceExperimentService {
   constructor(
     private readonly deps: ServiceDeps,
@@ -123,16 +139,7 @@ export class InferenceExperimentService {
     const shadowName = e.ShadowModeConfig.ShadowModelVariants![0].ShadowModelVariantName;
     return {
       Arn: e.Arn,
-      Name: e.Name,
-      Type: e.Type as 'ShadowMode',
-      Schedule: e.Schedule,
-      Status: e.Status,
-      StatusReason: e.StatusReason,
-      Description: e.Description,
-      CreationTime: e.CreationTime,
-      CompletionTime: e.CompletionTime,
-      LastModifiedTime: e.LastModifiedTime,
-      RoleArn: e.RoleArn,
+      ...experimentSummary(e),
       EndpointMetadata: { EndpointName: e.EndpointName, EndpointConfigName: endpoint?.EndpointConfigName, EndpointStatus: endpoint?.EndpointStatus as 'InService', FailureReason: endpoint?.FailureReason },
       ModelVariants: e.ModelVariants.map((v) => ({ ...v, Status: e.removed?.includes(v.VariantName!) && e.Status !== 'Stopping' ? 'Deleted' : v.VariantName === shadowName ? e.shadowStatus : 'InService' })),
       ShadowModeConfig: e.ShadowModeConfig,
@@ -153,18 +160,7 @@ export class InferenceExperimentService {
       defaultOrder: 'Descending',
     });
     return {
-      InferenceExperiments: page.map((e) => ({
-        Name: e.Name,
-        Type: e.Type as 'ShadowMode',
-        Schedule: e.Schedule,
-        Status: e.Status,
-        StatusReason: e.StatusReason,
-        Description: e.Description,
-        CreationTime: e.CreationTime,
-        CompletionTime: e.CompletionTime,
-        LastModifiedTime: e.LastModifiedTime,
-        RoleArn: e.RoleArn,
-      })),
+      InferenceExperiments: page.map(experimentSummary),
       NextToken,
     };
   }

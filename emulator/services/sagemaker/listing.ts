@@ -29,6 +29,25 @@ export interface ListFields<T> {
   sortKeys?: Record<string, (t: T) => string | number>;
 }
 
+/** A job record as the jobs that keep their own records store it: name, status, ISO times. */
+export interface JobRecordTimes {
+  name: string;
+  status: string;
+  created: string;
+  modified: string;
+}
+
+/** The List fields of such records, newest first unless the request says otherwise. */
+export function jobRecordFields<T extends JobRecordTimes>(): ListFields<T> {
+  return {
+    name: (r) => r.name,
+    creationTime: (r) => new Date(r.created),
+    lastModifiedTime: (r) => new Date(r.modified),
+    status: (r) => r.status,
+    defaultOrder: 'Descending',
+  };
+}
+
 export function listPage<T>(items: T[], req: ListRequest, f: ListFields<T>): { page: T[]; NextToken?: string } {
   let rows = items.filter((t) => {
     if (req.NameContains && !f.name(t).toLowerCase().includes(req.NameContains.toLowerCase())) return false;

@@ -15,7 +15,7 @@ import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
 import { hideHostPaths } from '../host-paths.js';
-import { FamilyRecords, type ServiceFamilyDeclaration } from './engine/layered.js';
+import { FamilyRecords, JOB_NAME_ERRORS, type ServiceFamilyDeclaration } from './engine/layered.js';
 import { checkInputs, checkOutputs } from './processing-request.js';
 import { scopeOf } from './scope.js';
 
@@ -26,8 +26,7 @@ export const PROCESSING_LOG_GROUP = '/aws/sagemaker/ProcessingJobs';
 export const PROCESSING_JOB_FAMILY: ServiceFamilyDeclaration<Job> = {
   name: 'ProcessingJob',
   storageKind: 'processing-job',
-  notFound: (name) => validation(`Could not find requested job with name ${name}`),
-  inUse: (_name, arn) => new AwsError('ResourceInUse', `Job name must be unique within an AWS account and region, and a job with this name already exists (${arn})`),
+  ...JOB_NAME_ERRORS,
   list: { defaultOrder: 'Descending' },
 };
 

@@ -14,7 +14,7 @@ import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import { runTransform, type TransformRun } from '../../transform/run-job.js';
 import type { ServiceDeps } from '../deps.js';
-import { FamilyRecords, type ServiceFamilyDeclaration } from './engine/layered.js';
+import { FamilyRecords, JOB_NAME_ERRORS, type ServiceFamilyDeclaration } from './engine/layered.js';
 import { MODEL_KIND, modelNotFound, servingContainer, type ModelRecord } from './models.js';
 import { scopeOf } from './scope.js';
 
@@ -25,8 +25,7 @@ export type TransformJobRecord = DescribeTransformJobResponse & { LastModifiedTi
 export const TRANSFORM_JOB_FAMILY: ServiceFamilyDeclaration<TransformJobRecord> = {
   name: 'TransformJob',
   storageKind: 'transform-job',
-  notFound: (name) => validation(`Could not find requested job with name ${name}`),
-  inUse: (_name, arn) => new AwsError('ResourceInUse', `Job name must be unique within an AWS account and region, and a job with this name already exists (${arn})`),
+  ...JOB_NAME_ERRORS,
   list: { defaultOrder: 'Descending' },
 };
 

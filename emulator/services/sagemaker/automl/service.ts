@@ -11,7 +11,7 @@ import type { OperationHandler } from '../../../protocol/aws-json.js';
 import type { Scope } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
 import { pageByOffset } from '../../page-token.js';
-import { invalidNextToken, listPage } from '../listing.js';
+import { invalidNextToken, jobRecordFields, listPage } from '../listing.js';
 import { scopeOf } from '../scope.js';
 import type { TrainingJobService } from '../training-jobs.js';
 import { seedOf, type ProblemType } from './data.js';
@@ -187,13 +187,7 @@ export class AutoMLService {
     const scope = scopeOf(ctx);
     const rows = this.deps.db.list<AutoMLRecord>(scope, AUTOML_KIND).map((x) => x.data);
     // API reference: SortBy defaults to Name, SortOrder to Descending.
-    const { page, NextToken } = listPage(rows, { ...req, SortBy: req.SortBy ?? 'Name' }, {
-      name: (r) => r.name,
-      creationTime: (r) => new Date(r.created),
-      lastModifiedTime: (r) => new Date(r.modified),
-      status: (r) => r.status,
-      defaultOrder: 'Descending',
-    });
+    const { page, NextToken } = listPage(rows, { ...req, SortBy: req.SortBy ?? 'Name' }, jobRecordFields<AutoMLRecord>());
     return {
       AutoMLJobSummaries: page.map((r) => {
         const v = commonView(this.deps.db, scope, r);

@@ -1,6 +1,6 @@
 import type { OperationHandler } from '../../../protocol/aws-json.js';
 import type { RequestContext } from '../../../protocol/context.js';
-import type { AwsError } from '../../../protocol/errors.js';
+import { AwsError, validation } from '../../../protocol/errors.js';
 import { sagemakerModel, type ServiceModel } from '../../../protocol/service-model.js';
 import type { Scope, StoredResource } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
@@ -19,6 +19,12 @@ import { conform } from './shapes.js';
  */
 export const SERVICE_FAMILIES = ['Model', 'EndpointConfig', 'Endpoint', 'TrainingJob', 'TransformJob', 'ProcessingJob', 'HyperParameterTuningJob'] as const;
 export type ServiceFamilyName = (typeof SERVICE_FAMILIES)[number];
+
+/** How SageMaker words a missing and a taken job name for its batch jobs (transform, processing). */
+export const JOB_NAME_ERRORS = {
+  notFound: (name: string) => validation(`Could not find requested job with name ${name}`),
+  inUse: (_name: string, arn: string) => new AwsError('ResourceInUse', `Job name must be unique within an AWS account and region, and a job with this name already exists (${arn})`),
+};
 
 export interface ServiceFamilyDeclaration<R> {
   name: ServiceFamilyName;

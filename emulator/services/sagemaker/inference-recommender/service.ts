@@ -14,7 +14,7 @@ import { AwsError, resourceNotFound, validation } from '../../../protocol/errors
 import type { Scope } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
 import { pageByOffset } from '../../page-token.js';
-import { invalidNextToken, listPage } from '../listing.js';
+import { invalidNextToken, jobRecordFields, listPage } from '../listing.js';
 import { scopeOf } from '../scope.js';
 import { BenchmarkError, measureLatency, samplePayloads } from './benchmark.js';
 import { defaultThreshold, estimate, knownInstanceType, type Estimate, type Threshold } from './estimate.js';
@@ -216,13 +216,7 @@ export class InferenceRecommenderService {
     let rows = this.deps.db.list<RecommendationRecord>(scope, KIND).map((x) => x.data);
     if (req.ModelNameEquals) rows = rows.filter((r) => r.request.InputConfig?.ModelName === req.ModelNameEquals);
     if (req.ModelPackageVersionArnEquals) rows = rows.filter((r) => r.request.InputConfig?.ModelPackageVersionArn === req.ModelPackageVersionArnEquals);
-    const { page, NextToken } = listPage(rows, { ...req, SortBy: req.SortBy ?? 'CreationTime' }, {
-      name: (r) => r.name,
-      creationTime: (r) => new Date(r.created),
-      lastModifiedTime: (r) => new Date(r.modified),
-      status: (r) => r.status,
-      defaultOrder: 'Descending',
-    });
+    const { page, NextToken } = listPage(rows, { ...req, SortBy: req.SortBy ?? 'CreationTime' }, jobRecordFields<RecommendationRecord>());
     return {
       InferenceRecommendationsJobs: page.map((r) => ({
         JobName: r.name,

@@ -18,10 +18,14 @@ export interface UnavailableFamily {
   summary?: (input: Record<string, any>) => Record<string, unknown>;
 }
 
+/** The two spellings of job statuses in the service model (CompilationJobStatus vs LabelingJobStatus). */
+const UPPER_CASE_STATES = { running: 'INPROGRESS', failed: 'FAILED', stopping: 'STOPPING', stopped: 'STOPPED' };
+const PASCAL_CASE_STATES = { running: 'InProgress', failed: 'Failed', stopping: 'Stopping', stopped: 'Stopped' };
+
 export const UNAVAILABLE_FAMILIES: UnavailableFamily[] = [
   {
     name: 'CompilationJob',
-    states: { running: 'INPROGRESS', failed: 'FAILED', stopping: 'STOPPING', stopped: 'STOPPED' },
+    states: UPPER_CASE_STATES,
     reasonMember: 'FailureReason',
     reason:
       'localsage cannot compile models: SageMaker Neo compiles for a target device or platform with its own compiler toolchain, which does not run offline. Deploy the uncompiled model instead.',
@@ -37,14 +41,14 @@ export const UNAVAILABLE_FAMILIES: UnavailableFamily[] = [
   },
   {
     name: 'EdgePackagingJob',
-    states: { running: 'INPROGRESS', failed: 'FAILED', stopping: 'STOPPING', stopped: 'STOPPED' },
+    states: UPPER_CASE_STATES,
     reasonMember: 'EdgePackagingJobStatusMessage',
     reason:
       'localsage cannot package models for edge devices: an edge packaging job needs a COMPLETED SageMaker Neo compilation job, and localsage does not compile (CreateCompilationJob fails).',
   },
   {
     name: 'OptimizationJob',
-    states: { running: 'INPROGRESS', failed: 'FAILED', stopping: 'STOPPING', stopped: 'STOPPED' },
+    states: UPPER_CASE_STATES,
     reasonMember: 'FailureReason',
     reason:
       'localsage cannot optimize models: quantization, compilation and speculative decoding run in SageMaker\'s optimization containers on the deployment instance type\'s accelerators, which do not run offline.',
@@ -57,7 +61,7 @@ export const UNAVAILABLE_FAMILIES: UnavailableFamily[] = [
   },
   {
     name: 'LabelingJob',
-    states: { running: 'InProgress', failed: 'Failed', stopping: 'Stopping', stopped: 'Stopped' },
+    states: PASCAL_CASE_STATES,
     reasonMember: 'FailureReason',
     reason:
       'localsage has no labeling workforce: a labeling job sends its data objects to human workers through the labeling portal (and may train an automated labeling model on AWS), none of which run offline.',
@@ -65,7 +69,7 @@ export const UNAVAILABLE_FAMILIES: UnavailableFamily[] = [
   },
   {
     name: 'AIBenchmarkJob',
-    states: { running: 'InProgress', failed: 'Failed', stopping: 'Stopping', stopped: 'Stopped' },
+    states: PASCAL_CASE_STATES,
     reasonMember: 'FailureReason',
     reason:
       'localsage cannot benchmark generative AI workloads: the benchmark drives the workload configuration against a SageMaker endpoint or inference component on accelerated instances, which do not run offline.',
@@ -73,7 +77,7 @@ export const UNAVAILABLE_FAMILIES: UnavailableFamily[] = [
   },
   {
     name: 'AIRecommendationJob',
-    states: { running: 'InProgress', failed: 'Failed', stopping: 'Stopping', stopped: 'Stopped' },
+    states: PASCAL_CASE_STATES,
     reasonMember: 'FailureReason',
     reason:
       'localsage cannot recommend deployments for generative AI models: the recommendation benchmarks the model on accelerated instance types, which do not run offline (CreateInferenceRecommendationsJob estimates CPU instance types for the models localsage serves).',
