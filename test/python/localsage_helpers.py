@@ -13,6 +13,24 @@ IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
 ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
 
 
+FRAMEWORK_HOME = os.environ.get("LOCALSAGE_FRAMEWORK_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "localsage", "frameworks")
+
+
+def framework_python(name, probe):
+    """The Python of a framework environment (`localsage frameworks install <name>`) that can run
+    `probe`; a missing one skips the test, or fails it where LOCALSAGE_REQUIRE_PYTHON=1 (CI)."""
+    import pytest
+
+    python = os.path.join(FRAMEWORK_HOME, name, "bin", "python")
+    ok = os.path.exists(python) and subprocess.run([python, "-c", probe], capture_output=True).returncode == 0
+    if not ok:
+        message = "the %s environment is missing (%s): run `localsage frameworks install %s`" % (name, python, name)
+        if os.environ.get("LOCALSAGE_REQUIRE_PYTHON") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return python
+
+
 def run_emulator(command, prefix):
     """Starts `node <command> --port 0 --data-dir <a new folder> --quiet` (command: the node
     arguments up to the serve options, extra options after them) in a process group of its own,

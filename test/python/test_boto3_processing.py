@@ -9,30 +9,21 @@ Skips where the environment `localsage frameworks install sklearn` makes is miss
 import io
 import json
 import os
-import subprocess
 
 import boto3
 import pytest
 
-from localsage_helpers import ROLE
+from localsage_helpers import ROLE, framework_python
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "sdk_v2", "processing_scripts", "shard_scale.py")
-HOME = os.environ.get("LOCALSAGE_FRAMEWORK_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "localsage", "frameworks")
 SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 BUCKET = "boto3-processing"
 
 
 @pytest.fixture(scope="module")
 def sklearn_python():
-    python = os.path.join(HOME, "sklearn", "bin", "python")
-    ok = os.path.exists(python) and subprocess.run([python, "-c", "import numpy"], capture_output=True).returncode == 0
-    if not ok:
-        message = "the sklearn environment is missing (%s): run `localsage frameworks install sklearn`" % python
-        if os.environ.get("LOCALSAGE_REQUIRE_PYTHON") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return python
+    return framework_python("sklearn", "import numpy")
 
 
 def test_two_instances_shard_the_input_and_share_the_output_prefix(session_kwargs, sklearn_python):

@@ -8,6 +8,7 @@ import time
 
 import boto3
 import pytest
+from localsage_helpers import framework_python
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -183,7 +184,6 @@ def test_errors(aws):
 
 
 SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
-HOME = os.environ.get("LOCALSAGE_FRAMEWORK_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "localsage", "frameworks")
 # A processing script: counts the rows of each class and writes the report the pipeline reads.
 COUNT_SCRIPT = """
 import json, os
@@ -232,12 +232,7 @@ def processing_definition(min_rows, path="$.rows"):
 
 def test_processing_step_and_json_get(aws):
     sm, s3 = aws["sm"], aws["s3"]
-    python = os.path.join(HOME, "sklearn", "bin", "python")
-    if not os.path.exists(python):
-        message = "the sklearn environment is missing (%s): run `localsage frameworks install sklearn`" % python
-        if os.environ.get("LOCALSAGE_REQUIRE_PYTHON") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    framework_python("sklearn", "import sys")
     s3.put_object(Bucket=BUCKET, Key="code/count.py", Body=COUNT_SCRIPT.encode())
     lines = s3.get_object(Bucket=BUCKET, Key="train/train.csv")["Body"].read().decode().split()
     positives = sum(1 for l in lines if l.startswith("1,"))

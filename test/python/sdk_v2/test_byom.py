@@ -13,23 +13,13 @@ import tarfile
 
 import numpy as np
 import pytest
+from localsage_helpers import framework_python
 from sdk_v2_helpers import ROLE
 
 BUCKET = "byom-v2"
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.join(HERE, "byom_scripts")
-HOME = os.environ.get("LOCALSAGE_FRAMEWORK_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "localsage", "frameworks")
 
-
-def framework_python(name, probe):
-    python = os.path.join(HOME, name, "bin", "python")
-    ok = os.path.exists(python) and subprocess.run([python, "-c", probe], capture_output=True).returncode == 0
-    if not ok:
-        message = "the %s environment is missing (%s): run `localsage frameworks install %s`" % (name, python, name)
-        if os.environ.get("LOCALSAGE_REQUIRE_PYTHON") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return python
 
 
 @pytest.fixture(scope="module")

@@ -12,23 +12,16 @@ import subprocess
 
 import numpy as np
 import pytest
+from localsage_helpers import framework_python
 
 ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "processing_scripts", "preprocess.py")
-HOME = os.environ.get("LOCALSAGE_FRAMEWORK_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "localsage", "frameworks")
 
 
 @pytest.fixture(scope="module")
 def sklearn_python():
-    python = os.path.join(HOME, "sklearn", "bin", "python")
-    ok = os.path.exists(python) and subprocess.run([python, "-c", "import sklearn"], capture_output=True).returncode == 0
-    if not ok:
-        message = "the sklearn environment is missing (%s): run `localsage frameworks install sklearn`" % python
-        if os.environ.get("LOCALSAGE_REQUIRE_PYTHON") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return python
+    return framework_python("sklearn", "import sklearn")
 
 
 @pytest.fixture(scope="module")

@@ -21,25 +21,18 @@ import tarfile
 
 import numpy as np
 import pytest
+from localsage_helpers import framework_python
 from sdk_v2_helpers import ROLE
 
 BUCKET = "sdk-v2-e2e"
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.join(HERE, "pipeline_scripts")
-HOME = os.environ.get("LOCALSAGE_FRAMEWORK_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "localsage", "frameworks")
 GROUP = "sdk-v2-e2e-models"
 
 
 @pytest.fixture(scope="module")
 def sklearn_python():
-    python = os.path.join(HOME, "sklearn", "bin", "python")
-    ok = os.path.exists(python) and subprocess.run([python, "-c", "import sklearn, joblib"], capture_output=True).returncode == 0
-    if not ok:
-        message = "the sklearn environment is missing (%s): run `localsage frameworks install sklearn`" % python
-        if os.environ.get("LOCALSAGE_REQUIRE_PYTHON") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return python
+    return framework_python("sklearn", "import sklearn, joblib")
 
 
 def dataset(n, d, seed):

@@ -9,26 +9,19 @@ without it (LOCALSAGE_REQUIRE_PYTHON=1 makes that a failure).
 """
 import json
 import os
-import subprocess
 
 import pytest
+from localsage_helpers import framework_python
 from sdk_v3_helpers import ROLE, csv_body, separable_rows
 
 BUCKET = "sdk-v3-pipeline"
 SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 HERE = os.path.dirname(os.path.abspath(__file__))
-HOME = os.environ.get("LOCALSAGE_FRAMEWORK_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "localsage", "frameworks")
 
 
 @pytest.fixture(scope="module")
 def sklearn_env():
-    python = os.path.join(HOME, "sklearn", "bin", "python")
-    ok = os.path.exists(python) and subprocess.run([python, "-c", "import numpy"], capture_output=True).returncode == 0
-    if not ok:
-        message = "the sklearn environment is missing (%s): run `localsage frameworks install sklearn`" % python
-        if os.environ.get("LOCALSAGE_REQUIRE_PYTHON") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    framework_python("sklearn", "import numpy")
 
 
 @pytest.fixture(scope="module")
