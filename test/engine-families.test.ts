@@ -24,20 +24,11 @@ import {
   waitUntilNotebookInstanceStopped,
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, ROLE } from './helpers/clients.js';
+import { clients, rejection, ROLE } from './helpers/clients.js';
 import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
 
 let emu: EmulatorProcess;
 let sm: ReturnType<typeof clients>['sagemaker'];
-
-async function rejection(p: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as any;
-  }
-  throw new Error('expected the call to fail');
-}
 
 beforeAll(async () => {
   emu = await startEmulatorProcess();

@@ -20,21 +20,12 @@ import {
   UpdateArtifactCommand,
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients } from './helpers/clients.js';
+import { clients, rejection } from './helpers/clients.js';
 import { startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
 
 let emu: EmulatorProcess;
 let sm: ReturnType<typeof clients>['sagemaker'];
 const ACCOUNT = 'arn:aws:sagemaker:us-east-1:000000000000';
-
-async function rejection(p: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as any;
-  }
-  throw new Error('expected the call to fail');
-}
 
 beforeAll(async () => {
   emu = await startEmulatorProcess();
