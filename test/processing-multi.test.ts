@@ -260,8 +260,10 @@ describe('processing inputs localsage cannot serve', () => {
 const docker = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' });
 const dockerUp = docker.status === 0 && docker.stdout.trim() !== '' && !docker.stdout.includes('fake');
 const dockerImage = process.env.LOCALSAGE_TEST_DOCKER_IMAGE ?? 'busybox:latest';
+// The image must already be on the machine: a test machine may have a daemon but no registry to pull from.
+const imageHere = dockerUp && spawnSync('docker', ['image', 'inspect', dockerImage], { encoding: 'utf8' }).status === 0;
 describe('processing with a real Docker daemon', () => {
-  it.skipIf(!dockerUp)(`runs ${dockerImage} with the processing contract`, async () => {
+  it.skipIf(!imageHere)(`runs ${dockerImage} with the processing contract`, async () => {
     const real = await startEmulatorProcess({ env: { LOCALSAGE_FRAMEWORK_HOME: join(tmp, 'no-frameworks') } });
     try {
       const r = clients(real.url);
@@ -288,6 +290,7 @@ describe('processing with a real Docker daemon', () => {
     }
   }, 300_000);
   if (!dockerUp) it('SKIPPED: no Docker daemon answers here; processing with a real `docker run` is not exercised (the stand-in docker CLI above covers the arguments)', () => {});
+  else if (!imageHere) it(`SKIPPED: the Docker daemon has no ${dockerImage} image and this test pulls nothing (docker pull it, or set LOCALSAGE_TEST_DOCKER_IMAGE)`, () => {});
 });
 
 // The fixture directory must exist for the stand-in docker to be found on PATH.
