@@ -1,21 +1,11 @@
 import { CreateAutoMLJobV2Command, DescribeAutoMLJobV2Command, ListCandidatesForAutoMLJobCommand } from '@aws-sdk/client-sagemaker';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { clients, ROLE } from './helpers/clients.js';
 import { separableBinary } from './helpers/data.js';
-import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
+import { restartableEmulators } from './helpers/restartable.js';
 import { ensureBucket, upload } from './helpers/pipeline.js';
 
-const started: EmulatorProcess[] = [];
-afterAll(async () => {
-  for (const e of started) await e.stop();
-  for (const dir of new Set(started.map((e) => e.dataDir))) removeDir(dir);
-});
-
-async function start(dataDir?: string) {
-  const e = await startEmulatorProcess({ dataDir });
-  started.push(e);
-  return e;
-}
+const start = restartableEmulators();
 
 describe('AutoML across a restart', () => {
   it('SIGKILL while candidates train: the job resumes, re-runs the killed candidates and completes its budget', async () => {

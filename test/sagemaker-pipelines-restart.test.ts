@@ -6,22 +6,12 @@ import {
   StopPipelineExecutionCommand,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { clients } from './helpers/clients.js';
-import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
+import { restartableEmulators } from './helpers/restartable.js';
 import { linearLearnerDefinition, uploadBinarySplit } from './helpers/tuning.js';
 
-const started: EmulatorProcess[] = [];
-afterAll(async () => {
-  for (const e of started) await e.stop();
-  for (const dir of new Set(started.map((e) => e.dataDir))) removeDir(dir);
-});
-
-async function start(dataDir?: string) {
-  const e = await startEmulatorProcess({ dataDir });
-  started.push(e);
-  return e;
-}
+const start = restartableEmulators();
 
 /** A one-step pipeline: a slow linear-learner training job, with or without a retry policy. */
 function definition(uris: Awaited<ReturnType<typeof uploadBinarySplit>>, retry: boolean): string {
