@@ -198,13 +198,17 @@ export function createApplicationAutoScaling(deps: ServiceDeps, hub: AutoScaling
       // PutScheduledAction updates an existing action: what is not given stays as it was.
       const merged: AAS.PutScheduledActionRequest = existing ? { ...stripStored(existing), ...definedOnly(req) } : req;
       if (!merged.Schedule) throw validation('Schedule is required when creating a scheduled action.');
-      edge(() => hub.scaler(scope).putScheduledAction(merged, { createdMs: existing ? new Date(existing.CreationTime).getTime() : undefined }));
+      // One instant for both the stored CreationTime and the schedule's origin: a rate() action
+      // first runs one interval after the CreationTime that Describe shows, not a few scaled
+      // milliseconds before it.
+      const creationTime = existing ? new Date(existing.CreationTime) : now();
+      edge(() => hub.scaler(scope).putScheduledAction(merged, { createdMs: creationTime.getTime() }));
       const stored: StoredScheduledAction = {
         ...merged,
         ScheduledActionARN:
           existing?.ScheduledActionARN ??
           `arn:aws:autoscaling:${scope.region}:${scope.accountId}:scheduledAction:${randomUUID()}:resource/${req.ServiceNamespace}/${req.ResourceId}:scheduledActionName/${req.ScheduledActionName}`,
-        CreationTime: existing?.CreationTime ?? now(),
+        CreationTime: creationTime,
       };
       if (existing) db.update(scope, SCHEDULED_KIND, key, stored);
       else db.insert(scope, SCHEDULED_KIND, key, stored.ScheduledActionARN, stored);
