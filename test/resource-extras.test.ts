@@ -10,6 +10,7 @@ import {
   DeleteModelCardCommand,
   DeleteModelPackageGroupPolicyCommand,
   DescribeFeatureMetadataCommand,
+  DescribeModelPackageGroupCommand,
   DescribeModelCardCommand,
   DescribeModelCardExportJobCommand,
   DescribeMonitoringScheduleCommand,
@@ -50,7 +51,7 @@ describe('model registry extras', () => {
   it('puts, reads and deletes a group resource policy, with the errors for a missing group or policy', async () => {
     const group = await sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'shared' }));
     const none = await rejection(sm.send(new GetModelPackageGroupPolicyCommand({ ModelPackageGroupName: 'shared' })));
-    expect([none.name, none.message]).toEqual(['ValidationException', 'Model Package Group shared does not have a resource policy.']);
+    expect([none.name, none.message]).toEqual(['ValidationException', 'Cannot find resource policy for Model Package Group shared.']);
     const put = await sm.send(new PutModelPackageGroupPolicyCommand({ ModelPackageGroupName: 'shared', ResourcePolicy: POLICY }));
     expect(put.ModelPackageGroupArn).toBe(group.ModelPackageGroupArn);
     expect((await sm.send(new GetModelPackageGroupPolicyCommand({ ModelPackageGroupName: 'shared' }))).ResourcePolicy).toBe(POLICY);
@@ -59,11 +60,17 @@ describe('model registry extras', () => {
     // The stored policy survives a refused put.
     expect((await sm.send(new GetModelPackageGroupPolicyCommand({ ModelPackageGroupName: 'shared' }))).ResourcePolicy).toBe(POLICY);
     await sm.send(new DeleteModelPackageGroupPolicyCommand({ ModelPackageGroupName: 'shared' }));
+    // A group without a policy, and a missing group: ValidationExceptions that start "Cannot find
+    // resource policy" and "Cannot find Model Package Group", as the Terraform AWS provider matches them.
     const deleted = await rejection(sm.send(new DeleteModelPackageGroupPolicyCommand({ ModelPackageGroupName: 'shared' })));
-    expect(deleted.name).toBe('ValidationException');
+    expect([deleted.name, deleted.$metadata.httpStatusCode, deleted.message]).toEqual(['ValidationException', 400, 'Cannot find resource policy for Model Package Group shared.']);
     const missing = await rejection(sm.send(new PutModelPackageGroupPolicyCommand({ ModelPackageGroupName: 'no-such-group', ResourcePolicy: POLICY })));
-    // DescribeModelPackageGroup's own not-found answer.
-    expect([missing.name, missing.message]).toEqual(['ValidationException', `Could not find model package group "${ACCOUNT}:model-package-group/no-such-group".`]);
+    expect([missing.name, missing.$metadata.httpStatusCode, missing.message]).toEqual(['ValidationException', 400, 'Cannot find Model Package Group no-such-group.']);
+    const noGroup = await rejection(sm.send(new GetModelPackageGroupPolicyCommand({ ModelPackageGroupName: 'no-such-group' })));
+    expect([noGroup.name, noGroup.message]).toEqual(['ValidationException', 'Cannot find Model Package Group no-such-group.']);
+    // DescribeModelPackageGroup's own answer for a missing group.
+    const described = await rejection(sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'no-such-group' })));
+    expect([described.name, described.$metadata.httpStatusCode, described.message]).toEqual(['ValidationException', 400, `ModelPackageGroup ${ACCOUNT}:model-package-group/no-such-group does not exist.`]);
   });
 
   it('describes a batch of model packages, with an error entry for each one that does not exist', async () => {

@@ -59,6 +59,10 @@ export const FAMILY_OVERRIDES: Record<string, Override> = {
   // DescribeImage on a missing image: ResourceNotFound "Image with ARN <arn> does not exist" (as
   // AWS answers it; botocore issue 3782 quotes the answer).
   Image: { notFoundMessage: (_name, arn) => `Image with ARN ${arn} does not exist` },
+  // DescribeModelPackageGroup on a missing group: ValidationException "ModelPackageGroup <arn> does
+  // not exist." (the Terraform AWS provider tells a missing group by "does not exist" in a
+  // ValidationException; moto's PR 7246 corrected its message to this wording).
+  ModelPackageGroup: { notFoundMessage: (_name, arn) => `ModelPackageGroup ${arn} does not exist.` },
   // Each UpdateModelCard makes a new version of the card (DescribeModelCard's ModelCardVersion).
   ModelCard: { versionMember: 'ModelCardVersion' },
   NotebookInstance: {

@@ -6,11 +6,13 @@
  */
 import type { OperationHandler } from '../../../protocol/aws-json.js';
 import type { RequestContext } from '../../../protocol/context.js';
-import { validation } from '../../../protocol/errors.js';
+import { AwsError, validation } from '../../../protocol/errors.js';
 import type { ServiceDeps } from '../../deps.js';
 import { scopeOf } from '../scope.js';
 
 const POLICY_KIND = 'registry:ModelPackageGroupPolicy';
+
+const noPolicy = (group: string) => validation(`Cannot find resource policy for Model Package Group ${group}.`);
 
 interface StoredPolicy {
   policy: string;
@@ -26,9 +28,20 @@ export class GroupPolicies {
     private readonly ops: Record<string, OperationHandler>,
   ) {}
 
-  /** The group as DescribeModelPackageGroup answers it (its not-found error when missing). */
+  /**
+   * The group as DescribeModelPackageGroup answers it. A missing group is a ValidationException
+   * that starts "Cannot find Model Package Group", and a group without a policy one that starts
+   * "Cannot find resource policy": the wordings the Terraform AWS provider matches to tell either
+   * from other failures (its aws_sagemaker_model_package_group_policy resource).
+   */
   private async group(name: string, ctx: RequestContext): Promise<{ name: string; arn: string; created: number }> {
-    const g = (await this.ops.DescribeModelPackageGroup({ ModelPackageGroupName: name }, ctx)) as Doc;
+    let g: Doc;
+    try {
+      g = (await this.ops.DescribeModelPackageGroup({ ModelPackageGroupName: name }, ctx)) as Doc;
+    } catch (e) {
+      if (e instanceof AwsError && e.code === 'ValidationException') throw validation(`Cannot find Model Package Group ${name}.`);
+      throw e;
+    }
     return { name: String(g.ModelPackageGroupName), arn: String(g.ModelPackageGroupArn), created: new Date(g.CreationTime).getTime() };
   }
 
@@ -58,13 +71,13 @@ export class GroupPolicies {
   async get(req: Doc, ctx: RequestContext): Promise<unknown> {
     const group = await this.group(String(req.ModelPackageGroupName), ctx);
     const found = this.current(ctx, group);
-    if (!found) throw validation(`Model Package Group ${group.name} does not have a resource policy.`);
+    if (!found) throw noPolicy(group.name);
     return { ResourcePolicy: found.policy };
   }
 
   async delete(req: Doc, ctx: RequestContext): Promise<unknown> {
     const group = await this.group(String(req.ModelPackageGroupName), ctx);
-    if (!this.current(ctx, group)) throw validation(`Model Package Group ${group.name} does not have a resource policy.`);
+    if (!this.current(ctx, group)) throw noPolicy(group.name);
     this.deps.db.delete(scopeOf(ctx), POLICY_KIND, group.name);
     return {};
   }
