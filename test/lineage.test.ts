@@ -94,6 +94,12 @@ describe('associations and QueryLineage', () => {
     await sm.send(new AddAssociationCommand({ SourceArn: tc, DestinationArn: model, AssociationType: 'Produced' }));
     await sm.send(new AddAssociationCommand({ SourceArn: model, DestinationArn: approve }));
     await sm.send(new AddAssociationCommand({ SourceArn: approve, DestinationArn: endpoint, AssociationType: 'ContributedTo' }));
+    // The same edge again is refused: ValidationException "... already exists" (what the SageMaker
+    // Python SDK's lineage tracker catches to skip an association it made before); the first edge stands.
+    const twice = await rejection(sm.send(new AddAssociationCommand({ SourceArn: data, DestinationArn: tc, AssociationType: 'AssociatedWith' })));
+    expect([twice.name, twice.$metadata.httpStatusCode, twice.message]).toEqual(['ValidationException', 400, `Association from ${data} to ${tc} already exists.`]);
+    const kept = await sm.send(new ListAssociationsCommand({ SourceArn: data, DestinationArn: tc }));
+    expect(kept.AssociationSummaries?.map((a) => a.AssociationType)).toEqual(['ContributedTo']);
 
     const missing = `${ACCOUNT}:artifact/ffffffffffffffffffffffffffffffff`;
     const noSource = await rejection(sm.send(new AddAssociationCommand({ SourceArn: missing, DestinationArn: model })));

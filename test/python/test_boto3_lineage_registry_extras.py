@@ -37,6 +37,14 @@ def test_lineage_graph(sm):
     only = sm.query_lineage(StartArns=[ctx], Direction="Ascendants", IncludeEdges=False, Filters={"Properties": {"framework": "xgboost"}})
     assert [v["Arn"] for v in only["Vertices"]] == [model]
 
+    # The same edge again: a ValidationException saying it already exists (the SageMaker Python SDK's
+    # lineage tracker skips an association on exactly that code and phrase).
+    with pytest.raises(ClientError) as twice:
+        sm.add_association(SourceArn=data, DestinationArn=model, AssociationType="ContributedTo")
+    assert twice.value.response["Error"]["Code"] == "ValidationException"
+    assert twice.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert twice.value.response["Error"]["Message"] == f"Association from {data} to {model} already exists."
+
     with pytest.raises(ClientError) as missing:
         sm.add_association(SourceArn=data, DestinationArn=ctx.replace("py-lineage-endpoint", "nope"))
     assert missing.value.response["Error"]["Code"] == "ResourceNotFound"

@@ -5,7 +5,7 @@
  * that is gone.
  */
 import type { RequestContext } from '../../../protocol/context.js';
-import { resourceNotFound } from '../../../protocol/errors.js';
+import { resourceNotFound, validation } from '../../../protocol/errors.js';
 import type { ServiceModel } from '../../../protocol/service-model.js';
 import type { Scope } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
@@ -49,8 +49,12 @@ export class AssociationService {
     const destination = this.end(String(req.DestinationArn), ctx);
     const key = edgeKey(source.arn, destination.arn);
     const edge: Edge = { SourceArn: source.arn, DestinationArn: destination.arn, AssociationType: req.AssociationType ?? DEFAULT_TYPE, created: new Date(this.deps.clock.now()) };
-    // Adding an edge that exists changes nothing (the first one's type and time stand).
-    this.deps.db.insert(scope, ASSOCIATION_KIND, key, `lineage-association:${scope.accountId}:${scope.region}:${key}`, edge);
+    // An edge that exists is refused with a ValidationException saying it "already exists": the
+    // SageMaker Python SDK's lineage tracker (sagemaker.experiments._helper) catches exactly that
+    // code and phrase to skip associations it has made before. The first edge's type and time stand.
+    if (!this.deps.db.insert(scope, ASSOCIATION_KIND, key, `lineage-association:${scope.accountId}:${scope.region}:${key}`, edge)) {
+      throw validation(`Association from ${source.arn} to ${destination.arn} already exists.`);
+    }
     return { SourceArn: source.arn, DestinationArn: destination.arn };
   }
 
