@@ -106,6 +106,13 @@ def test_status_settles_and_unversioned_packages(sm):
 
     plain = sm.create_model_package(ModelPackageName="plain-package", InferenceSpecification=inference_spec(9))
     assert plain["ModelPackageArn"].endswith(":model-package/plain-package")
+    # The same unversioned name again: a ValidationException with "ModelPackage already exists", the
+    # phrase the SageMaker Python SDK's Session.create_model_package matches to reuse the package.
+    with pytest.raises(ClientError) as e:
+        sm.create_model_package(ModelPackageName="plain-package", InferenceSpecification=inference_spec(9))
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert e.value.response["Error"]["Message"] == f"ModelPackage already exists: {plain['ModelPackageArn']}"
     # Unversioned packages by default; a group's versions when it is named.
     assert [p["ModelPackageName"] for p in sm.list_model_packages()["ModelPackageSummaryList"]] == ["plain-package"]
     both = sm.list_model_packages(ModelPackageType="Both")["ModelPackageSummaryList"]

@@ -25,3 +25,24 @@ def test_register_and_approve(session):
     d = sm.describe_model_package(ModelPackageName=package.model_package_arn)
     assert d["ModelApprovalStatus"] == "Approved"
     assert d["InferenceSpecification"]["SupportedRealtimeInferenceInstanceTypes"] == ["ml.m5.large"]
+
+
+def test_an_existing_unversioned_package_is_reused(session, caplog):
+    """Session.create_model_package_from_algorithm names an unversioned package; called again with
+    the same name, the service refuses it with "ModelPackage already exists" and the SDK reuses it."""
+    import logging
+
+    sm = session.sagemaker_client
+    algorithm = sm.create_algorithm(
+        AlgorithmName="sdk-registry-algo",
+        TrainingSpecification={
+            "TrainingImage": IMAGE,
+            "SupportedTrainingInstanceTypes": ["ml.m5.large"],
+            "TrainingChannels": [{"Name": "train", "SupportedContentTypes": ["text/csv"], "SupportedInputModes": ["File"]}],
+        },
+    )["AlgorithmArn"]
+    session.create_model_package_from_algorithm("sdk-reused", "first", algorithm, "s3://sdk-v2/model.tar.gz")
+    with caplog.at_level(logging.WARNING):
+        session.create_model_package_from_algorithm("sdk-reused", "second", algorithm, "s3://sdk-v2/model.tar.gz")
+    assert "Using already existing model package: sdk-reused" in caplog.text
+    assert sm.describe_model_package(ModelPackageName="sdk-reused")["ModelPackageDescription"] == "first"

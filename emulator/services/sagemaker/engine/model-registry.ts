@@ -1,6 +1,6 @@
 import type { OperationHandler } from '../../../protocol/aws-json.js';
 import type { RequestContext } from '../../../protocol/context.js';
-import { AwsError, validation } from '../../../protocol/errors.js';
+import { validation } from '../../../protocol/errors.js';
 import type { ServiceModel } from '../../../protocol/service-model.js';
 import type { Database, Scope } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
@@ -107,9 +107,9 @@ export class ModelRegistry {
       key = String(req.ModelPackageName);
       record = { input, arn: this.arn(scope, key), created: new Date(now), modified: new Date(now), timeline: transition(['Pending', 'Completed'], now, this.deps.timing.controlPlaneTransition) };
     }
-    if (!this.deps.db.insert(scope, PACKAGE_KIND, key, record.arn, record)) {
-      throw new AwsError('ConflictException', `Model Package ${record.arn} already exists.`);
-    }
+    // A taken unversioned name: ValidationException with "ModelPackage already exists" in it, the
+    // phrase the SageMaker Python SDK (v2 and v3 Session.create_model_package) matches to reuse it.
+    if (!this.deps.db.insert(scope, PACKAGE_KIND, key, record.arn, record)) throw validation(`ModelPackage already exists: ${record.arn}`);
     if (Array.isArray(Tags) && Tags.length) this.deps.db.addTags(record.arn, Tags);
     return { ModelPackageArn: record.arn };
   }
