@@ -114,7 +114,12 @@ describe('the generic resource engine', () => {
   it('refuses a taken name and answers the family’s not-found error', async () => {
     await sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'churn' }));
     const again = await rejection(sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'Churn' })));
-    expect(again.name).toBe('ValidationException');
+    // The wording AWS's CloudFormation handler for AWS::SageMaker::ModelPackageGroup matches.
+    expect([again.name, again.$metadata.httpStatusCode, again.message]).toEqual([
+      'ValidationException',
+      400,
+      'Model Package Group already exists: arn:aws:sagemaker:us-east-1:000000000000:model-package-group/churn',
+    ]);
     let group = await sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'churn' }));
     expect(group.ModelPackageGroupArn).toBe('arn:aws:sagemaker:us-east-1:000000000000:model-package-group/churn');
     // Pending on the timing profile, then Completed.
@@ -139,7 +144,11 @@ describe('the generic resource engine', () => {
     if (!missing) throw new Error('the group was never deleted');
     // Once gone, the name is free again.
     await sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'churn' }));
-    expect(missing.name).toBe('ValidationException');
+    expect([missing.name, missing.$metadata.httpStatusCode, missing.message]).toEqual([
+      'ValidationException',
+      400,
+      'ModelPackageGroup arn:aws:sagemaker:us-east-1:000000000000:model-package-group/churn does not exist.',
+    ]);
     // An ARN of another family is not found, not mistaken for this one.
     const wrongFamily = await rejection(
       sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'arn:aws:sagemaker:us-east-1:000000000000:notebook-instance/nb-a' })),
@@ -187,5 +196,15 @@ describe('projects', () => {
     const d = await sm.send(new DescribeProjectCommand({ ProjectName: 'mlops' }));
     expect(d.ProjectId).toBe(created.ProjectId);
     expect(d.ProjectArn).toBe(created.ProjectArn);
+    // A taken name and a missing project: the wordings AWS's CloudFormation handler for
+    // AWS::SageMaker::Project matches.
+    const taken = await rejection(sm.send(new CreateProjectCommand({ ProjectName: 'mlops' })));
+    expect([taken.name, taken.$metadata.httpStatusCode, taken.message]).toEqual(['ValidationException', 400, `Project already exists: ${created.ProjectArn}`]);
+    const missing = await rejection(sm.send(new DescribeProjectCommand({ ProjectName: 'no-project' })));
+    expect([missing.name, missing.$metadata.httpStatusCode, missing.message]).toEqual([
+      'ValidationException',
+      400,
+      'Project arn:aws:sagemaker:us-east-1:000000000000:project/no-project does not exist.',
+    ]);
   });
 });

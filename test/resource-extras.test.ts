@@ -51,7 +51,7 @@ describe('model registry extras', () => {
   it('puts, reads and deletes a group resource policy, with the errors for a missing group or policy', async () => {
     const group = await sm.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'shared' }));
     const none = await rejection(sm.send(new GetModelPackageGroupPolicyCommand({ ModelPackageGroupName: 'shared' })));
-    expect([none.name, none.message]).toEqual(['ValidationException', 'Cannot find resource policy for Model Package Group shared.']);
+    expect([none.name, none.message]).toEqual(['ValidationException', `Cannot find resource policy for: ${ACCOUNT}:model-package-group/shared`]);
     const put = await sm.send(new PutModelPackageGroupPolicyCommand({ ModelPackageGroupName: 'shared', ResourcePolicy: POLICY }));
     expect(put.ModelPackageGroupArn).toBe(group.ModelPackageGroupArn);
     expect((await sm.send(new GetModelPackageGroupPolicyCommand({ ModelPackageGroupName: 'shared' }))).ResourcePolicy).toBe(POLICY);
@@ -60,14 +60,14 @@ describe('model registry extras', () => {
     // The stored policy survives a refused put.
     expect((await sm.send(new GetModelPackageGroupPolicyCommand({ ModelPackageGroupName: 'shared' }))).ResourcePolicy).toBe(POLICY);
     await sm.send(new DeleteModelPackageGroupPolicyCommand({ ModelPackageGroupName: 'shared' }));
-    // A group without a policy, and a missing group: ValidationExceptions that start "Cannot find
-    // resource policy" and "Cannot find Model Package Group", as the Terraform AWS provider matches them.
+    // A group without a policy, and a missing group: the wordings AWS's CloudFormation handler for
+    // AWS::SageMaker::ModelPackageGroup (and the Terraform provider) match.
     const deleted = await rejection(sm.send(new DeleteModelPackageGroupPolicyCommand({ ModelPackageGroupName: 'shared' })));
-    expect([deleted.name, deleted.$metadata.httpStatusCode, deleted.message]).toEqual(['ValidationException', 400, 'Cannot find resource policy for Model Package Group shared.']);
+    expect([deleted.name, deleted.$metadata.httpStatusCode, deleted.message]).toEqual(['ValidationException', 400, `Cannot find resource policy for: ${ACCOUNT}:model-package-group/shared`]);
     const missing = await rejection(sm.send(new PutModelPackageGroupPolicyCommand({ ModelPackageGroupName: 'no-such-group', ResourcePolicy: POLICY })));
-    expect([missing.name, missing.$metadata.httpStatusCode, missing.message]).toEqual(['ValidationException', 400, 'Cannot find Model Package Group no-such-group.']);
+    expect([missing.name, missing.$metadata.httpStatusCode, missing.message]).toEqual(['ValidationException', 400, `Cannot find Model Package Group: ${ACCOUNT}:model-package-group/no-such-group`]);
     const noGroup = await rejection(sm.send(new GetModelPackageGroupPolicyCommand({ ModelPackageGroupName: 'no-such-group' })));
-    expect([noGroup.name, noGroup.message]).toEqual(['ValidationException', 'Cannot find Model Package Group no-such-group.']);
+    expect([noGroup.name, noGroup.message]).toEqual(['ValidationException', `Cannot find Model Package Group: ${ACCOUNT}:model-package-group/no-such-group`]);
     // DescribeModelPackageGroup's own answer for a missing group.
     const described = await rejection(sm.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'no-such-group' })));
     expect([described.name, described.$metadata.httpStatusCode, described.message]).toEqual(['ValidationException', 400, `ModelPackageGroup ${ACCOUNT}:model-package-group/no-such-group does not exist.`]);

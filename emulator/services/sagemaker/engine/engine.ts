@@ -122,7 +122,7 @@ export class ResourceEngine {
     };
     const previous = this.deps.db.get<EngineRecord>(scope, kindOf(family), name);
     if (previous) this.alive(scope, family, previous.name, previous.data);
-    if (!this.deps.db.insert(scope, kindOf(family), name, arn, record)) throw inUseError(family, arn);
+    if (!this.deps.db.insert(scope, kindOf(family), name, arn, record)) throw inUseError(family, arn, FAMILY_OVERRIDES[family.name]?.inUseMessage?.(name, arn));
     if (Array.isArray(Tags) && Tags.length) this.deps.db.addTags(arn, Tags as { Key: string; Value: string }[]);
     return this.shaped(family.ops.create, { ...record.input, ...(family.arnMember ? { [family.arnMember]: arn } : {}) });
   }
@@ -233,8 +233,8 @@ export function notFoundError(family: Family, arn: string, custom?: string): Aws
 }
 
 /** Create of a taken name: ResourceInUse where Create declares it, else a ValidationException. */
-export function inUseError(family: Family, arn: string): AwsError {
-  const message = `Cannot create already existing ${family.readable} "${arn}".`;
+export function inUseError(family: Family, arn: string, custom?: string): AwsError {
+  const message = custom ?? `Cannot create already existing ${family.readable} "${arn}".`;
   return family.inUse === 'ResourceInUse' ? new AwsError('ResourceInUse', message) : validation(message);
 }
 

@@ -34,6 +34,8 @@ export interface Family {
 export interface Override {
   /** The exact message AWS gives for a missing resource (default: "Could not find <readable> "<arn>"."). */
   notFoundMessage?: (name: string, arn: string) => string;
+  /** The exact message AWS gives for Create of a taken name (default: "Cannot create already existing <readable> "<arn>"."). */
+  inUseMessage?: (name: string, arn: string) => string;
   /** Members AWS fills in when the caller leaves them out (the caller's value wins). */
   defaults?: (name: string, region: string) => Record<string, unknown>;
   /** Identifiers the service assigns on Create (a project's ProjectId). */
@@ -53,16 +55,27 @@ export const FAMILY_OVERRIDES: Record<string, Override> = {
   // Defaults per the CreateNotebookInstance API reference (5 GB volume, internet and root access
   // Enabled); the Url is where AWS would serve Jupyter (nothing serves it here).
   // CreateProject answers a ProjectId the service assigns (p- and 12 lower-case letters or digits).
-  Project: { assigned: (rng) => ({ ProjectId: `p-${Array.from({ length: 12 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[rng.int(36)]).join('')}` }) },
+  // A missing project is "Project <arn> does not exist." and a taken name "Project already exists:
+  // <arn>", both ValidationExceptions: the wordings AWS's own CloudFormation handler for
+  // AWS::SageMaker::Project (aws-cloudformation-resource-providers-sagemaker) matches.
+  Project: {
+    assigned: (rng) => ({ ProjectId: `p-${Array.from({ length: 12 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[rng.int(36)]).join('')}` }),
+    notFoundMessage: (_name, arn) => `Project ${arn} does not exist.`,
+    inUseMessage: (_name, arn) => `Project already exists: ${arn}`,
+  },
   // Private work teams live under private-crowd/ (arn:aws:sagemaker:<region>:<account>:workteam/private-crowd/<name>).
   Workteam: { arnPath: (name) => `private-crowd/${name.toLowerCase()}` },
   // DescribeImage on a missing image: ResourceNotFound "Image with ARN <arn> does not exist" (as
   // AWS answers it; botocore issue 3782 quotes the answer).
   Image: { notFoundMessage: (_name, arn) => `Image with ARN ${arn} does not exist` },
-  // DescribeModelPackageGroup on a missing group: ValidationException "ModelPackageGroup <arn> does
-  // not exist." (the Terraform AWS provider tells a missing group by "does not exist" in a
-  // ValidationException; moto's PR 7246 corrected its message to this wording).
-  ModelPackageGroup: { notFoundMessage: (_name, arn) => `ModelPackageGroup ${arn} does not exist.` },
+  // A missing group is ValidationException "ModelPackageGroup <arn> does not exist." and a taken name
+  // "Model Package Group already exists: <arn>": the wordings AWS's CloudFormation handler for
+  // AWS::SageMaker::ModelPackageGroup matches (the Terraform provider, too, tells a missing group by
+  // "does not exist" in a ValidationException).
+  ModelPackageGroup: {
+    notFoundMessage: (_name, arn) => `ModelPackageGroup ${arn} does not exist.`,
+    inUseMessage: (_name, arn) => `Model Package Group already exists: ${arn}`,
+  },
   // Each UpdateModelCard makes a new version of the card (DescribeModelCard's ModelCardVersion).
   ModelCard: { versionMember: 'ModelCardVersion' },
   NotebookInstance: {

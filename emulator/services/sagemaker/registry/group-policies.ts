@@ -12,7 +12,13 @@ import { scopeOf } from '../scope.js';
 
 const POLICY_KIND = 'registry:ModelPackageGroupPolicy';
 
-const noPolicy = (group: string) => validation(`Cannot find resource policy for Model Package Group ${group}.`);
+const noPolicy = (groupArn: string) => validation(`Cannot find resource policy for: ${groupArn}`);
+
+/** The group's ARN as named (a name or an ARN), lower-cased as SageMaker ARNs are. */
+const groupArn = (ctx: RequestContext, nameOrArn: string) => {
+  const { region, accountId } = scopeOf(ctx);
+  return nameOrArn.startsWith('arn:') ? nameOrArn : `arn:aws:sagemaker:${region}:${accountId}:model-package-group/${nameOrArn.toLowerCase()}`;
+};
 
 interface StoredPolicy {
   policy: string;
@@ -29,17 +35,17 @@ export class GroupPolicies {
   ) {}
 
   /**
-   * The group as DescribeModelPackageGroup answers it. A missing group is a ValidationException
-   * that starts "Cannot find Model Package Group", and a group without a policy one that starts
-   * "Cannot find resource policy": the wordings the Terraform AWS provider matches to tell either
-   * from other failures (its aws_sagemaker_model_package_group_policy resource).
+   * The group as DescribeModelPackageGroup answers it. A missing group is ValidationException
+   * "Cannot find Model Package Group: <arn>" and a group without a policy "Cannot find resource
+   * policy for: <arn>": the wordings AWS's CloudFormation handler for AWS::SageMaker::ModelPackageGroup
+   * and the Terraform provider's aws_sagemaker_model_package_group_policy match.
    */
   private async group(name: string, ctx: RequestContext): Promise<{ name: string; arn: string; created: number }> {
     let g: Doc;
     try {
       g = (await this.ops.DescribeModelPackageGroup({ ModelPackageGroupName: name }, ctx)) as Doc;
     } catch (e) {
-      if (e instanceof AwsError && e.code === 'ValidationException') throw validation(`Cannot find Model Package Group ${name}.`);
+      if (e instanceof AwsError && e.code === 'ValidationException') throw validation(`Cannot find Model Package Group: ${groupArn(ctx, name)}`);
       throw e;
     }
     return { name: String(g.ModelPackageGroupName), arn: String(g.ModelPackageGroupArn), created: new Date(g.CreationTime).getTime() };
@@ -71,13 +77,13 @@ export class GroupPolicies {
   async get(req: Doc, ctx: RequestContext): Promise<unknown> {
     const group = await this.group(String(req.ModelPackageGroupName), ctx);
     const found = this.current(ctx, group);
-    if (!found) throw noPolicy(group.name);
+    if (!found) throw noPolicy(group.arn);
     return { ResourcePolicy: found.policy };
   }
 
   async delete(req: Doc, ctx: RequestContext): Promise<unknown> {
     const group = await this.group(String(req.ModelPackageGroupName), ctx);
-    if (!this.current(ctx, group)) throw noPolicy(group.name);
+    if (!this.current(ctx, group)) throw noPolicy(group.arn);
     this.deps.db.delete(scopeOf(ctx), POLICY_KIND, group.name);
     return {};
   }
