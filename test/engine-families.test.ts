@@ -3,14 +3,17 @@ import {
   CreateModelPackageGroupCommand,
   CreateModelCardCommand,
   CreateNotebookInstanceCommand,
+  CreateNotebookInstanceLifecycleConfigCommand,
   CreateProjectCommand,
   CreateWorkteamCommand,
   DeleteModelPackageGroupCommand,
   DeleteNotebookInstanceCommand,
+  DeleteNotebookInstanceLifecycleConfigCommand,
   DescribeFeatureGroupCommand,
   DescribeModelPackageGroupCommand,
   DescribeModelCardCommand,
   DescribeNotebookInstanceCommand,
+  DescribeNotebookInstanceLifecycleConfigCommand,
   DescribeProjectCommand,
   DescribeWorkteamCommand,
   ListNotebookInstancesCommand,
@@ -49,6 +52,9 @@ describe('the generic resource engine', () => {
     expect(first.CreationTime).toBeInstanceOf(Date);
     // AWS's defaults for what the caller left out.
     expect([first.VolumeSizeInGB, first.DirectInternetAccess, first.RootAccess]).toEqual([5, 'Enabled', 'Enabled']);
+    // A taken name (names are case-insensitive): the wording moto reproduces for it.
+    const taken = await rejection(sm.send(new CreateNotebookInstanceCommand({ NotebookInstanceName: 'my-notebook', InstanceType: 'ml.t3.medium', RoleArn: ROLE })));
+    expect([taken.name, taken.$metadata.httpStatusCode, taken.message]).toEqual(['ValidationException', 400, `Cannot create a duplicate Notebook Instance (${created.NotebookInstanceArn})`]);
     await waitUntilNotebookInstanceInService({ client: sm, maxWaitTime: 60, minDelay: 1 }, { NotebookInstanceName: 'My-Notebook' });
 
     // In use: neither deleted nor updated while it runs (AWS's wording).
@@ -76,6 +82,24 @@ describe('the generic resource engine', () => {
     const gone = await rejection(sm.send(new DescribeNotebookInstanceCommand({ NotebookInstanceName: 'My-Notebook' })));
     expect(gone.name).toBe('ValidationException');
     expect(gone.message).toBe('RecordNotFound');
+  });
+
+  it('answers a lifecycle configuration missing or taken with the operation named in the message', async () => {
+    const arn = 'arn:aws:sagemaker:us-east-1:000000000000:notebook-instance-lifecycle-config/on-start';
+    const describe = await rejection(sm.send(new DescribeNotebookInstanceLifecycleConfigCommand({ NotebookInstanceLifecycleConfigName: 'on-start' })));
+    expect([describe.name, describe.$metadata.httpStatusCode, describe.message]).toEqual([
+      'ValidationException',
+      400,
+      `Unable to describe Notebook Instance Lifecycle Config '${arn}'. (Details: Notebook Instance Lifecycle Config does not exist.)`,
+    ]);
+    const remove = await rejection(sm.send(new DeleteNotebookInstanceLifecycleConfigCommand({ NotebookInstanceLifecycleConfigName: 'on-start' })));
+    expect(remove.message).toBe(`Unable to delete Notebook Instance Lifecycle Config '${arn}'. (Details: Notebook Instance Lifecycle Config does not exist.)`);
+    await sm.send(new CreateNotebookInstanceLifecycleConfigCommand({ NotebookInstanceLifecycleConfigName: 'on-start' }));
+    const twice = await rejection(sm.send(new CreateNotebookInstanceLifecycleConfigCommand({ NotebookInstanceLifecycleConfigName: 'on-start' })));
+    expect([twice.name, twice.message]).toEqual([
+      'ValidationException',
+      `Unable to create Notebook Instance Lifecycle Config ${arn}. (Details: Notebook Instance Lifecycle Config already exists.)`,
+    ]);
   });
 
   it('lists with filters, sort order and NextToken', async () => {

@@ -6,7 +6,7 @@ import type { ServiceModel } from '../../../protocol/service-model.js';
 import type { Scope } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
 import { scopeOf } from '../scope.js';
-import { FAMILY_OVERRIDES, type Family } from './families.js';
+import { FAMILY_OVERRIDES, messageVerb, type Family, type Verb } from './families.js';
 import { listFamily, type ListDeclaration } from './list.js';
 import { GONE, lifecycleOf, statusAt, transition, type Lifecycle, type StatusTimeline } from './lifecycle.js';
 import { conform } from './shapes.js';
@@ -69,21 +69,21 @@ export class ResourceEngine {
     return shape ? conform(this.model, shape, value) : {};
   }
 
-  private notFound(scope: Scope, family: Family, name: string): AwsError {
+  private notFound(scope: Scope, family: Family, name: string, verb: Verb): AwsError {
     const arn = this.arn(scope, family, name);
-    return notFoundError(family, arn, FAMILY_OVERRIDES[family.name]?.notFoundMessage?.(name, arn));
+    return notFoundError(family, arn, FAMILY_OVERRIDES[family.name]?.notFoundMessage?.(name, arn, verb));
   }
 
   /** The key as given, or the name an ARN points at (Describe* accept either for most families). */
-  private load(scope: Scope, family: Family, key: string): { name: string; record: EngineRecord } {
+  private load(scope: Scope, family: Family, key: string, verb: Verb): { name: string; record: EngineRecord } {
     let name = key;
     if (key.startsWith('arn:')) {
       const hit = this.deps.db.byArn(key);
-      if (!hit || hit.kind !== kindOf(family)) throw this.notFound(scope, family, key.slice(key.lastIndexOf('/') + 1));
+      if (!hit || hit.kind !== kindOf(family)) throw this.notFound(scope, family, key.slice(key.lastIndexOf('/') + 1), verb);
       name = hit.name;
     }
     const found = this.deps.db.get<EngineRecord>(scope, kindOf(family), name);
-    if (!found || !this.alive(scope, family, found.name, found.data)) throw this.notFound(scope, family, name);
+    if (!found || !this.alive(scope, family, found.name, found.data)) throw this.notFound(scope, family, name, verb);
     return { name: found.name, record: found.data };
   }
 
@@ -128,7 +128,7 @@ export class ResourceEngine {
   }
 
   describe(family: Family, req: Record<string, unknown>, ctx: RequestContext): unknown {
-    const { name, record } = this.load(scopeOf(ctx), family, String(req[family.key]));
+    const { name, record } = this.load(scopeOf(ctx), family, String(req[family.key]), 'describe');
     const view = this.view(family, name, record);
     return this.shaped(family.ops.describe, family.describeWrapper ? { [family.describeWrapper]: view } : view);
   }
@@ -144,7 +144,7 @@ export class ResourceEngine {
 
   update(family: Family, life: Lifecycle | undefined, req: Record<string, unknown>, ctx: RequestContext): unknown {
     const scope = scopeOf(ctx);
-    const { name, record } = this.load(scope, family, String(req[family.key]));
+    const { name, record } = this.load(scope, family, String(req[family.key]), 'update');
     const now = this.deps.clock.now();
     const stoppedOnly = FAMILY_OVERRIDES[family.name]?.onlyWhenStopped ?? [];
     if (life && stoppedOnly.includes('update')) this.requireStatus(family, record, life.stoppedStates, life.update?.[0] ?? 'Updating', now);
@@ -164,7 +164,7 @@ export class ResourceEngine {
 
   delete(family: Family, life: Lifecycle | undefined, req: Record<string, unknown>, ctx: RequestContext): unknown {
     const scope = scopeOf(ctx);
-    const { name, record } = this.load(scope, family, String(req[family.key]));
+    const { name, record } = this.load(scope, family, String(req[family.key]), 'delete');
     if (life && FAMILY_OVERRIDES[family.name]?.onlyWhenStopped?.includes('delete')) {
       this.requireStatus(family, record, life.stoppedStates, 'Deleting', this.deps.clock.now());
     }
@@ -182,7 +182,7 @@ export class ResourceEngine {
 
   private move(family: Family, states: [string, string], allowed: string[], op: string, req: Record<string, unknown>, ctx: RequestContext): unknown {
     const scope = scopeOf(ctx);
-    const { name, record } = this.load(scope, family, String(req[family.key]));
+    const { name, record } = this.load(scope, family, String(req[family.key]), messageVerb(op));
     const now = this.deps.clock.now();
     this.requireStatus(family, record, allowed, states[0], now);
     record.timeline = transition(states, now, this.deps.timing.controlPlaneTransition);

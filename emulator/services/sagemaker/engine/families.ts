@@ -32,8 +32,8 @@ export interface Family {
 }
 
 export interface Override {
-  /** The exact message AWS gives for a missing resource (default: "Could not find <readable> "<arn>"."). */
-  notFoundMessage?: (name: string, arn: string) => string;
+  /** The exact message AWS gives for a missing resource (default: "Could not find <readable> "<arn>"."); `verb` is the operation's ("describe", "delete"). */
+  notFoundMessage?: (name: string, arn: string, verb: Verb) => string;
   /** The exact message AWS gives for Create of a taken name (default: "Cannot create already existing <readable> "<arn>"."). */
   inUseMessage?: (name: string, arn: string) => string;
   /** Members AWS fills in when the caller leaves them out (the caller's value wins). */
@@ -47,6 +47,10 @@ export interface Override {
   /** Operations allowed only while the resource is stopped (or failed). */
   onlyWhenStopped?: ('update' | 'delete')[];
 }
+
+/** The operation a message speaks of: "describe" for DescribeX, "delete" for DeleteX. */
+export type Verb = string;
+export const messageVerb = (op: string): Verb => (/^[A-Z][a-z]+/.exec(op)?.[0] ?? op).toLowerCase();
 
 /** Where AWS's behaviour is not in the model. */
 export const FAMILY_OVERRIDES: Record<string, Override> = {
@@ -78,8 +82,16 @@ export const FAMILY_OVERRIDES: Record<string, Override> = {
   },
   // Each UpdateModelCard makes a new version of the card (DescribeModelCard's ModelCardVersion).
   ModelCard: { versionMember: 'ModelCardVersion' },
+  // A taken notebook instance name, and a lifecycle configuration missing or taken: the wordings moto
+  // reproduces for them (moto's describe wording for the lifecycle configuration is the prefix AWS's
+  // own Kubernetes controller, aws-controllers-k8s/sagemaker-controller, matches as not found).
+  NotebookInstanceLifecycleConfig: {
+    notFoundMessage: (_name, arn, verb) => `Unable to ${verb} Notebook Instance Lifecycle Config '${arn}'. (Details: Notebook Instance Lifecycle Config does not exist.)`,
+    inUseMessage: (_name, arn) => `Unable to create Notebook Instance Lifecycle Config ${arn}. (Details: Notebook Instance Lifecycle Config already exists.)`,
+  },
   NotebookInstance: {
     notFoundMessage: () => 'RecordNotFound',
+    inUseMessage: (_name, arn) => `Cannot create a duplicate Notebook Instance (${arn})`,
     onlyWhenStopped: ['update', 'delete'],
     defaults: (name, region) => ({
       DirectInternetAccess: 'Enabled',

@@ -45,7 +45,7 @@ export function renderOperationsSection(): string {
     'MLflow tracking server serves no MLflow. Statuses move on the timing profile (`controlPlaneTransition`:',
     '0.2 s with `--timing fast`, 3 minutes with `realistic`), Delete included where the family has a Deleting',
     'state. A missing resource gets the error its Describe operation declares (`ResourceNotFound`, or',
-    '`ValidationException` "Could not find ..."; a notebook instance\'s is `RecordNotFound`, a model package group\'s and a project\'s "<Type> <arn> does not exist."), and a taken name',
+    '`ValidationException` "Could not find ..."; a notebook instance\'s is `RecordNotFound`, a model package group\'s and a project\'s "<Type> <arn> does not exist.", a notebook instance lifecycle configuration\'s "Unable to <verb> Notebook Instance Lifecycle Config ..."), and a taken name',
     '`ResourceInUse` where Create declares it.',
     '',
     '| family | operations | ARN type | status lifecycle |',
