@@ -5,6 +5,7 @@
  */
 import {
   CreatePipelineCommand,
+  DeletePipelineCommand,
   DescribePipelineCommand,
   DescribePipelineExecutionCommand,
   ListPipelineExecutionStepsCommand,
@@ -144,6 +145,11 @@ describe('Callback steps', () => {
   it('stops with the execution; a token that is gone or never was is refused', async () => {
     const arn = (await sm.send(new StartPipelineExecutionCommand({ PipelineName: 'reviewed' }))).PipelineExecutionArn!;
     const token = tokenOf(await stepIn(arn, 'Review', ['Executing']));
+    // While an execution runs its pipeline is not deleted (the message the SageMaker Python SDK's
+    // integration tests stop executions and retry on), and the pipeline stays.
+    const busy = await rejection(sm.send(new DeletePipelineCommand({ PipelineName: 'reviewed', ClientRequestToken: 'delete-while-running-0000000000000001' })));
+    expect([busy.name, busy.$metadata.httpStatusCode, busy.message]).toEqual(['ValidationException', 400, 'Pipelines with running executions cannot be deleted.']);
+    expect((await sm.send(new DescribePipelineCommand({ PipelineName: 'reviewed' }))).PipelineName).toBe('reviewed');
     await sm.send(new StopPipelineExecutionCommand({ PipelineExecutionArn: arn }));
     expect((await executionEnds(arn)).PipelineExecutionStatus).toBe('Stopped');
     expect((await steps(arn)).Review.StepStatus).toBe('Stopped');
