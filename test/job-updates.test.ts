@@ -102,6 +102,9 @@ describe('UpdateTrainingJob and DeleteTrainingJob', () => {
 
     await c.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: 'upd-run' }));
     expect((await trainingEnds('upd-run')).TrainingJobStatus).toBe('Stopped');
+    // Stopping it again: AWS's wording, as quoted in awslabs/benchmark-ai issue 928.
+    const stopAgain = await rejection(c.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: 'upd-run' })));
+    expect([stopAgain.name, stopAgain.$metadata.httpStatusCode, stopAgain.message]).toEqual(['ValidationException', 400, 'The request was rejected because the training job is in status Stopped.']);
     // Once ended, the profiler can no longer change; the warm pool's retention still can.
     const late = await rejection(c.sagemaker.send(new UpdateTrainingJobCommand({ TrainingJobName: 'upd-run', ProfilerConfig: { DisableProfiler: false } })));
     expect([late.name, late.message]).toEqual(['ValidationException', 'The profiler of training job upd-run can only be updated while it is InProgress; it is Stopped.']);
