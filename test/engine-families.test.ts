@@ -1,5 +1,6 @@
 import {
   AddTagsCommand,
+  CreateFeatureGroupCommand,
   CreateModelPackageGroupCommand,
   CreateModelCardCommand,
   CreateNotebookInstanceCommand,
@@ -181,6 +182,24 @@ describe('the generic resource engine', () => {
     const feature = await rejection(sm.send(new DescribeFeatureGroupCommand({ FeatureGroupName: 'nope' })));
     expect(feature.name).toBe('ResourceNotFound');
     expect(feature.$metadata.httpStatusCode).toBe(400);
+    // A taken feature group name: ResourceInUse, in the two-line wording AWS answers.
+    const clicks = {
+      FeatureGroupName: 'clicks',
+      RecordIdentifierFeatureName: 'id',
+      EventTimeFeatureName: 'ts',
+      FeatureDefinitions: [
+        { FeatureName: 'id', FeatureType: 'String' as const },
+        { FeatureName: 'ts', FeatureType: 'Fractional' as const },
+      ],
+      OnlineStoreConfig: { EnableOnlineStore: true },
+    };
+    await sm.send(new CreateFeatureGroupCommand(clicks));
+    const takenGroup = await rejection(sm.send(new CreateFeatureGroupCommand(clicks)));
+    expect([takenGroup.name, takenGroup.$metadata.httpStatusCode, takenGroup.message]).toEqual([
+      'ResourceInUse',
+      400,
+      "Resource Already Exists: FeatureGroup with name clicks already exists. Choose a different name.\nInfo: Feature Group 'clicks' already exists.",
+    ]);
   });
 });
 

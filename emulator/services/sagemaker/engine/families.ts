@@ -80,6 +80,11 @@ export const FAMILY_OVERRIDES: Record<string, Override> = {
     notFoundMessage: (_name, arn) => `ModelPackageGroup ${arn} does not exist.`,
     inUseMessage: (_name, arn) => `Model Package Group already exists: ${arn}`,
   },
+  // CreateFeatureGroup of a taken name: ResourceInUse with this two-line message (as a real answer
+  // was pasted into moto's PR 7239 and its test).
+  FeatureGroup: {
+    inUseMessage: (name) => `Resource Already Exists: FeatureGroup with name ${name} already exists. Choose a different name.\nInfo: Feature Group '${name}' already exists.`,
+  },
   // Each UpdateModelCard makes a new version of the card (DescribeModelCard's ModelCardVersion).
   ModelCard: { versionMember: 'ModelCardVersion' },
   // A taken notebook instance name, and a lifecycle configuration missing or taken: the wordings moto
