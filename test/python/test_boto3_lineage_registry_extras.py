@@ -108,3 +108,21 @@ def test_callback_step_waits_for_success(sm):
     with pytest.raises(ClientError) as again:
         sm.send_pipeline_execution_step_failure(CallbackToken=token, FailureReason="too late")
     assert again.value.response["Error"]["Code"] == "ConflictException"
+
+
+def test_taken_experiment_names_are_refused_as_already_existing(sm):
+    """A taken experiment, trial or trial component name: ValidationException "... already exists.",
+    the phrase the SageMaker Python SDK's _load_or_create matches to load the existing one."""
+    sm.create_experiment(ExperimentName="py-dup-exp")
+    sm.create_trial(TrialName="py-dup-trial", ExperimentName="py-dup-exp")
+    sm.create_trial_component(TrialComponentName="py-dup-tc")
+    for call, expected in [
+        (lambda: sm.create_experiment(ExperimentName="py-dup-exp"), "Experiment with name (py-dup-exp) already exists."),
+        (lambda: sm.create_trial(TrialName="py-dup-trial", ExperimentName="py-dup-exp"), "Trial with name (py-dup-trial) already exists."),
+        (lambda: sm.create_trial_component(TrialComponentName="py-dup-tc"), "TrialComponent with name (py-dup-tc) already exists."),
+    ]:
+        with pytest.raises(ClientError) as e:
+            call()
+        assert e.value.response["Error"]["Code"] == "ValidationException"
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert e.value.response["Error"]["Message"] == expected

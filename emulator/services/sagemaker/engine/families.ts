@@ -80,6 +80,13 @@ export const FAMILY_OVERRIDES: Record<string, Override> = {
     notFoundMessage: (_name, arn) => `ModelPackageGroup ${arn} does not exist.`,
     inUseMessage: (_name, arn) => `Model Package Group already exists: ${arn}`,
   },
+  // A taken experiment, trial or trial component name: a ValidationException saying it "already
+  // exists", which the SageMaker Python SDK (Experiment/Trial/_TrialComponent._load_or_create, under
+  // Run) matches to load the existing one; its unit tests model the answer as "Experiment with name
+  // (<name>) already exists.".
+  Experiment: { inUseMessage: (name) => `Experiment with name (${name}) already exists.` },
+  Trial: { inUseMessage: (name) => `Trial with name (${name}) already exists.` },
+  TrialComponent: { inUseMessage: (name) => `TrialComponent with name (${name}) already exists.` },
   // CreateFeatureGroup of a taken name: ResourceInUse with this two-line message (as a real answer
   // was pasted into moto's PR 7239 and its test).
   FeatureGroup: {
