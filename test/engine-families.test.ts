@@ -10,12 +10,15 @@ import {
   DeleteModelPackageGroupCommand,
   DeleteNotebookInstanceCommand,
   DeleteNotebookInstanceLifecycleConfigCommand,
+  DeleteWorkteamCommand,
+  DescribeDeviceFleetCommand,
   DescribeFeatureGroupCommand,
   DescribeModelPackageGroupCommand,
   DescribeModelCardCommand,
   DescribeNotebookInstanceCommand,
   DescribeNotebookInstanceLifecycleConfigCommand,
   DescribeProjectCommand,
+  DescribeWorkforceCommand,
   DescribeWorkteamCommand,
   ListNotebookInstancesCommand,
   ListTagsCommand,
@@ -218,6 +221,22 @@ describe('families whose Describe wraps the resource', () => {
     expect(d.Workteam?.WorkteamArn).toBe('arn:aws:sagemaker:us-east-1:000000000000:workteam/private-crowd/labelers');
     const tags = await sm.send(new ListTagsCommand({ ResourceArn: d.Workteam?.WorkteamArn }));
     expect(tags.Tags).toEqual([]);
+  });
+
+  it('answers a missing work team, workforce or device fleet with the wordings the Terraform provider matches', async () => {
+    const team = await rejection(sm.send(new DescribeWorkteamCommand({ WorkteamName: 'no-team' })));
+    expect([team.name, team.$metadata.httpStatusCode, team.message]).toEqual([
+      'ValidationException',
+      400,
+      'The work team arn:aws:sagemaker:us-east-1:000000000000:workteam/private-crowd/no-team does not exist.',
+    ]);
+    const teamGone = await rejection(sm.send(new DeleteWorkteamCommand({ WorkteamName: 'no-team' })));
+    expect(teamGone.message).toMatch(/^The work team /);
+    const force = await rejection(sm.send(new DescribeWorkforceCommand({ WorkforceName: 'no-force' })));
+    expect([force.name, force.$metadata.httpStatusCode, force.message]).toEqual(['ValidationException', 400, 'No workforce with name no-force.']);
+    // DescribeDeviceFleet declares ResourceNotFound, but AWS answers a ValidationException.
+    const fleet = await rejection(sm.send(new DescribeDeviceFleetCommand({ DeviceFleetName: 'no-fleet' })));
+    expect([fleet.name, fleet.$metadata.httpStatusCode, fleet.message]).toEqual(['ValidationException', 400, 'No devicefleet with name no-fleet.']);
   });
 });
 

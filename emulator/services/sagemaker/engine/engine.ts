@@ -71,7 +71,8 @@ export class ResourceEngine {
 
   private notFound(scope: Scope, family: Family, name: string, verb: Verb): AwsError {
     const arn = this.arn(scope, family, name);
-    return notFoundError(family, arn, FAMILY_OVERRIDES[family.name]?.notFoundMessage?.(name, arn, verb));
+    const override = FAMILY_OVERRIDES[family.name];
+    return notFoundError(override?.notFoundCode ? { ...family, notFound: override.notFoundCode } : family, arn, override?.notFoundMessage?.(name, arn, verb));
   }
 
   /** The key as given, or the name an ARN points at (Describe* accept either for most families). */

@@ -34,6 +34,8 @@ export interface Family {
 export interface Override {
   /** The exact message AWS gives for a missing resource (default: "Could not find <readable> "<arn>"."); `verb` is the operation's ("describe", "delete"). */
   notFoundMessage?: (name: string, arn: string, verb: Verb) => string;
+  /** The code AWS answers a missing resource with, where it differs from what Describe declares. */
+  notFoundCode?: 'ValidationException';
   /** The exact message AWS gives for Create of a taken name (default: "Cannot create already existing <readable> "<arn>"."). */
   inUseMessage?: (name: string, arn: string) => string;
   /** Members AWS fills in when the caller leaves them out (the caller's value wins). */
@@ -68,7 +70,13 @@ export const FAMILY_OVERRIDES: Record<string, Override> = {
     inUseMessage: (_name, arn) => `Project already exists: ${arn}`,
   },
   // Private work teams live under private-crowd/ (arn:aws:sagemaker:<region>:<account>:workteam/private-crowd/<name>).
-  Workteam: { arnPath: (name) => `private-crowd/${name.toLowerCase()}` },
+  // A missing work team, workforce or device fleet is a ValidationException starting "The work team",
+  // "No workforce" and "No devicefleet with name": what the Terraform AWS provider matches to tell
+  // them gone (its acceptance tests run against AWS); a device fleet's, though DescribeDeviceFleet
+  // declares ResourceNotFound.
+  Workteam: { arnPath: (name) => `private-crowd/${name.toLowerCase()}`, notFoundMessage: (_name, arn) => `The work team ${arn} does not exist.` },
+  Workforce: { notFoundMessage: (name) => `No workforce with name ${name}.` },
+  DeviceFleet: { notFoundCode: 'ValidationException', notFoundMessage: (name) => `No devicefleet with name ${name}.` },
   // DescribeImage on a missing image: ResourceNotFound "Image with ARN <arn> does not exist" (as
   // AWS answers it; botocore issue 3782 quotes the answer).
   Image: { notFoundMessage: (_name, arn) => `Image with ARN ${arn} does not exist` },
