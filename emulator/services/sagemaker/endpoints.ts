@@ -243,7 +243,8 @@ export class EndpointService {
   async recover(): Promise<void> {
     for (const r of this.records.everywhere()) {
       let ep = r.data;
-      if (ep.GuardedDeployment) {
+      // A guarded deployment the restart cut short rolls back (endpoint-guardrails.ts says why).
+      if (ep.GuardedDeployment && ep.EndpointStatus === 'Updating') {
         ep = this.guarded.interrupted(ep);
         this.save(r.scope, ep);
       }

@@ -254,7 +254,7 @@ export class InferenceComponentService {
   async recover(): Promise<void> {
     for (const r of this.deps.db.listEverywhere<ComponentRecord>(INFERENCE_COMPONENT_KIND)) {
       let c = r.data;
-      if (c.rolling) {
+      if (c.rolling && c.status === 'Updating') {
         c = this.rolling.interrupted(c);
         this.save(r.scope, c);
       }
