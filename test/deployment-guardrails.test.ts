@@ -193,6 +193,24 @@ describe('blue/green deployments', () => {
     await s.cw.send(new DeleteAlarmsCommand({ AlarmNames: ['rollback'] }));
   }, 180_000);
 
+  it('MaximumExecutionTimeoutInSeconds passing rolls the deployment back', async () => {
+    await endpoint('timeout', 'blue', 2);
+    await config('timeout-next', 'green', 2);
+    // Ten linear steps of 300 s cannot finish in 600 s.
+    const dc: DeploymentConfig = {
+      BlueGreenUpdatePolicy: {
+        TrafficRoutingConfiguration: { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 10 }, WaitIntervalInSeconds: 300 },
+        MaximumExecutionTimeoutInSeconds: 600,
+      },
+    };
+    await c.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'timeout', EndpointConfigName: 'timeout-next', DeploymentConfig: dc }));
+    const back = await until('rolled back', () => describe_('timeout'), (d) => d.EndpointStatus !== 'Updating');
+    expect(back.EndpointStatus).toBe('InService');
+    expect(back.EndpointConfigName).toBe('timeout-blue');
+    expect(back.FailureReason).toMatch(/MaximumExecutionTimeoutInSeconds \(600 seconds\)/);
+    expect(await fleets('timeout', 4)).toEqual({ blue: 4, green: 0 });
+  }, 180_000);
+
   it('refuses what SageMaker refuses', async () => {
     await endpoint('refusals', 'blue', 2);
     await config('refusals-next', 'green', 2);
@@ -241,6 +259,38 @@ describe('rolling deployments', () => {
     expect(done.LastDeploymentConfig).toEqual(dc);
     expect(done.ProductionVariants?.[0]).toMatchObject({ CurrentInstanceCount: 4, DesiredInstanceCount: 4 });
     expect(await fleets('rolling', 4)).toEqual({ blue: 0, green: 4 });
+  }, 180_000);
+
+  it('endpoint: an alarm in a later batch brings the old instances back batch by batch', async () => {
+    await endpoint('rolling-back', 'blue', 4);
+    await config('rolling-back-next', 'green', 4);
+    await alarm('rolling-back');
+    const dc: DeploymentConfig = {
+      RollingUpdatePolicy: { MaximumBatchSize: { Type: 'CAPACITY_PERCENT', Value: 50 }, WaitIntervalInSeconds: 600, RollbackMaximumBatchSize: { Type: 'INSTANCE_COUNT', Value: 1 } },
+      AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'rolling-back' }] },
+    };
+    await c.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'rolling-back', EndpointConfigName: 'rolling-back-next', DeploymentConfig: dc }));
+    const counts = (d: DescribeEndpointCommandOutput) => `${d.ProductionVariants![0].CurrentInstanceCount},${d.PendingDeploymentSummary?.ProductionVariants![0].CurrentInstanceCount}`;
+    // The second batch baking: 2 old instances left beside 4 new ones.
+    await until('the second batch baking', () => describe_('rolling-back'), (d) => pendingStage(d)?.Status === 'Baking' && counts(d) === '2,4');
+    await s.cw.send(new SetAlarmStateCommand({ AlarmName: 'rolling-back', StateValue: 'ALARM', StateReason: 'testing the rollback' }));
+    // One old instance comes back at a time: 3 old beside 3 new on the way.
+    const seen = new Set<string>();
+    const back = await until(
+      'rolled back',
+      async () => {
+        const d = await describe_('rolling-back');
+        seen.add(counts(d));
+        return d;
+      },
+      (d) => d.EndpointStatus !== 'Updating',
+    );
+    expect(seen).toContain('3,3');
+    expect(back.EndpointStatus).toBe('InService');
+    expect(back.EndpointConfigName).toBe('rolling-back-blue');
+    expect(back.FailureReason).toMatch(/\[rolling-back\]/);
+    expect(back.ProductionVariants?.[0]).toMatchObject({ CurrentInstanceCount: 4, DesiredInstanceCount: 4 });
+    expect(await fleets('rolling-back', 4)).toEqual({ blue: 4, green: 0 });
   }, 180_000);
 
   it('inference component: new copies replace old ones batch by batch; an alarm rolls a later update back', async () => {
