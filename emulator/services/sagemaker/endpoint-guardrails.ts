@@ -15,7 +15,10 @@ export interface GuardedDeployment {
   /** Tells this deployment's steps from a later one's: a step whose deployment is gone does nothing. */
   id: string;
   kind: 'blue-green' | 'rolling';
+  /** The DeploymentConfig performed: the one asked for, unless an exclusion forced the fallback. */
   config: DeploymentConfig;
+  /** The DeploymentConfig asked for: LastDeploymentConfig once the deployment ends. */
+  requested: DeploymentConfig;
   /** The new (green) endpoint configuration. */
   configName: string;
   startedAt: number;
@@ -62,9 +65,17 @@ export class GuardedEndpointDeployments {
     private readonly host: GuardedEndpointHost,
   ) {}
 
-  start(scope: Scope, ep: EndpointRecord, configName: string, config: EndpointConfigRecord, dc: DeploymentConfig): void {
+  start(scope: Scope, ep: EndpointRecord, configName: string, config: EndpointConfigRecord, requested: DeploymentConfig, performed: DeploymentConfig): void {
     const now = this.deps.clock.now();
-    const d: GuardedDeployment = { id: `${now}-${++sequence}`, kind: dc.RollingUpdatePolicy ? 'rolling' : 'blue-green', config: dc, configName, startedAt: now, blue: ep.ProductionVariants ?? [] };
+    const d: GuardedDeployment = {
+      id: `${now}-${++sequence}`,
+      kind: performed.RollingUpdatePolicy ? 'rolling' : 'blue-green',
+      config: performed,
+      requested,
+      configName,
+      startedAt: now,
+      blue: ep.ProductionVariants ?? [],
+    };
     this.host.save(scope, {
       ...ep,
       EndpointStatus: 'Updating',
@@ -225,7 +236,7 @@ export class GuardedEndpointDeployments {
     const ep = this.current(scope, name, d);
     if (!ep) return stopAll(green);
     const next = this.host.commit(scope, ep, d.configName, green);
-    this.host.save(scope, { ...next, LastDeploymentConfig: d.config, PendingDeploymentSummary: undefined, GuardedDeployment: undefined });
+    this.host.save(scope, { ...next, LastDeploymentConfig: d.requested, PendingDeploymentSummary: undefined, GuardedDeployment: undefined });
   }
 
   /** All traffic back to the blue fleet, the green fleet gone: InService on the old configuration. */
@@ -252,7 +263,7 @@ export class GuardedEndpointDeployments {
       ProductionVariants: d.blue,
       EndpointStatus: 'InService',
       FailureReason: reason,
-      LastDeploymentConfig: d.config,
+      LastDeploymentConfig: d.requested,
       PendingDeploymentSummary: undefined,
       GuardedDeployment: undefined,
       LastModifiedTime: new Date(this.deps.clock.now()),

@@ -125,7 +125,7 @@ export class EndpointService {
       const next = config.ProductionVariants ?? [];
       const names = alarmNames(dc.AutoRollbackConfiguration);
       checkEndpointDeploymentConfig(dc, current, next, names.length ? (this.alarms?.missing(scope, names) ?? []) : []);
-      this.guarded.start(scope, ep, req.EndpointConfigName!, config, withExclusions(dc, next));
+      this.guarded.start(scope, ep, req.EndpointConfigName!, config, dc, withExclusions(dc, next));
       return { EndpointArn: ep.EndpointArn };
     }
     this.save(scope, { ...ep, EndpointStatus: 'Updating', LastModifiedTime: new Date(this.deps.clock.now()) });
