@@ -237,6 +237,14 @@ describe('blue/green deployments', () => {
     expect(refusals[4].message).toMatch(/no-such-alarm/);
     // Nothing was started: the endpoint still serves its configuration, InService.
     expect((await describe_('refusals')).EndpointStatus).toBe('InService');
+    // Without a DeploymentConfig: SageMaker's default deployment, the new configuration pending until it serves.
+    await c.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'refusals', EndpointConfigName: 'refusals-next' }));
+    const updating = await describe_('refusals');
+    expect(updating.EndpointConfigName).toBe('refusals-blue');
+    if (updating.EndpointStatus === 'Updating') expect(updating.PendingDeploymentSummary?.EndpointConfigName).toBe('refusals-next');
+    const done = await until('InService on the new configuration', () => describe_('refusals'), (d) => d.EndpointStatus === 'InService');
+    expect(done.EndpointConfigName).toBe('refusals-next');
+    expect(done.PendingDeploymentSummary).toBeUndefined();
   }, 120_000);
 });
 

@@ -287,7 +287,7 @@ function stopAll(loaded: LoadedVariants): void {
 }
 
 /** DescribeEndpoint's PendingDeploymentSummary: the new configuration's variants at one stage. */
-function pendingSummary(
+export function pendingSummary(
   configName: string,
   config: EndpointConfigRecord,
   status: VariantStatus,

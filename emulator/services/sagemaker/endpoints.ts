@@ -20,7 +20,7 @@ import { EndpointLogs, instanceStreams } from '../runtime/endpoint-logs.js';
 import { ModelLoadError, type ServingRegistry } from '../runtime/serving-registry.js';
 import { ENDPOINT_CONFIG_KIND, endpointConfigNotFound, type EndpointConfigRecord } from './endpoint-configs.js';
 import { deployedVariantSummary, VariantDeployer, type LoadedVariants } from './endpoint-deploy.js';
-import { GuardedEndpointDeployments, type GuardedDeployment } from './endpoint-guardrails.js';
+import { GuardedEndpointDeployments, pendingSummary, type GuardedDeployment } from './endpoint-guardrails.js';
 import { alarmNames, checkEndpointDeploymentConfig, withExclusions, type AlarmWatch } from './deployment-guardrails.js';
 import { FamilyRecords, type ServiceFamilyDeclaration } from './engine/layered.js';
 import { MODEL_KIND, servingContainer, type ModelRecord } from './models.js';
@@ -128,7 +128,10 @@ export class EndpointService {
       this.guarded.start(scope, ep, req.EndpointConfigName!, config, dc, withExclusions(dc, next));
       return { EndpointArn: ep.EndpointArn };
     }
-    this.save(scope, { ...ep, EndpointStatus: 'Updating', LastModifiedTime: new Date(this.deps.clock.now()) });
+    // SageMaker's default: a blue/green deployment, all at once; the new fleet shows as pending until it serves.
+    const now = this.deps.clock.now();
+    const pending = pendingSummary(req.EndpointConfigName!, config, 'Creating', now, () => 0, new Date(now));
+    this.save(scope, { ...ep, EndpointStatus: 'Updating', LastModifiedTime: new Date(now), PendingDeploymentSummary: pending });
     this.scheduleDeploy(scope, req.EndpointName!, req.EndpointConfigName!, this.deps.timing.endpointUpdating);
     return { EndpointArn: ep.EndpointArn };
   }
@@ -310,7 +313,7 @@ export class EndpointService {
         const first = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data.ProductionVariants?.[0];
         if (first) this.logs.failedToStart(scope, name, instanceStreams(ep.EndpointArn!, `${first.VariantName}`, 1, this.deployer.deployment(ep, configName))[0], reason);
         // A failed update rolls back to the configuration that was serving.
-        if (ep.EndpointStatus === 'Updating') this.save(scope, { ...ep, EndpointStatus: 'InService', FailureReason: reason, LastModifiedTime: now });
+        if (ep.EndpointStatus === 'Updating') this.save(scope, { ...ep, EndpointStatus: 'InService', FailureReason: reason, PendingDeploymentSummary: undefined, LastModifiedTime: now });
         else this.save(scope, { ...ep, EndpointStatus: 'Failed', FailureReason: reason, LastModifiedTime: now });
         return;
       }
@@ -344,6 +347,7 @@ export class EndpointService {
       ShadowProductionVariants: this.shadows.summaries(scope, config, now),
       EndpointStatus: 'InService',
       FailureReason: undefined,
+      PendingDeploymentSummary: undefined,
       LastModifiedTime: now,
     };
   }
