@@ -22,8 +22,10 @@ export interface ComponentRollingHost {
   loadModel(scope: Scope, c: ComponentRecord): Promise<ServingVariant>;
   /** The model serving the component now (the old copies). */
   serving(scope: Scope, name: string): ServingVariant | undefined;
-  /** Serves `variant` as the component with `copies` copies. */
+  /** Serves `variant` (from loadModel) as the component with `copies` copies; the old copies go. */
   place(scope: Scope, c: ComponentRecord, variant: ServingVariant, copies: number): void;
+  /** Stops what loadModel started for a variant that will not serve (a rollback). */
+  discard(variant: ServingVariant): void;
   /** Why the component's copies would not fit on its variant, if they would not. */
   problem(scope: Scope, c: ComponentRecord): string | undefined;
   image(scope: Scope, c: ComponentRecord): string | undefined;
@@ -89,29 +91,30 @@ export class ComponentRollingUpdates {
       const add = Math.min(batch, target - fresh);
       await clock.sleep(this.deps.timing.endpointUpdating);
       const loaded = await loading;
-      if (!this.current(scope, name, r)) return;
+      if (!this.current(scope, name, r)) return loaded.ok ? this.host.discard(loaded.v) : undefined;
       if (!loaded.ok) return this.rollBack(scope, name, r, this.host.reason(loaded.e));
       fresh += add;
       this.split(scope, name, r, loaded.v, old, fresh);
       const verdict = await this.bake(scope, name, r, policy.WaitIntervalInSeconds! * 1000);
-      if (verdict === 'gone') return;
+      if (verdict === 'gone') return this.host.discard(loaded.v);
       if (verdict !== 'ok') {
         const back = stepCount(policy.RollbackMaximumBatchSize, oldCopies);
         while (old < oldCopies) {
           await clock.sleep(this.deps.timing.endpointUpdating);
-          if (!this.current(scope, name, r)) return;
+          if (!this.current(scope, name, r)) return this.host.discard(loaded.v);
           old = Math.min(oldCopies, old + back);
           fresh = Math.max(0, fresh - back);
           this.split(scope, name, r, loaded.v, old, fresh);
         }
+        this.host.discard(loaded.v);
         return this.rollBack(scope, name, r, verdict.reason);
       }
       old = fresh >= target ? 0 : Math.max(0, old - add);
       this.split(scope, name, r, loaded.v, old, fresh);
     }
-    const done = this.current(scope, name, r);
-    if (!done) return;
     const green = (await loading) as { ok: true; v: ServingVariant };
+    const done = this.current(scope, name, r);
+    if (!done) return this.host.discard(green.v);
     this.host.place(scope, done, green.v, target);
     const image = this.host.image(scope, done);
     const now = new Date(clock.now());

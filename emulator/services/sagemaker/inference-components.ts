@@ -16,7 +16,7 @@ import type {
   UpdateInferenceComponentRuntimeConfigOutput,
 } from '@aws-sdk/client-sagemaker';
 import { algorithmForImage } from '../../../algorithms/index.js';
-import type { ContainerRuntime } from '../../containers/index.js';
+import type { ContainerRuntime, DeployedVariant } from '../../containers/index.js';
 import { validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
@@ -84,9 +84,13 @@ export class InferenceComponentService {
     this.rolling = new ComponentRollingUpdates(deps, {
       get: (scope, name) => this.deps.db.get<ComponentRecord>(scope, INFERENCE_COMPONENT_KIND, name)?.data,
       save: (scope, c) => this.save(scope, c),
-      loadModel: (scope, c) => this.loadModel(scope, c),
+      loadModel: (scope, c) => this.loadModel(scope, c, false),
       serving: (scope, name) => this.serving.components.get(scope, name)?.variant,
-      place: (scope, c, variant, copies) => this.place(scope, c, variant, copies),
+      place: (scope, c, variant: ServingVariant & { deployed?: DeployedVariant }, copies) => {
+        if (variant.deployed) this.containers?.adopt(scope, containerKey(c.name), [variant.deployed]);
+        this.place(scope, c, variant, copies);
+      },
+      discard: (variant: ServingVariant & { deployed?: DeployedVariant }) => void variant.deployed?.stop(),
       problem: (scope, c) => placementProblem(this.deps.db, scope, c),
       image: (scope, c) => c.specification.Container?.Image ?? this.modelContainer(scope, c)?.Image,
       reason: (e) => this.reason(e),
@@ -366,8 +370,12 @@ export class InferenceComponentService {
     return model?.PrimaryContainer ?? model?.Containers?.[0];
   }
 
-  /** The component's model, served as the endpoint variant it is placed on. */
-  private async loadModel(scope: Scope, c: ComponentRecord): Promise<ServingVariant> {
+  /**
+   * The component's model, served as the endpoint variant it is placed on. A container replaces
+   * the component's running one at once, unless `adopt` is false (a rolling update, whose old
+   * copies serve on until it ends): then the caller adopts or stops `deployed`.
+   */
+  private async loadModel(scope: Scope, c: ComponentRecord, adopt = true): Promise<ServingVariant & { deployed?: DeployedVariant }> {
     const container = this.modelContainer(scope, c);
     if (!container) throw new ModelLoadError(`Could not find model "${sagemakerArn(scope, 'model', c.specification.ModelName!)}".`);
     const streams = instanceStreams(c.endpointArn, c.variantName, Math.max(1, c.desiredCopies), `${c.name}@${c.created.getTime()}`);
@@ -379,8 +387,8 @@ export class InferenceComponentService {
     if (!this.containers) throw new ModelLoadError(`The image "${container.Image}" is not a built-in algorithm image that localsage can serve.`);
     try {
       const deployed = await this.containers.deploy(scope, c.endpointName, c.name, container, Math.max(1, c.desiredCopies));
-      this.containers.adopt(scope, containerKey(c.name), [deployed]);
-      return { ...base, model: deployed.model };
+      if (adopt) this.containers.adopt(scope, containerKey(c.name), [deployed]);
+      return { ...base, model: deployed.model, deployed };
     } catch (e) {
       throw new ModelLoadError((e as Error).message);
     }
