@@ -2,7 +2,7 @@
  * Deployment guardrails, performed: UpdateEndpoint's blue/green (canary, linear) and rolling
  * deployments and UpdateInferenceComponent's rolling deployment, through the JS SDK (SageMaker,
  * SageMaker Runtime, CloudWatch) against an emulator whose realistic timing profile runs 120
- * times faster (--clock-scale 120: a 600 s baking period is 5 s of wall time). Two
+ * times faster (--clock-scale 120: a 1200 s baking period is 10 s of wall time). Two
  * linear-learner models trained on different data tell the fleets apart: each answers the same
  * request with its own score. Nothing asserts how fast anything happens; the tests poll for
  * states, and count traffic shares only over runs of requests that started and ended inside
@@ -134,7 +134,7 @@ describe('blue/green deployments', () => {
     await alarm('canary');
     const dc: DeploymentConfig = {
       BlueGreenUpdatePolicy: {
-        TrafficRoutingConfiguration: { Type: 'CANARY', CanarySize: { Type: 'INSTANCE_COUNT', Value: 1 }, WaitIntervalInSeconds: 600 },
+        TrafficRoutingConfiguration: { Type: 'CANARY', CanarySize: { Type: 'INSTANCE_COUNT', Value: 1 }, WaitIntervalInSeconds: 1200 },
         TerminationWaitInSeconds: 120,
         MaximumExecutionTimeoutInSeconds: 7200,
       },
@@ -174,7 +174,7 @@ describe('blue/green deployments', () => {
     await config('rollback-next', 'green', 2);
     await alarm('rollback');
     const dc: DeploymentConfig = {
-      BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 50 }, WaitIntervalInSeconds: 600 } },
+      BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 50 }, WaitIntervalInSeconds: 1200 } },
       AutoRollbackConfiguration: { Alarms: [{ AlarmName: 'rollback' }] },
     };
     await c.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'rollback', EndpointConfigName: 'rollback-next', DeploymentConfig: dc }));
