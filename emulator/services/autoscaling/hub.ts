@@ -2,6 +2,7 @@ import { ApplicationAutoScaler, type ActivityRecord, type RegisterScalableTarget
 import type { Scope } from '../../storage/database.js';
 import type { MetricStore } from '../cloudwatch/metric-store.js';
 import type { ServiceDeps } from '../deps.js';
+import type { AlarmWatch } from '../sagemaker/deployment-guardrails.js';
 import type { EndpointService } from '../sagemaker/endpoints.js';
 import type { InferenceComponentService } from '../sagemaker/inference-components.js';
 
@@ -64,6 +65,20 @@ export class AutoScalingHub {
         for (const r of this.deps.db.list<StoredTarget>(scope, TARGET_KIND)) if (r.data.ResourceId === `inference-component/${name}`) this.deregister(scope, r.data);
       };
     }
+    // Deployment guardrails watch the same alarms (AutoRollbackConfiguration).
+    const alarms: AlarmWatch = {
+      missing: (scope, names) => {
+        const known = new Set(this.scaler(scope).alarmList().map((a) => a.alarm.def.AlarmName));
+        return names.filter((n) => !known.has(n));
+      },
+      tripped: (scope, names, sinceMs) =>
+        this.scaler(scope)
+          .alarmList()
+          .filter(({ alarm }) => names.includes(alarm.def.AlarmName) && (alarm.state === 'ALARM' || alarm.history.some((h) => h.state === 'ALARM' && h.at >= sinceMs)))
+          .map(({ alarm }) => alarm.def.AlarmName),
+    };
+    endpoints.alarms = alarms;
+    if (components) components.alarms = alarms;
     endpoints.scaling = {
       registeredVariants: (scope, endpointName) =>
         this.deps.db

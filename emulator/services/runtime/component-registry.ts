@@ -1,5 +1,6 @@
 import { AwsError } from '../../protocol/errors.js';
 import type { Scope } from '../../storage/database.js';
+import { routeFleet } from './fleet-shift.js';
 import type { ServingEndpoint, ServingVariant } from './serving-registry.js';
 
 /** One InService inference component: the endpoint it is placed on and what serves it. */
@@ -63,6 +64,7 @@ export class ComponentRegistry {
       throw new AwsError('ValidationError', `Inference Component ${name} not found for endpoint ${endpoint.name} of account ${scope.accountId}.`);
     }
     if (component.copies <= 0) throw new AwsError('ValidationError', COMPONENT_NO_CAPACITY);
-    return component.variant;
+    // During a rolling update the component's requests are split between old and new copies.
+    return routeFleet(component.variant);
   }
 }

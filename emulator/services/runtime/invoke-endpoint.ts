@@ -8,6 +8,7 @@ import { COMPONENT_HEADER_REQUIRED } from './component-registry.js';
 import { endpointLogGroup } from './endpoint-logs.js';
 import type { InvocationObserver } from './invocation-observer.js';
 import { NO_RECORDING, type InvocationRecorder } from './invocation-recorder.js';
+import { routeFleet } from './fleet-shift.js';
 import type { ServingEndpoint, ServingRegistry, ServingVariant } from './serving-registry.js';
 
 /** A text answer stays a string: the protocol writes it after the headers in one write. */
@@ -138,12 +139,13 @@ export class InvokeEndpointService implements RestJsonOperation<InvokeEndpointIn
     if (target !== undefined) {
       const v = endpoint.variants.find((x) => x.name === target);
       if (!v) throw new AwsError('ValidationError', endpoint.componentBased ? COMPONENT_HEADER_REQUIRED : `Target variant ${target} not found for endpoint ${endpoint.name}.`);
-      return v;
+      return routeFleet(v);
     }
     const v = this.routedVariant(endpoint);
     // An endpoint that hosts inference components has no variant of its own to route to.
     if (!v) throw new AwsError('ValidationError', endpoint.componentBased ? COMPONENT_HEADER_REQUIRED : `Endpoint ${endpoint.name} has no variant with a positive weight to route to.`);
-    return v;
+    // During a guarded deployment the variant's requests are split between its old and new fleet.
+    return routeFleet(v);
   }
 
   /** The variant weighted routing picks (the one a refused request is counted against). */

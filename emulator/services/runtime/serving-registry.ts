@@ -5,6 +5,7 @@ import { ComponentRegistry } from './component-registry.js';
 import type { Scope } from '../../storage/database.js';
 import { parseS3Uri, readObject, type ObjectStore } from '../../storage/object-store.js';
 import type { CaptureSettings } from './data-capture.js';
+import type { FleetShift } from './fleet-shift.js';
 
 export interface ServingVariant {
   name: string;
@@ -21,6 +22,11 @@ export interface ServingVariant {
   capacity?: InstancePool;
   /** Set when this is an inference component's model: its name (instanceCount is then its copy count). */
   component?: string;
+  /**
+   * While a deployment guardrail shifts traffic (a blue/green or rolling update): this variant is
+   * the old (blue) fleet and `shift.green` the new one, which gets `greenShare` of the requests.
+   */
+  shift?: FleetShift;
 }
 
 export interface ServingEndpoint {

@@ -33,6 +33,13 @@ export function deployedVariantSummary(
   };
 }
 
+/** A configuration's variants loaded and ready to serve (and the containers started for them). */
+export interface LoadedVariants {
+  variants: ServingVariant[];
+  deployed: DeployedVariant[];
+  shadow?: ShadowSettings;
+}
+
 /** The endpoint tag that turns capacity mode on or off for one endpoint (values: on, off). */
 export const CAPACITY_MODE_TAG = 'localsage:capacity-mode';
 
@@ -76,7 +83,7 @@ export class VariantDeployer {
     ep: EndpointRecord,
     configName: string,
     current?: ProductionVariantSummary[],
-  ): Promise<{ variants: ServingVariant[]; deployed: DeployedVariant[]; shadow?: ShadowSettings }> {
+  ): Promise<LoadedVariants> {
     const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
     if (!config) throw new ModelLoadError(`Could not find endpoint configuration "${sagemakerArn(scope, 'endpoint-config', configName)}".`);
     const out: ServingVariant[] = [];

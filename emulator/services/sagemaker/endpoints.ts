@@ -19,7 +19,9 @@ import { hideHostPaths } from '../host-paths.js';
 import { EndpointLogs, instanceStreams } from '../runtime/endpoint-logs.js';
 import { ModelLoadError, type ServingRegistry } from '../runtime/serving-registry.js';
 import { ENDPOINT_CONFIG_KIND, endpointConfigNotFound, type EndpointConfigRecord } from './endpoint-configs.js';
-import { deployedVariantSummary, VariantDeployer } from './endpoint-deploy.js';
+import { deployedVariantSummary, VariantDeployer, type LoadedVariants } from './endpoint-deploy.js';
+import { GuardedEndpointDeployments, pendingSummary, type GuardedDeployment } from './endpoint-guardrails.js';
+import { alarmNames, checkEndpointDeploymentConfig, withExclusions, type AlarmWatch } from './deployment-guardrails.js';
 import { FamilyRecords, type ServiceFamilyDeclaration } from './engine/layered.js';
 import { MODEL_KIND, servingContainer, type ModelRecord } from './models.js';
 import { EndpointShadows } from './endpoint-shadows.js';
@@ -29,10 +31,11 @@ export { CAPACITY_MODE_TAG } from './endpoint-deploy.js';
 
 /**
  * The stored endpoint: DescribeEndpoint's shape, plus (while a capacity change is under way) when
- * it completes, so that a restart finishes it instead of redeploying the configuration. The
- * output shape keeps CapacityChangeDoneAt from reaching a client.
+ * it completes, so that a restart finishes it instead of redeploying the configuration, and
+ * (while a guarded UpdateEndpoint runs) that deployment. The output shape keeps both from
+ * reaching a client.
  */
-export type EndpointRecord = DescribeEndpointOutput & { CapacityChangeDoneAt?: number };
+export type EndpointRecord = DescribeEndpointOutput & { CapacityChangeDoneAt?: number; GuardedDeployment?: GuardedDeployment };
 
 export const ENDPOINT_KIND = 'endpoint';
 
@@ -53,6 +56,8 @@ export interface EndpointScalingHooks {
  */
 export class EndpointService {
   scaling: EndpointScalingHooks | undefined;
+  /** CloudWatch alarms for AutoRollbackConfiguration (set by the auto scaling hub, which holds them). */
+  alarms: AlarmWatch | undefined;
   /** Told of each DeleteEndpoint: the inference components on it go too, a shadow test on it is cancelled. */
   readonly onDelete: ((scope: Scope, endpointName: string) => void)[] = [];
   /** Warm-up draws: one stream of the project's PRNG, seeded per process. */
@@ -62,6 +67,7 @@ export class EndpointService {
   private readonly deployer: VariantDeployer;
   readonly records: FamilyRecords<EndpointRecord>;
   private readonly shadows: EndpointShadows;
+  private readonly guarded: GuardedEndpointDeployments;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -72,6 +78,15 @@ export class EndpointService {
     this.shadows = new EndpointShadows(deps, serving);
     this.deployer = new VariantDeployer(deps, serving, containers, this.shadows);
     this.records = new FamilyRecords(deps, ENDPOINT_FAMILY);
+    this.guarded = new GuardedEndpointDeployments(deps, serving, {
+      get: (scope, name) => this.records.get(scope, name),
+      save: (scope, ep) => this.save(scope, ep),
+      load: (scope, ep, configName) => this.deployer.loadVariants(scope, ep, configName),
+      commit: (scope, ep, configName, loaded) => this.commit(scope, ep, configName, loaded, new Date(this.deps.clock.now())),
+      reason: (e) => this.failureReason(e),
+      warmup: () => this.warmup(),
+      alarms: () => this.alarms,
+    });
   }
 
   create(req: CreateEndpointInput, ctx: RequestContext): CreateEndpointOutput {
@@ -103,7 +118,20 @@ export class EndpointService {
     const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, req.EndpointConfigName!)?.data;
     if (!config) throw endpointConfigNotFound(scope, req.EndpointConfigName!);
     this.refuseScaledVariantChanges(scope, ep, config);
-    this.save(scope, { ...ep, EndpointStatus: 'Updating', LastModifiedTime: new Date(this.deps.clock.now()) });
+    // RetainDeploymentConfig reuses the last deployment configuration when none is given.
+    const dc = req.DeploymentConfig ?? (req.RetainDeploymentConfig ? ep.LastDeploymentConfig : undefined);
+    if (dc) {
+      const current = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, ep.EndpointConfigName!)?.data.ProductionVariants ?? [];
+      const next = config.ProductionVariants ?? [];
+      const names = alarmNames(dc.AutoRollbackConfiguration);
+      checkEndpointDeploymentConfig(dc, current, next, names.length ? (this.alarms?.missing(scope, names) ?? []) : []);
+      this.guarded.start(scope, ep, req.EndpointConfigName!, config, dc, withExclusions(dc, next));
+      return { EndpointArn: ep.EndpointArn };
+    }
+    // SageMaker's default: a blue/green deployment, all at once; the new fleet shows as pending until it serves.
+    const now = this.deps.clock.now();
+    const pending = pendingSummary(req.EndpointConfigName!, config, 'Creating', now, () => 0, new Date(now));
+    this.save(scope, { ...ep, EndpointStatus: 'Updating', LastModifiedTime: new Date(now), PendingDeploymentSummary: pending });
     this.scheduleDeploy(scope, req.EndpointName!, req.EndpointConfigName!, this.deps.timing.endpointUpdating);
     return { EndpointArn: ep.EndpointArn };
   }
@@ -151,11 +179,21 @@ export class EndpointService {
    */
   private applyDesired(scope: Scope, ep: EndpointRecord, desired: ProductionVariantSummary[]): void {
     const grows = desired.some((v) => (v.DesiredInstanceCount ?? 0) > (v.CurrentInstanceCount ?? 0));
-    const t = this.deps.timing;
-    const duration = grows ? t.instanceWarmupMin + (t.instanceWarmupMax - t.instanceWarmupMin) * this.warmupRng.next() : t.endpointUpdating;
+    const duration = grows ? this.warmup() : this.deps.timing.endpointUpdating;
     const now = this.deps.clock.now();
     this.save(scope, { ...ep, ProductionVariants: desired, EndpointStatus: 'Updating', LastModifiedTime: new Date(now), CapacityChangeDoneAt: now + duration });
     this.scheduleCapacityDone(scope, ep.EndpointName!, duration);
+  }
+
+  /** One instance start-up, drawn from the timing profile's warm-up range. */
+  private warmup(): number {
+    const t = this.deps.timing;
+    return t.instanceWarmupMin + (t.instanceWarmupMax - t.instanceWarmupMin) * this.warmupRng.next();
+  }
+
+  private failureReason(e: unknown): string {
+    const err = e as Error;
+    return hideHostPaths(err instanceof ModelLoadError ? err.message : `Failed to deploy: ${err.message}`, this.deps.dataDir);
   }
 
   private scheduleCapacityDone(scope: Scope, name: string, delay: number): void {
@@ -207,7 +245,12 @@ export class EndpointService {
   /** After a restart: InService endpoints serve again; transitions under way carry on. */
   async recover(): Promise<void> {
     for (const r of this.records.everywhere()) {
-      const ep = r.data;
+      let ep = r.data;
+      // A guarded deployment the restart cut short rolls back (endpoint-guardrails.ts says why).
+      if (ep.GuardedDeployment && ep.EndpointStatus === 'Updating') {
+        ep = this.guarded.interrupted(ep);
+        this.save(r.scope, ep);
+      }
       if (ep.EndpointStatus === 'InService') {
         try {
           const loaded = await this.deployer.loadVariants(r.scope, ep, ep.EndpointConfigName!, ep.ProductionVariants);
@@ -266,40 +309,47 @@ export class EndpointService {
       }
       const now = new Date(this.deps.clock.now());
       if (!outcome.ok) {
-        const reason = hideHostPaths(outcome.e instanceof ModelLoadError ? outcome.e.message : `Failed to deploy: ${outcome.e.message}`, this.deps.dataDir);
+        const reason = this.failureReason(outcome.e);
         const first = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data.ProductionVariants?.[0];
         if (first) this.logs.failedToStart(scope, name, instanceStreams(ep.EndpointArn!, `${first.VariantName}`, 1, this.deployer.deployment(ep, configName))[0], reason);
         // A failed update rolls back to the configuration that was serving.
-        if (ep.EndpointStatus === 'Updating') this.save(scope, { ...ep, EndpointStatus: 'InService', FailureReason: reason, LastModifiedTime: now });
+        if (ep.EndpointStatus === 'Updating') this.save(scope, { ...ep, EndpointStatus: 'InService', FailureReason: reason, PendingDeploymentSummary: undefined, LastModifiedTime: now });
         else this.save(scope, { ...ep, EndpointStatus: 'Failed', FailureReason: reason, LastModifiedTime: now });
         return;
       }
-      const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
-      const summaries: ProductionVariantSummary[] = (config?.ProductionVariants ?? []).map((v) => {
-        // A variant that hosts inference components has no model of its own.
-        const model = v.ModelName ? this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName)?.data : undefined;
-        let image: string | undefined;
-        try {
-          image = model && servingContainer(this.deps.db, scope, model)?.Image;
-        } catch {
-          image = undefined;
-        }
-        return { ...deployedVariantSummary(v, image, now), ManagedInstanceScaling: v.ManagedInstanceScaling, RoutingConfig: v.RoutingConfig };
-      });
-      this.serving.set(scope, name, outcome.v.variants, this.deployer.featuresOf(scope, configName));
-      this.shadows.apply(scope, name, outcome.v.shadow);
-      this.containers?.adopt(scope, name, outcome.v.deployed);
-      for (const v of outcome.v.variants) for (const stream of v.streams) this.logs.started(scope, name, stream, v.modelDataUrl, v.model.algorithm);
-      this.save(scope, {
-        ...ep,
-        EndpointConfigName: configName,
-        ProductionVariants: summaries,
-        ShadowProductionVariants: this.shadows.summaries(scope, config, now),
-        EndpointStatus: 'InService',
-        FailureReason: undefined,
-        LastModifiedTime: now,
-      });
+      this.save(scope, this.commit(scope, ep, configName, outcome.v, now));
     });
+  }
+
+  /** Serves a loaded configuration on the endpoint; returns the record InService on it, for the caller to save. */
+  private commit(scope: Scope, ep: EndpointRecord, configName: string, loaded: LoadedVariants, now: Date): EndpointRecord {
+    const name = ep.EndpointName!;
+    const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, configName)?.data;
+    const summaries: ProductionVariantSummary[] = (config?.ProductionVariants ?? []).map((v) => {
+      // A variant that hosts inference components has no model of its own.
+      const model = v.ModelName ? this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName)?.data : undefined;
+      let image: string | undefined;
+      try {
+        image = model && servingContainer(this.deps.db, scope, model)?.Image;
+      } catch {
+        image = undefined;
+      }
+      return { ...deployedVariantSummary(v, image, now), ManagedInstanceScaling: v.ManagedInstanceScaling, RoutingConfig: v.RoutingConfig };
+    });
+    this.serving.set(scope, name, loaded.variants, this.deployer.featuresOf(scope, configName));
+    this.shadows.apply(scope, name, loaded.shadow);
+    this.containers?.adopt(scope, name, loaded.deployed);
+    for (const v of loaded.variants) for (const stream of v.streams) this.logs.started(scope, name, stream, v.modelDataUrl, v.model.algorithm);
+    return {
+      ...ep,
+      EndpointConfigName: configName,
+      ProductionVariants: summaries,
+      ShadowProductionVariants: this.shadows.summaries(scope, config, now),
+      EndpointStatus: 'InService',
+      FailureReason: undefined,
+      PendingDeploymentSummary: undefined,
+      LastModifiedTime: now,
+    };
   }
 
   /** After a change of instance count: one log stream per instance in service, new ones started. */

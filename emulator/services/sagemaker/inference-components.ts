@@ -16,7 +16,7 @@ import type {
   UpdateInferenceComponentRuntimeConfigOutput,
 } from '@aws-sdk/client-sagemaker';
 import { algorithmForImage } from '../../../algorithms/index.js';
-import type { ContainerRuntime } from '../../containers/index.js';
+import type { ContainerRuntime, DeployedVariant } from '../../containers/index.js';
 import { validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
@@ -27,7 +27,10 @@ import { ModelLoadError, type ServingRegistry, type ServingVariant } from '../ru
 import { sagemakerArn } from './arns.js';
 import { ENDPOINT_CONFIG_KIND, isComponentConfig, type EndpointConfigRecord } from './endpoint-configs.js';
 import { ENDPOINT_KIND } from './endpoints.js';
+import { alarmNames, checkComponentDeploymentConfig, type AlarmWatch } from './deployment-guardrails.js';
 import { INFERENCE_COMPONENT_KIND, placementProblem } from './inference-component-placement.js';
+import { ComponentRollingUpdates, type ComponentRollingUpdate } from './inference-component-rolling.js';
+import { describeOf } from './inference-component-describe.js';
 import { listPage } from './listing.js';
 import { MODEL_KIND, modelNotFound, type ModelRecord } from './models.js';
 import { scopeOf } from './scope.js';
@@ -50,6 +53,8 @@ export interface ComponentRecord {
   modified: Date;
   deployedImage?: { SpecifiedImage: string; ResolvedImage: string; ResolutionTime: Date };
   lastDeploymentConfig?: InferenceComponentDeploymentConfig;
+  /** While a rolling update runs (inference-component-rolling.ts). */
+  rolling?: ComponentRollingUpdate;
 }
 
 const componentArn = (scope: Scope, name: string) => sagemakerArn(scope, 'inference-component', name);
@@ -65,6 +70,9 @@ export const componentNotFound = (scope: Scope, name: string) => validation(`Cou
 export class InferenceComponentService {
   /** Application Auto Scaling deregisters a deleted component's scalable target (set by its hub). */
   componentDeleted: ((scope: Scope, name: string) => void) | undefined;
+  /** CloudWatch alarms for AutoRollbackConfiguration (set by the auto scaling hub). */
+  alarms: AlarmWatch | undefined;
+  private readonly rolling: ComponentRollingUpdates;
   /** Who waits for a copy-count change to be in service (auto scaling's activities), by component. */
   private readonly copyWaiters = new Map<string, ((failure?: string) => void)[]>();
 
@@ -72,7 +80,23 @@ export class InferenceComponentService {
     private readonly deps: ServiceDeps,
     private readonly serving: ServingRegistry,
     private readonly containers?: ContainerRuntime,
-  ) {}
+  ) {
+    this.rolling = new ComponentRollingUpdates(deps, {
+      get: (scope, name) => this.deps.db.get<ComponentRecord>(scope, INFERENCE_COMPONENT_KIND, name)?.data,
+      save: (scope, c) => this.save(scope, c),
+      loadModel: (scope, c) => this.loadModel(scope, c, false),
+      serving: (scope, name) => this.serving.components.get(scope, name)?.variant,
+      place: (scope, c, variant: ServingVariant & { deployed?: DeployedVariant }, copies) => {
+        if (variant.deployed) this.containers?.adopt(scope, containerKey(c.name), [variant.deployed]);
+        this.place(scope, c, variant, copies);
+      },
+      discard: (variant: ServingVariant & { deployed?: DeployedVariant }) => void variant.deployed?.stop(),
+      problem: (scope, c) => placementProblem(this.deps.db, scope, c),
+      image: (scope, c) => c.specification.Container?.Image ?? this.modelContainer(scope, c)?.Image,
+      reason: (e) => this.reason(e),
+      alarms: () => this.alarms,
+    });
+  }
 
   create(req: CreateInferenceComponentInput, ctx: RequestContext): CreateInferenceComponentOutput {
     const scope = scopeOf(ctx);
@@ -151,6 +175,15 @@ export class InferenceComponentService {
     const scope = scopeOf(ctx);
     const c = this.requireInService(scope, req.InferenceComponentName!);
     const spec = req.Specification || req.Specifications ? this.checkSpecification(scope, req.Specification, req.Specifications) : c.specification;
+    const dc = req.DeploymentConfig;
+    if (dc && spec !== c.specification) {
+      // A new model or container replaces the copies batch by batch (RollingUpdatePolicy).
+      const copies = req.RuntimeConfig?.CopyCount ?? c.desiredCopies;
+      const names = alarmNames(dc.AutoRollbackConfiguration);
+      checkComponentDeploymentConfig(dc, copies, names.length ? (this.alarms?.missing(scope, names) ?? []) : []);
+      this.rolling.start(scope, c, spec, copies, dc);
+      return { InferenceComponentArn: c.arn };
+    }
     this.save(scope, {
       ...c,
       specification: spec,
@@ -224,7 +257,11 @@ export class InferenceComponentService {
   /** After a restart (endpoints first): components in service serve again; transitions carry on. */
   async recover(): Promise<void> {
     for (const r of this.deps.db.listEverywhere<ComponentRecord>(INFERENCE_COMPONENT_KIND)) {
-      const c = r.data;
+      let c = r.data;
+      if (c.rolling && c.status === 'Updating') {
+        c = this.rolling.interrupted(c);
+        this.save(r.scope, c);
+      }
       if (c.status === 'InService') {
         try {
           this.place(r.scope, c, await this.loadModel(r.scope, c), c.currentCopies);
@@ -333,8 +370,12 @@ export class InferenceComponentService {
     return model?.PrimaryContainer ?? model?.Containers?.[0];
   }
 
-  /** The component's model, served as the endpoint variant it is placed on. */
-  private async loadModel(scope: Scope, c: ComponentRecord): Promise<ServingVariant> {
+  /**
+   * The component's model, served as the endpoint variant it is placed on. A container replaces
+   * the component's running one at once, unless `adopt` is false (a rolling update, whose old
+   * copies serve on until it ends): then the caller adopts or stops `deployed`.
+   */
+  private async loadModel(scope: Scope, c: ComponentRecord, adopt = true): Promise<ServingVariant & { deployed?: DeployedVariant }> {
     const container = this.modelContainer(scope, c);
     if (!container) throw new ModelLoadError(`Could not find model "${sagemakerArn(scope, 'model', c.specification.ModelName!)}".`);
     const streams = instanceStreams(c.endpointArn, c.variantName, Math.max(1, c.desiredCopies), `${c.name}@${c.created.getTime()}`);
@@ -346,8 +387,8 @@ export class InferenceComponentService {
     if (!this.containers) throw new ModelLoadError(`The image "${container.Image}" is not a built-in algorithm image that localsage can serve.`);
     try {
       const deployed = await this.containers.deploy(scope, c.endpointName, c.name, container, Math.max(1, c.desiredCopies));
-      this.containers.adopt(scope, containerKey(c.name), [deployed]);
-      return { ...base, model: deployed.model };
+      if (adopt) this.containers.adopt(scope, containerKey(c.name), [deployed]);
+      return { ...base, model: deployed.model, deployed };
     } catch (e) {
       throw new ModelLoadError((e as Error).message);
     }
@@ -358,28 +399,3 @@ const waiterKey = (scope: Scope, name: string) => `${scope.accountId}/${scope.re
 
 /** Container workers of a component are kept apart from the endpoint's own (endpoint names have no '/'). */
 const containerKey = (componentName: string) => `inference-component/${componentName}`;
-
-function describeOf(c: ComponentRecord): DescribeInferenceComponentOutput {
-  const s = c.specification;
-  return {
-    InferenceComponentName: c.name,
-    InferenceComponentArn: c.arn,
-    EndpointName: c.endpointName,
-    EndpointArn: c.endpointArn,
-    VariantName: c.variantName,
-    FailureReason: c.failureReason,
-    Specification: {
-      ModelName: s.ModelName,
-      Container: s.Container ? { DeployedImage: c.deployedImage, ArtifactUrl: s.Container.ArtifactUrl, Environment: s.Container.Environment } : undefined,
-      StartupParameters: s.StartupParameters,
-      ComputeResourceRequirements: s.ComputeResourceRequirements,
-      DataCacheConfig: s.DataCacheConfig,
-      SchedulingConfig: s.SchedulingConfig,
-    },
-    RuntimeConfig: { DesiredCopyCount: c.desiredCopies, CurrentCopyCount: c.currentCopies },
-    CreationTime: c.created,
-    LastModifiedTime: c.modified,
-    InferenceComponentStatus: c.status,
-    LastDeploymentConfig: c.lastDeploymentConfig,
-  };
-}
