@@ -257,14 +257,17 @@ export class ApplicationAutoScaler {
   start(): void {
     if (this.cancelTick) return;
     const delay = this.tt.evaluationDelaySeconds * 1000;
-    // Ticks are evaluated at their own time, not at whenever the timer ran: a RealClock or
-    // ScaledClock timer fires a little late (and a busy process can miss whole ticks), which would
-    // otherwise never land on a period boundary. Missed ticks are evaluated in order.
+    // Alarms are evaluated over the periods that end at each tick, not at whenever the timer ran:
+    // a RealClock or ScaledClock timer fires a little late (and a busy process can miss whole
+    // ticks), which would otherwise never land on a period boundary. Missed ticks are evaluated in
+    // order. What they decide happens now, though, and is stamped now: the decision reads the
+    // resource as it is now (its capacity, whether it is Updating), so an activity stamped at a
+    // past tick could start before the update it waited for had ended.
     let next = Math.floor((this.clock.now() - delay) / this.tickMs) * this.tickMs + this.tickMs + delay;
     const arm = () => {
       this.cancelTick = this.clock.schedule(next - this.clock.now(), () => {
         const now = this.clock.now();
-        for (; next <= now; next += this.tickMs) this.evaluate(next);
+        for (; next <= now; next += this.tickMs) this.evaluate(next, now);
         arm();
       });
     };
@@ -378,9 +381,12 @@ export class ApplicationAutoScaler {
 
   // ---- evaluation ----
 
-  /** One evaluation round at `now` (a tick time): alarms whose period ends then, then their policies. */
-  evaluate(now = this.clock.now()): void {
-    const end = now - this.tt.evaluationDelaySeconds * 1000;
+  /**
+   * One evaluation round for the tick at `tick`: alarms whose period ends then, then their
+   * policies, acting (activities, cooldowns) at `now`, when the round actually runs.
+   */
+  evaluate(tick = this.clock.now(), now = tick): void {
+    const end = tick - this.tt.evaluationDelaySeconds * 1000;
     const results = new Map<MetricAlarm, AlarmEvaluation>();
     for (const { alarm } of this.alarms) {
       if (end % (alarm.def.Period * 1000) !== 0) continue;
