@@ -119,9 +119,17 @@ export function createApplicationAutoScaling(deps: ServiceDeps, hub: AutoScaling
     },
 
     DescribeScalableTargets: (req: AAS.DescribeScalableTargetsRequest, ctx: RequestContext): AAS.DescribeScalableTargetsResponse => {
+      const scope = scopeOf(ctx);
+      const scaler = hub.scaler(scope);
       const all = db
-        .list<StoredTarget>(scopeOf(ctx), TARGET_KIND)
-        .map((r) => r.data)
+        .list<StoredTarget>(scope, TARGET_KIND)
+        // Bounds a scheduled action has just moved, as the scaler holds them: the stored copy is
+        // written by the hub's periodic sync, and Describe must not show the old minimum next to
+        // the activity that says it was raised.
+        .map((r) => {
+          const b = scaler.bounds(r.data);
+          return b ? { ...r.data, MinCapacity: b.min, MaxCapacity: b.max } : r.data;
+        })
         .filter((t) => t.ServiceNamespace === req.ServiceNamespace && (!req.ResourceIds?.length || req.ResourceIds.includes(t.ResourceId)) && (!req.ScalableDimension || t.ScalableDimension === req.ScalableDimension));
       const { out, NextToken } = page(all, req);
       return { ScalableTargets: out as AAS.ScalableTarget[], NextToken };
