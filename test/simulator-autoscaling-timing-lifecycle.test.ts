@@ -140,4 +140,18 @@ describe('live clocks', () => {
     expect([second.StartTime - T0, second.toCapacity]).toEqual([4 * MIN + 2500, 10]);
     expect(second.StartTime).toBeGreaterThanOrEqual(first.EndTime!);
   });
+
+  it('an at() action whose time falls between the request and a later clock read still runs', () => {
+    // PutScheduledAction arrives at 00:00:00.900 for at(00:00:01); by the time the scaler arms it,
+    // a scaled clock already reads 00:00:01.100 (a real millisecond is many emulator ones). The
+    // action is armed from the request's instant, so it runs.
+    const virtual = new VirtualClock(T0 + 1100);
+    let cap = 1;
+    const scaler = new ApplicationAutoScaler({ clock: virtual, metrics: { datapoint: () => undefined } });
+    scaler.registerScalableTarget({ ...IDS, MinCapacity: 1, MaxCapacity: 5 }, { desiredCapacity: () => cap, setDesiredCapacity: (c, done) => ((cap = c), done({ status: 'Successful' })) });
+    scaler.putScheduledAction({ ...IDS, ScheduledActionName: 'edge', Schedule: 'at(2024-01-01T00:00:01)', ScalableTargetAction: { MinCapacity: 2 } }, { nowMs: T0 + 900 });
+    virtual.advance(MIN);
+    expect(cap).toBe(2);
+    expect(scaler.bounds(IDS)).toEqual({ min: 2, max: 5 });
+  });
 });

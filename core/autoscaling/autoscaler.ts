@@ -226,8 +226,12 @@ export class ApplicationAutoScaler {
     this.alarms.push({ alarm: new MetricAlarm(def), user: true });
   }
 
-  /** Creates or replaces a scheduled action; `createdMs` restores a stored one's creation time. */
-  putScheduledAction(req: PutScheduledActionRequest, opts: { createdMs?: number } = {}): void {
+  /**
+   * Creates or replaces a scheduled action; `createdMs` restores a stored one's creation time, and
+   * `nowMs` is the instant of the request (the first run is the schedule's first time at or after
+   * it: an at() time between the request and a later clock read still runs).
+   */
+  putScheduledAction(req: PutScheduledActionRequest, opts: { createdMs?: number; nowMs?: number } = {}): void {
     const t = this.targets.get(targetKey(req));
     if (!t) throw objectNotFound(`No scalable target registered for ${req.ResourceId}`);
     if (!req.Schedule || !req.ScheduledActionName) throw invalid('ScheduledActionName and Schedule are required');
@@ -235,7 +239,7 @@ export class ApplicationAutoScaler {
       timezone: req.Timezone,
       startMs: req.StartTime ? new Date(req.StartTime).getTime() : undefined,
       endMs: req.EndTime ? new Date(req.EndTime).getTime() : undefined,
-      createdMs: opts.createdMs ?? this.clock.now(),
+      createdMs: opts.createdMs ?? opts.nowMs ?? this.clock.now(),
     });
     const name = req.ScheduledActionName;
     const action = req.ScalableTargetAction ?? {};
@@ -249,7 +253,7 @@ export class ApplicationAutoScaler {
         arm(at + 1);
       });
     };
-    arm(this.clock.now());
+    arm(opts.nowMs ?? this.clock.now());
     this.scheduled.push(entry);
   }
 

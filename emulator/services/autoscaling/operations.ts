@@ -209,8 +209,9 @@ export function createApplicationAutoScaling(deps: ServiceDeps, hub: AutoScaling
       // One instant for both the stored CreationTime and the schedule's origin: a rate() action
       // first runs one interval after the CreationTime that Describe shows, not a few scaled
       // milliseconds before it.
-      const creationTime = existing ? new Date(existing.CreationTime) : now();
-      edge(() => hub.scaler(scope).putScheduledAction(merged, { createdMs: creationTime.getTime() }));
+      const requestTime = now();
+      const creationTime = existing ? new Date(existing.CreationTime) : requestTime;
+      edge(() => hub.scaler(scope).putScheduledAction(merged, { createdMs: creationTime.getTime(), nowMs: requestTime.getTime() }));
       const stored: StoredScheduledAction = {
         ...merged,
         ScheduledActionARN:
