@@ -88,7 +88,7 @@ export class EndpointService {
       LastModifiedTime: now,
     };
     const arn = this.records.insert(scope, req.EndpointName!, record, req.Tags);
-    this.scheduleDeploy(scope, req.EndpointName!, req.EndpointConfigName!, this.deps.timing.endpointCreating);
+    this.scheduleDeploy(scope, req.EndpointName!, req.EndpointConfigName!, this.deps.timing.endpointCreating, now.getTime());
     return { EndpointArn: arn };
   }
 
@@ -103,8 +103,9 @@ export class EndpointService {
     const config = this.deps.db.get<EndpointConfigRecord>(scope, ENDPOINT_CONFIG_KIND, req.EndpointConfigName!)?.data;
     if (!config) throw endpointConfigNotFound(scope, req.EndpointConfigName!);
     this.refuseScaledVariantChanges(scope, ep, config);
-    this.save(scope, { ...ep, EndpointStatus: 'Updating', LastModifiedTime: new Date(this.deps.clock.now()) });
-    this.scheduleDeploy(scope, req.EndpointName!, req.EndpointConfigName!, this.deps.timing.endpointUpdating);
+    const now = this.deps.clock.now();
+    this.save(scope, { ...ep, EndpointStatus: 'Updating', LastModifiedTime: new Date(now) });
+    this.scheduleDeploy(scope, req.EndpointName!, req.EndpointConfigName!, this.deps.timing.endpointUpdating, now);
     return { EndpointArn: ep.EndpointArn };
   }
 
@@ -230,7 +231,7 @@ export class EndpointService {
         }
         this.scheduleCapacityDone(r.scope, ep.EndpointName!, Math.max(0, ep.CapacityChangeDoneAt - this.deps.clock.now()));
       } else if (ep.EndpointStatus === 'Creating' || ep.EndpointStatus === 'Updating') {
-        this.scheduleDeploy(r.scope, ep.EndpointName!, ep.EndpointConfigName!, 0);
+        this.scheduleDeploy(r.scope, ep.EndpointName!, ep.EndpointConfigName!, 0, this.deps.clock.now());
       } else if (ep.EndpointStatus === 'Deleting') {
         this.records.delete(r.scope, ep.EndpointName!);
       }
@@ -249,8 +250,8 @@ export class EndpointService {
     this.records.update(scope, ep.EndpointName!, ep);
   }
 
-  private scheduleDeploy(scope: Scope, name: string, configName: string, delay: number): void {
-    const started = this.deps.clock.now();
+  /** `started` is the instant Creating/Updating began (the stored time): the state lasts `delay` from there. */
+  private scheduleDeploy(scope: Scope, name: string, configName: string, delay: number, started: number): void {
     // Model loading runs alongside the state's duration rather than after it.
     const endpoint = this.records.get(scope, name)!;
     const loading = this.deployer.loadVariants(scope, endpoint, configName).then(
