@@ -156,7 +156,8 @@ export class EndpointService {
     const duration = grows ? t.instanceWarmupMin + (t.instanceWarmupMax - t.instanceWarmupMin) * this.warmupRng.next() : t.endpointUpdating;
     const now = this.deps.clock.now();
     this.save(scope, { ...ep, ProductionVariants: desired, EndpointStatus: 'Updating', LastModifiedTime: new Date(now), CapacityChangeDoneAt: now + duration });
-    this.scheduleCapacityDone(scope, ep.EndpointName!, duration);
+    // Due at the stored CapacityChangeDoneAt, not `duration` after a clock read made after the store write.
+    this.scheduleCapacityDone(scope, ep.EndpointName!, now + duration - this.deps.clock.now());
   }
 
   private scheduleCapacityDone(scope: Scope, name: string, delay: number): void {
