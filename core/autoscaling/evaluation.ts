@@ -200,7 +200,7 @@ function setCapacity(ctx: ScalerContext, t: TargetState, from: number, to: numbe
   ctx.activities.push(a);
   t.resource.setDesiredCapacity(to, (o: CapacityOutcome) => {
     if (a.EndTime !== undefined) return;
-    a.EndTime = ctx.clock.now();
+    a.EndTime = o.at ?? ctx.clock.now();
     a.StatusCode = o.status;
     a.StatusMessage =
       o.message ??

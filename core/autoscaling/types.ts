@@ -37,7 +37,8 @@ export interface MetricSource {
 }
 
 /** How a scaling activity ended, as the resource reports it. */
-export type CapacityOutcome = { status: 'Successful' | 'Failed' | 'Overridden'; message?: string };
+/** `at`: when the outcome happened, if the resource knows it (else the activity ends when told). */
+export type CapacityOutcome = { status: 'Successful' | 'Failed' | 'Overridden'; message?: string; at?: number };
 
 /**
  * The scalable resource: a SageMaker production variant. Its desired capacity is the variant's

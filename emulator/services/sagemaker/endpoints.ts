@@ -57,7 +57,7 @@ export class EndpointService {
   readonly onDelete: ((scope: Scope, endpointName: string) => void)[] = [];
   /** Warm-up draws: one stream of the project's PRNG, seeded per process. */
   private readonly warmupRng = new Rng(Date.now() >>> 0, STREAM.warmup);
-  private readonly capacityWaiters = new Map<string, (() => void)[]>();
+  private readonly capacityWaiters = new Map<string, ((doneAt: number) => void)[]>();
   private readonly logs: EndpointLogs;
   private readonly deployer: VariantDeployer;
   readonly records: FamilyRecords<EndpointRecord>;
@@ -132,7 +132,8 @@ export class EndpointService {
    * Auto scaling's UpdateEndpointWeightsAndCapacities for one variant: refused (thrown) unless
    * the endpoint is InService; resolves when the new capacity is in service.
    */
-  setVariantCapacity(scope: Scope, endpointName: string, variantName: string, count: number): Promise<void> {
+  /** Resolves with the instant the change was in service (the endpoint's LastModifiedTime then). */
+  setVariantCapacity(scope: Scope, endpointName: string, variantName: string, count: number): Promise<number> {
     const ep = this.requireInService(scope, endpointName, 'update');
     if (!ep.ProductionVariants?.some((v) => v.VariantName === variantName)) {
       throw validation(`The variant(s) "[${variantName}]" is/are not present in the endpoint "${ep.EndpointName}".`);
@@ -166,14 +167,16 @@ export class EndpointService {
       const key = `${scope.accountId}/${scope.region}/${name}`;
       const waiters = this.capacityWaiters.get(key) ?? [];
       this.capacityWaiters.delete(key);
+      // One instant for the endpoint's LastModifiedTime and the waiters (auto scaling's activity EndTime).
+      const doneAt = this.deps.clock.now();
       if (now && now.EndpointStatus === 'Updating') {
         const applied = (now.ProductionVariants ?? []).map((v) => ({ ...v, CurrentWeight: v.DesiredWeight, CurrentInstanceCount: v.DesiredInstanceCount }));
         this.serving.setWeights(scope, name, new Map(applied.map((v) => [v.VariantName!, v.CurrentWeight ?? 0])));
         this.serving.setInstanceCounts(scope, name, new Map(applied.map((v) => [v.VariantName!, v.CurrentInstanceCount ?? 1])));
         this.followInstanceLogs(scope, now);
-        this.save(scope, { ...now, ProductionVariants: applied, EndpointStatus: 'InService', LastModifiedTime: new Date(this.deps.clock.now()), CapacityChangeDoneAt: undefined });
+        this.save(scope, { ...now, ProductionVariants: applied, EndpointStatus: 'InService', LastModifiedTime: new Date(doneAt), CapacityChangeDoneAt: undefined });
       }
-      for (const w of waiters) w();
+      for (const w of waiters) w(doneAt);
     });
   }
 
