@@ -226,11 +226,7 @@ export class ApplicationAutoScaler {
     this.alarms.push({ alarm: new MetricAlarm(def), user: true });
   }
 
-  /**
-   * Creates or replaces a scheduled action; `createdMs` restores a stored one's creation time, and
-   * `nowMs` is the instant of the request (the first run is the schedule's first time at or after
-   * it: an at() time between the request and a later clock read still runs).
-   */
+  /** Creates or replaces a scheduled action; `createdMs` restores a stored one's creation time, `nowMs` is the request's instant (armed from). */
   putScheduledAction(req: PutScheduledActionRequest, opts: { createdMs?: number; nowMs?: number } = {}): void {
     const t = this.targets.get(targetKey(req));
     if (!t) throw objectNotFound(`No scalable target registered for ${req.ResourceId}`);
@@ -261,12 +257,9 @@ export class ApplicationAutoScaler {
   start(): void {
     if (this.cancelTick) return;
     const delay = this.tt.evaluationDelaySeconds * 1000;
-    // Alarms are evaluated over the periods that end at each tick, not at whenever the timer ran:
-    // a RealClock or ScaledClock timer fires a little late (and a busy process can miss whole
-    // ticks), which would otherwise never land on a period boundary. Missed ticks are evaluated in
-    // order. What they decide happens now, though, and is stamped now: the decision reads the
-    // resource as it is now (its capacity, whether it is Updating), so an activity stamped at a
-    // past tick could start before the update it waited for had ended.
+    // Alarms read the periods ending at each tick, not at whenever the (late) timer ran; missed
+    // ticks are evaluated in order. What they decide is stamped now: it reads the resource as it is
+    // now (Updating or not), so a past tick's stamp could precede the update it waited for.
     let next = Math.floor((this.clock.now() - delay) / this.tickMs) * this.tickMs + this.tickMs + delay;
     const arm = () => {
       this.cancelTick = this.clock.schedule(next - this.clock.now(), () => {
@@ -385,10 +378,7 @@ export class ApplicationAutoScaler {
 
   // ---- evaluation ----
 
-  /**
-   * One evaluation round for the tick at `tick`: alarms whose period ends then, then their
-   * policies, acting (activities, cooldowns) at `now`, when the round actually runs.
-   */
+  /** One round for the tick at `tick` (alarms whose period ends then, then their policies), acting at `now`. */
   evaluate(tick = this.clock.now(), now = tick): void {
     const end = tick - this.tt.evaluationDelaySeconds * 1000;
     const results = new Map<MetricAlarm, AlarmEvaluation>();
