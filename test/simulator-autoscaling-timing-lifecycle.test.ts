@@ -88,12 +88,16 @@ describe('errors and the lifecycle a live service needs', () => {
   });
 });
 
+/** A clock whose every timer fires 2.5 s late, as real and scaled clocks do on a busy machine. */
+const lateClock = (virtual: VirtualClock) => ({ now: () => virtual.now(), schedule: (ms: number, fn: () => void) => virtual.schedule(ms + 2500, fn), sleep: (ms: number) => virtual.sleep(ms) });
+
 describe('live clocks', () => {
-  it('a tick whose timer fires late (as real and scaled clocks do) is still evaluated at its own time', () => {
+  it('a tick whose timer fires late (as real and scaled clocks do) is still evaluated on its own periods, and acts when it runs', () => {
     // Every timer fires 2.5 s late and the process misses ticks; the scale-out of the first case
-    // (2 -> 5 at tick 3) must still happen, stamped at minute 3.
+    // (2 -> 5 at tick 3) must still happen, decided on the periods that end at minute 3 and
+    // stamped when that evaluation actually ran, 2.5 s later.
     const virtual = new VirtualClock(T0);
-    const late = { now: () => virtual.now(), schedule: (ms: number, fn: () => void) => virtual.schedule(ms + 2500, fn), sleep: (ms: number) => virtual.sleep(ms) };
+    const late = lateClock(virtual);
     let cap = 2;
     const scaler = new ApplicationAutoScaler({
       clock: late,
@@ -104,6 +108,50 @@ describe('live clocks', () => {
     scaler.start();
     virtual.advance(4 * MIN);
     expect(cap).toBe(5);
-    expect(scaler.activityRecords().map((a) => [(a.StartTime - T0) / MIN, a.toCapacity])).toEqual([[3, 5]]);
+    expect(scaler.activityRecords().map((a) => [a.StartTime - T0, a.toCapacity])).toEqual([[3 * MIN + 2500, 5]]);
+  });
+
+  it('a late tick that runs after an update ended starts its scale-out after that update, not at the tick', () => {
+    // 2 -> 5 at minute 3 (evaluated at 3:02.5); that update ends at 4:01, between tick 4 and its
+    // late evaluation at 4:02.5, which sees 500 per instance and scales 5 -> 10. Stamped at
+    // minute 4 it would have started a minute before the update it had to wait for had ended.
+    const virtual = new VirtualClock(T0);
+    let cap = 2;
+    let updating = false;
+    const scaler = new ApplicationAutoScaler({
+      clock: lateClock(virtual),
+      metrics: { datapoint: (q: MetricQuery, start: number) => (q.MetricName !== 'InvocationsPerInstance' || start < T0 ? undefined : start - T0 < 3 * MIN ? 250 : 500) },
+    });
+    const target = {
+      desiredCapacity: () => cap,
+      isUpdating: () => updating,
+      setDesiredCapacity: (c: number, done: (o: { status: 'Successful' }) => void) => {
+        cap = c;
+        updating = true;
+        virtual.schedule(T0 + 4 * MIN + 1000 - virtual.now(), () => ((updating = false), done({ status: 'Successful' })));
+      },
+    };
+    scaler.registerScalableTarget({ ...IDS, MinCapacity: 1, MaxCapacity: 20 }, target);
+    scaler.putScalingPolicy(tt('p', 100));
+    scaler.start();
+    virtual.advance(4 * MIN + 5000);
+    const [first, second] = scaler.activityRecords();
+    expect([first.StartTime - T0, first.EndTime! - T0, first.toCapacity]).toEqual([3 * MIN + 2500, 4 * MIN + 1000, 5]);
+    expect([second.StartTime - T0, second.toCapacity]).toEqual([4 * MIN + 2500, 10]);
+    expect(second.StartTime).toBeGreaterThanOrEqual(first.EndTime!);
+  });
+
+  it('an at() action whose time falls between the request and a later clock read still runs', () => {
+    // PutScheduledAction arrives at 00:00:00.900 for at(00:00:01); by the time the scaler arms it,
+    // a scaled clock already reads 00:00:01.100 (a real millisecond is many emulator ones). The
+    // action is armed from the request's instant, so it runs.
+    const virtual = new VirtualClock(T0 + 1100);
+    let cap = 1;
+    const scaler = new ApplicationAutoScaler({ clock: virtual, metrics: { datapoint: () => undefined } });
+    scaler.registerScalableTarget({ ...IDS, MinCapacity: 1, MaxCapacity: 5 }, { desiredCapacity: () => cap, setDesiredCapacity: (c, done) => ((cap = c), done({ status: 'Successful' })) });
+    scaler.putScheduledAction({ ...IDS, ScheduledActionName: 'edge', Schedule: 'at(2024-01-01T00:00:01)', ScalableTargetAction: { MinCapacity: 2 } }, { nowMs: T0 + 900 });
+    virtual.advance(MIN);
+    expect(cap).toBe(2);
+    expect(scaler.bounds(IDS)).toEqual({ min: 2, max: 5 });
   });
 });

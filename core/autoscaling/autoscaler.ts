@@ -226,8 +226,8 @@ export class ApplicationAutoScaler {
     this.alarms.push({ alarm: new MetricAlarm(def), user: true });
   }
 
-  /** Creates or replaces a scheduled action; `createdMs` restores a stored one's creation time. */
-  putScheduledAction(req: PutScheduledActionRequest, opts: { createdMs?: number } = {}): void {
+  /** Creates or replaces a scheduled action; `createdMs` restores a stored one's creation time, `nowMs` is the request's instant (armed from). */
+  putScheduledAction(req: PutScheduledActionRequest, opts: { createdMs?: number; nowMs?: number } = {}): void {
     const t = this.targets.get(targetKey(req));
     if (!t) throw objectNotFound(`No scalable target registered for ${req.ResourceId}`);
     if (!req.Schedule || !req.ScheduledActionName) throw invalid('ScheduledActionName and Schedule are required');
@@ -235,7 +235,7 @@ export class ApplicationAutoScaler {
       timezone: req.Timezone,
       startMs: req.StartTime ? new Date(req.StartTime).getTime() : undefined,
       endMs: req.EndTime ? new Date(req.EndTime).getTime() : undefined,
-      createdMs: opts.createdMs ?? this.clock.now(),
+      createdMs: opts.createdMs ?? opts.nowMs ?? this.clock.now(),
     });
     const name = req.ScheduledActionName;
     const action = req.ScalableTargetAction ?? {};
@@ -249,7 +249,7 @@ export class ApplicationAutoScaler {
         arm(at + 1);
       });
     };
-    arm(this.clock.now());
+    arm(opts.nowMs ?? this.clock.now());
     this.scheduled.push(entry);
   }
 
@@ -257,14 +257,14 @@ export class ApplicationAutoScaler {
   start(): void {
     if (this.cancelTick) return;
     const delay = this.tt.evaluationDelaySeconds * 1000;
-    // Ticks are evaluated at their own time, not at whenever the timer ran: a RealClock or
-    // ScaledClock timer fires a little late (and a busy process can miss whole ticks), which would
-    // otherwise never land on a period boundary. Missed ticks are evaluated in order.
+    // Alarms read the periods ending at each tick, not at whenever the (late) timer ran; missed
+    // ticks are evaluated in order. What they decide is stamped now: it reads the resource as it is
+    // now (Updating or not), so a past tick's stamp could precede the update it waited for.
     let next = Math.floor((this.clock.now() - delay) / this.tickMs) * this.tickMs + this.tickMs + delay;
     const arm = () => {
       this.cancelTick = this.clock.schedule(next - this.clock.now(), () => {
         const now = this.clock.now();
-        for (; next <= now; next += this.tickMs) this.evaluate(next);
+        for (; next <= now; next += this.tickMs) this.evaluate(next, now);
         arm();
       });
     };
@@ -378,9 +378,9 @@ export class ApplicationAutoScaler {
 
   // ---- evaluation ----
 
-  /** One evaluation round at `now` (a tick time): alarms whose period ends then, then their policies. */
-  evaluate(now = this.clock.now()): void {
-    const end = now - this.tt.evaluationDelaySeconds * 1000;
+  /** One round for the tick at `tick` (alarms whose period ends then, then their policies), acting at `now`. */
+  evaluate(tick = this.clock.now(), now = tick): void {
+    const end = tick - this.tt.evaluationDelaySeconds * 1000;
     const results = new Map<MetricAlarm, AlarmEvaluation>();
     for (const { alarm } of this.alarms) {
       if (end % (alarm.def.Period * 1000) !== 0) continue;

@@ -130,14 +130,14 @@ export function runScheduledAction(ctx: ScalerContext, t: TargetState, name: str
     fromCapacity: C,
     toCapacity: C,
   });
-  fitToBounds(ctx, t, name);
+  // The scale to fit is part of the same action: one instant for both activities.
+  fitToBounds(ctx, t, name, now);
 }
 
 /** Scales into [Min, Max] after they changed (registration or a scheduled action). */
-export function fitToBounds(ctx: ScalerContext, t: TargetState, scheduledName: string | undefined): void {
+export function fitToBounds(ctx: ScalerContext, t: TargetState, scheduledName: string | undefined, now = ctx.clock.now()): void {
   const C = t.resource.desiredCapacity();
   if (C >= t.min && C <= t.max) return;
-  const now = ctx.clock.now();
   const to = C < t.min ? t.min : t.max;
   const cause = `${C < t.min ? 'minimum' : 'maximum'} capacity was set to ${to}${scheduledName ? ` by scheduled action ${scheduledName}` : ''}`;
   if (refusedWhileUpdating(ctx, t, C, to, cause, now)) return;
@@ -200,7 +200,7 @@ function setCapacity(ctx: ScalerContext, t: TargetState, from: number, to: numbe
   ctx.activities.push(a);
   t.resource.setDesiredCapacity(to, (o: CapacityOutcome) => {
     if (a.EndTime !== undefined) return;
-    a.EndTime = ctx.clock.now();
+    a.EndTime = o.at ?? ctx.clock.now();
     a.StatusCode = o.status;
     a.StatusMessage =
       o.message ??

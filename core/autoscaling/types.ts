@@ -36,8 +36,11 @@ export interface MetricSource {
   datapoint(query: MetricQuery, startMs: number, periodSeconds: number): number | undefined;
 }
 
-/** How a scaling activity ended, as the resource reports it. */
-export type CapacityOutcome = { status: 'Successful' | 'Failed' | 'Overridden'; message?: string };
+/**
+ * How a scaling activity ended, as the resource reports it; `at` is when it happened, where the
+ * resource knows it (else the activity ends when it is told).
+ */
+export type CapacityOutcome = { status: 'Successful' | 'Failed' | 'Overridden'; message?: string; at?: number };
 
 /**
  * The scalable resource: a SageMaker production variant. Its desired capacity is the variant's

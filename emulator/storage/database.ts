@@ -192,10 +192,14 @@ export class Database {
     })();
   }
 
-  appendLogEvents(scope: Scope, group: string, stream: string, events: LogEvent[]): void {
-    const now = Date.now();
+  /**
+   * `ingestedAt` is on the emulator's clock, as the events' timestamps are (a wall-clock read
+   * here would put ingestion hours before the events under --clock-scale); by default the events
+   * are ingested as they are written, at the latest of their timestamps.
+   */
+  appendLogEvents(scope: Scope, group: string, stream: string, events: LogEvent[], ingestedAt = Math.max(...events.map((e) => e.timestamp))): void {
     this.db.transaction(() => {
-      for (const e of events) this.stmts.appendLog.run(scope.accountId, scope.region, group, stream, e.timestamp, now, e.message);
+      for (const e of events) this.stmts.appendLog.run(scope.accountId, scope.region, group, stream, e.timestamp, ingestedAt, e.message);
     })();
   }
 

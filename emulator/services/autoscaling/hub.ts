@@ -120,8 +120,9 @@ export class AutoScalingHub {
         // The scaler has just recorded the activity: store it before any request can see it.
         queueMicrotask(() => this.sync());
         try {
-          void this.endpoints.setVariantCapacity(scope, endpointName, variantName, count).then(() => {
-            done({ status: 'Successful' });
+          void this.endpoints.setVariantCapacity(scope, endpointName, variantName, count).then((at) => {
+            // The activity ends at the instant the endpoint went InService, not a later read.
+            done({ status: 'Successful', at });
             this.sync();
           });
         } catch (e) {

@@ -119,9 +119,17 @@ export function createApplicationAutoScaling(deps: ServiceDeps, hub: AutoScaling
     },
 
     DescribeScalableTargets: (req: AAS.DescribeScalableTargetsRequest, ctx: RequestContext): AAS.DescribeScalableTargetsResponse => {
+      const scope = scopeOf(ctx);
+      const scaler = hub.scaler(scope);
       const all = db
-        .list<StoredTarget>(scopeOf(ctx), TARGET_KIND)
-        .map((r) => r.data)
+        .list<StoredTarget>(scope, TARGET_KIND)
+        // Bounds a scheduled action has just moved, as the scaler holds them: the stored copy is
+        // written by the hub's periodic sync, and Describe must not show the old minimum next to
+        // the activity that says it was raised.
+        .map((r) => {
+          const b = scaler.bounds(r.data);
+          return b ? { ...r.data, MinCapacity: b.min, MaxCapacity: b.max } : r.data;
+        })
         .filter((t) => t.ServiceNamespace === req.ServiceNamespace && (!req.ResourceIds?.length || req.ResourceIds.includes(t.ResourceId)) && (!req.ScalableDimension || t.ScalableDimension === req.ScalableDimension));
       const { out, NextToken } = page(all, req);
       return { ScalableTargets: out as AAS.ScalableTarget[], NextToken };
@@ -201,8 +209,9 @@ export function createApplicationAutoScaling(deps: ServiceDeps, hub: AutoScaling
       // One instant for both the stored CreationTime and the schedule's origin: a rate() action
       // first runs one interval after the CreationTime that Describe shows, not a few scaled
       // milliseconds before it.
-      const creationTime = existing ? new Date(existing.CreationTime) : now();
-      edge(() => hub.scaler(scope).putScheduledAction(merged, { createdMs: creationTime.getTime() }));
+      const requestTime = now();
+      const creationTime = existing ? new Date(existing.CreationTime) : requestTime;
+      edge(() => hub.scaler(scope).putScheduledAction(merged, { createdMs: creationTime.getTime(), nowMs: requestTime.getTime() }));
       const stored: StoredScheduledAction = {
         ...merged,
         ScheduledActionARN:

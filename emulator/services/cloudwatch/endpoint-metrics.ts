@@ -164,10 +164,16 @@ export class EndpointMetricsRecorder implements InvocationRecorder {
 
   /** Publishes the instance metrics of every minute as it ends, on the emulator's clock. */
   start(): void {
+    // Each minute is published for the minute that ended, not for "a minute before whenever the
+    // timer ran": under --clock-scale a timer a few real milliseconds late is emulator seconds
+    // late, and on a loaded machine more than a minute late, which used to skip a minute (and
+    // drop its CPU time). Every minute that ended meanwhile is published, in order.
+    const now = this.clock.now();
+    let next = now - (now % MINUTE_MS) + MINUTE_MS;
     const arm = () => {
-      const now = this.clock.now();
-      this.cancel = this.clock.schedule(MINUTE_MS - (now % MINUTE_MS), () => {
-        this.publishInstanceMetrics(this.clock.now() - MINUTE_MS);
+      this.cancel = this.clock.schedule(next - this.clock.now(), () => {
+        const at = this.clock.now();
+        for (; next <= at; next += MINUTE_MS) this.publishInstanceMetrics(next - MINUTE_MS);
         arm();
       });
     };

@@ -133,7 +133,9 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
     this.db.insert(scope, REQUEST_KIND, id, `${REQUEST_KIND}/${id}`, request);
     const queue = this.queueOf(endpoint);
     queue.waiting.push(request);
-    this.pump(queue);
+    // Started now, it has waited for nothing: the instant it arrived, not a later clock read (under
+    // --clock-scale the store write above is emulator seconds, enough to expire a short TTL).
+    this.pump(queue, request.receivedAt);
     return { InferenceId: inferenceId, OutputLocation: request.output, FailureLocation: request.failure };
   }
 
@@ -148,7 +150,8 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
     return q;
   }
 
-  private pump(q: EndpointQueue): void {
+  /** Starts what capacity allows; `now` is the instant they start (they waited until then). */
+  private pump(q: EndpointQueue, now = this.clock.now()): void {
     q.idleTimer?.();
     q.idleTimer = undefined;
     const capacity = q.workers.length * q.endpoint.async!.maxConcurrentPerInstance;
@@ -158,7 +161,7 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
       // The least busy instance takes it.
       const slot = q.busy.indexOf(Math.min(...q.busy));
       q.busy[slot]++;
-      void this.run(q, slot, request).finally(() => {
+      void this.run(q, slot, request, now).finally(() => {
         if (!this.closing) this.db.delete(request.scope, REQUEST_KIND, request.id);
         q.running--;
         q.busy[slot]--;
@@ -204,9 +207,9 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
     return w;
   }
 
-  private async run(q: EndpointQueue, slot: number, r: AsyncRequest): Promise<void> {
+  private async run(q: EndpointQueue, slot: number, r: AsyncRequest, startedAt: number): Promise<void> {
     const stream = q.variant.streams[slot % q.variant.streams.length];
-    const waited = this.clock.now() - r.receivedAt;
+    const waited = startedAt - r.receivedAt;
     if (waited > r.ttlMs) {
       return this.fail(q, stream, r, `Request ${r.inferenceId} expired: it waited ${Math.round(waited / 1000)} s in the queue, longer than its RequestTTLSeconds of ${r.ttlMs / 1000} s.`);
     }

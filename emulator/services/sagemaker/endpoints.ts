@@ -62,7 +62,7 @@ export class EndpointService {
   readonly onDelete: ((scope: Scope, endpointName: string) => void)[] = [];
   /** Warm-up draws: one stream of the project's PRNG, seeded per process. */
   private readonly warmupRng = new Rng(Date.now() >>> 0, STREAM.warmup);
-  private readonly capacityWaiters = new Map<string, (() => void)[]>();
+  private readonly capacityWaiters = new Map<string, ((doneAt: number) => void)[]>();
   private readonly logs: EndpointLogs;
   private readonly deployer: VariantDeployer;
   readonly records: FamilyRecords<EndpointRecord>;
@@ -103,7 +103,7 @@ export class EndpointService {
       LastModifiedTime: now,
     };
     const arn = this.records.insert(scope, req.EndpointName!, record, req.Tags);
-    this.scheduleDeploy(scope, req.EndpointName!, req.EndpointConfigName!, this.deps.timing.endpointCreating);
+    this.scheduleDeploy(scope, req.EndpointName!, req.EndpointConfigName!, this.deps.timing.endpointCreating, now.getTime());
     return { EndpointArn: arn };
   }
 
@@ -132,7 +132,7 @@ export class EndpointService {
     const now = this.deps.clock.now();
     const pending = pendingSummary(req.EndpointConfigName!, config, 'Creating', now, () => 0, new Date(now));
     this.save(scope, { ...ep, EndpointStatus: 'Updating', LastModifiedTime: new Date(now), PendingDeploymentSummary: pending });
-    this.scheduleDeploy(scope, req.EndpointName!, req.EndpointConfigName!, this.deps.timing.endpointUpdating);
+    this.scheduleDeploy(scope, req.EndpointName!, req.EndpointConfigName!, this.deps.timing.endpointUpdating, now);
     return { EndpointArn: ep.EndpointArn };
   }
 
@@ -159,7 +159,8 @@ export class EndpointService {
    * Auto scaling's UpdateEndpointWeightsAndCapacities for one variant: refused (thrown) unless
    * the endpoint is InService; resolves when the new capacity is in service.
    */
-  setVariantCapacity(scope: Scope, endpointName: string, variantName: string, count: number): Promise<void> {
+  /** Resolves with the instant the change was in service (the endpoint's LastModifiedTime then). */
+  setVariantCapacity(scope: Scope, endpointName: string, variantName: string, count: number): Promise<number> {
     const ep = this.requireInService(scope, endpointName, 'update');
     if (!ep.ProductionVariants?.some((v) => v.VariantName === variantName)) {
       throw validation(`The variant(s) "[${variantName}]" is/are not present in the endpoint "${ep.EndpointName}".`);
@@ -182,7 +183,8 @@ export class EndpointService {
     const duration = grows ? this.warmup() : this.deps.timing.endpointUpdating;
     const now = this.deps.clock.now();
     this.save(scope, { ...ep, ProductionVariants: desired, EndpointStatus: 'Updating', LastModifiedTime: new Date(now), CapacityChangeDoneAt: now + duration });
-    this.scheduleCapacityDone(scope, ep.EndpointName!, duration);
+    // Due at the stored CapacityChangeDoneAt, not `duration` after a clock read made after the store write.
+    this.scheduleCapacityDone(scope, ep.EndpointName!, now + duration - this.deps.clock.now());
   }
 
   /** One instance start-up, drawn from the timing profile's warm-up range. */
@@ -202,14 +204,16 @@ export class EndpointService {
       const key = `${scope.accountId}/${scope.region}/${name}`;
       const waiters = this.capacityWaiters.get(key) ?? [];
       this.capacityWaiters.delete(key);
+      // One instant for the endpoint's LastModifiedTime and the waiters (auto scaling's activity EndTime).
+      const doneAt = this.deps.clock.now();
       if (now && now.EndpointStatus === 'Updating') {
         const applied = (now.ProductionVariants ?? []).map((v) => ({ ...v, CurrentWeight: v.DesiredWeight, CurrentInstanceCount: v.DesiredInstanceCount }));
         this.serving.setWeights(scope, name, new Map(applied.map((v) => [v.VariantName!, v.CurrentWeight ?? 0])));
         this.serving.setInstanceCounts(scope, name, new Map(applied.map((v) => [v.VariantName!, v.CurrentInstanceCount ?? 1])));
         this.followInstanceLogs(scope, now);
-        this.save(scope, { ...now, ProductionVariants: applied, EndpointStatus: 'InService', LastModifiedTime: new Date(this.deps.clock.now()), CapacityChangeDoneAt: undefined });
+        this.save(scope, { ...now, ProductionVariants: applied, EndpointStatus: 'InService', LastModifiedTime: new Date(doneAt), CapacityChangeDoneAt: undefined });
       }
-      for (const w of waiters) w();
+      for (const w of waiters) w(doneAt);
     });
   }
 
@@ -273,7 +277,7 @@ export class EndpointService {
         }
         this.scheduleCapacityDone(r.scope, ep.EndpointName!, Math.max(0, ep.CapacityChangeDoneAt - this.deps.clock.now()));
       } else if (ep.EndpointStatus === 'Creating' || ep.EndpointStatus === 'Updating') {
-        this.scheduleDeploy(r.scope, ep.EndpointName!, ep.EndpointConfigName!, 0);
+        this.scheduleDeploy(r.scope, ep.EndpointName!, ep.EndpointConfigName!, 0, this.deps.clock.now());
       } else if (ep.EndpointStatus === 'Deleting') {
         this.records.delete(r.scope, ep.EndpointName!);
       }
@@ -292,8 +296,8 @@ export class EndpointService {
     this.records.update(scope, ep.EndpointName!, ep);
   }
 
-  private scheduleDeploy(scope: Scope, name: string, configName: string, delay: number): void {
-    const started = this.deps.clock.now();
+  /** `started` is the instant Creating/Updating began (the stored time): the state lasts `delay` from there. */
+  private scheduleDeploy(scope: Scope, name: string, configName: string, delay: number, started: number): void {
     // Model loading runs alongside the state's duration rather than after it.
     const endpoint = this.records.get(scope, name)!;
     const loading = this.deployer.loadVariants(scope, endpoint, configName).then(

@@ -136,7 +136,7 @@ export class InferenceComponentService {
     };
     this.deps.db.insert(scope, INFERENCE_COMPONENT_KIND, name, arn, record);
     if (req.Tags?.length) this.deps.db.addTags(arn, req.Tags);
-    this.schedulePlacement(scope, name, this.deps.timing.endpointCreating);
+    this.schedulePlacement(scope, name, this.deps.timing.endpointCreating, undefined, now.getTime());
     return { InferenceComponentArn: arn };
   }
 
@@ -184,6 +184,7 @@ export class InferenceComponentService {
       this.rolling.start(scope, c, spec, copies, dc);
       return { InferenceComponentArn: c.arn };
     }
+    const now = this.deps.clock.now();
     this.save(scope, {
       ...c,
       specification: spec,
@@ -191,9 +192,9 @@ export class InferenceComponentService {
       lastDeploymentConfig: req.DeploymentConfig ?? c.lastDeploymentConfig,
       status: 'Updating',
       failureReason: undefined,
-      modified: new Date(this.deps.clock.now()),
+      modified: new Date(now),
     });
-    this.schedulePlacement(scope, c.name, this.deps.timing.endpointUpdating, c);
+    this.schedulePlacement(scope, c.name, this.deps.timing.endpointUpdating, c, now);
     return { InferenceComponentArn: c.arn };
   }
 
@@ -223,8 +224,9 @@ export class InferenceComponentService {
   }
 
   private setCopies(scope: Scope, c: ComponentRecord, copies: number): void {
-    this.save(scope, { ...c, desiredCopies: copies, status: 'Updating', modified: new Date(this.deps.clock.now()) });
-    this.schedulePlacement(scope, c.name, this.deps.timing.endpointUpdating, c);
+    const now = this.deps.clock.now();
+    this.save(scope, { ...c, desiredCopies: copies, status: 'Updating', modified: new Date(now) });
+    this.schedulePlacement(scope, c.name, this.deps.timing.endpointUpdating, c, now);
   }
 
   private settled(scope: Scope, name: string, failure?: string): void {
@@ -318,8 +320,8 @@ export class InferenceComponentService {
    * Loads the model alongside the state's duration; at its end the component serves (or fails,
    * or an update rolls back to what `serving` had).
    */
-  private schedulePlacement(scope: Scope, name: string, delay: number, serving?: ComponentRecord): void {
-    const started = this.deps.clock.now();
+  private schedulePlacement(scope: Scope, name: string, delay: number, serving?: ComponentRecord, started = this.deps.clock.now()): void {
+    // `started` is the instant the state began (the stored time), so it lasts `delay` from there.
     const target = this.deps.db.get<ComponentRecord>(scope, INFERENCE_COMPONENT_KIND, name)!.data;
     const loading = this.loadModel(scope, target).then(
       (variant) => ({ ok: true as const, variant }),

@@ -177,10 +177,11 @@ export class InferenceExperimentService {
       checkShadowMode(this.deps.db, scope, e.EndpointName, variants, shadowMode);
     }
     let schedule = e.Schedule;
+    const now = this.deps.clock.now();
     if (req.Schedule) {
       // A running experiment keeps its start; only its end may move.
       const start = e.Status === 'Running' ? e.Schedule.StartTime : (req.Schedule.StartTime ?? e.Schedule.StartTime);
-      schedule = experimentSchedule({ StartTime: start, EndTime: req.Schedule.EndTime ?? e.Schedule.EndTime }, this.deps.clock.now());
+      schedule = experimentSchedule({ StartTime: start, EndTime: req.Schedule.EndTime ?? e.Schedule.EndTime }, now);
     }
     // Updating for the control plane's transition time, then back where it was.
     const next = {
@@ -191,7 +192,7 @@ export class InferenceExperimentService {
       Schedule: schedule,
       Status: 'Updating' as const,
       resumeTo: e.Status,
-      LastModifiedTime: new Date(this.deps.clock.now()),
+      LastModifiedTime: new Date(now),
       generation: e.generation + 1,
     };
     this.save(scope, next);
@@ -209,7 +210,8 @@ export class InferenceExperimentService {
     const now = this.deps.clock.now();
     const started = { ...e, Schedule: { ...e.Schedule, StartTime: new Date(now) }, generation: e.generation + 1 };
     this.save(scope, started);
-    this.begin(scope, started);
+    // Starting begins at the StartTime just stored, not at a later clock read.
+    this.begin(scope, started, now);
     return { InferenceExperimentArn: e.Arn };
   }
 
@@ -308,10 +310,9 @@ export class InferenceExperimentService {
   }
 
   /** Starting: the shadow model loads during the endpoint update time, then the experiment runs. */
-  private begin(scope: Scope, e: ExperimentRecord): void {
-    const starting = { ...e, Status: 'Starting' as const, shadowStatus: 'Creating' as const, LastModifiedTime: new Date(this.deps.clock.now()), generation: e.generation + 1 };
+  private begin(scope: Scope, e: ExperimentRecord, began = this.deps.clock.now()): void {
+    const starting = { ...e, Status: 'Starting' as const, shadowStatus: 'Creating' as const, LastModifiedTime: new Date(began), generation: e.generation + 1 };
     this.save(scope, starting);
-    const began = this.deps.clock.now();
     void this.serving.load(this.shadowOf(scope, e).url).then(
       async (model) => {
         await this.deps.clock.sleep(Math.max(0, this.deps.timing.endpointUpdating - (this.deps.clock.now() - began)));

@@ -163,10 +163,12 @@ export class ProcessingJobService {
       await clock.sleep(timing.trainingStarting);
       if (!alive()) return;
       let job = this.load(scope, name)!;
-      job = { ...job, ProcessingStartTime: new Date(clock.now()), LastModifiedTime: new Date(clock.now()) };
+      const startedAt = new Date(clock.now()); // one instant for both fields
+      job = { ...job, ProcessingStartTime: startedAt, LastModifiedTime: startedAt };
       this.records.update(scope, name, job);
       const maxRuntime = job.StoppingCondition?.MaxRuntimeInSeconds;
-      if (maxRuntime) running.cancelTimer = clock.schedule(maxRuntime * 1000, () => alive() && this.interrupt(scope, name, 'MaxRuntimeExceeded'));
+      // MaxRuntimeInSeconds counts from ProcessingStartTime, not from a later clock read.
+      if (maxRuntime) running.cancelTimer = clock.schedule(startedAt.getTime() + maxRuntime * 1000 - clock.now(), () => alive() && this.interrupt(scope, name, 'MaxRuntimeExceeded'));
       await rm(root, { recursive: true, force: true });
       await mkdir(root, { recursive: true });
       const inputs = await listInputs(store, job);

@@ -160,9 +160,8 @@ export class TrainingJobService {
     return this.records.get(scope, name)!;
   }
 
-  private transition(scope: Scope, name: string, status: SecondaryStatus, message: string, patch: Partial<Job> = {}): Job {
+  private transition(scope: Scope, name: string, status: SecondaryStatus, message: string, patch: Partial<Job> = {}, now = new Date(this.deps.clock.now())): Job {
     const job = this.load(scope, name);
-    const now = new Date(this.deps.clock.now());
     const transitions = job.SecondaryStatusTransitions ?? [];
     const last = transitions[transitions.length - 1];
     // Within one status AWS rewrites the message of the open transition rather than adding one.
@@ -218,14 +217,16 @@ export class TrainingJobService {
     const run = this.running.get(this.key(scope, name));
     if (run) run.interruption = why;
     const job = this.load(scope, name);
+    // One instant: the open transition ends exactly when Stopping starts.
+    const now = new Date(this.deps.clock.now());
     this.records.update(scope, name, {
       ...job,
       TrainingJobStatus: 'Stopping',
       SecondaryStatus: 'Stopping',
-      LastModifiedTime: new Date(this.deps.clock.now()),
+      LastModifiedTime: now,
       SecondaryStatusTransitions: [
-        ...(job.SecondaryStatusTransitions ?? []).map((t, i, all) => (i === all.length - 1 && !t.EndTime ? { ...t, EndTime: new Date(this.deps.clock.now()) } : t)),
-        { Status: 'Stopping', StartTime: new Date(this.deps.clock.now()), StatusMessage: 'Stopping the training job.' },
+        ...(job.SecondaryStatusTransitions ?? []).map((t, i, all) => (i === all.length - 1 && !t.EndTime ? { ...t, EndTime: now } : t)),
+        { Status: 'Stopping', StartTime: now, StatusMessage: 'Stopping the training job.' },
       ],
     });
     void Promise.all(run?.instances.map((i) => i.terminate()) ?? []).then(() =>
@@ -276,11 +277,13 @@ export class TrainingJobService {
     const { clock, timing, store, dataDir } = this.deps;
     const alive = () => !run.interruption && this.running.get(this.key(scope, name)) === run;
     this.transition(scope, name, 'Starting', 'Preparing the instances for training.');
-    let job = this.transition(scope, name, 'Downloading', 'Downloading input data', { TrainingStartTime: new Date(clock.now()) });
+    // TrainingStartTime is the instant Downloading starts, not a clock read made just before it.
+    const startedAt = new Date(clock.now());
+    let job = this.transition(scope, name, 'Downloading', 'Downloading input data', { TrainingStartTime: startedAt }, startedAt);
 
     // MaxRuntimeInSeconds counts from the start of training (instances provisioned).
     const maxRuntimeMs = (job.StoppingCondition?.MaxRuntimeInSeconds ?? 86400) * 1000;
-    run.cancelTimers.push(clock.schedule(maxRuntimeMs, () => {
+    run.cancelTimers.push(clock.schedule(startedAt.getTime() + maxRuntimeMs - clock.now(), () => {
       if (alive() && this.load(scope, name).TrainingJobStatus === 'InProgress') this.interrupt(scope, name, 'MaxRuntimeExceeded');
     }));
 

@@ -183,7 +183,10 @@ export class TransformJobService {
           inner = runTransform(this.deps, scope, job, modelDataUrl, {
             started: () => {
               const now = this.load(scope, name);
-              if (now?.TransformJobStatus === 'InProgress') this.save(scope, { ...now, TransformStartTime: new Date(this.deps.clock.now()), LastModifiedTime: new Date(this.deps.clock.now()) });
+              if (now?.TransformJobStatus === 'InProgress') {
+                const startedAt = new Date(this.deps.clock.now()); // one instant for both fields
+                this.save(scope, { ...now, TransformStartTime: startedAt, LastModifiedTime: startedAt });
+              }
             },
           });
           await inner.done;

@@ -8,7 +8,7 @@ import type { ServiceDeps } from '../../deps.js';
 import { scopeOf } from '../scope.js';
 import { FAMILY_OVERRIDES, messageVerb, type Family, type Verb } from './families.js';
 import { listFamily, type ListDeclaration } from './list.js';
-import { GONE, lifecycleOf, statusAt, transition, type Lifecycle, type StatusTimeline } from './lifecycle.js';
+import { GONE, lifecycleOf, requestInstant, statusAt, transition, type Lifecycle, type StatusTimeline } from './lifecycle.js';
 import { conform } from './shapes.js';
 
 /** What the engine stores per resource: the caller's input, the server's fields, the status timeline. */
@@ -37,7 +37,11 @@ export class ResourceEngine {
     private readonly model: ServiceModel,
     /** Per family: the error a Delete meets while something else still uses the resource. */
     private readonly deleteGuards: Record<string, (scope: Scope, name: string) => AwsError | undefined> = {},
-  ) {}
+  ) {
+    this.now = requestInstant(deps.clock);
+  }
+  /** One clock read per request (see requestInstant). */
+  private readonly now: () => number;
 
   operations(family: Family): Record<string, OperationHandler> {
     const life = lifecycleOf(family);
@@ -90,7 +94,7 @@ export class ResourceEngine {
 
   /** False once a Deleting resource's time is up; then its record (and tags) are removed. */
   private alive(scope: Scope, family: Family, name: string, record: EngineRecord): boolean {
-    if (statusAt(record.timeline, this.deps.clock.now()) !== GONE) return true;
+    if (statusAt(record.timeline, this.now()) !== GONE) return true;
     this.deps.db.delete(scope, kindOf(family), name);
     return false;
   }
@@ -98,7 +102,7 @@ export class ResourceEngine {
   private view(family: Family, name: string, r: EngineRecord): Record<string, unknown> {
     const out: Record<string, unknown> = { ...r.input, [family.key]: name, CreationTime: r.created, LastModifiedTime: r.modified };
     if (family.arnMember) out[family.arnMember] = r.arn;
-    if (family.status) out[family.status.member] = statusAt(r.timeline, this.deps.clock.now()) ?? r.input[family.status.member];
+    if (family.status) out[family.status.member] = statusAt(r.timeline, this.now()) ?? r.input[family.status.member];
     return out;
   }
 
@@ -106,7 +110,7 @@ export class ResourceEngine {
     const scope = scopeOf(ctx);
     const name = String(req[family.key]);
     const arn = this.arn(scope, family, name);
-    const now = this.deps.clock.now();
+    const now = this.now();
     const { Tags, ...input } = req;
     const record: EngineRecord = {
       input: {
@@ -146,7 +150,7 @@ export class ResourceEngine {
   update(family: Family, life: Lifecycle | undefined, req: Record<string, unknown>, ctx: RequestContext): unknown {
     const scope = scopeOf(ctx);
     const { name, record } = this.load(scope, family, String(req[family.key]), 'update');
-    const now = this.deps.clock.now();
+    const now = this.now();
     const stoppedOnly = FAMILY_OVERRIDES[family.name]?.onlyWhenStopped ?? [];
     if (life && stoppedOnly.includes('update')) this.requireStatus(family, record, life.stoppedStates, life.update?.[0] ?? 'Updating', now);
     const { [family.key]: _key, ...changes } = req;
@@ -167,11 +171,11 @@ export class ResourceEngine {
     const scope = scopeOf(ctx);
     const { name, record } = this.load(scope, family, String(req[family.key]), 'delete');
     if (life && FAMILY_OVERRIDES[family.name]?.onlyWhenStopped?.includes('delete')) {
-      this.requireStatus(family, record, life.stoppedStates, 'Deleting', this.deps.clock.now());
+      this.requireStatus(family, record, life.stoppedStates, 'Deleting', this.now());
     }
     const conflict = this.deleteGuards[family.name]?.(scope, name);
     if (conflict) throw conflict;
-    const now = this.deps.clock.now();
+    const now = this.now();
     if (!life?.deleting) this.deps.db.delete(scope, kindOf(family), name);
     else if (statusAt(record.timeline, now) !== life.deleting) {
       // Deleting for the timing profile's transition, then gone (Describe answers not found).
@@ -184,7 +188,7 @@ export class ResourceEngine {
   private move(family: Family, states: [string, string], allowed: string[], op: string, req: Record<string, unknown>, ctx: RequestContext): unknown {
     const scope = scopeOf(ctx);
     const { name, record } = this.load(scope, family, String(req[family.key]), messageVerb(op));
-    const now = this.deps.clock.now();
+    const now = this.now();
     this.requireStatus(family, record, allowed, states[0], now);
     record.timeline = transition(states, now, this.deps.timing.controlPlaneTransition);
     record.modified = new Date(now);

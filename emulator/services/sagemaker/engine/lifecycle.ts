@@ -63,3 +63,21 @@ export function statusAt(t: StatusTimeline | undefined, now: number): string | u
 export function transition(states: [string, string], now: number, duration: number): StatusTimeline {
   return { from: states[0], to: states[1], at: now + (states[0] === states[1] ? 0 : duration) };
 }
+
+/**
+ * The clock read once per synchronous request: every statusAt() and stamp a handler makes sees
+ * the same instant. Read twice, a Deleting resource could pass the "still there" check and then
+ * show its internal GONE marker as its status (or be refused as being in it), and under
+ * --clock-scale one real millisecond between the reads is many emulator ones. The instant is
+ * forgotten at the end of the current task (the next request reads the clock afresh).
+ */
+export function requestInstant(clock: { now(): number }): () => number {
+  let instant: number | undefined;
+  return () => {
+    if (instant === undefined) {
+      instant = clock.now();
+      queueMicrotask(() => (instant = undefined));
+    }
+    return instant;
+  };
+}

@@ -6,7 +6,7 @@ import type { Database, Scope } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
 import { listPage } from '../listing.js';
 import { scopeOf } from '../scope.js';
-import { GONE, statusAt, transition, type StatusTimeline } from './lifecycle.js';
+import { GONE, requestInstant, statusAt, transition, type StatusTimeline } from './lifecycle.js';
 import { conform } from './shapes.js';
 
 /**
@@ -48,7 +48,11 @@ export class ModelRegistry {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly model: ServiceModel,
-  ) {}
+  ) {
+    this.now = requestInstant(deps.clock);
+  }
+  /** One clock read per request (see requestInstant). */
+  private readonly now: () => number;
 
   operations(): Record<string, OperationHandler> {
     return {
@@ -79,7 +83,7 @@ export class ModelRegistry {
     if (!!req.ModelPackageName === !!req.ModelPackageGroupName) {
       throw validation('Exactly one of ModelPackageName and ModelPackageGroupName must be specified.');
     }
-    const now = this.deps.clock.now();
+    const now = this.now();
     let key: string;
     let record: PackageRecord;
     if (req.ModelPackageGroupName) {
@@ -123,7 +127,7 @@ export class ModelRegistry {
   }
 
   private view(r: PackageRecord): Record<string, unknown> {
-    const status = statusAt(r.timeline, this.deps.clock.now());
+    const status = statusAt(r.timeline, this.now());
     return {
       ...r.input,
       // "For a versioned model, the name is ... ModelPackageGroupName/ModelPackageVersion" (the
@@ -180,7 +184,7 @@ export class ModelRegistry {
     if (AdditionalInferenceSpecificationsToAdd?.length) {
       record.input.AdditionalInferenceSpecifications = [...((record.input.AdditionalInferenceSpecifications as unknown[]) ?? []), ...AdditionalInferenceSpecificationsToAdd];
     }
-    record.modified = new Date(this.deps.clock.now());
+    record.modified = new Date(this.now());
     this.deps.db.update(scope, PACKAGE_KIND, key, record);
     return { ModelPackageArn: record.arn };
   }

@@ -53,8 +53,8 @@ export class TuningRunner implements TrainingObserver {
     return this.deps.db.get<TuningRecord>(a.scope, TUNING_KIND, a.name)!.data;
   }
 
-  private save(a: Active, record: TuningRecord): void {
-    record.describe.LastModifiedTime = new Date(this.deps.clock.now());
+  private save(a: Active, record: TuningRecord, at = this.deps.clock.now()): void {
+    record.describe.LastModifiedTime = new Date(at);
     this.deps.db.update(a.scope, TUNING_KIND, a.name, record);
   }
 
@@ -166,7 +166,8 @@ export class TuningRunner implements TrainingObserver {
     if (status === 'Failed') d.FailureReason = reason;
     record.consumedBefore += now - record.runningSince;
     record.runningSince = now;
-    this.save(a, record);
+    // LastModifiedTime is the HyperParameterTuningEndTime, not a clock read made just after it.
+    this.save(a, record, now);
     a.cancelTimers.forEach((c) => c());
     this.active.delete(this.key(a.scope, a.name));
     for (const c of record.children) this.owners.delete(this.key(a.scope, c.name));

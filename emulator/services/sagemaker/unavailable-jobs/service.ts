@@ -7,7 +7,7 @@ import type { Scope } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
 import { pageByOffset } from '../../page-token.js';
 import { deriveFamilies, type Family } from '../engine/families.js';
-import { statusAt, transition, type StatusTimeline } from '../engine/lifecycle.js';
+import { requestInstant, statusAt, transition, type StatusTimeline } from '../engine/lifecycle.js';
 import { conform } from '../engine/shapes.js';
 import { invalidNextToken, listPage } from '../listing.js';
 import { scopeOf } from '../scope.js';
@@ -47,7 +47,11 @@ export function unavailableJobOperations(): string[] {
 export class UnavailableJobService {
   private readonly rng = new Rng(Date.now() % 2 ** 32);
 
-  constructor(private readonly deps: ServiceDeps) {}
+  constructor(private readonly deps: ServiceDeps) {
+    this.now = requestInstant(deps.clock);
+  }
+  /** One clock read per request (see requestInstant). */
+  private readonly now: () => number;
 
   operations(): Record<string, OperationHandler> {
     const out: Record<string, OperationHandler> = {};
@@ -85,7 +89,7 @@ export class UnavailableJobService {
   }
 
   private view(f: Family, spec: UnavailableFamily, name: string, r: JobRecord): Record<string, unknown> {
-    const now = this.deps.clock.now();
+    const now = this.now();
     const status = statusAt(r.timeline, now)!;
     const ended = status === spec.states.failed || status === spec.states.stopped;
     const out: Record<string, unknown> = {
@@ -112,7 +116,7 @@ export class UnavailableJobService {
     const scope = scopeOf(ctx);
     const name = String(req[f.key]);
     const arn = this.arn(scope, f, name);
-    const now = this.deps.clock.now();
+    const now = this.now();
     const { Tags, ...input } = req;
     const record: JobRecord = {
       input,
@@ -160,7 +164,7 @@ export class UnavailableJobService {
     const scope = scopeOf(ctx);
     const name = String(req[f.key]);
     const r = this.load(scope, f, name);
-    const now = this.deps.clock.now();
+    const now = this.now();
     const current = statusAt(r.timeline, now);
     if (current !== spec.states.running) {
       throw validation(`The ${f.readable} ${name} is in status ${current} and cannot be stopped.`);
@@ -175,7 +179,7 @@ export class UnavailableJobService {
     const scope = scopeOf(ctx);
     const name = String(req[f.key]);
     const r = this.load(scope, f, name);
-    const current = statusAt(r.timeline, this.deps.clock.now());
+    const current = statusAt(r.timeline, this.now());
     if (current === spec.states.running || current === spec.states.stopping) {
       throw validation(`The ${f.readable} ${name} is in status ${current}; stop it before deleting it.`);
     }

@@ -9,7 +9,7 @@ import { pageByOffset } from '../../../page-token.js';
 import { invalidNextToken } from '../../listing.js';
 import { scopeOf } from '../../scope.js';
 import type { Family } from '../families.js';
-import { GONE, lifecycleOf, statusAt, transition, type Lifecycle, type StatusTimeline } from '../lifecycle.js';
+import { GONE, lifecycleOf, requestInstant, statusAt, transition, type Lifecycle, type StatusTimeline } from '../lifecycle.js';
 import { conform } from '../shapes.js';
 import { identityMembers, type KeyedFamily } from './families.js';
 import { listFilter, sortViews, type View } from './list-filter.js';
@@ -64,12 +64,15 @@ export class KeyedEngine {
   private readonly rng = new Rng(Date.now() % 2 ** 32, 1);
   private readonly byName: Map<string, KeyedFamily>;
   private readonly links: Link[];
+  /** One clock read per request (see requestInstant). */
+  private readonly now: () => number;
 
   constructor(
     private readonly deps: ServiceDeps,
     private readonly model: ServiceModel,
     private readonly families: KeyedFamily[],
   ) {
+    this.now = requestInstant(deps.clock);
     this.byName = new Map(families.map((f) => [f.name, f]));
     this.links = [
       ...families.flatMap((child) =>
@@ -139,7 +142,7 @@ export class KeyedEngine {
 
   /** False once a deleted resource's time is up; then its record (and tags) are removed. */
   private alive(scope: Scope, f: KeyedFamily, name: string, record: KeyedRecord): boolean {
-    if (statusAt(record.timeline, this.deps.clock.now()) !== GONE) return true;
+    if (statusAt(record.timeline, this.now()) !== GONE) return true;
     this.deps.db.delete(scope, kindOf(f), name);
     return false;
   }
@@ -161,7 +164,7 @@ export class KeyedEngine {
   }
 
   private status(f: KeyedFamily, r: KeyedRecord): string | undefined {
-    return f.status ? (statusAt(r.timeline, this.deps.clock.now()) ?? (r.input[f.status.member] as string | undefined)) : undefined;
+    return f.status ? (statusAt(r.timeline, this.now()) ?? (r.input[f.status.member] as string | undefined)) : undefined;
   }
 
   private view(f: KeyedFamily, r: KeyedRecord): View {
@@ -191,7 +194,7 @@ export class KeyedEngine {
     // A deleted app's record stays (Status Deleted) until an app of that name is created again.
     if (previous && f.keepsDeletedAs && this.status(f, previous.record) === f.keepsDeletedAs) this.deps.db.delete(scope, kindOf(f), previous.name);
     else if (previous) throw new AwsError('ResourceInUse', `${f.messageName} [${arn}] already exists.`);
-    const now = this.deps.clock.now();
+    const now = this.now();
     const record: KeyedRecord = {
       input: { ...this.defaultsOf(f, ids, scope), ...input, ...ids },
       arn,
@@ -292,7 +295,7 @@ export class KeyedEngine {
     if (f.versionMember && TargetVersion !== undefined && TargetVersion !== record.version) {
       throw new AwsError('ConflictException', `TargetVersion ${TargetVersion} does not match the current version ${record.version} of ${f.messageName} [${record.arn}].`);
     }
-    const now = this.deps.clock.now();
+    const now = this.now();
     if (f.versionMember) {
       record.history = [...(record.history ?? []), { version: record.version!, input: { ...record.input }, modified: record.modified }];
       record.version = (record.version ?? 1) + 1;
@@ -324,7 +327,7 @@ export class KeyedEngine {
     const current = this.status(f, record);
     if (f.keepsDeletedAs && current === f.keepsDeletedAs) throw this.notFound(f, record.arn);
     this.requireNoChildren(scope, f, record);
-    const now = this.deps.clock.now();
+    const now = this.now();
     if (!life?.deleting) this.deps.db.delete(scope, kindOf(f), name);
     else if (current !== life.deleting) {
       // Deleting for the timing profile's transition, then gone (or, for an app, Deleted).

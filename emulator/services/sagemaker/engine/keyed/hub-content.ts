@@ -7,7 +7,7 @@ import type { ServiceDeps } from '../../../deps.js';
 import { pageByOffset } from '../../../page-token.js';
 import { invalidNextToken } from '../../listing.js';
 import { scopeOf } from '../../scope.js';
-import { GONE, statusAt, transition, type StatusTimeline } from '../lifecycle.js';
+import { GONE, requestInstant, statusAt, transition, type StatusTimeline } from '../lifecycle.js';
 import { conform } from '../shapes.js';
 
 /**
@@ -53,7 +53,11 @@ export class HubContents {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly model: ServiceModel,
-  ) {}
+  ) {
+    this.now = requestInstant(deps.clock);
+  }
+  /** One clock read per request (see requestInstant). */
+  private readonly now: () => number;
 
   operations(): Record<string, OperationHandler> {
     return {
@@ -88,7 +92,7 @@ export class HubContents {
 
   /** Every version of every content of the hub (this incarnation of it), optionally of one type and name. */
   private contents(scope: Scope, hub: { name: string; record: HubRecord }, type?: string, name?: string): { key: string; record: ContentRecord }[] {
-    const now = this.deps.clock.now();
+    const now = this.now();
     return this.deps.db
       .list<ContentRecord>(scope, CONTENT_KIND)
       .filter((r) => r.data.hub.toLowerCase() === hub.name.toLowerCase())
@@ -128,7 +132,7 @@ export class HubContents {
       HubContentType: r.type,
       HubContentVersion: r.version,
       HubContentArn: r.arn,
-      HubContentStatus: statusAt(r.timeline, this.deps.clock.now()),
+      HubContentStatus: statusAt(r.timeline, this.now()),
       CreationTime: r.created,
       OriginalCreationTime: r.created,
       LastModifiedTime: r.modified,
@@ -140,7 +144,7 @@ export class HubContents {
     if (this.contents(scope, hub, type, name).some((v) => v.record.version === version)) {
       throw new AwsError('ResourceInUse', `HubContent ${arn} already exists.`);
     }
-    const now = this.deps.clock.now();
+    const now = this.now();
     const record: ContentRecord = {
       hub: hub.name,
       hubArn: hub.record.arn,
@@ -208,7 +212,7 @@ export class HubContents {
       .filter((r) => !req.CreationTimeAfter || r.created.getTime() > time(req.CreationTimeAfter))
       .filter((r) => !req.CreationTimeBefore || r.created.getTime() < time(req.CreationTimeBefore));
     const by = req.SortBy ?? 'CreationTime';
-    const now = this.deps.clock.now();
+    const now = this.now();
     const key = (r: ContentRecord): string | number =>
       by === 'HubContentName' ? r.name : by === 'HubContentStatus' ? (statusAt(r.timeline, now) ?? '') : r.created.getTime();
     const dir = (req.SortOrder ?? 'Ascending') === 'Descending' ? -1 : 1;
@@ -232,7 +236,7 @@ export class HubContents {
     }
     const { HubName: _h, HubContentName: _n, HubContentType: _t, HubContentVersion: _v, MinVersion: _m, ...changes } = req;
     Object.assign(record.input, changes);
-    record.modified = new Date(this.deps.clock.now());
+    record.modified = new Date(this.now());
     this.deps.db.update(scope, CONTENT_KIND, key, record);
     return this.shaped(record.type === 'ModelReference' && req.MinVersion !== undefined ? 'UpdateHubContentReference' : 'UpdateHubContent', {
       HubArn: record.hubArn,

@@ -7,7 +7,7 @@ import type { ServiceDeps } from '../../../deps.js';
 import { pageByOffset } from '../../../page-token.js';
 import { invalidNextToken } from '../../listing.js';
 import { scopeOf } from '../../scope.js';
-import { GONE, statusAt, transition, type StatusTimeline } from '../lifecycle.js';
+import { GONE, requestInstant, statusAt, transition, type StatusTimeline } from '../lifecycle.js';
 import { conform } from '../shapes.js';
 
 /**
@@ -49,7 +49,11 @@ export class ImageVersions {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly model: ServiceModel,
-  ) {}
+  ) {
+    this.now = requestInstant(deps.clock);
+  }
+  /** One clock read per request (see requestInstant). */
+  private readonly now: () => number;
 
   operations(): Record<string, OperationHandler> {
     return {
@@ -78,7 +82,7 @@ export class ImageVersions {
 
   /** The image's versions, oldest first; versions past their deletion are removed. */
   private versions(scope: Scope, image: { name: string; record: ImageRecord }): { key: string; record: VersionRecord }[] {
-    const now = this.deps.clock.now();
+    const now = this.now();
     return this.deps.db
       .list<VersionRecord>(scope, VERSION_KIND)
       .filter((r) => r.data.image.toLowerCase() === image.name.toLowerCase())
@@ -115,7 +119,7 @@ export class ImageVersions {
       ContainerImage: r.input.BaseImage,
       ImageArn: r.imageArn,
       ImageVersionArn: r.arn,
-      ImageVersionStatus: statusAt(r.timeline, this.deps.clock.now()),
+      ImageVersionStatus: statusAt(r.timeline, this.now()),
       Version: r.version,
       CreationTime: r.created,
       LastModifiedTime: r.modified,
@@ -141,7 +145,7 @@ export class ImageVersions {
     const counter = `image-version:${image.record.arn}:${new Date(image.record.created).getTime()}`;
     const version = (this.deps.db.counter(counter) ?? 0) + 1;
     this.deps.db.setCounter(counter, version);
-    const now = this.deps.clock.now();
+    const now = this.now();
     const record: VersionRecord = {
       input,
       image: image.name,
@@ -190,7 +194,7 @@ export class ImageVersions {
     const removed = new Set<string>(AliasesToDelete ?? []);
     record.aliases = [...new Set([...record.aliases, ...added])].filter((a) => !removed.has(a));
     Object.assign(record.input, changes);
-    record.modified = new Date(this.deps.clock.now());
+    record.modified = new Date(this.now());
     this.deps.db.update(scope, VERSION_KIND, key, record);
     return this.shaped('UpdateImageVersion', { ImageVersionArn: record.arn });
   }
@@ -198,7 +202,7 @@ export class ImageVersions {
   delete(req: Record<string, any>, ctx: RequestContext): unknown {
     const scope = scopeOf(ctx);
     const { key, record } = this.select(scope, req);
-    const now = this.deps.clock.now();
+    const now = this.now();
     if (statusAt(record.timeline, now) !== 'DELETING') {
       // DELETING for the timing profile's transition, then gone; its aliases are free at once.
       record.timeline = { from: 'DELETING', to: GONE, at: now + this.deps.timing.controlPlaneTransition };
