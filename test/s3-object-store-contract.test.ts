@@ -166,7 +166,7 @@ describe('FsObjectStore specifics', () => {
     expect(readdirSync(join(root, '.tmp'))).toEqual([]);
   });
 
-  it('keeps the multipart ETag override and lists 10k objects quickly', async () => {
+  it('keeps the multipart ETag override and lists 10k objects in order, paging from StartAfter', async () => {
     const store = new FsObjectStore(join(api.tmp('fs-many'), 's3'));
     await store.createBucket('many');
     const mp = await store.putObject('many', 'mp', Buffer.from('x'), { etag: '"abc-2"' });
@@ -189,8 +189,8 @@ describe('FsObjectStore specifics', () => {
     const page = await cold.listObjects('many', { prefix: 'k/', startAfter: 'k/05000', maxKeys: 10 });
     const warmMs = Date.now() - t1;
     expect(page.objects[0].key).toBe('k/05001');
+    expect(page.objects.map((o) => o.key)).toEqual(Array.from({ length: 10 }, (_, i) => `k/${String(5001 + i).padStart(5, '0')}`));
+    // Timings are printed for the reader, never asserted: speed is the benches' business.
     console.log(`s3-object-store-contract.test: listing 10k objects: ${coldMs} ms cold (all pages), ${warmMs} ms for a warm page`);
-    expect(coldMs).toBeLessThan(10_000);
-    expect(warmMs).toBeLessThan(500);
   }, 120_000);
 });
