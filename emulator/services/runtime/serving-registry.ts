@@ -156,18 +156,23 @@ export class ServingRegistry {
     this.endpoints.delete(this.key(scope, name));
   }
 
-  /** Loads (once per artifact) the model a container's ModelDataUrl points at. */
-  async load(modelDataUrl: string): Promise<LoadedModel> {
-    const cached = this.models.get(modelDataUrl);
+  /**
+   * Loads (once per artifact) the model a container's ModelDataUrl points at. The environment
+   * matters to AutoML's data processing model alone: its mode and response keys.
+   */
+  async load(modelDataUrl: string, environment?: Record<string, string>): Promise<LoadedModel> {
+    const mode = environment?.AUTOML_TRANSFORM_MODE;
+    const key = mode ? `${modelDataUrl}\u0000${mode}\u0000${environment?.SAGEMAKER_INFERENCE_OUTPUT ?? ''}` : modelDataUrl;
+    const cached = this.models.get(key);
     if (cached) return cached;
     const file = await fetchModelFile(this.store, modelDataUrl);
     let model: LoadedModel;
     try {
-      model = loadModel(file);
+      model = loadModel(file, environment);
     } catch (e) {
       throw new ModelLoadError(`Failed to extract model data archive from URL "${modelDataUrl}". Please ensure that the object located at the URL is a valid tar.gz archive: ${(e as Error).message}`);
     }
-    this.models.set(modelDataUrl, model);
+    this.models.set(key, model);
     return model;
   }
 }

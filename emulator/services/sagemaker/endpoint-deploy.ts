@@ -7,6 +7,7 @@ import type { ServiceDeps } from '../deps.js';
 import { captureSettings } from '../runtime/data-capture.js';
 import { instanceStreams } from '../runtime/endpoint-logs.js';
 import { InstancePool, type RoutingStrategy } from '../runtime/capacity.js';
+import { loadPipeline } from '../runtime/inference-pipeline.js';
 import { ModelLoadError, type EndpointFeatures, type ServingRegistry, type ServingVariant, type ShadowSettings } from '../runtime/serving-registry.js';
 import { sagemakerArn } from './arns.js';
 import { DEFAULT_ASYNC_CONCURRENCY, ENDPOINT_CONFIG_KIND, isComponentConfig, type EndpointConfigRecord } from './endpoint-configs.js';
@@ -90,6 +91,10 @@ export class VariantDeployer {
       for (const v of config.ProductionVariants ?? []) {
         const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
         if (!model) throw new ModelLoadError(`Could not find model "${sagemakerArn(scope, 'model', v.ModelName!)}".`);
+        if ((model.Containers?.length ?? 0) > 1) {
+          out.push(await this.loadPipelineVariant(scope, ep, deployment, model, v, current, deployed));
+          continue;
+        }
         let container: ModelRecord['PrimaryContainer'];
         try {
           container = servingContainer(this.deps.db, scope, model);
@@ -139,6 +144,36 @@ export class VariantDeployer {
       : undefined;
     const streams = instanceStreams(ep.EndpointArn!, v.VariantName!, instanceCount, deployment);
     return { name: v.VariantName!, weight, model: await this.serving.load(container.ModelDataUrl), modelDataUrl: container.ModelDataUrl, instanceCount, capacity, streams };
+  }
+
+  /** A model of several containers: one serial inference pipeline per variant (inference-pipeline.ts). */
+  private async loadPipelineVariant(
+    scope: Scope,
+    ep: EndpointRecord,
+    deployment: string,
+    model: ModelRecord,
+    v: NonNullable<EndpointConfigRecord['ProductionVariants']>[number],
+    current: ProductionVariantSummary[] | undefined,
+    deployed: DeployedVariant[],
+  ): Promise<ServingVariant> {
+    const instanceCount = v.InitialInstanceCount ?? 1;
+    let pipeline;
+    try {
+      pipeline = await loadPipeline(
+        model.Containers!,
+        (url, environment) => this.serving.load(url, environment),
+        (container) => {
+          if (!this.containers) throw new Error(`The image "${container.Image}" of model "${model.ModelName}" is not one localsage serves in-process, and no container runtime is configured.`);
+          return this.containers.deploy(scope, ep.EndpointName!, v.VariantName!, container, instanceCount);
+        },
+      );
+    } catch (e) {
+      throw e instanceof ModelLoadError ? e : new ModelLoadError((e as Error).message);
+    }
+    deployed.push(...pipeline.deployed);
+    const weight = current?.find((c) => c.VariantName === v.VariantName)?.CurrentWeight ?? v.InitialVariantWeight ?? 1;
+    const streams = instanceStreams(ep.EndpointArn!, v.VariantName!, instanceCount, deployment);
+    return { name: v.VariantName!, weight, model: pipeline.model, modelDataUrl: model.Containers![0].ModelDataUrl ?? '', instanceCount, streams };
   }
 
   /** --capacity-mode, unless the endpoint's CAPACITY_MODE_TAG says otherwise. */

@@ -5,7 +5,7 @@ import type {
   DeleteModelInput,
   DescribeModelOutput,
 } from '@aws-sdk/client-sagemaker';
-import { algorithmForImage } from '../../../algorithms/index.js';
+import { algorithmForImage, isProcessingImage } from '../../../algorithms/index.js';
 import type { ContainerRuntime } from '../../containers/index.js';
 import { validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
@@ -67,7 +67,8 @@ export class ModelService {
         if (!containers.length) throw validation(`ModelPackage ${c.ModelPackageName} has no InferenceSpecification containers to create a model from.`);
         image = containers[0]?.Image as string | undefined;
       }
-      if (!image || algorithmForImage(image) || !this.containers) continue;
+      // AutoML's data processing image is served in-process, like the built-in algorithms.
+      if (!image || algorithmForImage(image) || isProcessingImage(image) || !this.containers) continue;
       try {
         this.containers.resolve(image);
       } catch (e) {

@@ -58,6 +58,10 @@ export interface AutoMLRecord {
     objective: string;
     features: string[];
     classes?: string[];
+    /** The width of the encoded rows the candidates train on (Linear Learner's feature_dim). */
+    encodedFeatures?: number;
+    /** The data processing model (features.ts): the first inference container's, and the inverse label transform's. */
+    processingModelUri?: string;
     labelVariance: number;
     trainUri: string;
     validationUri: string;

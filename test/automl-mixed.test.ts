@@ -1,0 +1,170 @@
+import {
+  CreateAutoMLJobCommand,
+  CreateAutoMLJobV2Command,
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DescribeAutoMLJobCommand,
+  DescribeAutoMLJobV2Command,
+  waitUntilEndpointInService,
+  type AutoMLContainerDefinition,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clients, rejection, ROLE } from './helpers/clients.js';
+import { MIXED_TARGET, mixedCsv, mixedInferenceCsv, mixedRows, numericOnlyBaseline, type MixedRow } from './helpers/mixed-data.js';
+import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
+import { ensureBucket, upload } from './helpers/pipeline.js';
+
+/**
+ * AutoML on a data set with mixed columns (numbers, strings, free text, empty cells) and a string
+ * target: the candidates' data processing detects the column types, imputes, one-hot encodes and
+ * standardises, and the best candidate's serial inference pipeline takes raw rows and answers
+ * with the original labels.
+ */
+const BUCKET = 'automl-mixed';
+let emu: EmulatorProcess;
+let c: ReturnType<typeof clients>;
+let held: MixedRow[];
+
+const TERMINAL = new Set(['Completed', 'Failed', 'Stopped']);
+async function waitJob(sm: SageMakerClient, name: string, timeoutMs = 300_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const d = await sm.send(new DescribeAutoMLJobV2Command({ AutoMLJobName: name }));
+    if (TERMINAL.has(d.AutoMLJobStatus!)) return d;
+    if (Date.now() > deadline) throw new Error(`AutoML job ${name} still ${d.AutoMLJobStatus}/${d.AutoMLJobSecondaryStatus}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function deployContainers(name: string, containers: AutoMLContainerDefinition[]) {
+  await c.sagemaker.send(new CreateModelCommand({ ModelName: name, Containers: containers, ExecutionRoleArn: ROLE }));
+  await c.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: name, InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] }));
+  await c.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
+  await waitUntilEndpointInService({ client: c.sagemaker, maxWaitTime: 180, minDelay: 1, maxDelay: 1 }, { EndpointName: name });
+}
+
+const invoke = async (endpoint: string, body: string, accept?: string) => {
+  const out = await c.runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'text/csv', Accept: accept, Body: Buffer.from(body) }));
+  return { text: Buffer.from(out.Body!).toString(), contentType: out.ContentType };
+};
+
+beforeAll(async () => {
+  emu = await startEmulatorProcess();
+  c = clients(emu.url);
+  await ensureBucket(c.s3, BUCKET);
+  await upload(c.s3, BUCKET, 'churn/data.csv', mixedCsv(mixedRows(600, 41)));
+  // Rows no candidate saw: the endpoint is scored on these.
+  held = mixedRows(120, 42);
+});
+
+afterAll(async () => {
+  await emu?.stop();
+  if (emu) removeDir(emu.dataDir);
+});
+
+describe('AutoML on mixed-type CSV (JS SDK v3)', () => {
+  it('V1, no ProblemType: a string target is BinaryClassification; the best candidate takes raw rows with strings and answers with the original labels', async () => {
+    const name = 'mixed-churn';
+    await c.sagemaker.send(
+      new CreateAutoMLJobCommand({
+        AutoMLJobName: name,
+        InputDataConfig: [{ TargetAttributeName: MIXED_TARGET, ContentType: 'text/csv;header=present', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/churn/` } } }],
+        OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/out` },
+        AutoMLJobConfig: { CompletionCriteria: { MaxCandidates: 2 } },
+        RoleArn: ROLE,
+      }),
+    );
+    const v2 = await waitJob(c.sagemaker, name);
+    expect(v2.AutoMLJobStatus, v2.FailureReason).toBe('Completed');
+    const d = await c.sagemaker.send(new DescribeAutoMLJobCommand({ AutoMLJobName: name }));
+    expect(d.ResolvedAttributes).toMatchObject({ ProblemType: 'BinaryClassification', AutoMLJobObjective: { MetricName: 'F1' } });
+
+    // The encoded training data: label index first, then age (1), plan one-hot (4), region one-hot (4),
+    // note one-hot (the five phrases; the unique ticket notes fall under the frequency cap), spend (1).
+    const train = await (await c.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `out/${name}/preprocessed-data/train/data.csv` }))).Body!.transformToString();
+    const first = train.split('\n')[0].split(',').map(Number);
+    expect(first).toHaveLength(1 + 1 + 4 + 4 + 5 + 1);
+    expect(first.every(Number.isFinite)).toBe(true);
+
+    const best = d.BestCandidate!;
+    const containers = best.InferenceContainers!;
+    expect(containers.map((x) => x.Environment!.AUTOML_TRANSFORM_MODE)).toEqual(['feature-transform', undefined, 'inverse-label-transform']);
+    await deployContainers('mixed-churn', containers);
+
+    // Raw rows, as in the data set less the target: numbers, strings, a quoted comma, empty cells.
+    const body = mixedInferenceCsv(held);
+    expect(body).toMatch(/,,/);
+    expect(body).toContain('"late, again"');
+    const { text, contentType } = await invoke('mixed-churn', body);
+    expect(contentType).toBe('text/csv');
+    const labels = text.trim().split('\n');
+    expect(labels).toHaveLength(held.length);
+    expect(new Set(labels)).toEqual(new Set(['yes', 'no']));
+    const accuracy = labels.filter((l, i) => l === held[i].churn).length / held.length;
+    // Without the plan column no model beats a threshold on age; with it, the label is nearly determined.
+    const baseline = numericOnlyBaseline(held);
+    expect(baseline).toBeLessThan(0.75);
+    expect(accuracy).toBeGreaterThanOrEqual(0.88);
+    expect(accuracy).toBeGreaterThan(baseline + 0.15);
+
+    // inference_response_keys as the SDKs set them: every key, as JSON.
+    const keys = 'predicted_label,probability,probabilities,labels';
+    const withKeys = containers.map((x, i) => (i === 2 ? { ...x, Environment: { ...x.Environment, SAGEMAKER_INFERENCE_INPUT: 'predicted_label,probability,probabilities', SAGEMAKER_INFERENCE_OUTPUT: keys } } : x));
+    await deployContainers('mixed-churn-keys', withKeys);
+    const json = await invoke('mixed-churn-keys', mixedInferenceCsv(held.slice(0, 10)), 'application/json');
+    expect(json.contentType).toBe('application/json');
+    const predictions = JSON.parse(json.text).predictions as { predicted_label: string; probability: number; probabilities: number[]; labels: string[] }[];
+    expect(predictions).toHaveLength(10);
+    for (const [i, p] of predictions.entries()) {
+      expect(Object.keys(p)).toEqual(keys.split(','));
+      expect(p.labels).toEqual(['no', 'yes']);
+      expect(p.probabilities[0] + p.probabilities[1]).toBeCloseTo(1, 5);
+      // Binary HPO models: probability is the positive (second) class's.
+      expect(p.probability).toBeCloseTo(p.probabilities[1], 6);
+      expect(p.predicted_label).toBe(labels[i]);
+    }
+    // CSV, as Autopilot writes lists: quoted, Python style.
+    const csv = await invoke('mixed-churn-keys', mixedInferenceCsv(held.slice(0, 1)), 'text/csv');
+    expect(csv.text).toMatch(/^(yes|no),[0-9.e-]+,"\[[0-9.e-]+, [0-9.e-]+\]","\['no', 'yes'\]"\n$/);
+
+    // A row with the target column still in it is refused by the data processing container.
+    const bad = await rejection(invoke('mixed-churn', 'x,40,basic,no,north,renewed early,12.5'));
+    expect(bad.name).toBe('ModelError');
+    expect(bad.OriginalStatusCode).toBe(400);
+    expect(bad.message).toContain('row 1 has 7 columns, but the model expects 5 (age, plan, region, note, spend), without the target column');
+  });
+
+  it('ProblemType inference: three string classes are MulticlassClassification, many numeric values are Regression', async () => {
+    const rows = mixedRows(500, 43);
+    const tier = (r: MixedRow) => (r.plan === 'basic' ? 'bronze' : r.plan === 'enterprise' ? 'gold' : 'silver');
+    const multi = ['age,plan,region,tier', ...rows.map((r) => `${r.age ?? ''},${r.plan ?? ''},${r.region},${tier(r)}`)].join('\n');
+    const reg = ['plan,region,spend', ...rows.map((r) => `${r.plan ?? ''},${r.region},${r.spend}`)].join('\n');
+    await upload(c.s3, BUCKET, 'multi/data.csv', multi);
+    await upload(c.s3, BUCKET, 'reg/data.csv', reg);
+    const job = (name: string, prefix: string, target: string) =>
+      c.sagemaker.send(
+        new CreateAutoMLJobV2Command({
+          AutoMLJobName: name,
+          AutoMLJobInputDataConfig: [{ ChannelType: 'training', ContentType: 'text/csv;header=present', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/${prefix}/` } } }],
+          OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/out` },
+          AutoMLProblemTypeConfig: { TabularJobConfig: { TargetAttributeName: target, GenerateCandidateDefinitionsOnly: true } },
+          RoleArn: ROLE,
+        }),
+      );
+    await job('mixed-multi', 'multi', 'tier');
+    await job('mixed-reg', 'reg', 'spend');
+    const m = await waitJob(c.sagemaker, 'mixed-multi');
+    const r = await waitJob(c.sagemaker, 'mixed-reg');
+    expect([m.AutoMLJobStatus, r.AutoMLJobStatus], `${m.FailureReason} ${r.FailureReason}`).toEqual(['Completed', 'Completed']);
+    const resolved = (d: typeof m) => [d.ResolvedAttributes!.AutoMLProblemTypeResolvedAttributes!.TabularResolvedAttributes!.ProblemType, d.ResolvedAttributes!.AutoMLJobObjective!.MetricName];
+    expect(resolved(m)).toEqual(['MulticlassClassification', 'Accuracy']);
+    expect(resolved(r)).toEqual(['Regression', 'MSE']);
+    // The classes are encoded in sorted order: bronze 0, gold 1, silver 2.
+    const train = await (await c.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'out/mixed-multi/preprocessed-data/train/data.csv' }))).Body!.transformToString();
+    expect(new Set(train.trim().split('\n').map((l) => l.split(',')[0]))).toEqual(new Set(['0', '1', '2']));
+  });
+});
