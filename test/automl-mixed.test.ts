@@ -6,13 +6,16 @@ import {
   CreateModelCommand,
   DescribeAutoMLJobCommand,
   DescribeAutoMLJobV2Command,
+  ListCandidatesForAutoMLJobCommand,
   waitUntilEndpointInService,
   type AutoMLContainerDefinition,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { existsSync } from 'node:fs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { frameworkPython } from '../emulator/containers/images.js';
 import { clients, rejection, ROLE } from './helpers/clients.js';
 import { MIXED_TARGET, mixedCsv, mixedInferenceCsv, mixedRows, numericOnlyBaseline, type MixedRow } from './helpers/mixed-data.js';
 import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
@@ -25,6 +28,7 @@ import { ensureBucket, upload } from './helpers/pipeline.js';
  * with the original labels.
  */
 const BUCKET = 'automl-mixed';
+const XGBOOST = existsSync(frameworkPython('xgboost'));
 let emu: EmulatorProcess;
 let c: ReturnType<typeof clients>;
 let held: MixedRow[];
@@ -136,6 +140,36 @@ describe('AutoML on mixed-type CSV (JS SDK v3)', () => {
     expect(bad.name).toBe('ModelError');
     expect(bad.OriginalStatusCode).toBe(400);
     expect(bad.message).toContain('row 1 has 7 columns, but the model expects 5 (age, plan, region, note, spend), without the target column');
+  });
+
+  it.skipIf(!XGBOOST)('the XGBoost candidate deploys as the same pipeline, its algorithm container in the middle', async () => {
+    // XGBoost logs no F1 (the default objective for binary problems): rank by Accuracy, XGBoost only.
+    await c.sagemaker.send(
+      new CreateAutoMLJobV2Command({
+        AutoMLJobName: 'mixed-churn-xgb',
+        AutoMLJobInputDataConfig: [{ ChannelType: 'training', ContentType: 'text/csv;header=present', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/churn/` } } }],
+        OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/out` },
+        AutoMLProblemTypeConfig: {
+          TabularJobConfig: {
+            TargetAttributeName: MIXED_TARGET,
+            ProblemType: 'BinaryClassification',
+            CompletionCriteria: { MaxCandidates: 1 },
+            CandidateGenerationConfig: { AlgorithmsConfig: [{ AutoMLAlgorithms: ['xgboost'] }] },
+          },
+        },
+        AutoMLJobObjective: { MetricName: 'Accuracy' },
+        RoleArn: ROLE,
+      }),
+    );
+    const d = await waitJob(c.sagemaker, 'mixed-churn-xgb');
+    expect(d.AutoMLJobStatus, d.FailureReason).toBe('Completed');
+    const { Candidates } = await c.sagemaker.send(new ListCandidatesForAutoMLJobCommand({ AutoMLJobName: 'mixed-churn-xgb' }));
+    const xgb = Candidates!.find((x) => x.InferenceContainers?.[1].Image?.includes('sagemaker-xgboost'));
+    expect(xgb, 'an XGBoost candidate').toBeDefined();
+    await deployContainers('mixed-churn-xgb', xgb!.InferenceContainers!);
+    const labels = (await invoke('mixed-churn-xgb', mixedInferenceCsv(held))).text.trim().split('\n');
+    expect(labels).toHaveLength(held.length);
+    expect(labels.filter((l, i) => l === held[i].churn).length / held.length).toBeGreaterThanOrEqual(0.88);
   });
 
   it('ProblemType inference: three string classes are MulticlassClassification, many numeric values are Regression', async () => {
