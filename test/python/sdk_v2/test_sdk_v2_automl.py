@@ -53,7 +53,8 @@ def test_automl_fit_candidates_attach_deploy(session):
         predictor.serializer = CSVSerializer()
         predictor.deserializer = JSONDeserializer()
         out = predictor.predict(x[:40])
-        labels = np.array([p["predicted_label"] for p in out["predictions"]])
+        # The original labels, as the data set wrote them (the inverse label transform's answer).
+        labels = np.array([int(p["predicted_label"]) for p in out["predictions"]])
         assert np.mean(labels == y[:40]) >= 0.85
     finally:
         predictor.delete_endpoint()

@@ -112,7 +112,7 @@ export class InferenceRecommenderService {
     r.status = 'IN_PROGRESS';
     this.save(scope, r);
     const input = r.request.InputConfig!;
-    let model: { container: ContainerDefinition; types?: string[]; payloadUrl?: string; contentTypes?: string[] };
+    let model: { container: ContainerDefinition; pipeline?: ContainerDefinition[]; types?: string[]; payloadUrl?: string; contentTypes?: string[] };
     let samples: number[];
     let contentType: string;
     try {
@@ -121,7 +121,7 @@ export class InferenceRecommenderService {
       if (!payload) throw new BenchmarkError('No sample payload: give InputConfig.ContainerConfig.PayloadConfig.SamplePayloadUrl (or SamplePayloadUrl on the model package).');
       contentType = input.ContainerConfig?.PayloadConfig?.SupportedContentTypes?.[0] ?? model.contentTypes?.[0] ?? 'text/csv';
       const payloads = await samplePayloads(this.deps.store, payload);
-      samples = await measureLatency(scope, this.deps.store, this.containers, name, model.container, payloads, contentType);
+      samples = await measureLatency(scope, this.deps.store, this.containers, name, model.container, payloads, contentType, model.pipeline);
     } catch (e) {
       if (e instanceof BenchmarkError) return this.finish(scope, name, 'FAILED', `ClientError: ${e.message}`);
       throw e;
@@ -168,7 +168,7 @@ export class InferenceRecommenderService {
       if (!m) throw new BenchmarkError(`Could not find model "${input.ModelName}".`);
       const container = m.PrimaryContainer ?? m.Containers?.[0];
       if (!container?.Image) throw new BenchmarkError(`The model ${input.ModelName} has no container to benchmark.`);
-      return { container };
+      return { container, pipeline: (m.Containers?.length ?? 0) > 1 ? m.Containers : undefined };
     }
     const pkg = this.deps.db
       .list<{ arn: string; input: Record<string, any> }>(scope, 'engine:ModelPackage')
