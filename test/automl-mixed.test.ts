@@ -4,6 +4,9 @@ import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
+  CreateTransformJobCommand,
+  DescribeTransformJobCommand,
+  waitUntilTransformJobCompletedOrStopped,
   DescribeAutoMLJobCommand,
   DescribeAutoMLJobV2Command,
   ListCandidatesForAutoMLJobCommand,
@@ -134,6 +137,23 @@ describe('AutoML on mixed-type CSV (JS SDK v3)', () => {
     // CSV, as Autopilot writes lists: quoted, Python style.
     const csv = await invoke('mixed-churn-keys', mixedInferenceCsv(held.slice(0, 1)), 'text/csv');
     expect(csv.text).toMatch(/^(yes|no),[0-9.e-]+,"\[[0-9.e-]+, [0-9.e-]+\]","\['no', 'yes'\]"\n$/);
+
+    // Batch transform with the candidate's model: the same raw rows, one answer line per row.
+    await upload(c.s3, BUCKET, 'batch/rows.csv', mixedInferenceCsv(held) + '\n');
+    await c.sagemaker.send(
+      new CreateTransformJobCommand({
+        TransformJobName: 'mixed-churn-batch',
+        ModelName: 'mixed-churn',
+        TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/batch/` } }, ContentType: 'text/csv', SplitType: 'Line' },
+        TransformOutput: { S3OutputPath: `s3://${BUCKET}/batch-out/`, AssembleWith: 'Line', Accept: 'text/csv' },
+        TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+      }),
+    );
+    await waitUntilTransformJobCompletedOrStopped({ client: c.sagemaker, maxWaitTime: 180, minDelay: 1, maxDelay: 1 }, { TransformJobName: 'mixed-churn-batch' });
+    const job = await c.sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: 'mixed-churn-batch' }));
+    expect(job.TransformJobStatus, job.FailureReason).toBe('Completed');
+    const batch = await (await c.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'batch-out/rows.csv.out' }))).Body!.transformToString();
+    expect(batch.trim().split('\n')).toEqual(labels);
 
     // A row with the target column still in it is refused by the data processing container.
     const bad = await rejection(invoke('mixed-churn', 'x,40,basic,no,north,renewed early,12.5'));
