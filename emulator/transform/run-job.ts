@@ -2,7 +2,7 @@ import type { ContainerDefinition, DescribeTransformJobResponse } from '@aws-sdk
 import { formatLogLine } from '../../algorithms/index.js';
 import { Rng } from '../../core/random.js';
 import type { ServiceDeps } from '../services/deps.js';
-import { fetchModelFile } from '../services/runtime/serving-registry.js';
+import { fetchModelFile, fetchPipelineFiles } from '../services/runtime/serving-registry.js';
 import type { Scope } from '../storage/database.js';
 import { parseS3Uri, StoreError } from '../storage/object-store.js';
 import { ChannelDataError, resolveObjects, type SourceObject } from '../training/channels.js';
@@ -106,13 +106,7 @@ export function runTransform(
       if (!objects.length) {
         throw new ChannelDataError(`No S3 objects found under S3 URL "${source.S3Uri}" given in input data source. Please ensure that the bucket exists in the selected region (${scope.region}), that objects exist under that S3 prefix, and that the role has permission to read them.`);
       }
-      model = pipeline
-        ? {
-            stages: await Promise.all(
-              pipeline.map(async (c) => ({ model: await fetchModelFile(store, c.ModelDataUrl!), environment: c.Environment ?? {}, accept: c.Environment?.SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT ?? 'text/csv' })),
-            ),
-          }
-        : await fetchModelFile(store, modelDataUrl);
+      model = pipeline ? await fetchPipelineFiles(store, pipeline) : await fetchModelFile(store, modelDataUrl);
     } catch (e) {
       throw `ClientError: ${(e as Error).message}`;
     }

@@ -1,4 +1,5 @@
 import { loadModel, unpackModelArtifact, type LoadedModel } from '../../../algorithms/index.js';
+import type { ContainerDefinition } from '@aws-sdk/client-sagemaker';
 import type { ContainerModel } from '../../containers/index.js';
 import type { InstancePool } from './capacity.js';
 import { ComponentRegistry } from './component-registry.js';
@@ -19,6 +20,8 @@ export interface ServingVariant {
   instanceCount: number;
   /** In capacity mode: the variant's instances, with their workers and queues. */
   capacity?: InstancePool;
+  /** A model of several containers: the serial inference pipeline `model` chains (worker threads load it from these). */
+  pipeline?: ContainerDefinition[];
   /** Set when this is an inference component's model: its name (instanceCount is then its copy count). */
   component?: string;
 }
@@ -81,6 +84,15 @@ export async function fetchModelFile(store: ObjectStore, modelDataUrl: string): 
   } catch (e) {
     throw new ModelLoadError(`Failed to extract model data archive from URL "${modelDataUrl}". Please ensure that the object located at the URL is a valid tar.gz archive: ${(e as Error).message}`);
   }
+}
+
+/** The model files of an in-process serial inference pipeline, for a worker thread (batch transform, asynchronous inference). */
+export async function fetchPipelineFiles(store: ObjectStore, containers: ContainerDefinition[]): Promise<{ stages: { model: Buffer; environment: Record<string, string>; accept: string }[] }> {
+  const stages = [];
+  for (const c of containers) {
+    stages.push({ model: await fetchModelFile(store, c.ModelDataUrl ?? ''), environment: c.Environment ?? {}, accept: c.Environment?.SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT ?? 'text/csv' });
+  }
+  return { stages };
 }
 
 /**

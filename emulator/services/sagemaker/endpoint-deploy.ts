@@ -173,7 +173,7 @@ export class VariantDeployer {
     deployed.push(...pipeline.deployed);
     const weight = current?.find((c) => c.VariantName === v.VariantName)?.CurrentWeight ?? v.InitialVariantWeight ?? 1;
     const streams = instanceStreams(ep.EndpointArn!, v.VariantName!, instanceCount, deployment);
-    return { name: v.VariantName!, weight, model: pipeline.model, modelDataUrl: model.Containers![0].ModelDataUrl ?? '', instanceCount, streams };
+    return { name: v.VariantName!, weight, model: pipeline.model, modelDataUrl: model.Containers![0].ModelDataUrl ?? '', pipeline: model.Containers, instanceCount, streams };
   }
 
   /** --capacity-mode, unless the endpoint's CAPACITY_MODE_TAG says otherwise. */
