@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { existsSync } from 'node:fs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import { InvokeEndpointAsyncCommand, InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameworkPython } from '../emulator/containers/images.js';
 import { clients, rejection, ROLE } from './helpers/clients.js';
@@ -52,6 +52,19 @@ async function deployContainers(name: string, containers: AutoMLContainerDefinit
   await c.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: name, InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] }));
   await c.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
   await waitUntilEndpointInService({ client: c.sagemaker, maxWaitTime: 180, minDelay: 1, maxDelay: 1 }, { EndpointName: name });
+}
+
+/** The asynchronous answer: whichever of the output and failure locations gets an object first. */
+async function firstObject(locations: string[]): Promise<string> {
+  for (let i = 0; i < 600; i++) {
+    for (const at of locations) {
+      const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(at)!;
+      const got = await c.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
+      if (got) return `${at === locations[1] ? 'FAILED: ' : ''}${await got.Body!.transformToString()}`;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no result at ${locations.join(' or ')}`);
 }
 
 const invoke = async (endpoint: string, body: string, accept?: string) => {
@@ -154,6 +167,20 @@ describe('AutoML on mixed-type CSV (JS SDK v3)', () => {
     expect(job.TransformJobStatus, job.FailureReason).toBe('Completed');
     const batch = await (await c.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'batch-out/rows.csv.out' }))).Body!.transformToString();
     expect(batch.trim().split('\n')).toEqual(labels);
+
+    // Asynchronous inference: the endpoint's worker threads run the whole pipeline too.
+    await c.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'mixed-churn-async',
+        ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'mixed-churn', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
+        AsyncInferenceConfig: { OutputConfig: { S3OutputPath: `s3://${BUCKET}/async-out`, S3FailurePath: `s3://${BUCKET}/async-fail` } },
+      }),
+    );
+    await c.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'mixed-churn-async', EndpointConfigName: 'mixed-churn-async' }));
+    await waitUntilEndpointInService({ client: c.sagemaker, maxWaitTime: 180, minDelay: 1, maxDelay: 1 }, { EndpointName: 'mixed-churn-async' });
+    const input = await upload(c.s3, BUCKET, 'async-in/rows.csv', mixedInferenceCsv(held.slice(0, 20)));
+    const queued = await c.runtime.send(new InvokeEndpointAsyncCommand({ EndpointName: 'mixed-churn-async', InputLocation: input, ContentType: 'text/csv' }));
+    expect((await firstObject([queued.OutputLocation!, queued.FailureLocation!])).trim().split('\n')).toEqual(labels.slice(0, 20));
 
     // A row with the target column still in it is refused by the data processing container.
     const bad = await rejection(invoke('mixed-churn', 'x,40,basic,no,north,renewed early,12.5'));
