@@ -182,6 +182,12 @@ describe('AutoML on mixed-type CSV (JS SDK v3)', () => {
     const queued = await c.runtime.send(new InvokeEndpointAsyncCommand({ EndpointName: 'mixed-churn-async', InputLocation: input, ContentType: 'text/csv' }));
     expect((await firstObject([queued.OutputLocation!, queued.FailureLocation!])).trim().split('\n')).toEqual(labels.slice(0, 20));
 
+    // The data processing container alone answers with the encoded features the algorithms trained on.
+    await deployContainers('mixed-churn-features', [containers[0]]);
+    const encoded = (await invoke('mixed-churn-features', mixedInferenceCsv(held.slice(0, 3)))).text.trim().split('\n');
+    expect(encoded.map((l) => l.split(',').length)).toEqual([15, 15, 15]);
+    expect(encoded.every((l) => l.split(',').every((v) => Number.isFinite(Number(v))))).toBe(true);
+
     // A row with the target column still in it is refused by the data processing container.
     const bad = await rejection(invoke('mixed-churn', 'x,40,basic,no,north,renewed early,12.5'));
     expect(bad.name).toBe('ModelError');

@@ -1,5 +1,5 @@
 import type { ProductionVariantSummary } from '@aws-sdk/client-sagemaker';
-import { algorithmForImage } from '../../../algorithms/index.js';
+import { algorithmForImage, isProcessingImage } from '../../../algorithms/index.js';
 import { instanceProfile } from '../../../core/instance-types.js';
 import type { ContainerRuntime, DeployedVariant } from '../../containers/index.js';
 import type { Scope } from '../../storage/database.js';
@@ -91,8 +91,11 @@ export class VariantDeployer {
       for (const v of config.ProductionVariants ?? []) {
         const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
         if (!model) throw new ModelLoadError(`Could not find model "${sagemakerArn(scope, 'model', v.ModelName!)}".`);
-        if ((model.Containers?.length ?? 0) > 1) {
-          out.push(await this.loadPipelineVariant(scope, ep, deployment, model, v, current, deployed));
+        // Several containers (or AutoML's data processing container alone) serve as a serial inference pipeline.
+        const only = model.PrimaryContainer ?? model.Containers?.[0];
+        const pipeline = (model.Containers?.length ?? 0) > 1 ? model.Containers! : only && isProcessingImage(only.Image) ? [only] : undefined;
+        if (pipeline) {
+          out.push(await this.loadPipelineVariant(scope, ep, deployment, model, pipeline, v, current, deployed));
           continue;
         }
         let container: ModelRecord['PrimaryContainer'];
@@ -152,6 +155,7 @@ export class VariantDeployer {
     ep: EndpointRecord,
     deployment: string,
     model: ModelRecord,
+    containers: NonNullable<ModelRecord['Containers']>,
     v: NonNullable<EndpointConfigRecord['ProductionVariants']>[number],
     current: ProductionVariantSummary[] | undefined,
     deployed: DeployedVariant[],
@@ -160,7 +164,7 @@ export class VariantDeployer {
     let pipeline;
     try {
       pipeline = await loadPipeline(
-        model.Containers!,
+        containers,
         (url, environment) => this.serving.load(url, environment),
         (container) => {
           if (!this.containers) throw new Error(`The image "${container.Image}" of model "${model.ModelName}" is not one localsage serves in-process, and no container runtime is configured.`);
@@ -173,7 +177,7 @@ export class VariantDeployer {
     deployed.push(...pipeline.deployed);
     const weight = current?.find((c) => c.VariantName === v.VariantName)?.CurrentWeight ?? v.InitialVariantWeight ?? 1;
     const streams = instanceStreams(ep.EndpointArn!, v.VariantName!, instanceCount, deployment);
-    return { name: v.VariantName!, weight, model: pipeline.model, modelDataUrl: model.Containers![0].ModelDataUrl ?? '', pipeline: model.Containers, instanceCount, streams };
+    return { name: v.VariantName!, weight, model: pipeline.model, modelDataUrl: containers[0].ModelDataUrl ?? '', pipeline: containers, instanceCount, streams };
   }
 
   /** --capacity-mode, unless the endpoint's CAPACITY_MODE_TAG says otherwise. */

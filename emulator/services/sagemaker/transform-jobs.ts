@@ -9,7 +9,7 @@ import type {
   StopTransformJobRequest,
   TransformJobStatus,
 } from '@aws-sdk/client-sagemaker';
-import { algorithmForImage } from '../../../algorithms/index.js';
+import { algorithmForImage, isProcessingImage } from '../../../algorithms/index.js';
 import { servedInProcess } from '../runtime/inference-pipeline.js';
 import { AwsError, validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
@@ -63,7 +63,7 @@ export class TransformJobService {
       throw validation((e as Error).message);
     }
     // A model of several containers transforms as its serial inference pipeline when localsage serves every one in-process.
-    const pipeline = (model.Containers?.length ?? 0) > 1 ? model.Containers : undefined;
+    const pipeline = (model.Containers?.length ?? 0) > 1 ? model.Containers : container && isProcessingImage(container.Image) ? [container] : undefined;
     if (pipeline && !pipeline.every((c) => servedInProcess(c) && c.ModelDataUrl)) {
       throw validation(
         `Model "${model.ModelName}" cannot be used for batch transform in localsage: each container of its inference pipeline needs a built-in algorithm image (linear-learner, kmeans) or AutoML's data processing image, and a ModelDataUrl.`,

@@ -69,7 +69,7 @@ export async function measureLatency(
 ): Promise<number[]> {
   let predict: (body: Buffer) => unknown;
   let stop = async () => {};
-  if (pipeline && pipeline.length > 1) {
+  if (pipeline?.length) {
     // A serial inference pipeline (an AutoML candidate's, say): measured whole, as its endpoint serves it.
     let loaded;
     try {

@@ -17,6 +17,8 @@ import { pageByOffset } from '../../page-token.js';
 import { invalidNextToken, jobRecordFields, listPage } from '../listing.js';
 import { scopeOf } from '../scope.js';
 import { BenchmarkError, measureLatency, samplePayloads } from './benchmark.js';
+import { algorithmForImage } from '../../../../algorithms/index.js';
+import { servedInProcess } from '../../runtime/inference-pipeline.js';
 import { defaultThreshold, estimate, knownInstanceType, type Estimate, type Threshold } from './estimate.js';
 
 const KIND = 'inference-recommendations-job';
@@ -168,7 +170,7 @@ export class InferenceRecommenderService {
       if (!m) throw new BenchmarkError(`Could not find model "${input.ModelName}".`);
       const container = m.PrimaryContainer ?? m.Containers?.[0];
       if (!container?.Image) throw new BenchmarkError(`The model ${input.ModelName} has no container to benchmark.`);
-      return { container, pipeline: (m.Containers?.length ?? 0) > 1 ? m.Containers : undefined };
+      return { container, pipeline: (m.Containers?.length ?? 0) > 1 ? m.Containers : servedInProcess(container) && !algorithmForImage(container.Image!) ? [container] : undefined };
     }
     const pkg = this.deps.db
       .list<{ arn: string; input: Record<string, any> }>(scope, 'engine:ModelPackage')
