@@ -225,11 +225,14 @@ describe('AutoML on mixed-type CSV (JS SDK v3)', () => {
     expect(labels.filter((l, i) => l === held[i].churn).length / held.length).toBeGreaterThanOrEqual(0.88);
   });
 
-  it('ProblemType inference: three string classes are MulticlassClassification, many numeric values are Regression', async () => {
+  it('ProblemType inference: three string classes are MulticlassClassification, many numeric values are Regression; both deploy on raw rows', async () => {
     const rows = mixedRows(500, 43);
     const tier = (r: MixedRow) => (r.plan === 'basic' ? 'bronze' : r.plan === 'enterprise' ? 'gold' : 'silver');
+    // Regression: spend follows plan (a level per plan) and age.
+    const level: Record<string, number> = { basic: 100, plus: 200, premium: 400, enterprise: 800 };
+    const spend = (r: MixedRow) => (level[r.plan ?? 'plus'] + 2 * ((r.age ?? 40) - 40)).toFixed(2);
     const multi = ['age,plan,region,tier', ...rows.map((r) => `${r.age ?? ''},${r.plan ?? ''},${r.region},${tier(r)}`)].join('\n');
-    const reg = ['plan,region,spend', ...rows.map((r) => `${r.plan ?? ''},${r.region},${r.spend}`)].join('\n');
+    const reg = ['plan,region,age,spend', ...rows.map((r) => `${r.plan ?? ''},${r.region},${r.age ?? ''},${spend(r)}`)].join('\n');
     await upload(c.s3, BUCKET, 'multi/data.csv', multi);
     await upload(c.s3, BUCKET, 'reg/data.csv', reg);
     const job = (name: string, prefix: string, target: string) =>
@@ -238,7 +241,9 @@ describe('AutoML on mixed-type CSV (JS SDK v3)', () => {
           AutoMLJobName: name,
           AutoMLJobInputDataConfig: [{ ChannelType: 'training', ContentType: 'text/csv;header=present', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/${prefix}/` } } }],
           OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/out` },
-          AutoMLProblemTypeConfig: { TabularJobConfig: { TargetAttributeName: target, GenerateCandidateDefinitionsOnly: true } },
+          AutoMLProblemTypeConfig: {
+            TabularJobConfig: { TargetAttributeName: target, CompletionCriteria: { MaxCandidates: 1 }, CandidateGenerationConfig: { AlgorithmsConfig: [{ AutoMLAlgorithms: ['linear-learner'] }] } },
+          },
           RoleArn: ROLE,
         }),
       );
@@ -253,5 +258,25 @@ describe('AutoML on mixed-type CSV (JS SDK v3)', () => {
     // The classes are encoded in sorted order: bronze 0, gold 1, silver 2.
     const train = await (await c.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'out/mixed-multi/preprocessed-data/train/data.csv' }))).Body!.transformToString();
     expect(new Set(train.trim().split('\n').map((l) => l.split(',')[0]))).toEqual(new Set(['0', '1', '2']));
+
+    const fresh = mixedRows(60, 44).filter((x) => x.plan !== undefined);
+    // Multiclass: three containers; the original class names come back, with every class's probability.
+    const mc = m.BestCandidate!.InferenceContainers!;
+    expect(mc).toHaveLength(3);
+    await deployContainers('mixed-multi', mc.map((x, i) => (i === 2 ? { ...x, Environment: { ...x.Environment, SAGEMAKER_INFERENCE_OUTPUT: 'predicted_label,probabilities,labels' } } : x)));
+    const raw = fresh.map((x) => `${x.age ?? ''},${x.plan},${x.region}`).join('\n');
+    const answers = JSON.parse((await invoke('mixed-multi', raw, 'application/json')).text).predictions as { predicted_label: string; probabilities: number[]; labels: string[] }[];
+    expect(answers[0].labels).toEqual(['bronze', 'gold', 'silver']);
+    for (const a of answers) expect(a.probabilities.reduce((x, y) => x + y, 0)).toBeCloseTo(1, 4);
+    expect(answers.filter((a, i) => a.predicted_label === tier(fresh[i])).length / fresh.length).toBeGreaterThanOrEqual(0.9);
+
+    // Regression: two containers (no label to invert); the algorithm answers in the request's Accept.
+    const rc = r.BestCandidate!.InferenceContainers!;
+    expect(rc.map((x) => x.Environment!.AUTOML_TRANSFORM_MODE)).toEqual(['feature-transform', undefined]);
+    await deployContainers('mixed-reg', rc);
+    const predicted = JSON.parse((await invoke('mixed-reg', fresh.map((x) => `${x.plan},${x.region},${x.age ?? ''}`).join('\n'), 'application/json')).text).predictions as { score: number }[];
+    const errors = predicted.map((p, i) => Math.abs(p.score - Number(spend(fresh[i]))));
+    // Spend ranges over about 100..800 by plan: the plan one-hot carries most of it.
+    expect(errors.reduce((a, b) => a + b, 0) / errors.length).toBeLessThan(60);
   });
 });

@@ -47,8 +47,3 @@ export function fitProcessing(features: string[], cells: string[][], problemType
   });
   return { format: PROCESSING_FORMAT, problemType, columns, classes };
 }
-
-/** What the job's log and resolved attributes say about the columns. */
-export function describeColumns(spec: ProcessingSpec): string {
-  return spec.columns.map((c) => `${c.name}: ${c.kind === 'numeric' ? 'numeric' : `categorical (${c.categories.length} values)`}`).join(', ');
-}
