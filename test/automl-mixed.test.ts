@@ -17,6 +17,7 @@ import {
 import { existsSync } from 'node:fs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { InvokeEndpointAsyncCommand, InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameworkPython } from '../emulator/containers/images.js';
 import { clients, rejection, ROLE } from './helpers/clients.js';
@@ -278,5 +279,37 @@ describe('AutoML on mixed-type CSV (JS SDK v3)', () => {
     const errors = predicted.map((p, i) => Math.abs(p.score - Number(spend(fresh[i]))));
     // Spend ranges over about 100..800 by plan: the plan one-hot carries most of it.
     expect(errors.reduce((a, b) => a + b, 0) / errors.length).toBeLessThan(60);
+  });
+
+  it('V2 with Parquet input: typed columns with nulls train the same way; the candidate still takes raw CSV rows', async () => {
+    const rows = mixedRows(600, 41);
+    const file = parquetWriteBuffer({
+      columnData: [
+        { name: 'age', data: rows.map((r) => r.age ?? null), type: 'DOUBLE' },
+        { name: 'plan', data: rows.map((r) => r.plan ?? null), type: 'STRING' },
+        { name: 'churn', data: rows.map((r) => r.churn), type: 'STRING' },
+        { name: 'region', data: rows.map((r) => r.region), type: 'STRING' },
+        { name: 'note', data: rows.map((r) => r.note), type: 'STRING' },
+        { name: 'spend', data: rows.map((r) => r.spend), type: 'DOUBLE' },
+      ],
+    });
+    await upload(c.s3, BUCKET, 'parquet/data.parquet', new Uint8Array(file));
+    await c.sagemaker.send(
+      new CreateAutoMLJobV2Command({
+        AutoMLJobName: 'mixed-parquet',
+        AutoMLJobInputDataConfig: [{ ChannelType: 'training', ContentType: 'x-application-vnd.amazon+parquet', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/parquet/` } } }],
+        OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/out` },
+        AutoMLProblemTypeConfig: {
+          TabularJobConfig: { TargetAttributeName: MIXED_TARGET, CompletionCriteria: { MaxCandidates: 1 }, CandidateGenerationConfig: { AlgorithmsConfig: [{ AutoMLAlgorithms: ['linear-learner'] }] } },
+        },
+        RoleArn: ROLE,
+      }),
+    );
+    const d = await waitJob(c.sagemaker, 'mixed-parquet');
+    expect(d.AutoMLJobStatus, d.FailureReason).toBe('Completed');
+    expect(d.ResolvedAttributes!.AutoMLProblemTypeResolvedAttributes!.TabularResolvedAttributes!.ProblemType).toBe('BinaryClassification');
+    await deployContainers('mixed-parquet', d.BestCandidate!.InferenceContainers!);
+    const labels = (await invoke('mixed-parquet', mixedInferenceCsv(held))).text.trim().split('\n');
+    expect(labels.filter((l, i) => l === held[i].churn).length / held.length).toBeGreaterThanOrEqual(0.88);
   });
 });

@@ -331,6 +331,11 @@ describe('AutoML through the JS SDK v3', () => {
     parquet.AutoMLJobInputDataConfig![0].ContentType = 'x-application-vnd.amazon+parquet';
     await c.sagemaker.send(new CreateAutoMLJobV2Command(parquet));
     const p = (await waitV2(c.sagemaker, 'automl-parquet')).d;
-    expect(p.FailureReason).toBe('ClientError: localsage reads CSV with a header row only, not x-application-vnd.amazon+parquet.');
+    // CSV objects announced as Parquet: the job fails reading them.
+    expect(p.FailureReason).toMatch(/^ClientError: Input file 1 is not a Parquet file localsage can read: /);
+    const recordio = v2Request('automl-recordio');
+    recordio.AutoMLJobInputDataConfig![0].ContentType = 'application/x-recordio-protobuf';
+    await c.sagemaker.send(new CreateAutoMLJobV2Command(recordio));
+    expect((await waitV2(c.sagemaker, 'automl-recordio')).d.FailureReason).toBe('ClientError: localsage reads CSV with a header row and Parquet only, not application/x-recordio-protobuf.');
   });
 });

@@ -41,8 +41,8 @@ export const MIN_TRAINING_ROWS = 500;
 /** Most distinct values an integer target may take and still be read as classes. */
 const MAX_INFERRED_CLASSES = 10;
 
-/** Every object under an S3 prefix (an S3Prefix data source), concatenated, in key order. */
-export async function readChannel(store: ObjectStore, uri: string): Promise<string[]> {
+/** Every object under an S3 prefix (an S3Prefix data source), in key order. */
+export async function readChannel(store: ObjectStore, uri: string): Promise<Buffer[]> {
   const { bucket, key } = parseS3Uri(uri);
   let objects;
   try {
@@ -51,17 +51,23 @@ export async function readChannel(store: ObjectStore, uri: string): Promise<stri
     throw new DataError(`Could not read the input data at ${uri}: ${(e as Error).message}`);
   }
   if (!objects.length) throw new DataError(`No objects were found under the input data location ${uri}.`);
-  const texts: string[] = [];
-  for (const o of objects.sort((a, b) => a.key.localeCompare(b.key))) texts.push((await readObject(store, bucket, o.key)).toString('utf8'));
-  return texts;
+  const files: Buffer[] = [];
+  for (const o of objects.sort((a, b) => a.key.localeCompare(b.key))) files.push(await readObject(store, bucket, o.key));
+  return files;
 }
 
-/** Parses header-present CSV files into feature cells and labels; every file repeats the header. */
-export function parseTable(texts: string[], target: string, problemType?: ProblemType, validationOf?: Table): Table & { problemType: ProblemType } {
+/** A data set as read: its column names and every row's cells as strings ('' where missing). */
+export interface RawTable {
+  header?: string[];
+  raw: string[][];
+}
+
+/** Header-present CSV files; every file repeats the header. */
+export function readCsvFiles(files: Buffer[]): RawTable {
   let header: string[] | undefined;
   const raw: string[][] = [];
-  for (const text of texts) {
-    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  for (const file of files) {
+    const lines = file.toString('utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
     if (!lines.length) continue;
     const h = splitCsvLine(lines[0]);
     if (header && h.join(',') !== header.join(',')) throw new DataError('The input files do not share one header row.');
@@ -72,6 +78,11 @@ export function parseTable(texts: string[], target: string, problemType?: Proble
       raw.push(cells);
     }
   }
+  return { header, raw };
+}
+
+/** Finds the target, infers the problem type where none is given, and encodes the labels. */
+export function parseTable({ header, raw }: RawTable, target: string, problemType?: ProblemType, validationOf?: Table): Table & { problemType: ProblemType } {
   if (!header) throw new DataError('The input data is empty.');
   const t = header.indexOf(target);
   if (t < 0) throw new DataError(`The target attribute ${target} is not a column of the input data (columns: ${header.join(', ')}).`);

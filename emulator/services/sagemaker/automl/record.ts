@@ -14,6 +14,8 @@ export interface AutoMLSpec {
   problemConfig: 'Tabular' | string;
   training: string;
   validation?: string;
+  /** The channels are Parquet (x-application-vnd.amazon+parquet) rather than header-present CSV. */
+  parquet?: boolean;
   target: string;
   problemType?: ProblemType;
   objective?: string;

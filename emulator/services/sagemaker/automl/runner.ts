@@ -9,7 +9,8 @@ import { candidateMetrics, DEFAULT_MAX_CANDIDATES, DEFAULT_OBJECTIVE, nextCandid
 import { encodedWidth, encodeRow, type ProcessingSpec } from '../../../../algorithms/automl-processing.js';
 import { packModelArtifact } from '../../../../algorithms/index.js';
 import { fitProcessing } from './features.js';
-import { DataError, parseTable, readChannel, seedOf, split, toCsv, variance } from './data.js';
+import { DataError, parseTable, readChannel, readCsvFiles, seedOf, split, toCsv, variance } from './data.js';
+import { readParquetFiles } from './parquet.js';
 import type { BestCandidateDeployer } from './deploy.js';
 import { AUTOML_KIND, type AutoMLRecord } from './record.js';
 
@@ -124,7 +125,11 @@ export class AutoMLRunner implements TrainingObserver {
     }
     if (spec.unsupported) return this.fail(scope, name, `ClientError: ${spec.unsupported}`);
     try {
-      const table = parseTable(await readChannel(this.deps.store, spec.training), spec.target, spec.problemType);
+      const read = async (uri: string) => {
+        const files = await readChannel(this.deps.store, uri);
+        return spec.parquet ? readParquetFiles(files) : readCsvFiles(files);
+      };
+      const table = parseTable(await read(spec.training), spec.target, spec.problemType);
       const objective = spec.objective ?? DEFAULT_OBJECTIVE[table.problemType];
       if (!supportedObjectives(table.problemType).includes(objective)) {
         throw new DataError(
@@ -135,7 +140,7 @@ export class AutoMLRunner implements TrainingObserver {
       let trainRows = rows;
       let validationRows: typeof rows;
       if (spec.validation) {
-        const v = parseTable(await readChannel(this.deps.store, spec.validation), spec.target, table.problemType, table);
+        const v = parseTable(await read(spec.validation), spec.target, table.problemType, table);
         validationRows = v.cells.map((cells, i) => ({ cells, label: v.labels[i] }));
       } else {
         const parts = split(rows, spec.validationFraction ?? DEFAULT_VALIDATION_FRACTION, seedOf(name));
