@@ -1,5 +1,5 @@
 import type { ProductionVariantSummary } from '@aws-sdk/client-sagemaker';
-import { algorithmForImage, isProcessingImage } from '../../../algorithms/index.js';
+import { algorithmForImage } from '../../../algorithms/index.js';
 import { instanceProfile } from '../../../core/instance-types.js';
 import type { ContainerRuntime, DeployedVariant } from '../../containers/index.js';
 import type { Scope } from '../../storage/database.js';
@@ -12,7 +12,7 @@ import { ModelLoadError, type EndpointFeatures, type ServingRegistry, type Servi
 import { sagemakerArn } from './arns.js';
 import { DEFAULT_ASYNC_CONCURRENCY, ENDPOINT_CONFIG_KIND, isComponentConfig, type EndpointConfigRecord } from './endpoint-configs.js';
 import type { EndpointShadows } from './endpoint-shadows.js';
-import { MODEL_KIND, servingContainer, type ModelRecord } from './models.js';
+import { MODEL_KIND, pipelineContainers, servingContainer, type ModelRecord } from './models.js';
 import type { EndpointRecord } from './endpoints.js';
 
 /**
@@ -92,8 +92,7 @@ export class VariantDeployer {
         const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
         if (!model) throw new ModelLoadError(`Could not find model "${sagemakerArn(scope, 'model', v.ModelName!)}".`);
         // Several containers (or AutoML's data processing container alone) serve as a serial inference pipeline.
-        const only = model.PrimaryContainer ?? model.Containers?.[0];
-        const pipeline = (model.Containers?.length ?? 0) > 1 ? model.Containers! : only && isProcessingImage(only.Image) ? [only] : undefined;
+        const pipeline = pipelineContainers(model);
         if (pipeline) {
           out.push(await this.loadPipelineVariant(scope, ep, deployment, model, pipeline, v, current, deployed));
           continue;

@@ -42,6 +42,19 @@ export function servingContainer(db: Database, scope: Scope, model: ModelRecord)
   return { ...rest, Image: pkg.Image, ModelDataUrl: pkg.ModelDataUrl, ModelDataSource: pkg.ModelDataSource, Environment: { ...pkg.Environment, ...Environment } };
 }
 
+/**
+ * The containers a model chains as a serial inference pipeline: several Containers in Mode Serial
+ * (InferenceExecutionConfig; Serial is AWS's default), or AutoML's data processing container
+ * alone (served in-process like a one-stage pipeline). Undefined for any other model, which
+ * serves its first container (Mode Direct reaches the others by TargetContainerHostname, which
+ * localsage does not model).
+ */
+export function pipelineContainers(model: Pick<ModelRecord, 'PrimaryContainer' | 'Containers' | 'InferenceExecutionConfig'>): ContainerDefinition[] | undefined {
+  if ((model.Containers?.length ?? 0) > 1) return model.InferenceExecutionConfig?.Mode === 'Direct' ? undefined : model.Containers;
+  const only = model.PrimaryContainer ?? model.Containers?.[0];
+  return only && isProcessingImage(only.Image) ? [only] : undefined;
+}
+
 /** CreateModel's checks: the engine keeps the record; DescribeModel and ListModels are the engine's. */
 export class ModelService {
   readonly records: FamilyRecords<ModelRecord>;

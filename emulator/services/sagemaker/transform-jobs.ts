@@ -9,7 +9,7 @@ import type {
   StopTransformJobRequest,
   TransformJobStatus,
 } from '@aws-sdk/client-sagemaker';
-import { algorithmForImage, isProcessingImage } from '../../../algorithms/index.js';
+import { algorithmForImage } from '../../../algorithms/index.js';
 import { servedInProcess } from '../runtime/inference-pipeline.js';
 import { AwsError, validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
@@ -17,7 +17,7 @@ import type { Scope } from '../../storage/database.js';
 import { runTransform, type TransformRun } from '../../transform/run-job.js';
 import type { ServiceDeps } from '../deps.js';
 import { FamilyRecords, JOB_NAME_ERRORS, type ServiceFamilyDeclaration } from './engine/layered.js';
-import { MODEL_KIND, modelNotFound, servingContainer, type ModelRecord } from './models.js';
+import { MODEL_KIND, modelNotFound, pipelineContainers, servingContainer, type ModelRecord } from './models.js';
 import { scopeOf } from './scope.js';
 
 /** DescribeTransformJob's shape has no LastModifiedTime; the record keeps one for ListTransformJobs' filters and summaries. */
@@ -63,7 +63,7 @@ export class TransformJobService {
       throw validation((e as Error).message);
     }
     // A model of several containers transforms as its serial inference pipeline when localsage serves every one in-process.
-    const pipeline = (model.Containers?.length ?? 0) > 1 ? model.Containers : container && isProcessingImage(container.Image) ? [container] : undefined;
+    const pipeline = pipelineContainers(model);
     if (pipeline && !pipeline.every((c) => servedInProcess(c) && c.ModelDataUrl)) {
       throw validation(
         `Model "${model.ModelName}" cannot be used for batch transform in localsage: each container of its inference pipeline needs a built-in algorithm image (linear-learner, kmeans) or AutoML's data processing image, and a ModelDataUrl.`,

@@ -17,8 +17,7 @@ import { pageByOffset } from '../../page-token.js';
 import { invalidNextToken, jobRecordFields, listPage } from '../listing.js';
 import { scopeOf } from '../scope.js';
 import { BenchmarkError, measureLatency, samplePayloads } from './benchmark.js';
-import { algorithmForImage } from '../../../../algorithms/index.js';
-import { servedInProcess } from '../../runtime/inference-pipeline.js';
+import { MODEL_KIND, pipelineContainers, type ModelRecord } from '../models.js';
 import { defaultThreshold, estimate, knownInstanceType, type Estimate, type Threshold } from './estimate.js';
 
 const KIND = 'inference-recommendations-job';
@@ -166,11 +165,11 @@ export class InferenceRecommenderService {
   private resolveModel(scope: Scope, r: RecommendationRecord) {
     const input = r.request.InputConfig!;
     if (input.ModelName) {
-      const m = this.deps.db.get<{ PrimaryContainer?: ContainerDefinition; Containers?: ContainerDefinition[] }>(scope, 'model', input.ModelName)?.data;
+      const m = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, input.ModelName)?.data;
       if (!m) throw new BenchmarkError(`Could not find model "${input.ModelName}".`);
       const container = m.PrimaryContainer ?? m.Containers?.[0];
       if (!container?.Image) throw new BenchmarkError(`The model ${input.ModelName} has no container to benchmark.`);
-      return { container, pipeline: (m.Containers?.length ?? 0) > 1 ? m.Containers : servedInProcess(container) && !algorithmForImage(container.Image!) ? [container] : undefined };
+      return { container, pipeline: pipelineContainers(m) };
     }
     const pkg = this.deps.db
       .list<{ arn: string; input: Record<string, any> }>(scope, 'engine:ModelPackage')
