@@ -48,10 +48,10 @@ async function waitJob(sm: SageMakerClient, name: string, timeoutMs = 300_000) {
   }
 }
 
-async function deployContainers(name: string, containers: AutoMLContainerDefinition[]) {
-  await c.sagemaker.send(new CreateModelCommand({ ModelName: name, Containers: containers, ExecutionRoleArn: ROLE }));
-  await c.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: name, InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] }));
-  await c.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
+async function deployContainers(name: string, containers: AutoMLContainerDefinition[], model = name, endpointTags?: { Key: string; Value: string }[]) {
+  if (model === name) await c.sagemaker.send(new CreateModelCommand({ ModelName: name, Containers: containers, ExecutionRoleArn: ROLE }));
+  await c.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] }));
+  await c.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name, Tags: endpointTags }));
   await waitUntilEndpointInService({ client: c.sagemaker, maxWaitTime: 180, minDelay: 1, maxDelay: 1 }, { EndpointName: name });
 }
 
@@ -131,6 +131,10 @@ describe('AutoML on mixed-type CSV (JS SDK v3)', () => {
     expect(baseline).toBeLessThan(0.75);
     expect(accuracy).toBeGreaterThanOrEqual(0.88);
     expect(accuracy).toBeGreaterThan(baseline + 0.15);
+
+    // Capacity mode (requests queue on the variant's instances): the same answers.
+    await deployContainers('mixed-churn-capacity', containers, 'mixed-churn', [{ Key: 'localsage:capacity-mode', Value: 'on' }]);
+    expect((await invoke('mixed-churn-capacity', body)).text.trim().split('\n')).toEqual(labels);
 
     // inference_response_keys as the SDKs set them: every key, as JSON.
     const keys = 'predicted_label,probability,probabilities,labels';

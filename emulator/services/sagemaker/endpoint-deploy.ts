@@ -94,7 +94,7 @@ export class VariantDeployer {
         // Several containers (or AutoML's data processing container alone) serve as a serial inference pipeline.
         const pipeline = pipelineContainers(model);
         if (pipeline) {
-          out.push(await this.loadPipelineVariant(scope, ep, deployment, model, pipeline, v, current, deployed));
+          out.push(await this.loadPipelineVariant(scope, ep, deployment, model, pipeline, v, current, deployed, capacityMode));
           continue;
         }
         let container: ModelRecord['PrimaryContainer'];
@@ -158,8 +158,9 @@ export class VariantDeployer {
     v: NonNullable<EndpointConfigRecord['ProductionVariants']>[number],
     current: ProductionVariantSummary[] | undefined,
     deployed: DeployedVariant[],
+    capacityMode: boolean,
   ): Promise<ServingVariant> {
-    const instanceCount = v.InitialInstanceCount ?? 1;
+    const instanceCount = current?.find((c) => c.VariantName === v.VariantName)?.CurrentInstanceCount ?? v.InitialInstanceCount ?? 1;
     let pipeline;
     try {
       pipeline = await loadPipeline(
@@ -176,7 +177,12 @@ export class VariantDeployer {
     deployed.push(...pipeline.deployed);
     const weight = current?.find((c) => c.VariantName === v.VariantName)?.CurrentWeight ?? v.InitialVariantWeight ?? 1;
     const streams = instanceStreams(ep.EndpointArn!, v.VariantName!, instanceCount, deployment);
-    return { name: v.VariantName!, weight, model: pipeline.model, modelDataUrl: containers[0].ModelDataUrl ?? '', pipeline: containers, instanceCount, streams };
+    // In capacity mode an in-process pipeline queues on the variant's instances like a built-in model.
+    const capacity =
+      capacityMode && !pipeline.deployed.length
+        ? new InstancePool(this.deps.clock, instanceProfile(v.InstanceType), instanceCount, (v.RoutingConfig?.RoutingStrategy as RoutingStrategy | undefined) ?? 'RANDOM')
+        : undefined;
+    return { name: v.VariantName!, weight, model: pipeline.model, modelDataUrl: containers[0].ModelDataUrl ?? '', pipeline: containers, instanceCount, capacity, streams };
   }
 
   /** --capacity-mode, unless the endpoint's CAPACITY_MODE_TAG says otherwise. */
