@@ -3,8 +3,8 @@ import { Rng } from '../../../../core/random.js';
 import { listAll, parseS3Uri, readObject, type ObjectStore } from '../../../storage/object-store.js';
 
 /**
- * AutoML's data analysis, on a tabular CSV data set with a header row (AutoML's input format,
- * `text/csv;header=present`): reads the objects under the channel's S3 prefix, finds the target
+ * AutoML's data analysis, on a tabular data set (CSV with a header row, `text/csv;header=present`,
+ * or Parquet, read in parquet.ts): reads the objects under the channel's S3 prefix, finds the target
  * column, infers the problem type where the caller gave none and splits off a validation set;
  * features.ts then fits the feature processing, and the runner writes the built-in algorithms'
  * layout (label first, no header) back to S3 for the candidates.
