@@ -4,6 +4,8 @@ import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
   CreateTransformJobCommand,
   DescribeTransformJobCommand,
   waitUntilTransformJobCompletedOrStopped,
@@ -48,8 +50,9 @@ async function waitJob(sm: SageMakerClient, name: string, timeoutMs = 300_000) {
   }
 }
 
+/** Deploys the containers as a model named `name`; or, given another model's name, that model. */
 async function deployContainers(name: string, containers: AutoMLContainerDefinition[], model = name, endpointTags?: { Key: string; Value: string }[]) {
-  if (model === name) await c.sagemaker.send(new CreateModelCommand({ ModelName: name, Containers: containers, ExecutionRoleArn: ROLE }));
+  if (containers.length) await c.sagemaker.send(new CreateModelCommand({ ModelName: name, Containers: containers, ExecutionRoleArn: ROLE }));
   await c.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model, InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] }));
   await c.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name, Tags: endpointTags }));
   await waitUntilEndpointInService({ client: c.sagemaker, maxWaitTime: 180, minDelay: 1, maxDelay: 1 }, { EndpointName: name });
@@ -133,8 +136,21 @@ describe('AutoML on mixed-type CSV (JS SDK v3)', () => {
     expect(accuracy).toBeGreaterThan(baseline + 0.15);
 
     // Capacity mode (requests queue on the variant's instances): the same answers.
-    await deployContainers('mixed-churn-capacity', containers, 'mixed-churn', [{ Key: 'localsage:capacity-mode', Value: 'on' }]);
+    await deployContainers('mixed-churn-capacity', [], 'mixed-churn', [{ Key: 'localsage:capacity-mode', Value: 'on' }]);
     expect((await invoke('mixed-churn-capacity', body)).text.trim().split('\n')).toEqual(labels);
+
+    // Registered in the model registry and deployed from the package: the same pipeline.
+    await c.sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'mixed-churn' }));
+    const pkg = await c.sagemaker.send(
+      new CreateModelPackageCommand({
+        ModelPackageGroupName: 'mixed-churn',
+        ModelApprovalStatus: 'Approved',
+        InferenceSpecification: { Containers: containers, SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
+      }),
+    );
+    await c.sagemaker.send(new CreateModelCommand({ ModelName: 'mixed-churn-pkg', PrimaryContainer: { ModelPackageName: pkg.ModelPackageArn }, ExecutionRoleArn: ROLE }));
+    await deployContainers('mixed-churn-pkg', [], 'mixed-churn-pkg');
+    expect((await invoke('mixed-churn-pkg', body)).text.trim().split('\n')).toEqual(labels);
 
     // inference_response_keys as the SDKs set them: every key, as JSON.
     const keys = 'predicted_label,probability,probabilities,labels';

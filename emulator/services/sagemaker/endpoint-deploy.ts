@@ -92,7 +92,7 @@ export class VariantDeployer {
         const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
         if (!model) throw new ModelLoadError(`Could not find model "${sagemakerArn(scope, 'model', v.ModelName!)}".`);
         // Several containers (or AutoML's data processing container alone) serve as a serial inference pipeline.
-        const pipeline = pipelineContainers(model);
+        const pipeline = pipelineContainers(this.deps.db, scope, model);
         if (pipeline) {
           out.push(await this.loadPipelineVariant(scope, ep, deployment, model, pipeline, v, current, deployed, capacityMode));
           continue;

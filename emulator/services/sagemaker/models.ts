@@ -44,14 +44,20 @@ export function servingContainer(db: Database, scope: Scope, model: ModelRecord)
 
 /**
  * The containers a model chains as a serial inference pipeline: several Containers in Mode Serial
- * (InferenceExecutionConfig; Serial is AWS's default), or AutoML's data processing container
- * alone (served in-process like a one-stage pipeline). Undefined for any other model, which
- * serves its first container (Mode Direct reaches the others by TargetContainerHostname, which
- * localsage does not model).
+ * (InferenceExecutionConfig; Serial is AWS's default), a registered model package with several
+ * inference containers (the model's Environment on top of each), or AutoML's data processing
+ * container alone (served in-process like a one-stage pipeline). Undefined for any other model,
+ * which serves its first container (Mode Direct reaches the others by TargetContainerHostname,
+ * which localsage does not model).
  */
-export function pipelineContainers(model: Pick<ModelRecord, 'PrimaryContainer' | 'Containers' | 'InferenceExecutionConfig'>): ContainerDefinition[] | undefined {
+export function pipelineContainers(db: Database, scope: Scope, model: ModelRecord): ContainerDefinition[] | undefined {
   if ((model.Containers?.length ?? 0) > 1) return model.InferenceExecutionConfig?.Mode === 'Direct' ? undefined : model.Containers;
   const only = model.PrimaryContainer ?? model.Containers?.[0];
+  if (only?.ModelPackageName) {
+    const pkg = (modelPackageContainers(db, scope, only.ModelPackageName) ?? []) as ContainerDefinition[];
+    if (pkg.length < 2) return undefined;
+    return pkg.map((c) => ({ Image: c.Image, ModelDataUrl: c.ModelDataUrl, Environment: { ...c.Environment, ...only.Environment } }));
+  }
   return only && isProcessingImage(only.Image) ? [only] : undefined;
 }
 

@@ -63,7 +63,7 @@ export class TransformJobService {
       throw validation((e as Error).message);
     }
     // A model of several containers transforms as its serial inference pipeline when localsage serves every one in-process.
-    const pipeline = pipelineContainers(model);
+    const pipeline = pipelineContainers(this.deps.db, scope, model);
     if (pipeline && !pipeline.every((c) => servedInProcess(c) && c.ModelDataUrl)) {
       throw validation(
         `Model "${model.ModelName}" cannot be used for batch transform in localsage: each container of its inference pipeline needs a built-in algorithm image (linear-learner, kmeans) or AutoML's data processing image, and a ModelDataUrl.`,

@@ -169,7 +169,7 @@ export class InferenceRecommenderService {
       if (!m) throw new BenchmarkError(`Could not find model "${input.ModelName}".`);
       const container = m.PrimaryContainer ?? m.Containers?.[0];
       if (!container?.Image) throw new BenchmarkError(`The model ${input.ModelName} has no container to benchmark.`);
-      return { container, pipeline: pipelineContainers(m) };
+      return { container, pipeline: pipelineContainers(this.deps.db, scope, m) };
     }
     const pkg = this.deps.db
       .list<{ arn: string; input: Record<string, any> }>(scope, 'engine:ModelPackage')
