@@ -214,6 +214,11 @@ describe('AutoML on mixed-type CSV (JS SDK v3)', () => {
     expect(bad.name).toBe('ModelError');
     expect(bad.OriginalStatusCode).toBe(400);
     expect(bad.message).toContain('row 1 has 7 columns, but the model expects 5 (age, plan, region, note, spend), without the target column');
+    // The processing container reads CSV only; the inverse label transform answers CSV, JSON or JSON Lines.
+    const jsonIn = await rejection(c.runtime.send(new InvokeEndpointCommand({ EndpointName: 'mixed-churn', ContentType: 'application/json', Body: Buffer.from('{"instances":[]}') })));
+    expect([jsonIn.name, jsonIn.OriginalStatusCode]).toEqual(['ModelError', 415]);
+    const protobuf = await rejection(invoke('mixed-churn', mixedInferenceCsv(held.slice(0, 1)), 'application/x-recordio-protobuf'));
+    expect([protobuf.name, protobuf.OriginalStatusCode]).toEqual(['ModelError', 406]);
   });
 
   it.skipIf(!XGBOOST)('the XGBoost candidate deploys as the same pipeline, its algorithm container in the middle', async () => {
