@@ -19,7 +19,9 @@ export type ColumnSpec =
   /** Missing values take the median; then (x - mean) / std. */
   | { name: string; kind: 'numeric'; median: number; mean: number; std: number }
   /** One-hot over the most frequent values; missing takes the mode; any other value encodes as all zeros. */
-  | { name: string; kind: 'categorical'; categories: string[]; mode: string };
+  | { name: string; kind: 'categorical'; categories: string[]; mode: string }
+  /** Free text: TF-IDF over the most frequent tokens (smoothed idf, each row L2-normalised); missing is all zeros. */
+  | { name: string; kind: 'text'; vocabulary: string[]; idf: number[] };
 
 export interface ProcessingSpec {
   format: typeof PROCESSING_FORMAT;
@@ -49,7 +51,18 @@ export function splitCsvLine(line: string): string[] {
 }
 
 /** How wide a column encodes. */
-export const encodedWidth = (c: ColumnSpec) => (c.kind === 'numeric' ? 1 : c.categories.length);
+export const encodedWidth = (c: ColumnSpec) => (c.kind === 'numeric' ? 1 : c.kind === 'text' ? c.vocabulary.length : c.categories.length);
+
+/** A text cell's tokens: lower-cased runs of letters and digits. */
+export const tokensOf = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+
+function tfidf(c: Extract<ColumnSpec, { kind: 'text' }>, raw: string): number[] {
+  const counts = new Map<string, number>();
+  for (const t of tokensOf(raw)) counts.set(t, (counts.get(t) ?? 0) + 1);
+  const v = c.vocabulary.map((t, i) => (counts.get(t) ?? 0) * c.idf[i]);
+  const norm = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
+  return norm > 0 ? v.map((x) => x / norm) : v;
+}
 
 /** The encoded vector of one raw row (the feature columns only, in the data set's order). */
 export function encodeRow(spec: ProcessingSpec, cells: string[]): number[] {
@@ -60,6 +73,8 @@ export function encodeRow(spec: ProcessingSpec, cells: string[]): number[] {
       const v = raw === '' ? c.median : Number(raw);
       // A string in a numeric column is a missing value to the imputer, as Autopilot's is.
       out.push(((Number.isFinite(v) ? v : c.median) - c.mean) / c.std);
+    } else if (c.kind === 'text') {
+      out.push(...tfidf(c, raw));
     } else {
       const v = raw === '' ? c.mode : raw;
       for (const cat of c.categories) out.push(cat === v ? 1 : 0);

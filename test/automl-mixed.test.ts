@@ -23,7 +23,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameworkPython } from '../emulator/containers/images.js';
 import { clients, rejection, ROLE } from './helpers/clients.js';
-import { MIXED_TARGET, mixedCsv, mixedInferenceCsv, mixedRows, numericOnlyBaseline, type MixedRow } from './helpers/mixed-data.js';
+import { MIXED_TARGET, mixedCsv, mixedInferenceCsv, mixedRows, numericOnlyBaseline, reviewRows, type MixedRow } from './helpers/mixed-data.js';
 import { removeDir, startEmulatorProcess, type EmulatorProcess } from './helpers/emulator-process.js';
 import { ensureBucket, upload } from './helpers/pipeline.js';
 
@@ -336,5 +336,33 @@ describe('AutoML on mixed-type CSV (JS SDK v3)', () => {
     await deployContainers('mixed-parquet', d.BestCandidate!.InferenceContainers!);
     const labels = (await invoke('mixed-parquet', mixedInferenceCsv(held))).text.trim().split('\n');
     expect(labels.filter((l, i) => l === held[i].churn).length / held.length).toBeGreaterThanOrEqual(0.88);
+  });
+
+  it('free text: a column of unique several-word values gets TF-IDF features, so its words decide the label', async () => {
+    const rows = reviewRows(500, 51);
+    await upload(c.s3, BUCKET, 'reviews/data.csv', ['review,stars_shown,sentiment', ...rows.map((r) => `${r.review},${r.stars_shown},${r.sentiment}`)].join('\n'));
+    await c.sagemaker.send(
+      new CreateAutoMLJobV2Command({
+        AutoMLJobName: 'mixed-reviews',
+        AutoMLJobInputDataConfig: [{ ChannelType: 'training', ContentType: 'text/csv;header=present', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/reviews/` } } }],
+        OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/out` },
+        AutoMLProblemTypeConfig: {
+          TabularJobConfig: { TargetAttributeName: 'sentiment', CompletionCriteria: { MaxCandidates: 1 }, CandidateGenerationConfig: { AlgorithmsConfig: [{ AutoMLAlgorithms: ['linear-learner'] }] } },
+        },
+        RoleArn: ROLE,
+      }),
+    );
+    const d = await waitJob(c.sagemaker, 'mixed-reviews');
+    expect(d.AutoMLJobStatus, d.FailureReason).toBe('Completed');
+    await deployContainers('mixed-reviews', d.BestCandidate!.InferenceContainers!);
+    const held = reviewRows(100, 52);
+    // Every held-out review is new as a whole: read as categories, the column would carry nothing.
+    const seen = new Set(rows.map((r) => r.review));
+    expect(held.filter((r) => seen.has(r.review))).toHaveLength(0);
+    const labels = (await invoke('mixed-reviews', held.map((r) => `${r.review},${r.stars_shown}`).join('\n'))).text.trim().split('\n');
+    const majority = Math.max(...['positive', 'negative'].map((l) => held.filter((r) => r.sentiment === l).length)) / held.length;
+    const accuracy = labels.filter((l, i) => l === held[i].sentiment).length / held.length;
+    expect(majority).toBeLessThan(0.65);
+    expect(accuracy).toBeGreaterThanOrEqual(0.9);
   });
 });

@@ -70,3 +70,22 @@ export function numericOnlyBaseline(rows: MixedRow[]): number {
   }
   return best;
 }
+
+const FILLER = 'the a this my our package order item box delivery arrived yesterday today week came with was is it and of to in for on color size fit'.split(' ');
+const POSITIVE = ['great', 'excellent', 'love', 'perfect', 'recommend'];
+const NEGATIVE = ['awful', 'broken', 'refund', 'disappointed', 'poor'];
+
+/**
+ * Product reviews: free text where each review is unique (six filler words in random order) and one
+ * sentiment word decides the label; `stars_shown` is noise. Only a model that reads the words
+ * (not one that treats the column as categories, all of them seen once) can predict the label.
+ */
+export function reviewRows(n: number, seed: number): { review: string; stars_shown: number; sentiment: 'positive' | 'negative' }[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => {
+    const positive = rng.next() < 0.5;
+    const words = Array.from({ length: 6 }, () => FILLER[rng.int(FILLER.length)]);
+    words.splice(rng.int(7), 0, (positive ? POSITIVE : NEGATIVE)[rng.int(5)]);
+    return { review: words.join(' '), stars_shown: 1 + rng.int(5), sentiment: positive ? 'positive' : 'negative' };
+  });
+}
