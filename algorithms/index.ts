@@ -1,4 +1,5 @@
 /** Public API of the built-in algorithms (Linear Learner, K-Means) used by the emulator. */
+import { isProcessingModel, loadProcessingModel } from './automl-processing.js';
 import { AlgorithmError } from './errors.js';
 import { validateKMeans } from './kmeans/hyperparameters.js';
 import { predictKMeans } from './kmeans/model.js';
@@ -26,6 +27,7 @@ export { metricDefinitions, type MetricDefinition } from './metric-definitions.j
 export { writeRecordIO, readRecordIO, frameRecords, readFrames, RecordIOError, type RowInput, type RecordInput } from './recordio.js';
 export { encodeRecord, decodeRecord, type ProtobufRecord, type RecordValue, type Tensor, type BytesValue, type TensorDType } from './protobuf-record.js';
 export { formatLogLine } from './log.js';
+export { isProcessingImage, processingImageUri, type ProcessingSpec, type ColumnSpec } from './automl-processing.js';
 export { answerBytes, type ModelAnswer } from './serving-formats.js';
 
 export function validateHyperParameters(algorithm: AlgorithmName, hp: Record<string, string>): void {
@@ -57,12 +59,14 @@ export async function train(req: TrainRequest): Promise<TrainResult> {
 }
 
 export interface LoadedModel {
-  algorithm: AlgorithmName;
+  algorithm: AlgorithmName | 'sagemaker-sklearn-automl' | 'inference-pipeline';
   /** Throws InferenceInputError (bad payload) or UnsupportedMediaError (bad Content-Type / Accept). */
   predict(body: Buffer, contentType: string | undefined, accept: string | undefined): ModelAnswer;
 }
 
-export function loadModel(modelAlgo1: Buffer): LoadedModel {
+/** A built-in model from its model_algo-1; the environment picks an AutoML processing model's mode. */
+export function loadModel(modelAlgo1: Buffer, environment?: Record<string, string>): LoadedModel {
+  if (isProcessingModel(modelAlgo1)) return loadProcessingModel(modelAlgo1, environment);
   const decoded = decodeAlgorithmModel(modelAlgo1);
   if (decoded.algorithm === 'linear-learner') {
     const m = decoded.model;

@@ -125,7 +125,15 @@ describe('AutoML through the JS SDK v3', () => {
       const expected = job.AlgorithmSpecification!.TrainingImage!.includes('xgboost') ? 1 - metric('validation:error')! : metric('validation:binary_classification_accuracy')!;
       expect(cand.FinalAutoMLJobObjectiveMetric!.Value).toBeCloseTo(expected, 6);
       expect(cand.CandidateProperties!.CandidateMetrics!.find((m) => m.MetricName === 'Accuracy')).toMatchObject({ Set: 'Validation', Value: cand.FinalAutoMLJobObjectiveMetric!.Value });
-      expect(cand.InferenceContainers![0].ModelDataUrl).toBe(job.ModelArtifacts!.S3ModelArtifacts);
+      // Autopilot's HPO shape for classification: data processing, the algorithm, the inverse label transform.
+      const [processing, algorithm, inverse] = cand.InferenceContainers!;
+      expect(cand.InferenceContainers).toHaveLength(3);
+      expect(algorithm.ModelDataUrl).toBe(job.ModelArtifacts!.S3ModelArtifacts);
+      expect(algorithm.Image).toBe(job.AlgorithmSpecification!.TrainingImage);
+      expect(processing.Image).toMatch(/\/sagemaker-sklearn-automl:/);
+      expect(processing.Environment!.AUTOML_TRANSFORM_MODE).toBe('feature-transform');
+      expect(inverse.ModelDataUrl).toBe(processing.ModelDataUrl);
+      expect(inverse.Environment).toMatchObject({ AUTOML_TRANSFORM_MODE: 'inverse-label-transform', SAGEMAKER_INFERENCE_OUTPUT: 'predicted_label' });
     }
     expect(new Set(Candidates!.map((x) => x.CandidateSteps![0].CandidateStepName!.split('-').at(-3))).size).toBe(XGBOOST ? 2 : 1);
     // AWS lists AutoML's training jobs with everyone else's.
@@ -140,12 +148,10 @@ describe('AutoML through the JS SDK v3', () => {
     await c.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'automl-best', EndpointConfigName: 'automl-best' }));
     await waitUntilEndpointInService({ client: c.sagemaker, maxWaitTime: 120, minDelay: 1, maxDelay: 1 }, { EndpointName: 'automl-best' });
     const rows = binary.x.slice(0, 40);
-    const xgb = best.InferenceContainers![0].Image!.includes('xgboost');
-    const out = await c.runtime.send(new InvokeEndpointCommand({ EndpointName: 'automl-best', ContentType: 'text/csv', Accept: xgb ? 'text/csv' : 'application/json', Body: Buffer.from(rows.map((r) => r.map((v) => v.toFixed(5)).join(',')).join('\n')) }));
-    const text = Buffer.from(out.Body!).toString();
-    const labels = xgb
-      ? text.trim().split(/[\n,]/).map((p) => (Number(p) >= 0.5 ? 1 : 0))
-      : (JSON.parse(text).predictions as { predicted_label: number }[]).map((p) => p.predicted_label);
+    // The pipeline answers with the original labels, one per line (text/csv, predicted_label by default).
+    const out = await c.runtime.send(new InvokeEndpointCommand({ EndpointName: 'automl-best', ContentType: 'text/csv', Body: Buffer.from(rows.map((r) => r.map((v) => v.toFixed(5)).join(',')).join('\n')) }));
+    expect(out.ContentType).toBe('text/csv');
+    const labels = Buffer.from(out.Body!).toString().trim().split('\n').map(Number);
     expect(labels).toHaveLength(40);
     const accuracy = labels.filter((l, i) => l === binary.y[i]).length / 40;
     expect(accuracy).toBeGreaterThanOrEqual(0.8);
@@ -266,7 +272,9 @@ describe('AutoML through the JS SDK v3', () => {
     const ep = await c.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
     expect(ep.EndpointStatus).toBe('InService');
     const out = await c.runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'text/csv', Accept: 'application/json', Body: Buffer.from(binary.x.slice(0, 5).map((r) => r.join(',')).join('\n')) }));
-    expect(JSON.parse(Buffer.from(out.Body!).toString()).predictions).toHaveLength(5);
+    const predictions = JSON.parse(Buffer.from(out.Body!).toString()).predictions as { predicted_label: string }[];
+    expect(predictions).toHaveLength(5);
+    expect(predictions.every((p) => p.predicted_label === '0' || p.predicted_label === '1')).toBe(true);
   });
 
   it('GenerateCandidateDefinitionsOnly: the data is analysed and prepared, no candidate trains', async () => {
@@ -323,6 +331,11 @@ describe('AutoML through the JS SDK v3', () => {
     parquet.AutoMLJobInputDataConfig![0].ContentType = 'x-application-vnd.amazon+parquet';
     await c.sagemaker.send(new CreateAutoMLJobV2Command(parquet));
     const p = (await waitV2(c.sagemaker, 'automl-parquet')).d;
-    expect(p.FailureReason).toBe('ClientError: localsage reads CSV with a header row only, not x-application-vnd.amazon+parquet.');
+    // CSV objects announced as Parquet: the job fails reading them.
+    expect(p.FailureReason).toMatch(/^ClientError: Input file 1 is not a Parquet file localsage can read: /);
+    const recordio = v2Request('automl-recordio');
+    recordio.AutoMLJobInputDataConfig![0].ContentType = 'application/x-recordio-protobuf';
+    await c.sagemaker.send(new CreateAutoMLJobV2Command(recordio));
+    expect((await waitV2(c.sagemaker, 'automl-recordio')).d.FailureReason).toBe('ClientError: localsage reads CSV with a header row and Parquet only, not application/x-recordio-protobuf.');
   });
 });

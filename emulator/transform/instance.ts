@@ -13,6 +13,9 @@ export interface ModelAnswer {
   contentType: string;
 }
 
+/** What an instance serves: one model_algo-1, or the stages of a serial inference pipeline (in-process containers). */
+export type InstanceModel = Buffer | { stages: { model: Buffer; environment: Record<string, string>; accept: string }[] };
+
 const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './worker.js', import.meta.url);
 
 /**
@@ -31,7 +34,7 @@ export class ModelInstance {
   private dead: Error | undefined;
   readonly ready: Promise<void>;
 
-  constructor(model: Buffer, settings: BatchSettings) {
+  constructor(model: InstanceModel, settings: BatchSettings) {
     this.worker = new Worker(workerUrl, { workerData: { ...settings, model } });
     this.ready = new Promise((resolve, reject) => {
       this.worker.on('message', (msg: { ready?: boolean; id: number; body?: Uint8Array; contentType?: string; error?: BatchFailure }) => {

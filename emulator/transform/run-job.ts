@@ -1,13 +1,13 @@
-import type { DescribeTransformJobResponse } from '@aws-sdk/client-sagemaker';
+import type { ContainerDefinition, DescribeTransformJobResponse } from '@aws-sdk/client-sagemaker';
 import { formatLogLine } from '../../algorithms/index.js';
 import { Rng } from '../../core/random.js';
 import type { ServiceDeps } from '../services/deps.js';
-import { fetchModelFile } from '../services/runtime/serving-registry.js';
+import { fetchModelFile, fetchPipelineFiles } from '../services/runtime/serving-registry.js';
 import type { Scope } from '../storage/database.js';
 import { parseS3Uri, StoreError } from '../storage/object-store.js';
 import { ChannelDataError, resolveObjects, type SourceObject } from '../training/channels.js';
 import type { BatchSettings } from './batch.js';
-import { BatchRequestError, ModelInstance } from './instance.js';
+import { BatchRequestError, ModelInstance, type InstanceModel } from './instance.js';
 import { PayloadTooLargeError, RecordFormatError, type SplitType } from './records.js';
 import { transformObject, type ObjectPlan, type ObjectSettings } from './run-object.js';
 
@@ -48,7 +48,15 @@ function outputPlan(job: DescribeTransformJobResponse, objects: SourceObject[]):
  * in a separate `/data-log` stream are written to the same stream (see the README: the Python
  * SDK's log reader cannot page over two streams per instance).
  */
-export function runTransform(deps: ServiceDeps, scope: Scope, job: DescribeTransformJobResponse, modelDataUrl: string, hooks: { started: () => void }): TransformRun {
+export function runTransform(
+  deps: ServiceDeps,
+  scope: Scope,
+  job: DescribeTransformJobResponse,
+  modelDataUrl: string,
+  hooks: { started: () => void },
+  /** A model of several in-process containers: its serial inference pipeline (inference-pipeline.ts). */
+  pipeline?: ContainerDefinition[],
+): TransformRun {
   const { clock, db, store } = deps;
   const instances: ModelInstance[] = [];
   let stopped = false;
@@ -92,13 +100,13 @@ export function runTransform(deps: ServiceDeps, scope: Scope, job: DescribeTrans
     hooks.started();
     const source = job.TransformInput!.DataSource!.S3DataSource!;
     let objects: SourceObject[];
-    let model: Buffer;
+    let model: InstanceModel;
     try {
       objects = await resolveObjects(store, source.S3DataType ?? 'S3Prefix', source.S3Uri!);
       if (!objects.length) {
         throw new ChannelDataError(`No S3 objects found under S3 URL "${source.S3Uri}" given in input data source. Please ensure that the bucket exists in the selected region (${scope.region}), that objects exist under that S3 prefix, and that the role has permission to read them.`);
       }
-      model = await fetchModelFile(store, modelDataUrl);
+      model = pipeline ? await fetchPipelineFiles(store, pipeline) : await fetchModelFile(store, modelDataUrl);
     } catch (e) {
       throw `ClientError: ${(e as Error).message}`;
     }

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadModel } from '../../algorithms/index.js';
+import { loadModel, type LoadedModel } from '../../algorithms/index.js';
+import { pipelineModel } from '../services/runtime/inference-pipeline.js';
 import { handleBatch, type BatchSettings } from './batch.js';
 
 /**
@@ -7,9 +8,14 @@ import { handleBatch, type BatchSettings } from './batch.js';
  * model, loaded once, answers the requests the main thread sends, one at a time and in order, as
  * a serving container answers POST /invocations.
  */
-const settings = workerData as BatchSettings & { model: Uint8Array };
+type Bytes = Uint8Array;
+const settings = workerData as BatchSettings & { model: Bytes | { stages: { model: Bytes; environment: Record<string, string>; accept: string }[] } };
 const port = parentPort!;
-const model = loadModel(Buffer.from(settings.model.buffer, settings.model.byteOffset, settings.model.byteLength));
+const buffer = (b: Bytes) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const model =
+  settings.model instanceof Uint8Array
+    ? loadModel(buffer(settings.model))
+    : (pipelineModel(settings.model.stages.map((s) => ({ model: loadModel(buffer(s.model), s.environment), accept: s.accept }))) as LoadedModel);
 
 port.on('message', (msg: { id: number; request: Uint8Array; media?: { contentType?: string; accept?: string } }) => {
   // An asynchronous invocation names its own Content-Type and Accept.

@@ -5,10 +5,10 @@ import { AwsError } from '../../protocol/errors.js';
 import type { RestJsonOperation, RestRequestContext } from '../../protocol/rest-json.js';
 import type { Database, Scope } from '../../storage/database.js';
 import { parseS3Uri, type ObjectStore } from '../../storage/object-store.js';
-import { BatchRequestError, ModelInstance } from '../../transform/instance.js';
+import { BatchRequestError, ModelInstance, type InstanceModel } from '../../transform/instance.js';
 import type { EndpointLogs } from './endpoint-logs.js';
 import type { InvocationObserver } from './invocation-observer.js';
-import { fetchModelFile, type ServingEndpoint, type ServingRegistry, type ServingVariant } from './serving-registry.js';
+import { fetchModelFile, fetchPipelineFiles, type ServingEndpoint, type ServingRegistry, type ServingVariant } from './serving-registry.js';
 
 const DEFAULT_TTL_SECONDS = 21_600;
 const DEFAULT_TIMEOUT_SECONDS = 900;
@@ -196,7 +196,8 @@ export class AsyncInferenceService implements RestJsonOperation<InvokeEndpointAs
   private worker(q: EndpointQueue, slot: number): Promise<ModelInstance> {
     let w = q.workers[slot];
     if (!w) {
-      w = fetchModelFile(this.store, q.variant.modelDataUrl).then(async (model) => {
+      const files = q.variant.pipeline ? fetchPipelineFiles(this.store, q.variant.pipeline) : fetchModelFile(this.store, q.variant.modelDataUrl);
+      w = (files as Promise<InstanceModel>).then(async (model) => {
         const instance = new ModelInstance(model, { split: 'None', processing: {} });
         await instance.ready;
         return instance;

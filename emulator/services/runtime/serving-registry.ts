@@ -1,4 +1,5 @@
 import { loadModel, unpackModelArtifact, type LoadedModel } from '../../../algorithms/index.js';
+import type { ContainerDefinition } from '@aws-sdk/client-sagemaker';
 import type { ContainerModel } from '../../containers/index.js';
 import type { InstancePool } from './capacity.js';
 import { ComponentRegistry } from './component-registry.js';
@@ -20,6 +21,8 @@ export interface ServingVariant {
   instanceCount: number;
   /** In capacity mode: the variant's instances, with their workers and queues. */
   capacity?: InstancePool;
+  /** A model of several containers: the serial inference pipeline `model` chains (worker threads load it from these). */
+  pipeline?: ContainerDefinition[];
   /** Set when this is an inference component's model: its name (instanceCount is then its copy count). */
   component?: string;
   /**
@@ -87,6 +90,15 @@ export async function fetchModelFile(store: ObjectStore, modelDataUrl: string): 
   } catch (e) {
     throw new ModelLoadError(`Failed to extract model data archive from URL "${modelDataUrl}". Please ensure that the object located at the URL is a valid tar.gz archive: ${(e as Error).message}`);
   }
+}
+
+/** The model files of an in-process serial inference pipeline, for a worker thread (batch transform, asynchronous inference). */
+export async function fetchPipelineFiles(store: ObjectStore, containers: ContainerDefinition[]): Promise<{ stages: { model: Buffer; environment: Record<string, string>; accept: string }[] }> {
+  const stages = [];
+  for (const c of containers) {
+    stages.push({ model: await fetchModelFile(store, c.ModelDataUrl ?? ''), environment: c.Environment ?? {}, accept: c.Environment?.SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT ?? 'text/csv' });
+  }
+  return { stages };
 }
 
 /**
@@ -162,18 +174,23 @@ export class ServingRegistry {
     this.endpoints.delete(this.key(scope, name));
   }
 
-  /** Loads (once per artifact) the model a container's ModelDataUrl points at. */
-  async load(modelDataUrl: string): Promise<LoadedModel> {
-    const cached = this.models.get(modelDataUrl);
+  /**
+   * Loads (once per artifact) the model a container's ModelDataUrl points at. The environment
+   * matters to AutoML's data processing model alone: its mode and response keys.
+   */
+  async load(modelDataUrl: string, environment?: Record<string, string>): Promise<LoadedModel> {
+    const mode = environment?.AUTOML_TRANSFORM_MODE;
+    const key = mode ? `${modelDataUrl}\u0000${mode}\u0000${environment?.SAGEMAKER_INFERENCE_OUTPUT ?? ''}` : modelDataUrl;
+    const cached = this.models.get(key);
     if (cached) return cached;
     const file = await fetchModelFile(this.store, modelDataUrl);
     let model: LoadedModel;
     try {
-      model = loadModel(file);
+      model = loadModel(file, environment);
     } catch (e) {
       throw new ModelLoadError(`Failed to extract model data archive from URL "${modelDataUrl}". Please ensure that the object located at the URL is a valid tar.gz archive: ${(e as Error).message}`);
     }
-    this.models.set(modelDataUrl, model);
+    this.models.set(key, model);
     return model;
   }
 }

@@ -7,11 +7,12 @@ import type { ServiceDeps } from '../deps.js';
 import { captureSettings } from '../runtime/data-capture.js';
 import { instanceStreams } from '../runtime/endpoint-logs.js';
 import { InstancePool, type RoutingStrategy } from '../runtime/capacity.js';
+import { loadPipeline } from '../runtime/inference-pipeline.js';
 import { ModelLoadError, type EndpointFeatures, type ServingRegistry, type ServingVariant, type ShadowSettings } from '../runtime/serving-registry.js';
 import { sagemakerArn } from './arns.js';
 import { DEFAULT_ASYNC_CONCURRENCY, ENDPOINT_CONFIG_KIND, isComponentConfig, type EndpointConfigRecord } from './endpoint-configs.js';
 import type { EndpointShadows } from './endpoint-shadows.js';
-import { MODEL_KIND, servingContainer, type ModelRecord } from './models.js';
+import { MODEL_KIND, pipelineContainers, servingContainer, type ModelRecord } from './models.js';
 import type { EndpointRecord } from './endpoints.js';
 
 /**
@@ -97,6 +98,12 @@ export class VariantDeployer {
       for (const v of config.ProductionVariants ?? []) {
         const model = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, v.ModelName!)?.data;
         if (!model) throw new ModelLoadError(`Could not find model "${sagemakerArn(scope, 'model', v.ModelName!)}".`);
+        // Several containers (or AutoML's data processing container alone) serve as a serial inference pipeline.
+        const pipeline = pipelineContainers(this.deps.db, scope, model);
+        if (pipeline) {
+          out.push(await this.loadPipelineVariant(scope, ep, deployment, model, pipeline, v, current, deployed, capacityMode));
+          continue;
+        }
         let container: ModelRecord['PrimaryContainer'];
         try {
           container = servingContainer(this.deps.db, scope, model);
@@ -146,6 +153,43 @@ export class VariantDeployer {
       : undefined;
     const streams = instanceStreams(ep.EndpointArn!, v.VariantName!, instanceCount, deployment);
     return { name: v.VariantName!, weight, model: await this.serving.load(container.ModelDataUrl), modelDataUrl: container.ModelDataUrl, instanceCount, capacity, streams };
+  }
+
+  /** A model of several containers: one serial inference pipeline per variant (inference-pipeline.ts). */
+  private async loadPipelineVariant(
+    scope: Scope,
+    ep: EndpointRecord,
+    deployment: string,
+    model: ModelRecord,
+    containers: NonNullable<ModelRecord['Containers']>,
+    v: NonNullable<EndpointConfigRecord['ProductionVariants']>[number],
+    current: ProductionVariantSummary[] | undefined,
+    deployed: DeployedVariant[],
+    capacityMode: boolean,
+  ): Promise<ServingVariant> {
+    const instanceCount = current?.find((c) => c.VariantName === v.VariantName)?.CurrentInstanceCount ?? v.InitialInstanceCount ?? 1;
+    let pipeline;
+    try {
+      pipeline = await loadPipeline(
+        containers,
+        (url, environment) => this.serving.load(url, environment),
+        (container) => {
+          if (!this.containers) throw new Error(`The image "${container.Image}" of model "${model.ModelName}" is not one localsage serves in-process, and no container runtime is configured.`);
+          return this.containers.deploy(scope, ep.EndpointName!, v.VariantName!, container, instanceCount);
+        },
+      );
+    } catch (e) {
+      throw e instanceof ModelLoadError ? e : new ModelLoadError((e as Error).message);
+    }
+    deployed.push(...pipeline.deployed);
+    const weight = current?.find((c) => c.VariantName === v.VariantName)?.CurrentWeight ?? v.InitialVariantWeight ?? 1;
+    const streams = instanceStreams(ep.EndpointArn!, v.VariantName!, instanceCount, deployment);
+    // In capacity mode an in-process pipeline queues on the variant's instances like a built-in model.
+    const capacity =
+      capacityMode && !pipeline.deployed.length
+        ? new InstancePool(this.deps.clock, instanceProfile(v.InstanceType), instanceCount, (v.RoutingConfig?.RoutingStrategy as RoutingStrategy | undefined) ?? 'RANDOM')
+        : undefined;
+    return { name: v.VariantName!, weight, model: pipeline.model, modelDataUrl: containers[0].ModelDataUrl ?? '', pipeline: containers, instanceCount, capacity, streams };
   }
 
   /** --capacity-mode, unless the endpoint's CAPACITY_MODE_TAG says otherwise. */

@@ -5,7 +5,7 @@ import type {
   DeleteModelInput,
   DescribeModelOutput,
 } from '@aws-sdk/client-sagemaker';
-import { algorithmForImage } from '../../../algorithms/index.js';
+import { algorithmForImage, isProcessingImage } from '../../../algorithms/index.js';
 import type { ContainerRuntime } from '../../containers/index.js';
 import { validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
@@ -42,6 +42,25 @@ export function servingContainer(db: Database, scope: Scope, model: ModelRecord)
   return { ...rest, Image: pkg.Image, ModelDataUrl: pkg.ModelDataUrl, ModelDataSource: pkg.ModelDataSource, Environment: { ...pkg.Environment, ...Environment } };
 }
 
+/**
+ * The containers a model chains as a serial inference pipeline: several Containers in Mode Serial
+ * (InferenceExecutionConfig; Serial is AWS's default), a registered model package with several
+ * inference containers (the model's Environment on top of each), or AutoML's data processing
+ * container alone (served in-process like a one-stage pipeline). Undefined for any other model,
+ * which serves its first container (Mode Direct reaches the others by TargetContainerHostname,
+ * which localsage does not model).
+ */
+export function pipelineContainers(db: Database, scope: Scope, model: ModelRecord): ContainerDefinition[] | undefined {
+  if ((model.Containers?.length ?? 0) > 1) return model.InferenceExecutionConfig?.Mode === 'Direct' ? undefined : model.Containers;
+  const only = model.PrimaryContainer ?? model.Containers?.[0];
+  if (only?.ModelPackageName) {
+    const pkg = (modelPackageContainers(db, scope, only.ModelPackageName) ?? []) as ContainerDefinition[];
+    if (pkg.length < 2) return undefined;
+    return pkg.map((c) => ({ Image: c.Image, ModelDataUrl: c.ModelDataUrl, Environment: { ...c.Environment, ...only.Environment } }));
+  }
+  return only && isProcessingImage(only.Image) ? [only] : undefined;
+}
+
 /** CreateModel's checks: the engine keeps the record; DescribeModel and ListModels are the engine's. */
 export class ModelService {
   readonly records: FamilyRecords<ModelRecord>;
@@ -67,7 +86,8 @@ export class ModelService {
         if (!containers.length) throw validation(`ModelPackage ${c.ModelPackageName} has no InferenceSpecification containers to create a model from.`);
         image = containers[0]?.Image as string | undefined;
       }
-      if (!image || algorithmForImage(image) || !this.containers) continue;
+      // AutoML's data processing image is served in-process, like the built-in algorithms.
+      if (!image || algorithmForImage(image) || isProcessingImage(image) || !this.containers) continue;
       try {
         this.containers.resolve(image);
       } catch (e) {

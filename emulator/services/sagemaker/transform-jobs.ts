@@ -2,6 +2,7 @@ import type { SlotScheduler } from '../../training/slots.js';
 import { defaultTrainingInstanceQuota, InstanceQuotas } from '../../training/quotas.js';
 import { hideHostPaths } from '../host-paths.js';
 import type {
+  ContainerDefinition,
   CreateTransformJobRequest,
   CreateTransformJobResponse,
   DescribeTransformJobResponse,
@@ -9,13 +10,14 @@ import type {
   TransformJobStatus,
 } from '@aws-sdk/client-sagemaker';
 import { algorithmForImage } from '../../../algorithms/index.js';
+import { servedInProcess } from '../runtime/inference-pipeline.js';
 import { AwsError, validation } from '../../protocol/errors.js';
 import type { RequestContext } from '../../protocol/context.js';
 import type { Scope } from '../../storage/database.js';
 import { runTransform, type TransformRun } from '../../transform/run-job.js';
 import type { ServiceDeps } from '../deps.js';
 import { FamilyRecords, JOB_NAME_ERRORS, type ServiceFamilyDeclaration } from './engine/layered.js';
-import { MODEL_KIND, modelNotFound, servingContainer, type ModelRecord } from './models.js';
+import { MODEL_KIND, modelNotFound, pipelineContainers, servingContainer, type ModelRecord } from './models.js';
 import { scopeOf } from './scope.js';
 
 /** DescribeTransformJob's shape has no LastModifiedTime; the record keeps one for ListTransformJobs' filters and summaries. */
@@ -60,7 +62,14 @@ export class TransformJobService {
     } catch (e) {
       throw validation((e as Error).message);
     }
-    if (!container?.Image || !algorithmForImage(container.Image) || !container.ModelDataUrl) {
+    // A model of several containers transforms as its serial inference pipeline when localsage serves every one in-process.
+    const pipeline = pipelineContainers(this.deps.db, scope, model);
+    if (pipeline && !pipeline.every((c) => servedInProcess(c) && c.ModelDataUrl)) {
+      throw validation(
+        `Model "${model.ModelName}" cannot be used for batch transform in localsage: each container of its inference pipeline needs a built-in algorithm image (linear-learner, kmeans) or AutoML's data processing image, and a ModelDataUrl.`,
+      );
+    }
+    if (!pipeline && (!container?.Image || !algorithmForImage(container.Image) || !container.ModelDataUrl)) {
       throw validation(`Model "${model.ModelName}" cannot be used for batch transform in localsage: it needs a built-in algorithm image (linear-learner, kmeans) and a ModelDataUrl.`);
     }
     const maxPayload = req.MaxPayloadInMB ?? 6;
@@ -109,7 +118,7 @@ export class TransformJobService {
       throw e;
     }
     this.releases.set(this.key(scope, name), release);
-    this.launch(scope, name, container.ModelDataUrl);
+    this.launch(scope, name, container!.ModelDataUrl!, pipeline);
     return { TransformJobArn: arn };
   }
 
@@ -169,7 +178,7 @@ export class TransformJobService {
     this.releases.delete(this.key(scope, name));
   }
 
-  private launch(scope: Scope, name: string, modelDataUrl: string): void {
+  private launch(scope: Scope, name: string, modelDataUrl: string, pipeline?: ContainerDefinition[]): void {
     const job = this.load(scope, name)!;
     // The job waits, InProgress, for its instances' slots (first come, first served with training
     // jobs); a job stopped while it waits never starts.
@@ -188,7 +197,7 @@ export class TransformJobService {
                 this.save(scope, { ...now, TransformStartTime: startedAt, LastModifiedTime: startedAt });
               }
             },
-          });
+          }, pipeline);
           await inner.done;
         } finally {
           release();

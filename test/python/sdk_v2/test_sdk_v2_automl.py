@@ -53,7 +53,8 @@ def test_automl_fit_candidates_attach_deploy(session):
         predictor.serializer = CSVSerializer()
         predictor.deserializer = JSONDeserializer()
         out = predictor.predict(x[:40])
-        labels = np.array([p["predicted_label"] for p in out["predictions"]])
+        # The original labels, as the data set wrote them (the inverse label transform's answer).
+        labels = np.array([int(p["predicted_label"]) for p in out["predictions"]])
         assert np.mean(labels == y[:40]) >= 0.85
     finally:
         predictor.delete_endpoint()
@@ -93,3 +94,62 @@ def test_automl_v2_tabular_regression_fit_attach(session):
     attached = AutoMLV2.attach("sdk-v2-automlv2", sagemaker_session=session)
     assert attached.problem_config.target_attribute_name == "price"
     assert attached.best_candidate()["CandidateName"] == best["CandidateName"]
+
+
+def mixed_csv(n, seed):
+    """Mixed columns as Autopilot users upload them: numbers, strings, free text, empty cells.
+    churn ("yes"/"no") follows plan (basic and enterprise churn) and, a little, age."""
+    rng = np.random.default_rng(seed)
+    plans = np.array(["basic", "plus", "premium", "enterprise"])
+    rows, labels = [], []
+    for _ in range(n):
+        age_z = rng.normal()
+        plan = plans[rng.integers(4)]
+        churn = "yes" if 3 * (1 if plan in ("basic", "enterprise") else -1) + age_z + 0.5 * rng.normal() > 0 else "no"
+        age = "" if rng.random() < 0.05 else "%.1f" % (40 + 12 * age_z)
+        note = '"late, again"' if rng.random() < 0.3 else ["renewed early", "no contact", "ticket %d" % rng.integers(10**9)][rng.integers(3)]
+        rows.append([age, plan if rng.random() > 0.03 else "", ["north", "south"][rng.integers(2)], note, "%.2f" % (rng.random() * 500)])
+        labels.append(churn)
+    return rows, labels
+
+
+def test_automl_mixed_columns_deploy_with_response_keys(session):
+    """A string target and categorical columns: the problem type is inferred, and the deployed
+    pipeline takes raw rows with strings and answers with the original labels and the keys asked for."""
+    from sagemaker.automl.automl import AutoML
+    from sagemaker.deserializers import CSVDeserializer
+    from sagemaker.predictor import Predictor
+    from sagemaker.serializers import CSVSerializer
+
+    rows, labels = mixed_csv(600, 5)
+    text = "age,plan,region,note,spend,churn\n" + "".join(",".join(r + [y]) + "\n" for r, y in zip(rows, labels))
+    session.default_bucket()
+    data = session.upload_string_as_file_body(text, BUCKET, "automl-mixed/train.csv")
+    automl = AutoML(role=ROLE, target_attribute_name="churn", output_path="s3://%s/automl-mixed-out" % BUCKET, max_candidates=1, sagemaker_session=session)
+    automl.fit(inputs=data, job_name="sdk-v2-automl-mixed", logs=False)
+    desc = automl.describe_auto_ml_job()
+    assert desc["AutoMLJobStatus"] == "Completed", desc.get("FailureReason")
+    assert desc["ResolvedAttributes"]["ProblemType"] == "BinaryClassification"
+
+    held, truth = mixed_csv(100, 6)
+    # The SDK sets SAGEMAKER_INFERENCE_OUTPUT/INPUT on the containers that support the keys.
+    predictor = automl.deploy(
+        initial_instance_count=1, instance_type="ml.m5.large", endpoint_name="sdk-v2-automl-mixed",
+        inference_response_keys=["predicted_label", "probability"], predictor_cls=Predictor,
+    )
+    try:
+        predictor.serializer = CSVSerializer()
+        predictor.deserializer = CSVDeserializer()
+        out = predictor.predict("\n".join(",".join(r) for r in held))
+        assert len(out) == 100
+        assert {row[0] for row in out} <= {"yes", "no"}
+        assert all(0 <= float(row[1]) <= 1 for row in out)
+        accuracy = np.mean([row[0] == y for row, y in zip(out, truth)])
+        # What ignoring the categorical columns allows: the best threshold on age, chosen on these rows.
+        ages = np.array([float(r[0]) if r[0] else 40.0 for r in held])
+        yes = np.array([y == "yes" for y in truth])
+        baseline = max(max(np.mean((ages > t) == yes), np.mean((ages > t) != yes)) for t in np.append(ages, -np.inf))
+        assert baseline < 0.75, baseline
+        assert accuracy >= 0.88 and accuracy > baseline + 0.15, (accuracy, baseline)
+    finally:
+        predictor.delete_endpoint()

@@ -64,10 +64,11 @@ def test_automl_job_v2_and_inference_recommendations(boto_session):
     best = job.best_candidate
     assert best.final_auto_ml_job_objective_metric.metric_name == "Accuracy"
     assert best.final_auto_ml_job_objective_metric.value >= 0.8
-    container = best.inference_containers[0]
+    # The candidate's serial inference pipeline: data processing, algorithm, inverse label transform.
+    assert len(best.inference_containers) == 3
+    containers = [ContainerDefinition(image=c.image, model_data_url=c.model_data_url, environment=c.environment) for c in best.inference_containers]
 
-    Model.create(model_name="sdk-v3-automl-best", primary_container=ContainerDefinition(image=container.image, model_data_url=container.model_data_url),
-                 execution_role_arn=ROLE, session=boto_session)
+    Model.create(model_name="sdk-v3-automl-best", containers=containers, execution_role_arn=ROLE, session=boto_session)
     rec = InferenceRecommendationsJob.create(
         job_name="sdk-v3-recommend",
         job_type="Default",

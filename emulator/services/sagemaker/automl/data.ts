@@ -1,11 +1,13 @@
+import { splitCsvLine } from '../../../../algorithms/automl-processing.js';
 import { Rng } from '../../../../core/random.js';
 import { listAll, parseS3Uri, readObject, type ObjectStore } from '../../../storage/object-store.js';
 
 /**
- * AutoML's data analysis, on a tabular CSV data set with a header row (AutoML's input format,
- * `text/csv;header=present`): reads the objects under the channel's S3 prefix, finds the target
- * column, infers the problem type where the caller gave none, splits off a validation set, and
- * writes the built-in algorithms' layout (label first, no header) back to S3 for the candidates.
+ * AutoML's data analysis, on a tabular data set (CSV with a header row, `text/csv;header=present`,
+ * or Parquet, read in parquet.ts): reads the objects under the channel's S3 prefix, finds the target
+ * column, infers the problem type where the caller gave none and splits off a validation set;
+ * features.ts then fits the feature processing, and the runner writes the built-in algorithms'
+ * layout (label first, no header) back to S3 for the candidates.
  */
 export type ProblemType = 'BinaryClassification' | 'MulticlassClassification' | 'Regression';
 
@@ -14,8 +16,10 @@ export class DataError extends Error {}
 
 export interface Table {
   features: string[];
-  /** Label first, then the features, per row. */
-  rows: number[][];
+  /** The feature cells of each row, as read (strings, '' where missing), without the target. */
+  cells: string[][];
+  /** Each row's label: the class index for classification, the number for regression. */
+  labels: number[];
   /** For classification, the original class values in the order of their encoded index. */
   classes?: string[];
 }
@@ -37,27 +41,8 @@ export const MIN_TRAINING_ROWS = 500;
 /** Most distinct values an integer target may take and still be read as classes. */
 const MAX_INFERRED_CLASSES = 10;
 
-/** Splits a CSV line; quotes are honoured so that a quoted comma stays in its field. */
-function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') out.push(field.trim()), (field = '');
-    else field += ch;
-  }
-  out.push(field.trim());
-  return out;
-}
-
-/** Every object under an S3 prefix (an S3Prefix data source), concatenated, in key order. */
-export async function readChannel(store: ObjectStore, uri: string): Promise<string[]> {
+/** Every object under an S3 prefix (an S3Prefix data source), in key order. */
+export async function readChannel(store: ObjectStore, uri: string): Promise<Buffer[]> {
   const { bucket, key } = parseS3Uri(uri);
   let objects;
   try {
@@ -66,17 +51,23 @@ export async function readChannel(store: ObjectStore, uri: string): Promise<stri
     throw new DataError(`Could not read the input data at ${uri}: ${(e as Error).message}`);
   }
   if (!objects.length) throw new DataError(`No objects were found under the input data location ${uri}.`);
-  const texts: string[] = [];
-  for (const o of objects.sort((a, b) => a.key.localeCompare(b.key))) texts.push((await readObject(store, bucket, o.key)).toString('utf8'));
-  return texts;
+  const files: Buffer[] = [];
+  for (const o of objects.sort((a, b) => a.key.localeCompare(b.key))) files.push(await readObject(store, bucket, o.key));
+  return files;
 }
 
-/** Parses header-present CSV files into label-first numeric rows; every file repeats the header. */
-export function parseTable(texts: string[], target: string, problemType?: ProblemType, validationOf?: Table): Table & { problemType: ProblemType } {
+/** A data set as read: its column names and every row's cells as strings ('' where missing). */
+export interface RawTable {
+  header?: string[];
+  raw: string[][];
+}
+
+/** Header-present CSV files; every file repeats the header. */
+export function readCsvFiles(files: Buffer[]): RawTable {
   let header: string[] | undefined;
   const raw: string[][] = [];
-  for (const text of texts) {
-    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  for (const file of files) {
+    const lines = file.toString('utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
     if (!lines.length) continue;
     const h = splitCsvLine(lines[0]);
     if (header && h.join(',') !== header.join(',')) throw new DataError('The input files do not share one header row.');
@@ -87,6 +78,11 @@ export function parseTable(texts: string[], target: string, problemType?: Proble
       raw.push(cells);
     }
   }
+  return { header, raw };
+}
+
+/** Finds the target, infers the problem type where none is given, and encodes the labels. */
+export function parseTable({ header, raw }: RawTable, target: string, problemType?: ProblemType, validationOf?: Table): Table & { problemType: ProblemType } {
   if (!header) throw new DataError('The input data is empty.');
   const t = header.indexOf(target);
   if (t < 0) throw new DataError(`The target attribute ${target} is not a column of the input data (columns: ${header.join(', ')}).`);
@@ -94,12 +90,6 @@ export function parseTable(texts: string[], target: string, problemType?: Proble
   if (raw.length < MIN_TRAINING_ROWS && !validationOf) throw new DataError(`The training data has ${raw.length} rows; AutoML needs at least ${MIN_TRAINING_ROWS}.`);
   const features = header.filter((_, i) => i !== t);
   if (!features.length) throw new DataError('The input data has no column besides the target attribute.');
-  // Feature engineering here is numeric only: a text or categorical column has no encoder to carry into inference.
-  for (const [i, name] of header.entries()) {
-    if (i === t) continue;
-    const bad = raw.find((r) => r[i] !== '' && !Number.isFinite(Number(r[i])));
-    if (bad) throw new DataError(`localsage's AutoML takes numeric feature columns only; column ${name} has the value "${bad[i]}".`);
-  }
   const labels = raw.map((r) => r[t]).filter((v) => v !== '');
   if (labels.length < raw.length) throw new DataError(`The target attribute ${target} is empty in ${raw.length - labels.length} rows.`);
   const distinct = [...new Set(labels)];
@@ -122,28 +112,24 @@ export function parseTable(texts: string[], target: string, problemType?: Proble
   // Classes are encoded 0..k-1 in sorted order (numerically where they are numbers).
   const classes = resolved === 'Regression' ? undefined : distinct.sort((a, b) => (numeric ? Number(a) - Number(b) : a.localeCompare(b)));
   const index = new Map(classes?.map((c, i) => [c, i]));
-  const rows = raw.map((r) => {
-    const label = classes ? index.get(r[t])! : Number(r[t]);
-    // A missing feature value is imputed as 0 (the built-ins standardise features anyway).
-    return [label, ...r.filter((_, i) => i !== t).map((v) => (v === '' ? 0 : Number(v)))];
-  });
-  return { features, rows, classes, problemType: resolved };
+  const cells = raw.map((r) => r.filter((_, i) => i !== t));
+  return { features, cells, labels: raw.map((r) => (classes ? index.get(r[t])! : Number(r[t]))), classes, problemType: resolved };
 }
 
 /** A validation channel: the training channel's classes and their encoding; any count of them. */
 function validationTable(raw: string[][], t: number, features: string[], problemType: ProblemType, training: Table): Table & { problemType: ProblemType } {
   if (features.join(',') !== training.features.join(',')) throw new DataError('The validation channel does not have the columns of the training channel.');
-  const rows = raw.map((r) => {
+  const labels = raw.map((r) => {
     const label = training.classes ? training.classes.indexOf(r[t]) : Number(r[t]);
     if (!training.classes && !Number.isFinite(label)) throw new DataError(`The validation channel has the non-numeric target value "${r[t]}".`);
     if (label < 0 && training.classes) throw new DataError(`The validation channel has the target value "${r[t]}", which the training channel does not.`);
-    return [label, ...r.filter((_, i) => i !== t).map((v) => (v === '' ? 0 : Number(v)))];
+    return label;
   });
-  return { features, rows, classes: training.classes, problemType };
+  return { features, cells: raw.map((r) => r.filter((_, i) => i !== t)), labels, classes: training.classes, problemType };
 }
 
 /** A deterministic shuffle-split: the job's name seeds it, so a rerun splits alike. */
-export function split(rows: number[][], fraction: number, seed: number): { train: number[][]; validation: number[][] } {
+export function split<T>(rows: T[], fraction: number, seed: number): { train: T[]; validation: T[] } {
   const order = Array.from({ length: rows.length }, (_, i) => i);
   new Rng(seed).shuffle(order);
   const n = Math.min(rows.length - 1, Math.max(1, Math.round(rows.length * fraction)));

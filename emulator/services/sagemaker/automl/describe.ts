@@ -1,4 +1,5 @@
-import type { AutoMLCandidate, DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
+import type { AutoMLCandidate, AutoMLContainerDefinition, DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
+import { processingImageUri } from '../../../../algorithms/index.js';
 import type { Database, Scope } from '../../../storage/database.js';
 import { candidateMetrics, DEFAULT_MAX_CANDIDATES, objectiveType } from './candidates.js';
 import type { AutoMLRecord, CandidateRecord } from './record.js';
@@ -27,9 +28,7 @@ export function candidateView(db: Database, scope: Scope, r: AutoMLRecord, c: Ca
     ObjectiveStatus: objective ? 'Succeeded' : running ? 'Pending' : 'Failed',
     CandidateSteps: [{ CandidateStepType: 'AWS::SageMaker::TrainingJob', CandidateStepArn: job?.TrainingJobArn, CandidateStepName: c.name }],
     CandidateStatus: status as AutoMLCandidate['CandidateStatus'],
-    // The algorithm's own image serves the trained artifact: CreateModel from these and deploy.
-    InferenceContainers:
-      status === 'Completed' ? [{ Image: c.image, ModelDataUrl: job!.ModelArtifacts!.S3ModelArtifacts!, Environment: {} }] : undefined,
+    InferenceContainers: status === 'Completed' ? inferenceContainers(scope, r, c, job!.ModelArtifacts!.S3ModelArtifacts!) : undefined,
     CreationTime: job?.CreationTime ? new Date(job.CreationTime) : date(r.modified),
     EndTime: job?.TrainingEndTime ? new Date(job.TrainingEndTime) : undefined,
     LastModifiedTime: job?.LastModifiedTime ? new Date(job.LastModifiedTime) : date(r.modified),
@@ -38,6 +37,48 @@ export function candidateView(db: Database, scope: Scope, r: AutoMLRecord, c: Ca
       CandidateMetrics: metrics.map((m) => ({ MetricName: m.name, StandardMetricName: m.name, Value: m.value, Set: 'Validation' })),
     },
   };
+}
+
+/**
+ * The serial inference pipeline a candidate deploys as (HPO mode, as documented for Autopilot's
+ * generated containers): the data processing container (raw rows in, encoded features out), the
+ * algorithm's own container with the trained artifact, and for classification the data processing
+ * container again, inverting the label encoding. SAGEMAKER_INFERENCE_SUPPORTED names the response
+ * keys the SDKs may ask for (inference_response_keys sets SAGEMAKER_INFERENCE_OUTPUT/INPUT).
+ */
+function inferenceContainers(scope: Scope, r: AutoMLRecord, c: CandidateRecord, artifact: string): AutoMLContainerDefinition[] {
+  const resolved = r.resolved!;
+  // A job analysed before localsage modelled the processing container trained on raw numeric columns.
+  if (!resolved.processingModelUri) return [{ Image: c.image, ModelDataUrl: artifact, Environment: {} }];
+  const classification = resolved.problemType !== 'Regression';
+  const processing = (mode: string, extra: Record<string, string>): AutoMLContainerDefinition => ({
+    Image: processingImageUri(scope.region),
+    ModelDataUrl: resolved.processingModelUri!,
+    Environment: { AUTOML_TRANSFORM_MODE: mode, SAGEMAKER_PROGRAM: 'sagemaker_serve', SAGEMAKER_SUBMIT_DIRECTORY: '/opt/ml/model/code', ...extra },
+  });
+  return [
+    processing('feature-transform', { SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: 'text/csv' }),
+    {
+      Image: c.image,
+      ModelDataUrl: artifact,
+      Environment: {
+        MAX_CONTENT_LENGTH: '20971520',
+        // The algorithm's scores go on to the inverse label transform as JSON; a regressor's answer is the pipeline's.
+        SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: classification ? 'application/json' : 'text/csv',
+        ...(classification ? { SAGEMAKER_INFERENCE_OUTPUT: 'predicted_label', SAGEMAKER_INFERENCE_SUPPORTED: 'predicted_label,probability,probabilities' } : {}),
+      },
+    },
+    ...(classification
+      ? [
+          processing('inverse-label-transform', {
+            SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT: 'text/csv',
+            SAGEMAKER_INFERENCE_INPUT: 'predicted_label',
+            SAGEMAKER_INFERENCE_OUTPUT: 'predicted_label',
+            SAGEMAKER_INFERENCE_SUPPORTED: 'predicted_label,probability,labels,probabilities',
+          }),
+        ]
+      : []),
+  ];
 }
 
 export function candidateViews(db: Database, scope: Scope, r: AutoMLRecord): AutoMLCandidate[] {

@@ -14,6 +14,8 @@ export interface AutoMLSpec {
   problemConfig: 'Tabular' | string;
   training: string;
   validation?: string;
+  /** The channels are Parquet (x-application-vnd.amazon+parquet) rather than header-present CSV. */
+  parquet?: boolean;
   target: string;
   problemType?: ProblemType;
   objective?: string;
@@ -58,6 +60,10 @@ export interface AutoMLRecord {
     objective: string;
     features: string[];
     classes?: string[];
+    /** The width of the encoded rows the candidates train on (Linear Learner's feature_dim). */
+    encodedFeatures?: number;
+    /** The data processing model (features.ts): the first inference container's, and the inverse label transform's. */
+    processingModelUri?: string;
     labelVariance: number;
     trainUri: string;
     validationUri: string;

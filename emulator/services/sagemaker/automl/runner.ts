@@ -6,7 +6,11 @@ import type { Scope } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
 import type { TrainingJobService, TrainingObserver } from '../training-jobs.js';
 import { candidateMetrics, DEFAULT_MAX_CANDIDATES, DEFAULT_OBJECTIVE, nextCandidate, rankable, supportedObjectives, xgboostImage, type CandidateAlgorithm, type CandidatePlan } from './candidates.js';
-import { DataError, parseTable, readChannel, seedOf, split, toCsv, variance } from './data.js';
+import { encodedWidth, encodeRow, type ProcessingSpec } from '../../../../algorithms/automl-processing.js';
+import { packModelArtifact } from '../../../../algorithms/index.js';
+import { fitProcessing } from './features.js';
+import { DataError, parseTable, readChannel, readCsvFiles, seedOf, split, toCsv, variance } from './data.js';
+import { readParquetFiles } from './parquet.js';
 import type { BestCandidateDeployer } from './deploy.js';
 import { AUTOML_KIND, type AutoMLRecord } from './record.js';
 
@@ -121,31 +125,43 @@ export class AutoMLRunner implements TrainingObserver {
     }
     if (spec.unsupported) return this.fail(scope, name, `ClientError: ${spec.unsupported}`);
     try {
-      const table = parseTable(await readChannel(this.deps.store, spec.training), spec.target, spec.problemType);
+      const read = async (uri: string) => {
+        const files = await readChannel(this.deps.store, uri);
+        return spec.parquet ? readParquetFiles(files) : readCsvFiles(files);
+      };
+      const table = parseTable(await read(spec.training), spec.target, spec.problemType);
       const objective = spec.objective ?? DEFAULT_OBJECTIVE[table.problemType];
       if (!supportedObjectives(table.problemType).includes(objective)) {
         throw new DataError(
           `The objective metric ${objective} cannot be measured for ${table.problemType} by localsage's candidates (Linear Learner, XGBoost); use one of ${supportedObjectives(table.problemType).join(', ')}.`,
         );
       }
-      let trainRows = table.rows;
-      let validationRows: number[][];
+      const rows = table.cells.map((cells, i) => ({ cells, label: table.labels[i] }));
+      let trainRows = rows;
+      let validationRows: typeof rows;
       if (spec.validation) {
-        validationRows = parseTable(await readChannel(this.deps.store, spec.validation), spec.target, table.problemType, table).rows;
+        const v = parseTable(await read(spec.validation), spec.target, table.problemType, table);
+        validationRows = v.cells.map((cells, i) => ({ cells, label: v.labels[i] }));
       } else {
-        const parts = split(table.rows, spec.validationFraction ?? DEFAULT_VALIDATION_FRACTION, seedOf(name));
+        const parts = split(rows, spec.validationFraction ?? DEFAULT_VALIDATION_FRACTION, seedOf(name));
         trainRows = parts.train;
         validationRows = parts.validation;
       }
+      // The feature processing is fitted on the training split only, as Autopilot's data processing is.
+      const processing = fitProcessing(table.features, trainRows.map((r) => r.cells), table.problemType, table.classes);
+      const encode = (list: typeof rows) => list.map((r) => [r.label, ...encodeRow(processing, r.cells)]);
       const current = this.inProgress(scope, name);
       if (!current) return this.pump(scope, name);
-      const base = `${spec.outputPath.replace(/\/+$/, '')}/${name}/preprocessed-data`;
+      const root = `${spec.outputPath.replace(/\/+$/, '')}/${name}`;
+      const base = `${root}/preprocessed-data`;
       current.resolved = {
         problemType: table.problemType,
         objective,
         features: table.features,
         classes: table.classes,
-        labelVariance: variance(validationRows.map((row) => row[0])),
+        encodedFeatures: processing.columns.reduce((n, c) => n + encodedWidth(c), 0),
+        processingModelUri: `${root}/data-processor-models/${name}-dpp0/output/model.tar.gz`,
+        labelVariance: variance(validationRows.map((row) => row.label)),
         trainUri: `${base}/train/`,
         validationUri: `${base}/validation/`,
         algorithms: rankable(this.algorithms(scope, spec.algorithms), table.problemType, objective),
@@ -154,7 +170,7 @@ export class AutoMLRunner implements TrainingObserver {
         throw new DataError(`None of the algorithms localsage trains (${spec.algorithms?.join(', ') ?? 'linear-learner, xgboost'}) can be ranked by ${objective}.`);
       }
       this.save(scope, current);
-      this.later(scope, name, () => this.engineer(scope, name, trainRows, validationRows));
+      this.later(scope, name, () => this.engineer(scope, name, processing, encode(trainRows), encode(validationRows)));
     } catch (e) {
       if (e instanceof DataError) return this.fail(scope, name, `ClientError: ${e.message}`);
       throw e;
@@ -176,13 +192,19 @@ export class AutoMLRunner implements TrainingObserver {
     return out;
   }
 
-  private async engineer(scope: Scope, name: string, train: number[][], validation: number[][]): Promise<void> {
+  private async engineer(scope: Scope, name: string, processing: ProcessingSpec, train: number[][], validation: number[][]): Promise<void> {
     const r = this.setSecondary(scope, name, 'FeatureEngineering');
     if (!r) return;
-    for (const [uri, rows] of [[r.resolved!.trainUri, train], [r.resolved!.validationUri, validation]] as const) {
-      const { bucket, key } = parseS3Uri(`${uri}data.csv`);
+    const model = await packModelArtifact(Buffer.from(JSON.stringify(processing)));
+    const outputs: [string, Buffer, string][] = [
+      [r.resolved!.processingModelUri!, model, 'application/x-tar'],
+      [`${r.resolved!.trainUri}data.csv`, Buffer.from(toCsv(train)), 'text/csv'],
+      [`${r.resolved!.validationUri}data.csv`, Buffer.from(toCsv(validation)), 'text/csv'],
+    ];
+    for (const [uri, body, contentType] of outputs) {
+      const { bucket, key } = parseS3Uri(uri);
       try {
-        await this.deps.store.putObject(bucket, key, Buffer.from(toCsv(rows)), { contentType: 'text/csv' });
+        await this.deps.store.putObject(bucket, key, body, { contentType });
       } catch (e) {
         return this.fail(scope, name, `ClientError: Could not write to the output location ${r.spec.outputPath}: ${(e as Error).message}`);
       }
@@ -268,7 +290,7 @@ export class AutoMLRunner implements TrainingObserver {
             : undefined;
         return { algorithm: c.algorithm, hyperParameters: c.hyperParameters, objective, running: !job || RUNNING.has(job.TrainingJobStatus ?? '') };
       });
-      const problem = { problemType: resolved.problemType, objective: resolved.objective, features: resolved.features.length, classes: resolved.classes?.length ?? 0, region: scope.region };
+      const problem = { problemType: resolved.problemType, objective: resolved.objective, features: resolved.encodedFeatures ?? resolved.features.length, classes: resolved.classes?.length ?? 0, region: scope.region };
       if (!this.launch(scope, r, nextCandidate(planned(), resolved.algorithms, tried, problem, seedOf(r.name)))) return;
       launched++;
     }

@@ -16,6 +16,7 @@ import { scopeOf } from '../scope.js';
 import type { TrainingJobService } from '../training-jobs.js';
 import { seedOf, type ProblemType } from './data.js';
 import { BestCandidateDeployer } from './deploy.js';
+import { PARQUET_CONTENT_TYPE } from './parquet.js';
 import { candidateViews, commonView } from './describe.js';
 import { AUTOML_KIND, automlArn, type AutoMLRecord, type AutoMLSpec } from './record.js';
 import { AutoMLRunner } from './runner.js';
@@ -72,6 +73,7 @@ export class AutoMLService {
       definitionsOnly: req.GenerateCandidateDefinitionsOnly ?? false,
       outputPath: req.OutputDataConfig!.S3OutputPath!,
       roleArn: req.RoleArn!,
+      parquet: channels.some((c) => c.ContentType === PARQUET_CONTENT_TYPE),
       unsupported: unsupportedInput(channels),
       deploy: deployTarget(req.AutoMLJobName!, req.ModelDeployConfig),
     };
@@ -104,6 +106,7 @@ export class AutoMLService {
       definitionsOnly: tabular?.GenerateCandidateDefinitionsOnly ?? false,
       outputPath: req.OutputDataConfig!.S3OutputPath!,
       roleArn: req.RoleArn!,
+      parquet: channels.some((c) => c.ContentType === PARQUET_CONTENT_TYPE),
       unsupported: unsupportedInput(channels),
       deploy: deployTarget(req.AutoMLJobName!, req.ModelDeployConfig),
     };
@@ -264,8 +267,11 @@ function unsupportedInput(channels: { ContentType?: string; CompressionType?: st
     if (c.DataSource?.S3DataSource?.S3DataType && c.DataSource.S3DataSource.S3DataType !== 'S3Prefix') {
       return `localsage reads S3Prefix data sources only, not ${c.DataSource.S3DataSource.S3DataType}.`;
     }
-    if (c.ContentType && !/^text\/csv/.test(c.ContentType)) return `localsage reads CSV with a header row only, not ${c.ContentType}.`;
-    if (c.CompressionType && c.CompressionType !== 'None') return `localsage reads uncompressed CSV only, not ${c.CompressionType}.`;
+    if (c.ContentType && !/^text\/csv/.test(c.ContentType) && c.ContentType !== PARQUET_CONTENT_TYPE) {
+      return `localsage reads CSV with a header row and Parquet only, not ${c.ContentType}.`;
+    }
+    if (c.CompressionType && c.CompressionType !== 'None') return `localsage reads uncompressed input only, not ${c.CompressionType}.`;
   }
+  if (new Set(channels.map((c) => c.ContentType === PARQUET_CONTENT_TYPE)).size > 1) return 'The training and validation channels must have the same content type.';
   return undefined;
 }

@@ -6,6 +6,7 @@ import { algorithmForImage, loadModel } from '../../../../algorithms/index.js';
 import type { ContainerRuntime } from '../../../containers/index.js';
 import type { Scope } from '../../../storage/database.js';
 import { parseS3Uri, readObject, type ObjectStore } from '../../../storage/object-store.js';
+import { loadPipeline } from '../../runtime/inference-pipeline.js';
 import { fetchModelFile } from '../../runtime/serving-registry.js';
 
 /** A failure the job reports as its FailureReason. */
@@ -63,10 +64,27 @@ export async function measureLatency(
   container: ContainerDefinition,
   payloads: Buffer[],
   contentType: string,
+  /** A model's Containers when it has several: they serve as one serial inference pipeline. */
+  pipeline?: ContainerDefinition[],
 ): Promise<number[]> {
   let predict: (body: Buffer) => unknown;
   let stop = async () => {};
-  if (algorithmForImage(container.Image!)) {
+  if (pipeline?.length) {
+    // A serial inference pipeline (an AutoML candidate's, say): measured whole, as its endpoint serves it.
+    let loaded;
+    try {
+      loaded = await loadPipeline(
+        pipeline,
+        async (url, environment) => loadModel(await fetchModelFile(store, url), environment),
+        (c) => containers.deploy(scope, `ir-${jobName}`, 'benchmark', c, 1),
+      );
+    } catch (e) {
+      throw new BenchmarkError(`Could not serve the model's containers: ${(e as Error).message}`);
+    }
+    const model = loaded.model;
+    predict = (body) => model.predict(body, contentType, undefined);
+    stop = async () => void (await Promise.all(loaded.deployed.map((d) => d.stop())));
+  } else if (algorithmForImage(container.Image!)) {
     let model;
     try {
       model = loadModel(await fetchModelFile(store, container.ModelDataUrl!));

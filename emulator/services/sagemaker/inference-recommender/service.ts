@@ -17,6 +17,7 @@ import { pageByOffset } from '../../page-token.js';
 import { invalidNextToken, jobRecordFields, listPage } from '../listing.js';
 import { scopeOf } from '../scope.js';
 import { BenchmarkError, measureLatency, samplePayloads } from './benchmark.js';
+import { MODEL_KIND, pipelineContainers, type ModelRecord } from '../models.js';
 import { defaultThreshold, estimate, knownInstanceType, type Estimate, type Threshold } from './estimate.js';
 
 const KIND = 'inference-recommendations-job';
@@ -112,7 +113,7 @@ export class InferenceRecommenderService {
     r.status = 'IN_PROGRESS';
     this.save(scope, r);
     const input = r.request.InputConfig!;
-    let model: { container: ContainerDefinition; types?: string[]; payloadUrl?: string; contentTypes?: string[] };
+    let model: { container: ContainerDefinition; pipeline?: ContainerDefinition[]; types?: string[]; payloadUrl?: string; contentTypes?: string[] };
     let samples: number[];
     let contentType: string;
     try {
@@ -121,7 +122,7 @@ export class InferenceRecommenderService {
       if (!payload) throw new BenchmarkError('No sample payload: give InputConfig.ContainerConfig.PayloadConfig.SamplePayloadUrl (or SamplePayloadUrl on the model package).');
       contentType = input.ContainerConfig?.PayloadConfig?.SupportedContentTypes?.[0] ?? model.contentTypes?.[0] ?? 'text/csv';
       const payloads = await samplePayloads(this.deps.store, payload);
-      samples = await measureLatency(scope, this.deps.store, this.containers, name, model.container, payloads, contentType);
+      samples = await measureLatency(scope, this.deps.store, this.containers, name, model.container, payloads, contentType, model.pipeline);
     } catch (e) {
       if (e instanceof BenchmarkError) return this.finish(scope, name, 'FAILED', `ClientError: ${e.message}`);
       throw e;
@@ -164,11 +165,11 @@ export class InferenceRecommenderService {
   private resolveModel(scope: Scope, r: RecommendationRecord) {
     const input = r.request.InputConfig!;
     if (input.ModelName) {
-      const m = this.deps.db.get<{ PrimaryContainer?: ContainerDefinition; Containers?: ContainerDefinition[] }>(scope, 'model', input.ModelName)?.data;
+      const m = this.deps.db.get<ModelRecord>(scope, MODEL_KIND, input.ModelName)?.data;
       if (!m) throw new BenchmarkError(`Could not find model "${input.ModelName}".`);
       const container = m.PrimaryContainer ?? m.Containers?.[0];
       if (!container?.Image) throw new BenchmarkError(`The model ${input.ModelName} has no container to benchmark.`);
-      return { container };
+      return { container, pipeline: pipelineContainers(this.deps.db, scope, m) };
     }
     const pkg = this.deps.db
       .list<{ arn: string; input: Record<string, any> }>(scope, 'engine:ModelPackage')
