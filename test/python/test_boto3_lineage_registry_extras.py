@@ -116,6 +116,16 @@ def test_taken_experiment_names_are_refused_as_already_existing(sm):
     sm.create_experiment(ExperimentName="py-dup-exp")
     sm.create_trial(TrialName="py-dup-trial", ExperimentName="py-dup-exp")
     sm.create_trial_component(TrialComponentName="py-dup-tc")
+    try:
+        _refused_as_taken(sm)
+    finally:
+        # The emulator is shared by the whole session: other tests search every trial component.
+        sm.delete_trial_component(TrialComponentName="py-dup-tc")
+        sm.delete_trial(TrialName="py-dup-trial")
+        sm.delete_experiment(ExperimentName="py-dup-exp")
+
+
+def _refused_as_taken(sm):
     for call, expected in [
         (lambda: sm.create_experiment(ExperimentName="py-dup-exp"), "Experiment with name (py-dup-exp) already exists."),
         (lambda: sm.create_trial(TrialName="py-dup-trial", ExperimentName="py-dup-exp"), "Trial with name (py-dup-trial) already exists."),
