@@ -5,7 +5,7 @@
  * generic engine's records; artifacts are this folder's.
  */
 import type { Database } from '../../../storage/database.js';
-import { JOB_SOURCE } from '../search/job-components.js';
+import { JOB_SOURCE, JOBS, type JobKind } from '../search/job-components.js';
 
 export const ARTIFACT_KIND = 'lineage:Artifact';
 
@@ -71,8 +71,8 @@ export function entityByArn(db: Database, arn: string, caller: { accountId: stri
   let type = k.typeMember ? (r.input[k.typeMember] as string | undefined) : undefined;
   if (arnType === 'experiment-trial-component') {
     const source = (r.input.Source as { SourceType?: string } | undefined)?.SourceType;
-    const job = db.get<{ kind: 'training' | 'processing' }>(scope, JOB_SOURCE, found.name)?.data.kind;
-    type = source ?? (job === 'training' ? 'SageMakerTrainingJob' : job === 'processing' ? 'SageMakerProcessingJob' : undefined);
+    const job = db.get<{ kind: JobKind }>(scope, JOB_SOURCE, found.name)?.data.kind;
+    type = source ?? (job ? JOBS[job].type : undefined);
   }
   if (arnType === 'experiment') type = 'Experiment';
   return {
