@@ -21,7 +21,7 @@ export type LineageType = 'Artifact' | 'Action' | 'Context' | 'TrialComponent';
 
 export interface Entity {
   arn: string;
-  name: string;
+  name?: string;
   /** The resource type in the ARN (artifact, action, context, experiment-trial-component, experiment). */
   arnType: string;
   /** Vertex.LineageType (an experiment counts as a Context, the enum having no Experiment). */
@@ -77,7 +77,10 @@ export function entityByArn(db: Database, arn: string, caller: { accountId: stri
   if (arnType === 'experiment') type = 'Experiment';
   return {
     arn: found.arn,
-    name: String(r.input.ArtifactName ?? found.name),
+    // An artifact has a name only if one was given (its ARN's id is no name): an association
+    // summary then shows none, and the SageMaker Python SDK's LineageTableVisualizer shows the
+    // artifact's source URI instead.
+    name: arnType === 'artifact' ? (r.input.ArtifactName as string | undefined) : found.name,
     arnType,
     lineageType: k.lineageType,
     type,
