@@ -6,7 +6,11 @@
  * model packages and approvals, and all of it still there after a restart.
  */
 import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
   CreateModelPackageCommand,
+  CreateTransformJobCommand,
   CreateModelPackageGroupCommand,
   DeleteEndpointCommand,
   DescribeArtifactCommand,
@@ -18,10 +22,12 @@ import {
   ListContextsCommand,
   QueryLineageCommand,
   UpdateModelPackageCommand,
+  waitUntilEndpointInService,
+  waitUntilTransformJobCompletedOrStopped,
   type QueryLineageCommandOutput,
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, LINEAR_LEARNER_IMAGE } from './helpers/clients.js';
+import { clients, LINEAR_LEARNER_IMAGE, ROLE } from './helpers/clients.js';
 import { channel, deploy, trainAndWait, trainBinaryOnSeparableData } from './helpers/pipeline.js';
 import { restartableEmulators } from './helpers/restartable.js';
 import type { EmulatorProcess } from './helpers/emulator-process.js';
@@ -141,6 +147,49 @@ describe('lineage SageMaker creates', () => {
     expect(q.Vertices!.map((v) => v.Arn)).toContain((await oneArtifact(dataUri)).ArtifactArn);
     const out = await c.sagemaker.send(new ListAssociationsCommand({ SourceArn: pkg.ArtifactArn }));
     expect(out.AssociationSummaries!.map((a) => a.DestinationType).sort()).toEqual(['Approval', 'ModelGroup']);
+  });
+
+  it('makes a transform job its trial component, with its data and model in and its results out', async () => {
+    await c.sagemaker.send(new CreateTransformJobCommand({
+      TransformJobName: 'lin-transform', ModelName: 'lin-endpoint',
+      TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: dataUri } }, ContentType: 'text/csv', SplitType: 'Line' },
+      TransformOutput: { S3OutputPath: 's3://lineage-auto/scored' },
+      TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+    }));
+    // The rows carry their label, so the model refuses them and the job fails: its lineage, made
+    // when it is created, is there either way.
+    await waitUntilTransformJobCompletedOrStopped({ client: c.sagemaker, maxWaitTime: 120, minDelay: 1, maxDelay: 1 }, { TransformJobName: 'lin-transform' }).catch(() => undefined);
+    const tc = await c.sagemaker.send(new DescribeTrialComponentCommand({ TrialComponentName: 'lin-transform-aws-transform-job' }));
+    expect(tc.Source!.SourceType).toBe('SageMakerTransformJob');
+    const into = await c.sagemaker.send(new ListAssociationsCommand({ DestinationArn: tc.TrialComponentArn }));
+    expect(into.AssociationSummaries!.map((a) => a.SourceArn).sort()).toEqual(
+      [(await oneArtifact(dataUri)).ArtifactArn, (await oneArtifact(modelUri)).ArtifactArn, (await oneArtifact(LINEAR_LEARNER_IMAGE)).ArtifactArn].sort(),
+    );
+    const results = await oneArtifact('s3://lineage-auto/scored');
+    const out = await c.sagemaker.send(new ListAssociationsCommand({ SourceArn: tc.TrialComponentArn }));
+    expect(out.AssociationSummaries!.map((a) => [a.DestinationArn, a.AssociationType])).toEqual([[results.ArtifactArn, 'Produced']]);
+    const q = await c.sagemaker.send(new QueryLineageCommand({ StartArns: [results.ArtifactArn!], Direction: 'Ascendants', IncludeEdges: false, Filters: { LineageTypes: ['TrialComponent'] } }));
+    expect(q.Vertices!.map((v) => `${v.Type} ${v.Arn.split('/')[1]}`).sort()).toEqual(['TrainingJob lin-train-aws-training-job', 'TransformJob lin-transform-aws-transform-job']);
+  });
+
+  it('puts an approval behind an endpoint that deploys an approved model package', async () => {
+    const { ModelPackageArn } = await c.sagemaker.send(new CreateModelPackageCommand({
+      ModelPackageGroupName: 'lin-group', ModelApprovalStatus: 'Approved',
+      InferenceSpecification: { Containers: [{ Image: LINEAR_LEARNER_IMAGE, ModelDataUrl: modelUri }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
+    }));
+    await c.sagemaker.send(new CreateModelCommand({ ModelName: 'lin-from-package', Containers: [{ ModelPackageName: ModelPackageArn }], ExecutionRoleArn: ROLE }));
+    await c.sagemaker.send(new CreateEndpointConfigCommand({
+      EndpointConfigName: 'lin-from-package',
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'lin-from-package', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
+    }));
+    const { EndpointArn } = await c.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'lin-from-package', EndpointConfigName: 'lin-from-package' }));
+    await waitUntilEndpointInService({ client: c.sagemaker, maxWaitTime: 120, minDelay: 1, maxDelay: 1 }, { EndpointName: 'lin-from-package' });
+    const context = (await c.sagemaker.send(new ListContextsCommand({ SourceUri: EndpointArn }))).ContextSummaries![0];
+    const q = await c.sagemaker.send(new QueryLineageCommand({ StartArns: [context.ContextArn!], Direction: 'Ascendants', IncludeEdges: false, MaxResults: 50 }));
+    const types = q.Vertices!.map((v) => `${v.LineageType}/${v.Type}`);
+    expect(types).toEqual(expect.arrayContaining(['Action/Approval', 'Artifact/ModelPackage', 'Artifact/DataSet', 'TrialComponent/TrainingJob']));
+    const approval = q.Vertices!.find((v) => v.Type === 'Approval')!;
+    expect((await c.sagemaker.send(new ListActionsCommand({ SourceUri: ModelPackageArn }))).ActionSummaries!.map((a) => a.ActionArn)).toEqual([approval.Arn]);
   });
 
   it('keeps the entities after the endpoint is deleted and across a restart', async () => {
