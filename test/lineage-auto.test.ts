@@ -169,7 +169,7 @@ describe('lineage SageMaker creates', () => {
     const out = await c.sagemaker.send(new ListAssociationsCommand({ SourceArn: tc.TrialComponentArn }));
     expect(out.AssociationSummaries!.map((a) => [a.DestinationArn, a.AssociationType])).toEqual([[results.ArtifactArn, 'Produced']]);
     const q = await c.sagemaker.send(new QueryLineageCommand({ StartArns: [results.ArtifactArn!], Direction: 'Ascendants', IncludeEdges: false, Filters: { LineageTypes: ['TrialComponent'] } }));
-    expect(q.Vertices!.map((v) => `${v.Type} ${v.Arn.split('/')[1]}`).sort()).toEqual(['TrainingJob lin-train-aws-training-job', 'TransformJob lin-transform-aws-transform-job']);
+    expect(q.Vertices!.map((v) => `${v.Type} ${v.Arn!.split('/')[1]}`).sort()).toEqual(['TrainingJob lin-train-aws-training-job', 'TransformJob lin-transform-aws-transform-job']);
   });
 
   it('puts an approval behind an endpoint that deploys an approved model package', async () => {
