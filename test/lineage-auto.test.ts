@@ -20,6 +20,7 @@ import {
   ListArtifactsCommand,
   ListAssociationsCommand,
   ListContextsCommand,
+  ListTrialComponentsCommand,
   QueryLineageCommand,
   UpdateModelPackageCommand,
   waitUntilEndpointInService,
@@ -71,6 +72,10 @@ describe('lineage SageMaker creates', () => {
   it('makes a training job its trial component, with its data and image in and its model out', async () => {
     const tc = await c.sagemaker.send(new DescribeTrialComponentCommand({ TrialComponentName: 'lin-train-aws-training-job' }));
     expect(tc.Source).toEqual({ SourceArn: jobArn, SourceType: 'SageMakerTrainingJob' });
+    const bySource = await c.sagemaker.send(new ListTrialComponentsCommand({ SourceArn: jobArn }));
+    expect(bySource.TrialComponentSummaries!.map((s) => [s.TrialComponentName, s.TrialComponentSource?.SourceArn, s.Status?.PrimaryStatus])).toEqual([
+      ['lin-train-aws-training-job', jobArn, 'Completed'],
+    ]);
     const data = await oneArtifact(dataUri);
     expect(data.ArtifactType).toBe('DataSet');
     expect((await oneArtifact(LINEAR_LEARNER_IMAGE)).ArtifactType).toBe('Image');
