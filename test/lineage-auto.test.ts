@@ -10,7 +10,9 @@ import {
   CreateEndpointConfigCommand,
   CreateModelCommand,
   CreateModelPackageCommand,
+  CreatePipelineCommand,
   CreateTransformJobCommand,
+  DescribePipelineExecutionCommand,
   CreateModelPackageGroupCommand,
   DeleteEndpointCommand,
   DescribeArtifactCommand,
@@ -20,8 +22,11 @@ import {
   ListArtifactsCommand,
   ListAssociationsCommand,
   ListContextsCommand,
+  ListPipelineExecutionStepsCommand,
+  ListTagsCommand,
   ListTrialComponentsCommand,
   QueryLineageCommand,
+  StartPipelineExecutionCommand,
   UpdateModelPackageCommand,
   waitUntilEndpointInService,
   waitUntilTransformJobCompletedOrStopped,
@@ -195,6 +200,40 @@ describe('lineage SageMaker creates', () => {
     expect(types).toEqual(expect.arrayContaining(['Action/Approval', 'Artifact/ModelPackage', 'Artifact/DataSet', 'TrialComponent/TrainingJob']));
     const approval = q.Vertices!.find((v) => v.Type === 'Approval')!;
     expect((await c.sagemaker.send(new ListActionsCommand({ SourceUri: ModelPackageArn }))).ActionSummaries!.map((a) => a.ActionArn)).toEqual([approval.Arn]);
+  });
+
+  it("tags a pipeline step's job with the execution, and records the job's lineage like any other", async () => {
+    const train = {
+      Name: 'Train',
+      Type: 'Training',
+      Arguments: {
+        AlgorithmSpecification: { TrainingImage: LINEAR_LEARNER_IMAGE, TrainingInputMode: 'File' },
+        RoleArn: ROLE,
+        InputDataConfig: [channel('train', dataUri, 'text/csv')],
+        OutputDataConfig: { S3OutputPath: 's3://lineage-auto/pipeline' },
+        ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
+        StoppingCondition: { MaxRuntimeInSeconds: 600 },
+        HyperParameters: { predictor_type: 'binary_classifier', feature_dim: '3' },
+      },
+    };
+    await c.sagemaker.send(new CreatePipelineCommand({
+      PipelineName: 'lin-pipeline', RoleArn: ROLE, ClientRequestToken: 'lin-pipeline-create-token-000000',
+      PipelineDefinition: JSON.stringify({ Version: '2020-12-01', Parameters: [], Steps: [train] }),
+    }));
+    const { PipelineExecutionArn } = await c.sagemaker.send(new StartPipelineExecutionCommand({ PipelineName: 'lin-pipeline', ClientRequestToken: 'lin-pipeline-start-token-0000000' }));
+    let status = 'Executing';
+    while (status === 'Executing') {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await c.sagemaker.send(new DescribePipelineExecutionCommand({ PipelineExecutionArn }))).PipelineExecutionStatus!;
+    }
+    expect(status).toBe('Succeeded');
+    const steps = (await c.sagemaker.send(new ListPipelineExecutionStepsCommand({ PipelineExecutionArn }))).PipelineExecutionSteps!;
+    const trainingJobArn = steps[0].Metadata!.TrainingJob!.Arn!;
+    const tags = (await c.sagemaker.send(new ListTagsCommand({ ResourceArn: trainingJobArn }))).Tags!;
+    expect(tags).toContainEqual({ Key: 'sagemaker:pipeline-execution-arn', Value: PipelineExecutionArn });
+    const [tc] = (await c.sagemaker.send(new ListTrialComponentsCommand({ SourceArn: trainingJobArn }))).TrialComponentSummaries!;
+    const into = await c.sagemaker.send(new ListAssociationsCommand({ DestinationArn: tc.TrialComponentArn, SourceType: 'DataSet' }));
+    expect(into.AssociationSummaries!.map((a) => a.SourceArn)).toEqual([(await oneArtifact(dataUri)).ArtifactArn]);
   });
 
   it('keeps the entities after the endpoint is deleted and across a restart', async () => {
