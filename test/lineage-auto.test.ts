@@ -27,6 +27,7 @@ import {
   ListTrialComponentsCommand,
   QueryLineageCommand,
   StartPipelineExecutionCommand,
+  UpdateEndpointCommand,
   UpdateModelPackageCommand,
   waitUntilEndpointInService,
   waitUntilTransformJobCompletedOrStopped,
@@ -200,6 +201,13 @@ describe('lineage SageMaker creates', () => {
     expect(types).toEqual(expect.arrayContaining(['Action/Approval', 'Artifact/ModelPackage', 'Artifact/DataSet', 'TrialComponent/TrainingJob']));
     const approval = q.Vertices!.find((v) => v.Type === 'Approval')!;
     expect((await c.sagemaker.send(new ListActionsCommand({ SourceUri: ModelPackageArn }))).ActionSummaries!.map((a) => a.ActionArn)).toEqual([approval.Arn]);
+
+    // UpdateEndpoint is a second deployment to the same endpoint context.
+    await c.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'lin-from-package', EndpointConfigName: 'lin-endpoint' }));
+    await waitUntilEndpointInService({ client: c.sagemaker, maxWaitTime: 120, minDelay: 1, maxDelay: 1 }, { EndpointName: 'lin-from-package' });
+    const deployments = await c.sagemaker.send(new ListAssociationsCommand({ DestinationArn: context.ContextArn, SourceType: 'ModelDeployment' }));
+    expect(deployments.AssociationSummaries).toHaveLength(2);
+    expect(new Set(deployments.AssociationSummaries!.map((a) => a.AssociationType))).toEqual(new Set(['AssociatedWith']));
   });
 
   it("tags a pipeline step's job with the execution, and records the job's lineage like any other", async () => {

@@ -55,12 +55,19 @@ export class LineageGraph {
     return out.ContextArn;
   }
 
-  /** The action named `name`, else a new one. */
+  /**
+   * The action named `name` for this source URI, else a new one: under `name`, or `name-2`, ...
+   * where another source's action (a second deployment within the second) holds the name.
+   */
   async action(ctx: RequestContext, name: string, uri: string, actionType: string, extra: Doc = {}): Promise<string> {
-    const existing = this.db.get<StoredEntity>(scopeOfCtx(ctx), 'engine:Action', name);
-    if (existing) return existing.arn;
-    const out = (await this.ops().CreateAction({ ActionName: name, Source: { SourceUri: uri }, ActionType: actionType, Status: 'Completed', ...extra }, ctx)) as Doc;
-    return out.ActionArn;
+    for (let n = 1; ; n++) {
+      const candidate = n === 1 ? name : `${name}-${n}`;
+      const existing = this.db.get<StoredEntity>(scopeOfCtx(ctx), 'engine:Action', candidate);
+      if (existing && this.sourceOf(existing.data) === uri) return existing.arn;
+      if (existing) continue;
+      const out = (await this.ops().CreateAction({ ActionName: candidate, Source: { SourceUri: uri }, ActionType: actionType, Status: 'Completed', ...extra }, ctx)) as Doc;
+      return out.ActionArn;
+    }
   }
 
   /** The newest action of this type with this source URI. */
