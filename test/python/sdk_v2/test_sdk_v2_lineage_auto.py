@@ -1,7 +1,8 @@
 """The lineage SageMaker records by itself, read with the SageMaker Python SDK v2's lineage module
 unchanged, after a LinearLearner fit and deploy: the endpoint's EndpointContext finds the dataset
-and the training job behind it, the model artifact finds the endpoint, a LineageQuery from the
-endpoint walks back to the data, and LineageTableVisualizer shows the job's inputs and output."""
+and the training job behind it, the ModelArtifact finds the endpoint context and the dataset, a
+LineageQuery from the endpoint finds the training job, and LineageTableVisualizer shows the job's
+inputs and output."""
 from sdk_v2_helpers import ROLE, separable
 
 BUCKET = "sdk-v2-lineage-auto"
@@ -34,6 +35,8 @@ def test_endpoint_context_finds_the_data_and_job_behind_an_estimator_deploy(sess
         datasets = endpoint.dataset_artifacts()
         assert [(d.source.source_uri, d.artifact_type) for d in datasets] == [(data_uri, "DataSet")]
         assert endpoint.training_job_arns() == [job["TrainingJobArn"]]
+        # Not trained by a pipeline: the job has no sagemaker:pipeline-execution-arn tag.
+        assert endpoint.pipeline_execution_arn() is None
         assert [a.action_type for a in endpoint.actions(direction=LineageQueryDirectionEnum.ASCENDANTS)] == ["ModelDeployment"]
 
         models = [a for a in ModelArtifact.list(source_uri=model_uri, sagemaker_session=session)]
