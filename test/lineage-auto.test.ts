@@ -12,6 +12,7 @@ import {
   CreateModelPackageCommand,
   CreatePipelineCommand,
   CreateTransformJobCommand,
+  CreateTrialComponentCommand,
   DescribePipelineExecutionCommand,
   CreateModelPackageGroupCommand,
   DeleteEndpointCommand,
@@ -138,6 +139,18 @@ describe('lineage SageMaker creates', () => {
     const data = await oneArtifact(dataUri);
     const uses = await c.sagemaker.send(new ListAssociationsCommand({ SourceArn: data.ArtifactArn }));
     expect(uses.AssociationSummaries!.map((a) => a.DestinationName).sort()).toEqual(['lin-train-2-aws-training-job', 'lin-train-aws-training-job']);
+  });
+
+  it('adopts a trial component made beforehand under the name SageMaker gives the job', async () => {
+    await c.sagemaker.send(new CreateTrialComponentCommand({ TrialComponentName: 'lin-early-aws-training-job' }));
+    await trainAndWait(c.sagemaker, {
+      name: 'lin-early', image: LINEAR_LEARNER_IMAGE, hyperParameters: { predictor_type: 'binary_classifier', feature_dim: '3' },
+      channels: [channel('train', dataUri, 'text/csv')], output: 's3://lineage-auto/early',
+    });
+    const tc = await c.sagemaker.send(new DescribeTrialComponentCommand({ TrialComponentName: 'lin-early-aws-training-job' }));
+    expect(tc.Source?.SourceType).toBe('SageMakerTrainingJob');
+    const into = await c.sagemaker.send(new ListAssociationsCommand({ DestinationArn: tc.TrialComponentArn, SourceType: 'DataSet' }));
+    expect(into.AssociationSummaries).toHaveLength(1);
   });
 
   it('records a model package in its group and its approval', async () => {

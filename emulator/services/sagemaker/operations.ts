@@ -101,7 +101,7 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const linked = { ...served };
   const search = new SearchService(deps, linked, moreSearchSources(() => table));
   const jobComponents = new JobTrialComponents(deps, served, (r, c) => search.associate(r, c));
-  // Jobs with an ExperimentConfig get their trial component; Search sees it as Describe answers it.
+  // Every job gets its trial component (and its trial's, with an ExperimentConfig); Search sees it as Describe answers it.
   linked.DescribeTrialComponent = jobComponents.describe();
   // SageMaker's own lineage: jobs, endpoints and model packages record their entities.
   const lineage = new AutoLineage(deps, () => table, jobComponents);

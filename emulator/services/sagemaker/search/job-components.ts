@@ -51,8 +51,9 @@ export class JobTrialComponents {
       const out = await this.ops[j.create](req, ctx);
       const jobName = String(req[j.key]);
       const display = (req.ExperimentConfig as Doc | undefined)?.TrialComponentDisplayName as string | undefined;
-      const component = await this.ensure(kind, jobName, req, ctx, display);
-      if (trial) await this.associate({ TrialName: trial, TrialComponentName: component }, ctx);
+      // The job exists now: a component that cannot be made is logged, not the caller's failure.
+      const component = await this.ensure(kind, jobName, req, ctx, display).catch((e: Error) => void this.deps.log(`trial component of ${jobName}: ${e.message}`));
+      if (trial && component) await this.associate({ TrialName: trial, TrialComponentName: component }, ctx);
       await after?.(req, ctx);
       return out;
     };
@@ -67,7 +68,13 @@ export class JobTrialComponents {
     if (jobOfComponent(this.deps, scopeOf(ctx), component)) return component;
     const hps = (req.HyperParameters ?? {}) as Record<string, string>;
     const Parameters = Object.fromEntries(Object.entries(hps).map(([k, v]) => [k, v.trim() !== '' && !Number.isNaN(Number(v)) ? { NumberValue: Number(v) } : { StringValue: v }]));
-    await this.ops.CreateTrialComponent({ TrialComponentName: component, DisplayName: display ?? component, ...(Object.keys(Parameters).length ? { Parameters } : {}) }, ctx);
+    try {
+      await this.ops.CreateTrialComponent({ TrialComponentName: component, DisplayName: display ?? component, ...(Object.keys(Parameters).length ? { Parameters } : {}) }, ctx);
+    } catch (e) {
+      // One of that name made beforehand (by hand) becomes the job's; any other failure stands.
+      const existing = await (async () => this.ops.DescribeTrialComponent({ TrialComponentName: component }, ctx))().catch(() => undefined);
+      if (!existing) throw e;
+    }
     this.deps.db.insert<JobSource>(scopeOf(ctx), JOB_SOURCE, component, component, { kind, jobName });
     return component;
   }
