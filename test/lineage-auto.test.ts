@@ -3,7 +3,9 @@
  * real train → model → endpoint flow: the job's trial component, its data, image and model
  * artifacts, the endpoint's context and deployment action, the associations between them, and
  * QueryLineage from the endpoint back to the data. Also: one artifact per S3 URI across jobs,
- * model packages and approvals, and all of it still there after a restart.
+ * ListTrialComponents by SourceArn, transform jobs, model packages and approvals (and an endpoint
+ * deployed from an approved package), a pipeline step's job, and all of it still there after the
+ * endpoint is deleted and after a restart.
  */
 import {
   CreateEndpointCommand,
