@@ -14,6 +14,7 @@ import {
   CreateTrialCommand,
   DescribeTrialComponentCommand,
   DescribeProcessingJobCommand,
+  ListAssociationsCommand,
   ListProcessingJobsCommand,
   StopProcessingJobCommand,
   type CreateProcessingJobCommandInput,
@@ -92,6 +93,15 @@ describe('processing jobs', () => {
     expect(list.ProcessingJobSummaries!.map((s) => [s.ProcessingJobName, s.ProcessingJobStatus])).toEqual([['sum-job', 'Completed']]);
     const again = await c.sagemaker.send(new CreateProcessingJobCommand(jobInput('sum-job', ['sum']))).catch((e) => e);
     expect(again.name).toBe('ResourceInUse');
+  });
+
+  it("record the job's lineage: its image and inputs contributed to its trial component, which produced its outputs", async () => {
+    const tc = await c.sagemaker.send(new DescribeTrialComponentCommand({ TrialComponentName: 'sum-job-aws-processing-job' }));
+    expect(tc.Source).toEqual({ SourceArn: 'arn:aws:sagemaker:us-east-1:000000000000:processing-job/sum-job', SourceType: 'SageMakerProcessingJob' });
+    const into = await c.sagemaker.send(new ListAssociationsCommand({ DestinationArn: tc.TrialComponentArn }));
+    expect(into.AssociationSummaries!.map((a) => [a.SourceType, a.AssociationType]).sort()).toEqual([['DataSet', 'ContributedTo'], ['Image', 'ContributedTo']]);
+    const out = await c.sagemaker.send(new ListAssociationsCommand({ SourceArn: tc.TrialComponentArn }));
+    expect(out.AssociationSummaries!.map((a) => [a.DestinationType, a.AssociationType])).toEqual([['DataSet', 'Produced']]);
   });
 
   it('fail with the failure file as the reason, or the exit code as AWS words it', async () => {

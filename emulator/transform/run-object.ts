@@ -57,6 +57,10 @@ export async function transformObject(store: ObjectStore, instance: ModelInstanc
   const { body } = await store.getObject(plan.bucket, plan.key);
   const source: Readable = s.gzip ? body.pipe(createGunzip()) : body;
   const out = new PassThrough();
+  // A failed batch destroys `out` with its error; the object store may not be listening yet (it
+  // can still be opening the file), and an 'error' nobody listens to ends the process. The
+  // failure is reported by the throw below.
+  out.on('error', () => {});
   const stored = store.putObject(plan.outBucket, plan.outKey, out, { contentType: s.accept ?? 'application/octet-stream' });
   stored.catch(() => {});
   const pending: Promise<ModelAnswer>[] = [];

@@ -59,7 +59,9 @@ def test_associations_drive_the_list_filters(sm, experiment):
 
 
 def test_search_filters_and_operators(sm, experiment):
-    by = lambda f: sorted(names(search(sm, "ExperimentTrialComponent", {"Filters": [f]}), "TrialComponent", "TrialComponentName"))
+    # Every job in the account has its trial component too (other tests' jobs): look within the experiment.
+    in_experiment = [{"NestedPropertyName": "Parents", "Filters": [{"Name": "Parents.ExperimentName", "Operator": "Equals", "Value": "churn-exp"}]}]
+    by = lambda f: sorted(names(search(sm, "ExperimentTrialComponent", {"Filters": [f], "NestedFilters": in_experiment}), "TrialComponent", "TrialComponentName"))
     assert by({"Name": "Parameters.lr", "Operator": "GreaterThan", "Value": "0.005"}) == ["tc-1", "tc-2"]
     assert by({"Name": "Parameters.lr", "Operator": "LessThanOrEqualTo", "Value": "0.01"}) == ["tc-2", "tc-3"]
     assert by({"Name": "Parameters.optimizer", "Operator": "Equals", "Value": "sgd"}) == ["tc-3"]
@@ -75,6 +77,7 @@ def test_search_filters_and_operators(sm, experiment):
 
     either = {"SubExpressions": [{"Filters": [{"Name": "TrialComponentName", "Operator": "Equals", "Value": "tc-1"}]},
                                  {"Filters": [{"Name": "Parameters.optimizer", "Operator": "Equals", "Value": "sgd"}]}], "Operator": "Or"}
+    either = {"SubExpressions": [either, {"NestedFilters": in_experiment}]}
     assert sorted(names(search(sm, "ExperimentTrialComponent", either), "TrialComponent", "TrialComponentName")) == ["tc-1", "tc-3"]
 
 

@@ -16,6 +16,7 @@ import { ProcessingJobService } from './processing-jobs.js';
 import { renderUiTemplate } from './render-ui-template.js';
 import { resourceExtras } from './resource-extras.js';
 import { lineageOperations } from './lineage/index.js';
+import { AutoLineage } from './lineage/auto/recorder.js';
 import { JobTrialComponents } from './search/job-components.js';
 import { moreSearchSources } from './search/more-resources.js';
 import { SearchService } from './search/service.js';
@@ -100,13 +101,27 @@ export function createSageMaker(deps: ServiceDeps, serving: ServingRegistry) {
   const linked = { ...served };
   const search = new SearchService(deps, linked, moreSearchSources(() => table));
   const jobComponents = new JobTrialComponents(deps, served, (r, c) => search.associate(r, c));
-  // Jobs with an ExperimentConfig get their trial component; Search sees it as Describe answers it.
+  // Every job gets its trial component (and its trial's, with an ExperimentConfig); Search sees it as Describe answers it.
   linked.DescribeTrialComponent = jobComponents.describe();
+  // SageMaker's own lineage: jobs, endpoints and model packages record their entities.
+  const lineage = new AutoLineage(deps, () => table, jobComponents);
+  training.observe({ onLogLine: () => undefined, onFinished: (scope, name) => void lineage.trainingFinished(scope, name) });
+  const after = (op: string, record: (req: Record<string, any>, out: any, ctx: Parameters<OperationHandler>[1]) => Promise<void>): OperationHandler =>
+    async (req, ctx) => {
+      const out = await served[op](req, ctx);
+      await record(req, out, ctx);
+      return out;
+    };
   const operations: Record<string, OperationHandler> = {
     ...served,
     ...resourceExtras(deps, served),
-    CreateTrainingJob: jobComponents.create('training'),
-    CreateProcessingJob: jobComponents.create('processing'),
+    CreateTrainingJob: jobComponents.create('training', lineage.trainingStarted),
+    CreateProcessingJob: jobComponents.create('processing', lineage.processingStarted),
+    CreateTransformJob: jobComponents.create('transform', lineage.transformStarted),
+    CreateEndpoint: after('CreateEndpoint', (req, _out, ctx) => lineage.endpointDeployed(req, ctx)),
+    UpdateEndpoint: after('UpdateEndpoint', (req, _out, ctx) => lineage.endpointDeployed(req, ctx)),
+    CreateModelPackage: after('CreateModelPackage', (req, out, ctx) => lineage.modelPackageCreated(req, out, ctx)),
+    UpdateModelPackage: after('UpdateModelPackage', (req, _out, ctx) => lineage.modelPackageUpdated(req, ctx)),
     DescribeTrialComponent: linked.DescribeTrialComponent,
     Search: (i, c) => search.search(i, c),
     AssociateTrialComponent: (i, c) => search.associate(i, c),

@@ -243,5 +243,11 @@ export function inUseError(family: Family, arn: string, custom?: string): AwsErr
   return family.inUse === 'ResourceInUse' ? new AwsError('ResourceInUse', message) : validation(message);
 }
 
-/** The metadata-only families' List: newest first, 10 to a page. */
-const GENERIC_LIST: ListDeclaration = { defaultOrder: 'Descending' };
+/**
+ * The metadata-only families' List: newest first, 10 to a page. ListActions and ListContexts
+ * (lineage entities) filter by SourceUri, which is nested in the entity's Source.
+ */
+const GENERIC_LIST: ListDeclaration = {
+  defaultOrder: 'Descending',
+  filters: { SourceUri: (view, value) => (view.Source as { SourceUri?: string } | undefined)?.SourceUri === value },
+};

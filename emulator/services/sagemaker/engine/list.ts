@@ -28,7 +28,7 @@ export interface ListDeclaration {
 
 /** The members every family's List reads the same way (see listPage). */
 const GENERIC_LIST_MEMBERS = new Set([
-  'NameContains', 'StatusEquals', 'CreationTimeAfter', 'CreationTimeBefore', 'LastModifiedTimeAfter', 'LastModifiedTimeBefore',
+  'CreatedAfter', 'CreatedBefore', 'NameContains', 'StatusEquals', 'CreationTimeAfter', 'CreationTimeBefore', 'LastModifiedTimeAfter', 'LastModifiedTimeBefore',
   'SortBy', 'SortOrder', 'NextToken', 'MaxResults',
 ]);
 
@@ -50,7 +50,9 @@ export function listFamily(
   const extra = extraFilters(model, family, req, new Set(Object.keys(decl.filters ?? {})));
   const statusKey = family.status?.member;
   const rows = views.filter((v) => declared.every(([member, f]) => f(v, req[member])) && extra.every((f) => f(v)));
-  const { page, NextToken } = listPage(rows, { ...req, SortBy: req.SortBy ?? decl.defaultSortBy }, {
+  // CreatedAfter / CreatedBefore are the lineage and experiment Lists' names for CreationTime*.
+  const times = { CreationTimeAfter: req.CreationTimeAfter ?? req.CreatedAfter, CreationTimeBefore: req.CreationTimeBefore ?? req.CreatedBefore };
+  const { page, NextToken } = listPage(rows, { ...req, ...times, SortBy: req.SortBy ?? decl.defaultSortBy }, {
     name: (v) => String(v[family.key]),
     creationTime: (v) => v.CreationTime as Date | undefined,
     lastModifiedTime: (v) => (v.LastModifiedTime ?? v.CreationTime) as Date | undefined,

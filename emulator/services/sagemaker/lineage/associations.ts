@@ -7,7 +7,7 @@
 import type { RequestContext } from '../../../protocol/context.js';
 import { resourceNotFound, validation } from '../../../protocol/errors.js';
 import type { ServiceModel } from '../../../protocol/service-model.js';
-import type { Scope } from '../../../storage/database.js';
+import type { Database, Scope } from '../../../storage/database.js';
 import type { ServiceDeps } from '../../deps.js';
 import { conform } from '../engine/shapes.js';
 import { invalidNextToken } from '../listing.js';
@@ -28,6 +28,12 @@ type Doc = Record<string, any>;
 
 const edgeKey = (source: string, destination: string) => `${source}|${destination}`;
 
+/** Stores an edge; false when one from the same source to the same destination exists. */
+export function insertEdge(db: Database, scope: Scope, edge: Edge): boolean {
+  const key = edgeKey(edge.SourceArn, edge.DestinationArn);
+  return db.insert(scope, ASSOCIATION_KIND, key, `lineage-association:${scope.accountId}:${scope.region}:${key}`, edge);
+}
+
 /** Without an AssociationType, AddAssociation records AssociatedWith. */
 const DEFAULT_TYPE = 'AssociatedWith';
 
@@ -47,12 +53,11 @@ export class AssociationService {
     const scope = scopeOf(ctx);
     const source = this.end(String(req.SourceArn), ctx);
     const destination = this.end(String(req.DestinationArn), ctx);
-    const key = edgeKey(source.arn, destination.arn);
     const edge: Edge = { SourceArn: source.arn, DestinationArn: destination.arn, AssociationType: req.AssociationType ?? DEFAULT_TYPE, created: new Date(this.deps.clock.now()) };
     // An edge that exists is refused with a ValidationException saying it "already exists": the
     // SageMaker Python SDK's lineage tracker (sagemaker.experiments._helper) catches exactly that
     // code and phrase to skip associations it has made before. The first edge's type and time stand.
-    if (!this.deps.db.insert(scope, ASSOCIATION_KIND, key, `lineage-association:${scope.accountId}:${scope.region}:${key}`, edge)) {
+    if (!insertEdge(this.deps.db, scope, edge)) {
       throw validation(`Association from ${source.arn} to ${destination.arn} already exists.`);
     }
     return { SourceArn: source.arn, DestinationArn: destination.arn };

@@ -5,7 +5,7 @@
  * generic engine's records; artifacts are this folder's.
  */
 import type { Database } from '../../../storage/database.js';
-import { JOB_SOURCE } from '../search/job-components.js';
+import { JOB_SOURCE, JOBS, type JobKind } from '../search/job-components.js';
 
 export const ARTIFACT_KIND = 'lineage:Artifact';
 
@@ -21,7 +21,7 @@ export type LineageType = 'Artifact' | 'Action' | 'Context' | 'TrialComponent';
 
 export interface Entity {
   arn: string;
-  name: string;
+  name?: string;
   /** The resource type in the ARN (artifact, action, context, experiment-trial-component, experiment). */
   arnType: string;
   /** Vertex.LineageType (an experiment counts as a Context, the enum having no Experiment). */
@@ -71,13 +71,16 @@ export function entityByArn(db: Database, arn: string, caller: { accountId: stri
   let type = k.typeMember ? (r.input[k.typeMember] as string | undefined) : undefined;
   if (arnType === 'experiment-trial-component') {
     const source = (r.input.Source as { SourceType?: string } | undefined)?.SourceType;
-    const job = db.get<{ kind: 'training' | 'processing' }>(scope, JOB_SOURCE, found.name)?.data.kind;
-    type = source ?? (job === 'training' ? 'SageMakerTrainingJob' : job === 'processing' ? 'SageMakerProcessingJob' : undefined);
+    const job = db.get<{ kind: JobKind }>(scope, JOB_SOURCE, found.name)?.data.kind;
+    type = source ?? (job ? JOBS[job].type : undefined);
   }
   if (arnType === 'experiment') type = 'Experiment';
   return {
     arn: found.arn,
-    name: String(r.input.ArtifactName ?? found.name),
+    // An artifact has a name only if one was given (its ARN's id is no name): an association
+    // summary then shows none, and the SageMaker Python SDK's LineageTableVisualizer shows the
+    // artifact's source URI instead.
+    name: arnType === 'artifact' ? (r.input.ArtifactName as string | undefined) : found.name,
     arnType,
     lineageType: k.lineageType,
     type,

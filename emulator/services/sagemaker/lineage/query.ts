@@ -88,7 +88,7 @@ export class LineageQuery {
         }
       }
     }
-    const vertexList = [...vertices].map((arn) => entities.get(arn)!).map((e) => ({ Arn: e.arn, Type: e.type, LineageType: e.lineageType }));
+    const vertexList = [...vertices].map((arn) => entities.get(arn)!).map((e) => ({ Arn: e.arn, Type: vertexType(e), LineageType: e.lineageType }));
     const { items, nextToken } = pageByOffset(vertexList, req.NextToken, req.MaxResults ?? 10, invalidNextToken);
     const pageArns = new Set(items.map((v) => v.Arn));
     // A page carries the edges that touch one of its vertices.
@@ -103,10 +103,20 @@ export class LineageQuery {
   }
 }
 
+/**
+ * Vertex.Type. A job's trial component, whose ListAssociations type is its source type
+ * (SageMakerTrainingJob), is a TrainingJob / ProcessingJob / TransformJob vertex: the types the
+ * SageMaker Python SDK's LineageSourceEnum filters on (EndpointContext.training_job_arns).
+ */
+function vertexType(e: Entity): string | undefined {
+  if (e.arnType !== 'experiment-trial-component') return e.type;
+  return /^SageMaker(Training|Processing|Transform)Job$/.exec(e.type ?? '') ? e.type!.slice('SageMaker'.length) : e.type;
+}
+
 /** QueryFilters: every filter given must hold. */
 function matches(e: Entity, f: Doc | undefined): boolean {
   if (!f) return true;
-  if (f.Types?.length && !f.Types.includes(e.type)) return false;
+  if (f.Types?.length && !f.Types.includes(vertexType(e))) return false;
   if (f.LineageTypes?.length && !f.LineageTypes.includes(e.lineageType)) return false;
   const t = (v: unknown) => new Date(v as string).getTime();
   if (f.CreatedBefore !== undefined && !(e.created.getTime() < t(f.CreatedBefore))) return false;

@@ -221,7 +221,11 @@ export class PipelineExecutor {
         if (def.CacheConfig?.Enabled) run.cacheKey = cacheKey(def.Type, args);
         return startCallback(this.deps, scope, exec, def, run, args);
       }
-      const launched = await launchStep(call, this.hasOperation, def.Type, args, exec.executionId, def.Name);
+      // A step's job carries the execution that ran it in the tag SageMaker sets, which the
+      // SageMaker Python SDK's lineage reads (EndpointContext.pipeline_execution_arn).
+      const jobArgs = args as { Tags?: unknown[] };
+      const launchArgs = JOB_STEPS[def.Type] ? { ...jobArgs, Tags: [...(jobArgs.Tags ?? []), { Key: 'sagemaker:pipeline-execution-arn', Value: exec.PipelineExecutionArn }] } : args;
+      const launched = await launchStep(call, this.hasOperation, def.Type, launchArgs, exec.executionId, def.Name);
       run.Metadata = launched.metadata;
       if (def.CacheConfig?.Enabled) run.cacheKey = cacheKey(def.Type, args);
       if (launched.job) {

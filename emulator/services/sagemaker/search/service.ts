@@ -99,11 +99,20 @@ export class SearchService {
     return this.page(all.filter((t) => trials.has(String(t.TrialName).toLowerCase())), 'TrialSummaries', req);
   }
 
-  /** ListTrialComponents: narrowed by TrialName or ExperimentName through the associations. */
+  /**
+   * ListTrialComponents: narrowed by TrialName or ExperimentName through the associations, or by
+   * SourceArn to the component SageMaker made for that job. A job's component's summary carries
+   * its TrialComponentSource and Status, as its Describe does.
+   */
   async listTrialComponents(req: Doc, ctx: RequestContext): Promise<Doc> {
-    const { TrialName, ExperimentName, ...rest } = req;
-    if (TrialName === undefined && ExperimentName === undefined) return this.call('ListTrialComponents', rest, ctx);
-    if (TrialName !== undefined && ExperimentName !== undefined) throw validation('Only one of TrialName, ExperimentName or SourceArn may be specified.');
+    const { TrialName, ExperimentName, SourceArn, ...rest } = req;
+    if ([TrialName, ExperimentName, SourceArn].filter((v) => v !== undefined).length > 1) throw validation('Only one of TrialName, ExperimentName or SourceArn may be specified.');
+    if (TrialName === undefined && ExperimentName === undefined && SourceArn === undefined) {
+      const page = await this.call('ListTrialComponents', rest, ctx);
+      return { ...page, TrialComponentSummaries: await this.withSources((page.TrialComponentSummaries as Doc[]) ?? [], ctx) };
+    }
+    const all = await this.withSources(await this.listAll('ListTrialComponents', 'TrialComponentSummaries', rest, ctx), ctx);
+    if (SourceArn !== undefined) return this.page(all.filter((c) => (c.TrialComponentSource as Doc | undefined)?.SourceArn === SourceArn), 'TrialComponentSummaries', req);
     let trials: Set<string>;
     if (typeof TrialName === 'string') trials = new Set([TrialName.toLowerCase()]);
     else {
@@ -111,8 +120,16 @@ export class SearchService {
       trials = new Set(inExperiment.map((t) => String(t.TrialName).toLowerCase()));
     }
     const components = new Set(this.associations(ctx).filter((a) => trials.has(a.TrialName.toLowerCase())).map((a) => a.TrialComponentName.toLowerCase()));
-    const all = await this.listAll('ListTrialComponents', 'TrialComponentSummaries', rest, ctx);
     return this.page(all.filter((c) => components.has(String(c.TrialComponentName).toLowerCase())), 'TrialComponentSummaries', req);
+  }
+
+  private async withSources(summaries: Doc[], ctx: RequestContext): Promise<Doc[]> {
+    const scope = scopeOf(ctx);
+    return Promise.all(summaries.map(async (s) => {
+      if (!this.deps.db.get(scope, JOB_SOURCE, String(s.TrialComponentName))) return s;
+      const d = await this.call('DescribeTrialComponent', { TrialComponentName: s.TrialComponentName }, ctx);
+      return { ...s, ...(d.Source ? { TrialComponentSource: d.Source } : {}), ...(d.Status ? { Status: d.Status } : {}), ...(d.StartTime ? { StartTime: d.StartTime } : {}), ...(d.EndTime ? { EndTime: d.EndTime } : {}) };
+    }));
   }
 
   private page(items: Doc[], member: string, req: Doc): Doc {
