@@ -20,6 +20,7 @@ import {
 } from '../emulator/tuning/search/index.js';
 import { GaussianProcess, negativeLogPosterior } from '../emulator/tuning/search/gp.js';
 import { logExpectedImprovement, logExpectedImprovementWithGradient, logH } from '../emulator/tuning/search/acquisition.js';
+import { REGION_END, REGION_START } from '../emulator/tuning/search/bayesian.js';
 import { FUNCTIONS } from './bench/tune-functions.js';
 
 type Numeric = Extract<ParameterSpec, { type: 'Integer' | 'Continuous' }>;
@@ -234,10 +235,10 @@ describe('Bayesian', () => {
     expect(Number(without.suggest(history, [], budget - 1)!.x)).toBeGreaterThan(0.5);
     // Before the refinement phase (the last 3 of 20), the budget changes nothing.
     expect(withBudget.suggest(history, [], 16)).toEqual(without.suggest(history, [], 16));
-    // In it: within REGION_START (0.2) of the incumbent at the first refinement, REGION_END (0.05) at the last.
-    expect(Math.abs(Number(withBudget.suggest(history, [], 17)!.x) - incumbent)).toBeLessThanOrEqual(0.2 + 1e-12);
+    // In it: within REGION_START of the incumbent at the first refinement, REGION_END at the last.
+    expect(Math.abs(Number(withBudget.suggest(history, [], 17)!.x) - incumbent)).toBeLessThanOrEqual(REGION_START + 1e-12);
     const last = withBudget.suggest(history, [], budget - 1)!;
-    expect(Math.abs(Number(last.x) - incumbent)).toBeLessThanOrEqual(0.05 + 1e-12);
+    expect(Math.abs(Number(last.x) - incumbent)).toBeLessThanOrEqual(REGION_END + 1e-12);
     expect(history.map((e) => e.assignment.x)).not.toContain(last.x);
   });
 

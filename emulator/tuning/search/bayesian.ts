@@ -57,9 +57,15 @@ export interface BayesianOptions {
  * finding the better basin of the mixed function in 2 seeds of 20).
  */
 export const EXPLOIT_SHARE = 0.15;
-/** Half-width of the trust region (cube units, before the lengthscale scaling) at the first and last refinement. */
-export const REGION_START = 0.2;
-export const REGION_END = 0.05;
+/**
+ * Half-width of the trust region (cube units, before the lengthscale scaling) at the first and
+ * last refinement, and the most the lengthscales may widen or narrow it along one coordinate.
+ * With 20 jobs the MAP lengthscales are rough: unclamped they stretched the box over most of
+ * learning_rate's range on the linear-learner bench, and EI went to the box's far faces again.
+ */
+export const REGION_START = 0.1;
+export const REGION_END = 0.025;
+export const MAX_STRETCH = 2;
 
 export class BayesianSearcher implements Searcher {
   private readonly encoded: EncodedSpace;
@@ -80,14 +86,14 @@ export class BayesianSearcher implements Searcher {
    * In the last EXPLOIT_SHARE of a known budget, the box around the best observation that the
    * acquisition is maximised over; undefined while exploring. Expected improvement is myopic: with
    * a short budget it keeps paying for the uncertainty at the cube's faces and corners until the
-   * very last job (replaying bench:tune:e2e's linear-learner job, each of jobs 8 to 16 of 20 put
+   * very last job (in bench:tune:e2e's linear-learner job, each of jobs 12 to 17 of 20 put
    * learning_rate, wd or l1 at a bound of its range), though a result there can no longer be
-   * followed up. Confining the final suggestions
-   * to a box around the incumbent that shrinks to the end, its sides scaled by the fitted
-   * lengthscales as TuRBO does (Eriksson et al., "Scalable Global Optimization via Local Bayesian
-   * Optimization", NeurIPS 2019), spends them on refinement, which a flat optimum rewards. Finite-
-   * budget analyses of Bayesian optimization reach the same shape: the optimal policy grows
-   * greedier as the remaining budget shrinks (Lam, Willcox and Wolpert, NeurIPS 2016).
+   * followed up. Confining the final suggestions to a box around the incumbent that shrinks to
+   * the end, its sides scaled by the fitted lengthscales (within MAX_STRETCH) as TuRBO does
+   * (Eriksson et al., "Scalable Global Optimization via Local Bayesian Optimization", NeurIPS
+   * 2019), spends them on refinement, which a flat optimum rewards. Finite-budget analyses of
+   * Bayesian optimization reach the same shape: the optimal policy grows greedier as the
+   * remaining budget shrinks (Lam, Willcox and Wolpert, NeurIPS 2016).
    */
   private trustRegion(index: number, center: Float64Array, lengthscales: Float64Array): { center: Float64Array; lower: Float64Array; upper: Float64Array } | undefined {
     if (this.budget === undefined) return undefined;
@@ -102,7 +108,7 @@ export class BayesianSearcher implements Searcher {
     const lower = new Float64Array(this.encoded.dims);
     const upper = new Float64Array(this.encoded.dims).fill(1);
     for (const d of numeric) {
-      const w = Math.min(0.5, Math.max(REGION_END / 2, (half * lengthscales[d]) / geomean));
+      const w = half * Math.min(MAX_STRETCH, Math.max(1 / MAX_STRETCH, lengthscales[d] / geomean));
       lower[d] = Math.max(0, center[d] - w);
       upper[d] = Math.min(1, center[d] + w);
     }
