@@ -20,6 +20,7 @@ import {
 } from '../emulator/tuning/search/index.js';
 import { GaussianProcess, negativeLogPosterior } from '../emulator/tuning/search/gp.js';
 import { logExpectedImprovement, logExpectedImprovementWithGradient, logH } from '../emulator/tuning/search/acquisition.js';
+import { REGION_END, REGION_START } from '../emulator/tuning/search/bayesian.js';
 import { FUNCTIONS } from './bench/tune-functions.js';
 
 type Numeric = Extract<ParameterSpec, { type: 'Integer' | 'Continuous' }>;
@@ -216,6 +217,35 @@ describe('Bayesian', () => {
     const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
     const seeds = [1, 2, 3, 4, 5];
     expect(median(seeds.map(parallel))).toBeLessThan(median(seeds.map(random)) / 5);
+  });
+
+  it('with a known budget, spends the last suggestions inside a shrinking box around the incumbent', () => {
+    // One dimension, so the box's half-width is exactly REGION_START .. REGION_END (no lengthscale
+    // scaling). The history covers [0, 0.5] densely with a flat, jagged objective, best at 0.3125;
+    // (0.5, 1] is unexplored, which EI alone goes for.
+    const space: SearchSpace = { direction: 'Minimize', parameters: [cont('x', 0, 1)] };
+    const history: Evaluation[] = Array.from({ length: 17 }, (_, i) => ({
+      assignment: { x: String(i / 32) },
+      objective: i === 10 ? 0.99 : 1 + 0.01 * ((i * 7) % 5),
+    }));
+    const incumbent = 0.3125;
+    const budget = 20;
+    const withBudget = createSearcher('Bayesian', space, 4, { budget });
+    const without = createSearcher('Bayesian', space, 4);
+    expect(Number(without.suggest(history, [], budget - 1)!.x)).toBeGreaterThan(0.5);
+    // Before the refinement phase (the last 3 of 20), the budget changes nothing.
+    expect(withBudget.suggest(history, [], 16)).toEqual(without.suggest(history, [], 16));
+    // In it: within REGION_START of the incumbent at the first refinement, REGION_END at the last.
+    expect(Math.abs(Number(withBudget.suggest(history, [], 17)!.x) - incumbent)).toBeLessThanOrEqual(REGION_START + 1e-12);
+    const last = withBudget.suggest(history, [], budget - 1)!;
+    expect(Math.abs(Number(last.x) - incumbent)).toBeLessThanOrEqual(REGION_END + 1e-12);
+    expect(history.map((e) => e.assignment.x)).not.toContain(last.x);
+  });
+
+  it('with a known budget, a restarted searcher proposes the same refinement', () => {
+    const history = run('Bayesian', braninSpace, branin, 6, 26);
+    const a = createSearcher('Bayesian', braninSpace, 6, { budget: 30 }).suggest(history, [], 26);
+    expect(createSearcher('Bayesian', braninSpace, 6, { budget: 30 }).suggest(history, [], 26)).toEqual(a);
   });
 
   it('follows the objective direction: Maximize climbs, Minimize descends', () => {

@@ -10,8 +10,12 @@
  * Goals: Bayesian's best at least as good as Random's; the Bayesian job under 90 s on a quiet
  * 2-core machine.
  *
+ * Training is seeded, so a configuration gives the same objective in every run; what can differ
+ * between runs is the Bayesian job's path, as each suggestion sees which of the two parallel jobs
+ * finished first.
+ *
  * Options: --jobs N (default 20), --rows N (training rows; default the full 494,021), --epochs N
- * (default 3). Env: LOCALSAGE_BENCH_DIR (data cache, shared with bench:train).
+ * (default 3), --list (print every training job's objective and hyperparameters). Env: LOCALSAGE_BENCH_DIR (data cache, shared with bench:train).
  */
 import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +24,7 @@ import { CreateHyperParameterTuningJobCommand, type HyperParameterTuningJobStrat
 import { clients } from '../helpers/clients.js';
 import { removeDir, startEmulatorProcess } from '../helpers/emulator-process.js';
 import { ensureBucket, upload } from '../helpers/pipeline.js';
-import { linearLearnerDefinition, tuningConfig, waitForTuning } from '../helpers/tuning.js';
+import { linearLearnerDefinition, listTuningChildren, tuningConfig, waitForTuning } from '../helpers/tuning.js';
 import { KDD99_FEATURES, KDD99_ROWS, writeKdd99Csv } from './kdd99.js';
 
 const args = process.argv.slice(2);
@@ -28,6 +32,7 @@ const opt = (name: string, fallback: number) => (args.includes(name) ? Number(ar
 const jobs = opt('--jobs', 20);
 const rows = opt('--rows', KDD99_ROWS);
 const epochs = opt('--epochs', 3);
+const listJobs = args.includes('--list');
 
 const dir = process.env.LOCALSAGE_BENCH_DIR ?? join(tmpdir(), 'localsage-kdd99');
 mkdirSync(dir, { recursive: true });
@@ -74,6 +79,10 @@ try {
     const wall = (performance.now() - started) / 1000;
     if (done.HyperParameterTuningJobStatus !== 'Completed') throw new Error(`${name} ended ${done.HyperParameterTuningJobStatus}: ${done.FailureReason}`);
     const best = done.BestTrainingJob?.FinalHyperParameterTuningJobObjectiveMetric?.Value;
+    if (listJobs) {
+      const children = (await listTuningChildren(c.sagemaker, name)).sort((x, y) => x.TrainingJobName!.localeCompare(y.TrainingJobName!));
+      for (const j of children) console.log(`    ${name} ${j.TrainingJobName}: ${j.FinalHyperParameterTuningJobObjectiveMetric?.Value} ${JSON.stringify(j.TunedHyperParameters)}`);
+    }
     return { wall, perMinute: (60 * jobs) / wall, best, counters: done.TrainingJobStatusCounters, tuned: done.BestTrainingJob?.TunedHyperParameters };
   }
 

@@ -3,7 +3,8 @@
  * GP and random samplers, on the same functions in the same run, with the same sequential protocol
  * (one evaluation at a time, each suggestion sees every earlier result), N evaluations x S seeds.
  * Prints each method's median and 90th-percentile simple regret (best found minus the known
- * minimum) per function, and our Bayesian's ratio to each peer.
+ * minimum) per function, and our Bayesian's ratio to each peer. Our searchers are told the budget
+ * (N), as the tuning service tells them MaxNumberOfTrainingJobs; Optuna's samplers take none.
  *
  * Optuna runs as a child process (test/bench/tune_optuna.py) from a virtualenv this script creates
  * on first use under LOCALSAGE_BENCH_DIR (default <tmp>/localsage-tune-optuna) and fills with
@@ -69,7 +70,8 @@ function runOptuna(python: string, functions: string[]): Row[] {
 function runOurs(name: string, strategy: 'Bayesian' | 'Random', seed: number): Row {
   const { space, f } = FUNCTIONS[name];
   const start = performance.now();
-  const searcher = createSearcher(strategy, space, seed);
+  // The budget, as the tuning service passes MaxNumberOfTrainingJobs (Optuna's samplers are not told it).
+  const searcher = createSearcher(strategy, space, seed, { budget: evaluations });
   const done: Evaluation[] = [];
   for (let i = 0; i < evaluations; i++) {
     const a = searcher.suggest(done, [], i)!;

@@ -94,6 +94,12 @@ export interface MaximizeOptions {
   exclude?: Set<string>;
   /** How many of the best candidates are refined by local search. */
   refine?: number;
+  /**
+   * A trust region: numeric coordinates stay within `lower`..`upper` (vectors over the whole cube;
+   * random candidates start from `center`); categories stay free, as a change of category is a
+   * single step from the incumbent.
+   */
+  region?: { center: Float64Array; lower: Float64Array; upper: Float64Array };
 }
 
 /**
@@ -106,7 +112,7 @@ export function maximizeAcquisition(
   space: EncodedSpace,
   acquisition: (x: Float64Array) => number,
   rng: Rng,
-  { randomCandidates = 1000, anchors = [], exclude = new Set(), refine = 5, withGradient }: MaximizeOptions = {},
+  { randomCandidates = 1000, anchors = [], exclude = new Set(), refine = 5, withGradient, region }: MaximizeOptions = {},
 ): Float64Array | undefined {
   const numeric: number[] = [];
   const categorical: { offset: number; size: number }[] = [];
@@ -114,14 +120,20 @@ export function maximizeAcquisition(
     if (p.type === 'Categorical') categorical.push({ offset: space.offsets[i], size: p.values.length });
     else numeric.push(space.offsets[i]);
   });
+  const lower = region?.lower ?? new Float64Array(space.dims);
+  const upper = region?.upper ?? new Float64Array(space.dims).fill(1);
+  const clamp = (d: number, v: number) => Math.min(upper[d], Math.max(lower[d], v));
   const score = (x: Float64Array) => {
     const v = acquisition(snap(space, x));
     return Number.isFinite(v) ? v : -Infinity;
   };
   const randomPoint = () => {
-    const x = new Float64Array(space.dims);
-    for (const d of numeric) x[d] = rng.next();
-    for (const c of categorical) x[c.offset + rng.int(c.size)] = 1;
+    const x = region ? Float64Array.from(region.center) : new Float64Array(space.dims);
+    for (const d of numeric) x[d] = lower[d] + rng.next() * (upper[d] - lower[d]);
+    for (const c of categorical) {
+      for (let k = 0; k < c.size; k++) x[c.offset + k] = 0;
+      x[c.offset + rng.int(c.size)] = 1;
+    }
     return x;
   };
   const candidates: { x: Float64Array; value: number }[] = [];
@@ -133,7 +145,7 @@ export function maximizeAcquisition(
     for (let i = 0; i < 50; i++) {
       const x = Float64Array.from(anchor);
       const width = i < 25 ? 0.02 : 0.1;
-      for (const d of numeric) x[d] = Math.min(1, Math.max(0, x[d] + width * rng.normal()));
+      for (const d of numeric) x[d] = clamp(d, x[d] + width * rng.normal());
       if (categorical.length > 0 && rng.next() < 0.2) {
         const c = categorical[rng.int(categorical.length)];
         for (let k = 0; k < c.size; k++) x[c.offset + k] = 0;
@@ -148,11 +160,11 @@ export function maximizeAcquisition(
     let x = start.x;
     let value = start.value;
     if (withGradient && numeric.length > 0) {
-      const polished = gradientRefine(x, withGradient, numeric);
+      const polished = gradientRefine(x, withGradient, numeric, lower, upper);
       const v = score(polished);
       if (v > value) (x = polished), (value = v);
     }
-    refined.push(patternSearch(x, value, score, numeric, categorical));
+    refined.push(patternSearch(x, value, score, numeric, categorical, clamp));
   }
   const pool = [...refined, ...candidates].sort((a, b) => b.value - a.value);
   for (const c of pool) {
@@ -163,7 +175,13 @@ export function maximizeAcquisition(
 }
 
 /** L-BFGS on the numeric coordinates (others held), maximizing the unsnapped acquisition. */
-function gradientRefine(x0: Float64Array, withGradient: NonNullable<MaximizeOptions['withGradient']>, numeric: number[]): Float64Array {
+function gradientRefine(
+  x0: Float64Array,
+  withGradient: NonNullable<MaximizeOptions['withGradient']>,
+  numeric: number[],
+  lower: Float64Array,
+  upper: Float64Array,
+): Float64Array {
   const full = Float64Array.from(x0);
   const r = minimizeBox(
     (z) => {
@@ -173,8 +191,8 @@ function gradientRefine(x0: Float64Array, withGradient: NonNullable<MaximizeOpti
       return { value: -value, gradient: Float64Array.from(numeric, (d) => -gradient[d]) };
     },
     numeric.map((d) => x0[d]),
-    numeric.map(() => 0),
-    numeric.map(() => 1),
+    numeric.map((d) => lower[d]),
+    numeric.map((d) => upper[d]),
     { maxIterations: 100, tolerance: 1e-9 },
   );
   const out = Float64Array.from(x0);
@@ -188,6 +206,7 @@ function patternSearch(
   score: (x: Float64Array) => number,
   numeric: number[],
   categorical: { offset: number; size: number }[],
+  clamp: (d: number, v: number) => number,
   maxEvaluations = 400,
 ): { x: Float64Array; value: number } {
   let x = Float64Array.from(x0);
@@ -198,7 +217,7 @@ function patternSearch(
     for (const d of numeric) {
       for (const sign of [1, -1]) {
         const y = Float64Array.from(x);
-        y[d] = Math.min(1, Math.max(0, x[d] + sign * h));
+        y[d] = clamp(d, x[d] + sign * h);
         if (y[d] === x[d]) continue;
         const v = score(y);
         evaluations++;

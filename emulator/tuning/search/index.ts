@@ -1,7 +1,8 @@
 /**
  * Entry point of the search strategies. How the tuning service uses them:
  *
- * - One searcher per training job definition: createSearcher(Strategy, space, RandomSeed). Call
+ * - One searcher per training job definition: createSearcher(Strategy, space, RandomSeed,
+ *   { budget: MaxNumberOfTrainingJobs }). Call
  *   suggest(completed, pending, index) whenever a slot frees up, with `completed` in creation
  *   order (parents' evaluations first for a warm start, through projectParentEvaluations),
  *   `pending` the running jobs' assignments, `index` the job's 0-based suggestion number. The
@@ -11,7 +12,7 @@
  *   hyperbandDecision(config, job, epoch, otherJobs, direction); for TrainingJobEarlyStoppingType
  *   Auto, medianStoppingDecision(job, epoch, earlierJobs, direction). Stop the job when `stop`.
  */
-import { BayesianSearcher } from './bayesian.js';
+import { BayesianSearcher, type BayesianOptions } from './bayesian.js';
 import { GridSearcher } from './grid.js';
 import { RandomSearcher } from './random.js';
 import type { Searcher, SearchSpace, SearchStrategyName } from './types.js';
@@ -33,18 +34,23 @@ export {
 } from './early-stopping.js';
 export { projectParentEvaluations, type ParentEvaluation } from './warm-start.js';
 
+export interface SearcherOptions {
+  /** MaxNumberOfTrainingJobs, when the job has one: Bayesian spends its last suggestions refining. */
+  budget?: BayesianOptions['budget'];
+}
+
 /**
  * A searcher for a strategy. `seed` is the job's RandomSeed (or one the service drew and stored
  * when none was given), so suggestion `index` is the same after a restart.
  */
-export function createSearcher(strategy: SearchStrategyName, space: SearchSpace, seed: number): Searcher {
+export function createSearcher(strategy: SearchStrategyName, space: SearchSpace, seed: number, options: SearcherOptions = {}): Searcher {
   switch (strategy) {
     case 'Grid':
       return new GridSearcher(space);
     case 'Random':
       return new RandomSearcher(space, seed);
     case 'Bayesian':
-      return new BayesianSearcher(space, seed);
+      return new BayesianSearcher(space, seed, { budget: options.budget });
     case 'Hyperband':
       // Hyperband picks configurations at random; hyperbandDecision stops the weak ones early.
       return new RandomSearcher(space, seed);

@@ -68,7 +68,8 @@ export class TuningRunner implements TrainingObserver {
       scope,
       name,
       plans,
-      searchers: plans.map((p) => createSearcher(config.Strategy!, p.space, record.seed)),
+      // The suggestion index counts every launch of the job, so the budget is the job's whole one.
+      searchers: plans.map((p) => createSearcher(config.Strategy!, p.space, record.seed, { budget: config.ResourceLimits?.MaxNumberOfTrainingJobs })),
       objectiveRegex: plans.map((p) => {
         const defs = [...metricDefinitions(p.algorithm), ...(p.definition.AlgorithmSpecification?.MetricDefinitions ?? [])];
         const regex = defs.find((m) => m.Name === p.objective.MetricName)?.Regex;
