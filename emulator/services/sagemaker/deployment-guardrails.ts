@@ -8,6 +8,7 @@ import type {
   TrafficRoutingConfig,
 } from '@aws-sdk/client-sagemaker';
 import { validation } from '../../protocol/errors.js';
+import type { Clock } from '../../../core/clock.js';
 import type { Scope } from '../../storage/database.js';
 
 /**
@@ -143,3 +144,37 @@ export const rollbackReason = {
   timeout: (what: string, seconds: number) => `${what} was rolled back because the deployment did not complete within MaximumExecutionTimeoutInSeconds (${seconds} seconds).`,
   restart: (what: string) => `${what} was rolled back because localsage restarted during the deployment: the new fleet did not survive the restart and its alarms went unwatched.`,
 };
+
+/** How a baking period ended: it ran its course, the deployment was superseded, or it must roll back. */
+export type BakeVerdict = 'ok' | 'gone' | { reason: string };
+
+/**
+ * A baking period of `ms`: the alarms are looked at every ALARM_POLL_MS and at its end; any that
+ * was in ALARM since the period began trips it, and so does MaximumExecutionTimeoutInSeconds
+ * counted from the deployment's start. `stillCurrent` says whether this deployment is still the
+ * resource's (a delete or a newer update ends the wait as 'gone').
+ */
+export async function bake(opts: {
+  clock: Clock;
+  ms: number;
+  what: string;
+  alarms: AlarmWatch | undefined;
+  scope: Scope;
+  alarmNames: string[];
+  startedAt: number;
+  timeoutSeconds: number | undefined;
+  stillCurrent: () => boolean;
+}): Promise<BakeVerdict> {
+  const { clock, alarms, scope, alarmNames: names, timeoutSeconds } = opts;
+  const since = clock.now();
+  const end = since + opts.ms;
+  const deadline = timeoutSeconds === undefined ? Infinity : opts.startedAt + timeoutSeconds * 1000;
+  for (;;) {
+    if (!opts.stillCurrent()) return 'gone';
+    const tripped = names.length ? (alarms?.tripped(scope, names, since) ?? []) : [];
+    if (tripped.length) return { reason: rollbackReason.alarms(opts.what, tripped) };
+    if (clock.now() >= deadline) return { reason: rollbackReason.timeout(opts.what, timeoutSeconds!) };
+    if (clock.now() >= end) return 'ok';
+    await clock.sleep(Math.min(ALARM_POLL_MS, end - clock.now(), Math.max(0, deadline - clock.now())));
+  }
+}

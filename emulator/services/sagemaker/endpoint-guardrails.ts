@@ -2,7 +2,7 @@ import type { DeploymentConfig, PendingDeploymentSummary, ProductionVariantSumma
 import type { Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
 import type { ServingRegistry, ServingVariant } from '../runtime/serving-registry.js';
-import { ALARM_POLL_MS, alarmNames, rollbackReason, stepCount, trafficSteps, type AlarmWatch } from './deployment-guardrails.js';
+import { alarmNames, bake, rollbackReason, stepCount, trafficSteps, type AlarmWatch, type BakeVerdict } from './deployment-guardrails.js';
 import type { EndpointConfigRecord } from './endpoint-configs.js';
 import type { LoadedVariants } from './endpoint-deploy.js';
 import type { EndpointRecord } from './endpoints.js';
@@ -41,7 +41,7 @@ export interface GuardedEndpointHost {
   alarms(): AlarmWatch | undefined;
 }
 
-type Verdict = 'ok' | 'gone' | { reason: string };
+type Verdict = BakeVerdict;
 
 let sequence = 0;
 
@@ -180,25 +180,18 @@ export class GuardedEndpointDeployments {
     return outcome.ok ? outcome.v : { reason: this.host.reason(outcome.e) };
   }
 
-  /**
-   * A baking period: the alarms are looked at every ALARM_POLL_MS and at its end; any that was in
-   * ALARM since the period began trips it. MaximumExecutionTimeoutInSeconds ends it too.
-   */
-  private async bake(scope: Scope, name: string, d: GuardedDeployment, ms: number): Promise<Verdict> {
-    const clock = this.deps.clock;
-    const since = clock.now();
-    const end = since + ms;
-    const names = alarmNames(d.config.AutoRollbackConfiguration);
-    const timeout = d.config.BlueGreenUpdatePolicy?.MaximumExecutionTimeoutInSeconds ?? d.config.RollingUpdatePolicy?.MaximumExecutionTimeoutInSeconds;
-    const deadline = timeout === undefined ? Infinity : d.startedAt + timeout * 1000;
-    for (;;) {
-      if (!this.current(scope, name, d)) return 'gone';
-      const tripped = names.length ? (this.host.alarms()?.tripped(scope, names, since) ?? []) : [];
-      if (tripped.length) return { reason: rollbackReason.alarms('Endpoint update', tripped) };
-      if (clock.now() >= deadline) return { reason: rollbackReason.timeout('Endpoint update', timeout!) };
-      if (clock.now() >= end) return 'ok';
-      await clock.sleep(Math.min(ALARM_POLL_MS, end - clock.now(), Math.max(0, deadline - clock.now())));
-    }
+  private bake(scope: Scope, name: string, d: GuardedDeployment, ms: number): Promise<Verdict> {
+    return bake({
+      clock: this.deps.clock,
+      ms,
+      what: 'Endpoint update',
+      alarms: this.host.alarms(),
+      scope,
+      alarmNames: alarmNames(d.config.AutoRollbackConfiguration),
+      startedAt: d.startedAt,
+      timeoutSeconds: d.config.BlueGreenUpdatePolicy?.MaximumExecutionTimeoutInSeconds ?? d.config.RollingUpdatePolicy?.MaximumExecutionTimeoutInSeconds,
+      stillCurrent: () => !!this.current(scope, name, d),
+    });
   }
 
   /** The blue variants' requests split: `share` of them to the green fleet. */

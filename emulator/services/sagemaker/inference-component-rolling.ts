@@ -2,7 +2,7 @@ import type { InferenceComponentDeploymentConfig, InferenceComponentSpecificatio
 import type { Scope } from '../../storage/database.js';
 import type { ServiceDeps } from '../deps.js';
 import type { ServingVariant } from '../runtime/serving-registry.js';
-import { ALARM_POLL_MS, alarmNames, rollbackReason, stepCount, type AlarmWatch } from './deployment-guardrails.js';
+import { alarmNames, bake, rollbackReason, stepCount, type AlarmWatch, type BakeVerdict } from './deployment-guardrails.js';
 import type { ComponentRecord } from './inference-components.js';
 
 /** A rolling UpdateInferenceComponent under way, stored on the component so that a restart can roll it back. */
@@ -136,21 +136,18 @@ export class ComponentRollingUpdates {
     if (c) this.host.save(scope, { ...c, currentCopies: oldCopies + freshCopies });
   }
 
-  private async bake(scope: Scope, name: string, r: ComponentRollingUpdate, ms: number): Promise<'ok' | 'gone' | { reason: string }> {
-    const clock = this.deps.clock;
-    const since = clock.now();
-    const end = since + ms;
-    const names = alarmNames(r.config.AutoRollbackConfiguration);
-    const timeout = r.config.RollingUpdatePolicy?.MaximumExecutionTimeoutInSeconds;
-    const deadline = timeout === undefined ? Infinity : r.startedAt + timeout * 1000;
-    for (;;) {
-      if (!this.current(scope, name, r)) return 'gone';
-      const tripped = names.length ? (this.host.alarms()?.tripped(scope, names, since) ?? []) : [];
-      if (tripped.length) return { reason: rollbackReason.alarms('Inference component update', tripped) };
-      if (clock.now() >= deadline) return { reason: rollbackReason.timeout('Inference component update', timeout!) };
-      if (clock.now() >= end) return 'ok';
-      await clock.sleep(Math.min(ALARM_POLL_MS, end - clock.now(), Math.max(0, deadline - clock.now())));
-    }
+  private bake(scope: Scope, name: string, r: ComponentRollingUpdate, ms: number): Promise<BakeVerdict> {
+    return bake({
+      clock: this.deps.clock,
+      ms,
+      what: 'Inference component update',
+      alarms: this.host.alarms(),
+      scope,
+      alarmNames: alarmNames(r.config.AutoRollbackConfiguration),
+      startedAt: r.startedAt,
+      timeoutSeconds: r.config.RollingUpdatePolicy?.MaximumExecutionTimeoutInSeconds,
+      stillCurrent: () => !!this.current(scope, name, r),
+    });
   }
 
   private rollBack(scope: Scope, name: string, r: ComponentRollingUpdate, reason: string): void {
