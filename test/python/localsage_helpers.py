@@ -7,6 +7,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/linear-learner:1"
@@ -84,3 +85,15 @@ def train_linear_learner(sm, name, bucket, hyper_parameters, waiter_config):
     )
     sm.get_waiter("training_job_completed_or_stopped").wait(TrainingJobName=name, WaiterConfig=waiter_config)
     return sm.describe_training_job(TrainingJobName=name)
+
+
+def until(what, f, pred, timeout=180):
+    """Polls f() until pred holds of its answer; fails naming what it waited for and the last answer."""
+    start = time.time()
+    while True:
+        v = f()
+        if pred(v):
+            return v
+        if time.time() - start > timeout:
+            raise AssertionError(f"gave up waiting for {what}: {v}")
+        time.sleep(0.1)

@@ -8,14 +8,13 @@ import re
 import shutil
 import subprocess
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from localsage_helpers import IMAGE, ROLE, run_emulator, train_linear_learner
+from localsage_helpers import IMAGE, ROLE, run_emulator, train_linear_learner, until
 
 FAST = {"Delay": 1, "MaxAttempts": 300}
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"
@@ -50,17 +49,6 @@ def deploy(sm, name, artifact):
     sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}])
     sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
     sm.get_waiter("endpoint_in_service").wait(EndpointName=name, WaiterConfig=FAST)
-
-
-def until(what, f, pred, timeout=180):
-    start = time.time()
-    while True:
-        v = f()
-        if pred(v):
-            return v
-        if time.time() - start > timeout:
-            raise AssertionError(f"gave up waiting for {what}: {v}")
-        time.sleep(0.1)
 
 
 def ids(endpoint):

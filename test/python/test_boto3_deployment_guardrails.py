@@ -5,13 +5,12 @@ linear-learner models trained on different data tell the fleets apart by their s
 for states, never for durations."""
 import json
 import random
-import time
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from localsage_helpers import IMAGE, ROLE, run_emulator, train_linear_learner
+from localsage_helpers import IMAGE, ROLE, run_emulator, train_linear_learner, until
 
 FAST = {"Delay": 1, "MaxAttempts": 300}
 BODY = b"0.7,-1.3,2.1"
@@ -41,17 +40,6 @@ def train(aws, name, seed):
 
 def config(sm, name, model, instances):
     sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": model, "InitialInstanceCount": instances, "InstanceType": "ml.m5.large"}])
-
-
-def until(what, f, pred, timeout=180):
-    start = time.time()
-    while True:
-        v = f()
-        if pred(v):
-            return v
-        if time.time() - start > timeout:
-            raise AssertionError(f"gave up waiting for {what}: {v}")
-        time.sleep(0.1)
 
 
 def score(rt, ep):
