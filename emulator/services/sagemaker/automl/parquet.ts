@@ -1,4 +1,3 @@
-import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { DataError, type RawTable } from './data.js';
 
 /**
@@ -17,6 +16,8 @@ function cellOf(v: unknown): string {
 }
 
 export async function readParquetFiles(files: Buffer[]): Promise<RawTable> {
+  // Loaded on first use: only Parquet AutoML jobs need it, and every emulator start would pay ~30 ms.
+  const { parquetMetadata, parquetReadObjects } = await import('hyparquet');
   let header: string[] | undefined;
   const raw: string[][] = [];
   for (const [i, file] of files.entries()) {
