@@ -1,4 +1,4 @@
-import type { DescribeInferenceComponentOutput } from '@aws-sdk/client-sagemaker';
+import type { DescribeInferenceComponentOutput, InferenceComponentSummary } from '@aws-sdk/client-sagemaker';
 import type { ComponentRecord } from './inference-components.js';
 
 /** DescribeInferenceComponent's answer for a stored component. */
@@ -24,5 +24,19 @@ export function describeOf(c: ComponentRecord): DescribeInferenceComponentOutput
     LastModifiedTime: c.modified,
     InferenceComponentStatus: c.status,
     LastDeploymentConfig: c.lastDeploymentConfig,
+  };
+}
+
+/** ListInferenceComponents' summary of a stored component. */
+export function summaryOf(c: ComponentRecord): InferenceComponentSummary {
+  return {
+    CreationTime: c.created,
+    InferenceComponentArn: c.arn,
+    InferenceComponentName: c.name,
+    EndpointArn: c.endpointArn,
+    EndpointName: c.endpointName,
+    VariantName: c.variantName,
+    InferenceComponentStatus: c.status,
+    LastModifiedTime: c.modified,
   };
 }

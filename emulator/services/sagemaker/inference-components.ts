@@ -30,7 +30,7 @@ import { ENDPOINT_KIND } from './endpoints.js';
 import { alarmNames, checkComponentDeploymentConfig, type AlarmWatch } from './deployment-guardrails.js';
 import { INFERENCE_COMPONENT_KIND, placementProblem } from './inference-component-placement.js';
 import { ComponentRollingUpdates, type ComponentRollingUpdate } from './inference-component-rolling.js';
-import { describeOf } from './inference-component-describe.js';
+import { describeOf, summaryOf } from './inference-component-describe.js';
 import { listPage } from './listing.js';
 import { MODEL_KIND, modelNotFound, type ModelRecord } from './models.js';
 import { scopeOf } from './scope.js';
@@ -157,16 +157,7 @@ export class InferenceComponentService {
       defaultOrder: 'Descending',
     });
     return {
-      InferenceComponents: page.map((c) => ({
-        CreationTime: c.created,
-        InferenceComponentArn: c.arn,
-        InferenceComponentName: c.name,
-        EndpointArn: c.endpointArn,
-        EndpointName: c.endpointName,
-        VariantName: c.variantName,
-        InferenceComponentStatus: c.status,
-        LastModifiedTime: c.modified,
-      })),
+      InferenceComponents: page.map(summaryOf),
       NextToken,
     };
   }
